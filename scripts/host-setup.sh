@@ -1,0 +1,119 @@
+#!/bin/bash
+# Prepares this machine to run kind clusters with no registry access:
+#   - installs docker.io, debootstrap, gcc, jq from Debian if missing
+#   - starts dockerd in the background if no daemon answers
+#   - records the host sysctls that a kubelet changes (restored by restore-host.sh)
+#   - probes `docker run --privileged`; only if it fails, installs and registers a runc
+#     shim that drops CAP_SYS_RESOURCE, then probes again.
+# Idempotent; safe to run as root with no stdin (CI).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_root
+
+DOCKERD_LOG=${DOCKERD_LOG:-/var/log/sa-conformance-dockerd.log}
+SHIM=/usr/local/bin/sa-conformance-runc
+SHIM_NAME=sa-conformance-runc
+PROBE_IMAGE=sa-conformance/probe:1
+
+install_packages() {
+  local missing=() p
+  for p in docker.io debootstrap gcc libc6-dev jq iptables; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "Debian packages present: docker.io debootstrap gcc libc6-dev jq iptables"
+    return
+  fi
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+start_dockerd() {
+  if docker_ready; then
+    log "dockerd already answers"
+    return
+  fi
+  step "starting dockerd (log: $DOCKERD_LOG)"
+  mkdir -p "$(dirname "$DOCKERD_LOG")"
+  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  local i
+  for i in $(seq 1 60); do
+    docker_ready && { log "dockerd is up after ${i}s"; return; }
+    sleep 1
+  done
+  tail -20 "$DOCKERD_LOG" >&2 || true
+  die "dockerd did not answer within 60s"
+}
+
+record_sysctls() {
+  local f="$SA_CACHE/host-sysctls.before"
+  mkdir -p "$SA_CACHE"
+  if [ -s "$f" ]; then
+    log "host sysctls already recorded in $f"
+    return
+  fi
+  step "recording host sysctls to $f"
+  local k
+  for k in kernel.panic kernel.panic_on_oops vm.overcommit_memory; do
+    printf '%s=%s\n' "$k" "$(sysctl -n "$k")"
+  done >"$f.tmp"
+  mv "$f.tmp" "$f"
+  cat "$f" >&2
+}
+
+# A tiny image made here (nothing can be pulled): one static binary that exits 0.
+ensure_probe_image() {
+  image_exists "$PROBE_IMAGE" && return
+  step "building probe image $PROBE_IMAGE"
+  local d
+  d=$(mktemp -d)
+  printf 'int main(void){return 0;}\n' >"$d/true.c"
+  mkdir "$d/root"
+  gcc -static -Os -o "$d/root/true" "$d/true.c"
+  tar -C "$d/root" -c . | docker import -c 'ENTRYPOINT ["/true"]' - "$PROBE_IMAGE" >/dev/null
+  rm -rf "$d"
+}
+
+probe_privileged() {
+  docker run --rm --privileged "$PROBE_IMAGE" >/dev/null 2>"$SA_CACHE/probe-privileged.err"
+}
+
+install_shim() {
+  local real
+  real=$(command -v runc) || die "runc not found"
+  [ "$real" != "$SHIM" ] || die "runc resolves to the shim itself"
+  step "installing runc shim $SHIM (real runc: $real)"
+  sed "s#@REAL_RUNC@#$real#" "$SCRIPTS_DIR/runc-cap-shim.sh" >"$SHIM.tmp"
+  chmod 755 "$SHIM.tmp"
+  mv "$SHIM.tmp" "$SHIM"
+  step "registering $SHIM_NAME as docker's default runtime in /etc/docker/daemon.json"
+  mkdir -p /etc/docker
+  local cur='{}'
+  [ -s /etc/docker/daemon.json ] && cur=$(cat /etc/docker/daemon.json)
+  jq --arg n "$SHIM_NAME" --arg p "$SHIM" \
+    '.runtimes[$n] = {path: $p} | .["default-runtime"] = $n' <<<"$cur" >/etc/docker/daemon.json.tmp
+  mv /etc/docker/daemon.json.tmp /etc/docker/daemon.json
+  step "reloading dockerd configuration (SIGHUP)"
+  local pid
+  pid=$(cat /var/run/docker.pid)
+  kill -HUP "$pid"
+  sleep 2
+  docker info 2>/dev/null | grep -i 'default runtime' >&2 || true
+}
+
+install_packages
+start_dockerd
+record_sysctls
+ensure_probe_image
+step "probing docker run --privileged"
+if probe_privileged; then
+  log "docker run --privileged works; no shim needed"
+else
+  log "privileged probe failed: $(head -1 "$SA_CACHE/probe-privileged.err")"
+  install_shim
+  probe_privileged || die "docker run --privileged still fails with the shim: $(cat "$SA_CACHE/probe-privileged.err")"
+  log "docker run --privileged works with the $SHIM_NAME shim"
+fi
+step "host ready"

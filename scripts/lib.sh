@@ -1,0 +1,43 @@
+# Shared helpers for scripts/*.sh. Source it; it sources versions.env.
+# shellcheck shell=bash
+
+SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPTS_DIR/.." && pwd)"
+# shellcheck source=versions.env
+source "$SCRIPTS_DIR/versions.env"
+
+SA_CACHE="${SA_CACHE:-/var/cache/sa-conformance}"
+export SA_CACHE
+
+log()  { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+step() { printf '[%s] ==> %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die()  { printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+require_root() { [ "$(id -u)" -eq 0 ] || die "$0 must run as root"; }
+
+# hash_inputs STRING... FILE... -> short sha256 over the strings and file contents
+hash_inputs() {
+  local x
+  for x in "$@"; do
+    if [ -f "$x" ]; then printf 'file:%s\n' "$(basename "$x")"; cat "$x"
+    elif [ -d "$x" ]; then (cd "$x" && find . -type f | LC_ALL=C sort | while read -r f; do printf 'file:%s\n' "$f"; cat "$f"; done)
+    else printf 'str:%s\n' "$x"; fi
+  done | sha256sum | cut -c1-12
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# docker_ready: the daemon answers
+docker_ready() { docker info >/dev/null 2>&1; }
+
+# timed NAME CMD...: run CMD and append "NAME seconds" to $SA_CACHE/timings.log
+timed() {
+  local name=$1; shift
+  local t0 t1
+  t0=$(date +%s)
+  "$@"
+  t1=$(date +%s)
+  mkdir -p "$SA_CACHE"
+  printf '%s %s %ss\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$((t1 - t0))" >>"$SA_CACHE/timings.log"
+  log "$name took $((t1 - t0))s"
+}
