@@ -1,0 +1,60 @@
+//! Expectations shared by step kinds: text (stdout, stderr, kubectl output), JSON field checks and
+//! kubectl tables. Each check returns every mismatch as expected-vs-actual, never a bare `false`.
+
+mod fields;
+mod table;
+mod text;
+
+pub use fields::{lookup, FieldCheck};
+pub use table::parse_table;
+pub use text::TextExpect;
+
+/// One failed expectation: what was checked, what the scenario expected, what the cluster did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Mismatch {
+    pub what: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Mismatch {
+    pub fn new(what: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Mismatch { what: what.into(), expected: expected.into(), actual: actual.into() }
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: expected {}, got {}", self.what, self.expected, self.actual)
+    }
+}
+
+/// A string or a list of strings (`contains: x` or `contains: [x, y]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OneOrMany(pub Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        Raw::deserialize(d)
+            .map(|raw| match raw {
+                Raw::One(s) => OneOrMany(vec![s]),
+                Raw::Many(v) => OneOrMany(v),
+            })
+            .map_err(|_| serde::de::Error::custom("expected a string or a list of strings"))
+    }
+}
+
+/// Shortens long actual values in messages; the full text goes to diagnostics.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}… ({} bytes in all)", text.len())
+}

@@ -1,0 +1,8 @@
+//! sa-conformance: runs documentation scenarios about ServiceAccounts and RBAC against a real
+//! Kubernetes cluster and reports, per documented step, what was expected and what happened.
+//!
+//! Data flows one way: scenario files -> [`scenario`] model -> [`runner`] on a [`cluster`] ->
+//! [`outcome`]s -> [`report`]ers.
+
+pub mod check;
+pub mod scenario;

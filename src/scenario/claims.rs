@@ -1,0 +1,140 @@
+//! The claims catalogue (`scenarios/claims.yaml`): every behaviour the article states, and which steps
+//! verify it. Loading scenarios together with their claims checks that every claim id a step names
+//! exists, so coverage can be counted honestly.
+
+use super::error::{LoadError, LoadErrors};
+use super::load::{discover, load_file, LoadOptions};
+use super::model::Scenario;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// One behaviour the documentation states.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    pub id: String,
+    pub section: String,
+    pub text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimsFile {
+    claims: Vec<Claim>,
+}
+
+/// All scenarios of a directory and the claims they verify.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub scenarios: Vec<Scenario>,
+    pub claims: Vec<Claim>,
+    pub claims_file: Option<PathBuf>,
+}
+
+/// A step that verifies a claim: (scenario, step index, step name).
+pub type StepRef = (String, usize, String);
+
+impl Catalog {
+    /// Loads every scenario below `dir` and `dir/claims.yaml` if present. Every problem in every file
+    /// is reported; finding no scenario at all is an error.
+    pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Catalog, LoadErrors> {
+        let files = discover(dir)?;
+        if files.is_empty() {
+            return Err(LoadError::new(dir, None, "no scenarios found (files named *.scenario.yaml)").into());
+        }
+        Self::load_files(dir, &files, opts)
+    }
+
+    /// Loads the given scenario files, with the claims of `dir`.
+    pub fn load_files(dir: &Path, files: &[PathBuf], opts: &LoadOptions) -> Result<Catalog, LoadErrors> {
+        let mut errors = Vec::new();
+        let mut scenarios = Vec::new();
+        for f in files {
+            match load_file(f, opts) {
+                Ok(s) => scenarios.push(s),
+                Err(e) => errors.extend(e.0),
+            }
+        }
+        let claims_path = dir.join("claims.yaml");
+        let claims = if claims_path.exists() {
+            match load_claims(&claims_path) {
+                Ok(c) => c,
+                Err(e) => {
+                    errors.extend(e.0);
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        let known: BTreeSet<&str> = claims.iter().map(|c| c.id.as_str()).collect();
+        let mut names = BTreeSet::new();
+        for s in &scenarios {
+            if !names.insert(s.name.clone()) {
+                errors.push(LoadError::new(&s.file, None, format!("scenario name `{}` is used by another file too", s.name)));
+            }
+            for step in &s.steps {
+                for id in step.doc.iter().flat_map(|d| &d.claims) {
+                    if !claims.is_empty() && !known.contains(id.as_str()) {
+                        errors.push(
+                            LoadError::new(&s.file, Some(step.line), format!("unknown claim id `{id}` (not in {})", claims_path.display()))
+                                .in_step(step.index),
+                        );
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Catalog { scenarios, claims, claims_file: claims_path.exists().then_some(claims_path) })
+        } else {
+            Err(LoadErrors(errors))
+        }
+    }
+
+    /// The steps that verify `claim_id`.
+    pub fn verifiers(&self, claim_id: &str) -> Vec<StepRef> {
+        self.scenarios
+            .iter()
+            .flat_map(|s| {
+                s.steps
+                    .iter()
+                    .filter(|st| st.doc.as_ref().is_some_and(|d| d.claims.iter().any(|c| c == claim_id)))
+                    .map(|st| (s.name.clone(), st.index, st.name.clone()))
+            })
+            .collect()
+    }
+
+    /// Keeps only the scenarios whose names are given (all when `names` is empty); unknown names are an error.
+    pub fn select(&mut self, names: &[String]) -> Result<(), String> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let unknown: Vec<&String> = names.iter().filter(|n| !self.scenarios.iter().any(|s| &s.name == *n)).collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = self.scenarios.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!("unknown scenario(s) {:?}; known: {}", unknown, known.join(", ")));
+        }
+        self.scenarios.retain(|s| names.contains(&s.name));
+        Ok(())
+    }
+}
+
+fn load_claims(path: &Path) -> Result<Vec<Claim>, LoadErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, None, format!("cannot read: {e}")))?;
+    let file: ClaimsFile = serde_yaml::from_str(&text)
+        .map_err(|e| LoadError::new(path, e.location().map(|l| l.line()), e.to_string()))?;
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    for c in &file.claims {
+        if !seen.insert(c.id.clone()) {
+            let line = text.lines().position(|l| l.contains(&format!("id: {}", c.id))).map(|i| i + 1);
+            errors.push(LoadError::new(path, line, format!("claim id `{}` appears twice", c.id)));
+        }
+    }
+    if errors.is_empty() {
+        Ok(file.claims)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}

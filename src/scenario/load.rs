@@ -1,0 +1,513 @@
+//! The loader: scenario file -> [`Scenario`]. Variables are substituted first (so lines stay true), the
+//! top level is parsed strictly, then each step is parsed from its own slice of the file so every broken
+//! step in a file is reported at once, each with its file:line.
+
+use super::duration;
+use super::error::{LoadError, LoadErrors};
+use super::locate::{key_line, step_slices, top_key_line, StepSlice};
+use super::model::*;
+use super::vars::substitute;
+use super::words;
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// What the caller may change about every scenario it loads.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--var key=value` overrides of the scenario's `vars`.
+    pub overrides: BTreeMap<String, String>,
+}
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Deserialize)]
+struct PreScan {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, serde_yaml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    namespaces: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code)] // read by the pre-scan; declared so deny_unknown_fields accepts it
+    vars: BTreeMap<String, serde_yaml::Value>,
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    timeout: Option<Duration>,
+    #[serde(default)]
+    cleanup: Vec<ObjectRef>,
+    steps: Vec<serde_yaml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawStep {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    doc: Option<DocRef>,
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    timeout: Option<Duration>,
+    #[serde(default)]
+    apply: Option<RawManifests>,
+    #[serde(default)]
+    delete: Option<RawDelete>,
+    #[serde(default)]
+    wait: Option<Wait>,
+    #[serde(default)]
+    exec: Option<Exec>,
+    #[serde(default)]
+    http_from_pod: Option<HttpFromPod>,
+    #[serde(default)]
+    can_i: Option<CanI>,
+    #[serde(default)]
+    kubectl: Option<RawKubectl>,
+    #[serde(default)]
+    token: Option<TokenStep>,
+    #[serde(default)]
+    assert: Option<AssertStep>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawManifests {
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    manifest: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelete {
+    #[serde(default)]
+    resource: Option<ObjectRef>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    manifest: Option<String>,
+    #[serde(default = "yes")]
+    wait: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKubectl {
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    args: Option<Vec<String>>,
+    #[serde(default)]
+    stdin: Option<String>,
+    #[serde(default)]
+    expect: ProcessExpect,
+}
+
+static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$").expect("static regex"));
+static LOCATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("static regex"));
+
+/// Every `*.scenario.yaml` below `dir`, sorted; an empty result is the caller's error to report.
+pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| LoadError::new(&d, None, format!("cannot read scenario directory: {e}")))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(".scenario.yaml") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Loads one scenario file.
+pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::new(path, None, format!("cannot read scenario file: {e}")))?;
+    load_str(path, &source, opts)
+}
+
+/// Loads a scenario from text, as if read from `path` (manifests resolve relative to it).
+pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
+    let err = |line, msg: String| LoadErrors::from(LoadError::new(path, line, msg));
+    let pre: PreScan = serde_yaml::from_str(source).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
+    let mut vars: BTreeMap<String, String> =
+        pre.vars.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect();
+    vars.extend(opts.overrides.clone());
+    if let Some(name) = &pre.name {
+        vars.entry("scenario".into()).or_insert_with(|| name.clone());
+    }
+    let text = substitute(source, &vars).map_err(|unknown| {
+        LoadErrors(
+            unknown
+                .into_iter()
+                .map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars)))
+                .collect(),
+        )
+    })?;
+    let raw: RawScenario = serde_yaml::from_str(&text).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
+    let mut errors = Vec::new();
+    if !NAME.is_match(&raw.name) {
+        errors.push(LoadError::new(
+            path,
+            top_key_line(&text, "name"),
+            format!("scenario name `{}` must be lower-case letters, digits and '-'", raw.name),
+        ));
+    }
+    for ns in &raw.namespaces {
+        if !NAME.is_match(ns) || ns.len() > 63 {
+            errors.push(LoadError::new(path, top_key_line(&text, "namespaces"), format!("`{ns}` is not a valid namespace name")));
+        }
+    }
+    if raw.steps.is_empty() {
+        errors.push(LoadError::new(path, top_key_line(&text, "steps"), "scenario has no steps"));
+    }
+    let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout: raw.timeout.unwrap_or(DEFAULT_TIMEOUT) };
+    let mut steps = Vec::new();
+    for (i, parsed) in parse_steps(&text, &raw.steps).into_iter().enumerate() {
+        let index = i + 1;
+        match parsed.and_then(|(slice, rs)| ctx.build(index, &slice, rs)) {
+            Ok(step) => steps.push(step),
+            Err(mut errs) => {
+                errs.iter_mut().for_each(|e| {
+                    e.step = Some(index);
+                    e.file = path.to_path_buf();
+                });
+                errors.extend(errs);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors(errors));
+    }
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        file: path.to_path_buf(),
+        namespaces: raw.namespaces,
+        vars,
+        cleanup: raw.cleanup,
+        steps,
+    })
+}
+
+type Parsed = Result<(StepSlice, RawStep), Vec<LoadError>>;
+
+/// Parses each step from its own slice (exact lines), or from the parsed value when the list is not
+/// block style (line of the step unknown).
+fn parse_steps(text: &str, values: &[serde_yaml::Value]) -> Vec<Parsed> {
+    let path = Path::new("");
+    match step_slices(text) {
+        Some(slices) if slices.len() == values.len() => slices
+            .into_iter()
+            .map(|slice| {
+                serde_yaml::from_str::<RawStep>(&slice.text)
+                    .map(|rs| (slice.clone(), rs))
+                    .map_err(|e| vec![LoadError::new(path, yaml_line(&e, slice.line), yaml_message(&e))])
+            })
+            .collect(),
+        _ => values
+            .iter()
+            .map(|v| {
+                let slice = StepSlice { line: 0, text: String::new() };
+                serde_yaml::from_value::<RawStep>(v.clone())
+                    .map(|rs| (slice, rs))
+                    .map_err(|e| vec![LoadError::new(path, None, yaml_message(&e))])
+            })
+            .collect(),
+    }
+}
+
+struct StepContext<'a> {
+    path: &'a Path,
+    dir: &'a Path,
+    vars: &'a BTreeMap<String, String>,
+    default_timeout: Duration,
+}
+
+impl StepContext<'_> {
+    fn build(&self, index: usize, slice: &StepSlice, rs: RawStep) -> Result<Step, Vec<LoadError>> {
+        let line = (slice.line > 0).then_some(slice.line);
+        let at = |key: &str| if slice.line > 0 { Some(key_line(slice, key)) } else { None };
+        let mut errors = Vec::new();
+        let mut kinds: Vec<(&str, Result<Action, (String, String)>)> = Vec::new();
+        if let Some(a) = rs.apply {
+            kinds.push(("apply", self.manifests(a.file, a.files, a.manifest, slice).map(|m| Action::Apply(Apply { manifests: m, namespace: a.namespace }))));
+        }
+        if let Some(d) = rs.delete {
+            kinds.push(("delete", self.delete(d, slice)));
+        }
+        if let Some(w) = rs.wait {
+            kinds.push(("wait", validate_wait(&w).map(|_| Action::Wait(w))));
+        }
+        if let Some(e) = rs.exec {
+            kinds.push(("exec", validate_exec(&e).map(|_| Action::Exec(e))));
+        }
+        if let Some(h) = rs.http_from_pod {
+            kinds.push(("http-from-pod", validate_http(&h).map(|_| Action::HttpFromPod(h))));
+        }
+        if let Some(c) = rs.can_i {
+            kinds.push(("can-i", validate_can_i(&c).map(|_| Action::CanI(c))));
+        }
+        if let Some(k) = rs.kubectl {
+            kinds.push(("kubectl", build_kubectl(k).map(Action::Kubectl)));
+        }
+        if let Some(t) = rs.token {
+            kinds.push(("token", build_token(t).map(Action::Token)));
+        }
+        if let Some(a) = rs.assert {
+            kinds.push(("assert", validate_assert(&a).map(|_| Action::Assert(a))));
+        }
+        let action = match kinds.len() {
+            0 => {
+                errors.push(LoadError::new(self.path, line, format!("step has no step kind; expected one of: {}", STEP_KINDS.join(", "))));
+                None
+            }
+            1 => match kinds.pop().map(|(_, a)| a) {
+                Some(Ok(action)) => Some(action),
+                Some(Err((key, msg))) => {
+                    errors.push(LoadError::new(self.path, at(&key), msg));
+                    None
+                }
+                None => None,
+            },
+            _ => {
+                let names: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
+                errors.push(LoadError::new(self.path, line, format!("step has several step kinds ({}); a step does exactly one thing", names.join(", "))));
+                None
+            }
+        };
+        match action {
+            Some(action) if errors.is_empty() => Ok(Step {
+                index,
+                name: rs.name.unwrap_or_else(|| format!("{} #{index}", action.kind())),
+                doc: rs.doc,
+                timeout: rs.timeout.unwrap_or(self.default_timeout),
+                line: slice.line,
+                action,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    fn manifests(&self, file: Option<String>, files: Vec<String>, inline: Option<String>, slice: &StepSlice) -> Result<Vec<Manifest>, (String, String)> {
+        let mut paths: Vec<String> = file.into_iter().collect();
+        paths.extend(files);
+        if paths.is_empty() && inline.is_none() {
+            return Err(("apply".into(), "needs `file`, `files` or `manifest`".into()));
+        }
+        let mut out = Vec::new();
+        for rel in paths {
+            let full = self.dir.join(&rel);
+            let text = std::fs::read_to_string(&full).map_err(|e| {
+                ("file".to_string(), format!("manifest `{rel}` cannot be read ({}): {e}", full.display()))
+            })?;
+            let text = substitute(&text, self.vars).map_err(|unknown| {
+                let u = &unknown[0];
+                ("file".to_string(), format!("{}:{}: {}", full.display(), u.line, unknown_var_message(&u.name, self.vars)))
+            })?;
+            validate_documents(&text).map_err(|(l, m)| ("file".to_string(), format!("{}:{l}: {m}", full.display())))?;
+            out.push(Manifest { origin: full.display().to_string(), text });
+        }
+        if let Some(text) = inline {
+            let origin = format!("<inline manifest in {}:{}>", self.path.display(), key_line(slice, "manifest"));
+            validate_documents(&text).map_err(|(l, m)| ("manifest".to_string(), format!("inline manifest, line {l} of it: {m}")))?;
+            out.push(Manifest { origin, text });
+        }
+        Ok(out)
+    }
+
+    fn delete(&self, d: RawDelete, slice: &StepSlice) -> Result<Action, (String, String)> {
+        let has_files = d.file.is_some() || !d.files.is_empty() || d.manifest.is_some();
+        let targets = match (d.resource, has_files) {
+            (Some(r), false) => {
+                if r.name.is_none() {
+                    return Err(("resource".into(), format!("delete of {} needs a `name`", r.kind)));
+                }
+                DeleteTargets::Object(r)
+            }
+            (None, true) => DeleteTargets::Manifests(self.manifests(d.file, d.files, d.manifest, slice)?),
+            _ => return Err(("delete".into(), "delete needs exactly one of `resource`, or `file`/`files`/`manifest`".into())),
+        };
+        Ok(Action::Delete(Delete { targets, wait: d.wait }))
+    }
+}
+
+/// Each YAML document must be an object with apiVersion, kind and metadata.name.
+fn validate_documents(text: &str) -> Result<(), (usize, String)> {
+    let mut line = 1;
+    for (i, chunk) in split_documents(text).into_iter().enumerate() {
+        let value: serde_yaml::Value = serde_yaml::from_str(&chunk.1)
+            .map_err(|e| (chunk.0 + yaml_line(&e, 1).unwrap_or(1) - 1, yaml_message(&e)))?;
+        line = chunk.0;
+        if value.is_null() {
+            continue;
+        }
+        for key in ["apiVersion", "kind"] {
+            if value.get(key).and_then(|v| v.as_str()).is_none() {
+                return Err((line, format!("document {} has no `{key}`", i + 1)));
+            }
+        }
+        if value.get("metadata").and_then(|m| m.get("name")).and_then(|v| v.as_str()).is_none() {
+            return Err((line, format!("document {} has no `metadata.name`", i + 1)));
+        }
+    }
+    let _ = line;
+    Ok(())
+}
+
+/// Splits multi-document YAML on `---` lines, keeping each document's first line number.
+pub(crate) fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = vec![(1usize, String::new())];
+    for (i, l) in text.lines().enumerate() {
+        if l.trim_end() == "---" || l.starts_with("--- ") {
+            docs.push((i + 2, String::new()));
+        } else if let Some(last) = docs.last_mut() {
+            last.1.push_str(l);
+            last.1.push('\n');
+        }
+    }
+    docs.retain(|(_, d)| !d.trim().is_empty());
+    docs
+}
+
+fn validate_wait(w: &Wait) -> Result<(), (String, String)> {
+    if w.resource.name.is_none() {
+        return Err(("resource".into(), format!("wait on {} needs a `name`", w.resource.kind)));
+    }
+    if w.wait_for == WaitFor::Ready && w.resource.kind != "Pod" {
+        return Err(("for".into(), format!("`for: ready` applies to a Pod, not a {}; use `condition`", w.resource.kind)));
+    }
+    Ok(())
+}
+
+fn validate_exec(e: &Exec) -> Result<(), (String, String)> {
+    match (&e.command, &e.script) {
+        (Some(c), None) if !c.is_empty() => {}
+        (None, Some(_)) => {}
+        _ => return Err(("exec".into(), "exec needs exactly one of `command` (a non-empty list) or `script`".into())),
+    }
+    validate_process(&e.expect)
+}
+
+fn validate_process(p: &ProcessExpect) -> Result<(), (String, String)> {
+    for t in [&p.stdout, &p.stderr].into_iter().flatten() {
+        t.validate().map_err(|m| ("expect".to_string(), m))?;
+    }
+    Ok(())
+}
+
+fn validate_http(h: &HttpFromPod) -> Result<(), (String, String)> {
+    if !h.path.starts_with('/') {
+        return Err(("path".into(), format!("path `{}` must start with `/` (it is appended to https://kubernetes.default.svc)", h.path)));
+    }
+    h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))
+}
+
+fn validate_can_i(c: &CanI) -> Result<(), (String, String)> {
+    match (&c.resource, &c.non_resource_url) {
+        (Some(_), None) | (None, Some(_)) => {}
+        _ => return Err(("can-i".into(), "can-i needs exactly one of `resource` or `non-resource-url`".into())),
+    }
+    if let Some(cmd) = &c.command {
+        let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
+        if w.first().map(String::as_str) != Some("kubectl") || !w.iter().any(|x| x == "can-i") {
+            return Err(("command".into(), format!("`{cmd}` is not a `kubectl auth can-i` command")));
+        }
+    }
+    Ok(())
+}
+
+fn build_kubectl(k: RawKubectl) -> Result<Kubectl, (String, String)> {
+    validate_process(&k.expect)?;
+    let (args, display) = match (k.command, k.args) {
+        (Some(cmd), None) => {
+            let w = words::split(&cmd).map_err(|m| ("command".to_string(), m))?;
+            if w.first().map(String::as_str) != Some("kubectl") {
+                return Err(("command".into(), format!("command must start with `kubectl`: `{cmd}`")));
+            }
+            (w[1..].to_vec(), cmd.split_whitespace().collect::<Vec<_>>().join(" ").replace("\\ ", ""))
+        }
+        (None, Some(args)) => {
+            let display = format!("kubectl {}", args.join(" "));
+            (args, display)
+        }
+        _ => return Err(("kubectl".into(), "kubectl needs exactly one of `command` or `args`".into())),
+    };
+    Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect })
+}
+
+fn build_token(mut t: TokenStep) -> Result<TokenStep, (String, String)> {
+    if t.command.is_some() {
+        t.via = TokenVia::Kubectl;
+        let cmd = t.command.as_deref().unwrap_or_default();
+        let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
+        if w.len() < 3 || w[0] != "kubectl" || w[1] != "create" || w[2] != "token" {
+            return Err(("command".into(), format!("`{cmd}` is not a `kubectl create token` command")));
+        }
+    }
+    if t.via == TokenVia::Pod && t.pod.is_none() {
+        return Err(("via".into(), "`via: pod` needs `pod:` (the pod whose mounted token is read)".into()));
+    }
+    t.expect.claims.iter().try_for_each(|f| f.validate().map_err(|m| ("claims".to_string(), m)))?;
+    Ok(t)
+}
+
+fn validate_assert(a: &AssertStep) -> Result<(), (String, String)> {
+    if a.resource.name.is_none() && !a.resource.list {
+        return Err(("resource".into(), "assert needs `name`, or `list: true` to check the list".into()));
+    }
+    if a.fields.is_empty() {
+        return Err(("fields".into(), "assert needs at least one field check".into()));
+    }
+    a.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))
+}
+
+fn unknown_var_message(name: &str, vars: &BTreeMap<String, String>) -> String {
+    let known: Vec<&str> = vars.keys().map(String::as_str).collect();
+    format!("unknown variable `${{{name}}}` (defined: {}); write `$${{{name}}}` for a literal", if known.is_empty() { "none".into() } else { known.join(", ") })
+}
+
+fn scalar_text(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
+    }
+}
+
+/// The file line of a YAML error, given the file line its text starts on.
+fn yaml_line(e: &serde_yaml::Error, first_line: usize) -> Option<usize> {
+    e.location().map(|l| first_line + l.line() - 1)
+}
+
+/// The YAML error without serde_yaml's own (slice-relative) position.
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    LOCATION.replace(&e.to_string(), "").into_owned()
+}

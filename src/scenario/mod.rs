@@ -1,0 +1,16 @@
+//! Scenarios are data: YAML files under `scenarios/` that say what the documentation says, step by
+//! step. This module holds the model and the loader (YAML -> model, with file:line errors).
+
+pub mod claims;
+pub mod duration;
+mod error;
+mod load;
+mod locate;
+mod model;
+mod vars;
+pub mod words;
+
+pub use claims::{Catalog, Claim};
+pub use error::{LoadError, LoadErrors};
+pub use load::{discover, load_file, load_str, LoadOptions};
+pub use model::*;

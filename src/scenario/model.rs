@@ -1,0 +1,398 @@
+//! The scenario data model: what a scenario file says, after variables are substituted and manifests are
+//! read. Step kinds are a closed set; each has its own small executor in `crate::step`.
+
+use crate::check::{FieldCheck, TextExpect};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One scenario file, loaded and validated.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// The file it came from; manifests are relative to its directory.
+    pub file: PathBuf,
+    pub namespaces: Vec<String>,
+    pub vars: BTreeMap<String, String>,
+    pub cleanup: Vec<ObjectRef>,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The directory manifests and `kubectl -f` paths are relative to.
+    pub fn dir(&self) -> PathBuf {
+        self.file.parent().map(PathBuf::from).unwrap_or_default()
+    }
+}
+
+/// One step: common keys plus exactly one action.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// 1-based position in the scenario.
+    pub index: usize,
+    pub name: String,
+    pub doc: Option<DocRef>,
+    pub timeout: Duration,
+    /// Where the step starts in its file (1-based), for messages.
+    pub line: usize,
+    pub action: Action,
+}
+
+/// The part of the documentation a step verifies.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DocRef {
+    pub section: String,
+    #[serde(default)]
+    pub claims: Vec<String>,
+}
+
+/// The closed set of step kinds.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Apply(Apply),
+    Delete(Delete),
+    Wait(Wait),
+    Exec(Exec),
+    HttpFromPod(HttpFromPod),
+    CanI(CanI),
+    Kubectl(Kubectl),
+    Token(TokenStep),
+    Assert(AssertStep),
+}
+
+impl Action {
+    /// The key this kind has in a scenario file.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Apply(_) => "apply",
+            Action::Delete(_) => "delete",
+            Action::Wait(_) => "wait",
+            Action::Exec(_) => "exec",
+            Action::HttpFromPod(_) => "http-from-pod",
+            Action::CanI(_) => "can-i",
+            Action::Kubectl(_) => "kubectl",
+            Action::Token(_) => "token",
+            Action::Assert(_) => "assert",
+        }
+    }
+}
+
+/// Every step kind key, in the order the documentation lists them.
+pub const STEP_KINDS: &[&str] = &[
+    "apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert",
+];
+
+/// A manifest source, read at load time.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Where it came from: a file path, or `<inline in FILE:LINE>`.
+    pub origin: String,
+    /// The YAML documents, variables substituted.
+    pub text: String,
+}
+
+/// A reference to one API object.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `list: true` asserts on the list of objects of this kind instead of one object.
+    #[serde(default)]
+    pub list: bool,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.name.as_deref().unwrap_or("*");
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, name),
+            None => write!(f, "{} {}", self.kind, name),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Apply {
+    pub manifests: Vec<Manifest>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub targets: DeleteTargets,
+    pub wait: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum DeleteTargets {
+    Object(ObjectRef),
+    Manifests(Vec<Manifest>),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaitFor {
+    Ready,
+    Exists,
+    Deleted,
+    #[serde(rename = "condition")]
+    Condition(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    pub resource: ObjectRef,
+    #[serde(rename = "for")]
+    pub wait_for: WaitFor,
+}
+
+/// Expected result of a process (in a pod or on the host).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessExpect {
+    #[serde(default)]
+    pub exit: Option<i32>,
+    #[serde(default)]
+    pub stdout: Option<TextExpect>,
+    #[serde(default)]
+    pub stderr: Option<TextExpect>,
+}
+
+impl ProcessExpect {
+    /// The exit code expected (0 unless the scenario says otherwise).
+    pub fn exit_code(&self) -> i32 {
+        self.exit.unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exec {
+    pub pod: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub script: Option<String>,
+    #[serde(default)]
+    pub expect: ProcessExpect,
+}
+
+impl Exec {
+    /// The argv run in the container.
+    pub fn argv(&self) -> Vec<String> {
+        match (&self.command, &self.script) {
+            (Some(cmd), _) => cmd.clone(),
+            (None, Some(script)) => vec!["sh".into(), "-c".into(), script.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenSource {
+    #[default]
+    Mounted,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpFromPod {
+    pub pod: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub container: Option<String>,
+    pub path: String,
+    #[serde(default)]
+    pub token: TokenSource,
+    pub expect: HttpExpect,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpExpect {
+    pub status: u16,
+    #[serde(default)]
+    pub status_body: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    pub list: Option<ListExpect>,
+    #[serde(default)]
+    pub fields: Vec<FieldCheck>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ListExpect {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+    #[serde(default)]
+    pub not_contains: Vec<String>,
+}
+
+/// `yes` or `no`, as `kubectl auth can-i` prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Answer {
+    Yes,
+    No,
+}
+
+impl Answer {
+    pub fn from_allowed(allowed: bool) -> Self {
+        if allowed {
+            Answer::Yes
+        } else {
+            Answer::No
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(b) => Ok(Answer::from_allowed(b)),
+            Raw::Text(t) => match t.as_str() {
+                "yes" => Ok(Answer::Yes),
+                "no" => Ok(Answer::No),
+                other => Err(serde::de::Error::custom(format!(
+                    "invalid answer `{other}`, expected \"yes\" or \"no\""
+                ))),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CanI {
+    #[serde(rename = "as")]
+    pub user: String,
+    pub verb: String,
+    #[serde(default)]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub non_resource_url: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    pub expect: Answer,
+    #[serde(default = "default_true")]
+    pub kubectl: bool,
+    #[serde(default)]
+    pub command: Option<String>,
+}
+
+impl CanI {
+    /// The kubectl command checked alongside the SubjectAccessReview: as documented, or built.
+    pub fn kubectl_words(&self) -> Vec<String> {
+        if let Some(cmd) = &self.command {
+            return crate::scenario::words::split(cmd).unwrap_or_default();
+        }
+        let mut words = vec!["kubectl".to_string(), "auth".into(), "can-i".into(), self.verb.clone()];
+        words.push(self.resource.clone().or_else(|| self.non_resource_url.clone()).unwrap_or_default());
+        words.push(format!("--as={}", self.user));
+        if let Some(ns) = &self.namespace {
+            words.push("-n".into());
+            words.push(ns.clone());
+        }
+        words
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone)]
+pub struct Kubectl {
+    /// The words after `kubectl`.
+    pub args: Vec<String>,
+    /// The command as written in the scenario, for messages.
+    pub display: String,
+    pub stdin: Option<String>,
+    pub expect: ProcessExpect,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenVia {
+    #[default]
+    Api,
+    Kubectl,
+    Pod,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TokenStep {
+    pub serviceaccount: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub via: TokenVia,
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default, deserialize_with = "crate::scenario::duration::deserialize_opt")]
+    pub duration: Option<Duration>,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    #[serde(default)]
+    pub pod: Option<String>,
+    #[serde(default)]
+    pub expect: TokenExpect,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TokenExpect {
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default, deserialize_with = "crate::scenario::duration::deserialize_opt")]
+    pub lifetime: Option<Duration>,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    #[serde(default)]
+    pub claims: Vec<FieldCheck>,
+    #[serde(default)]
+    pub whoami: Option<String>,
+    #[serde(default)]
+    pub request: Option<TokenRequestExpect>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequestExpect {
+    pub path: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertStep {
+    pub resource: ObjectRef,
+    pub fields: Vec<FieldCheck>,
+}
