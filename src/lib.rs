@@ -6,3 +6,6 @@
 
 pub mod check;
 pub mod scenario;
+pub mod cluster;
+pub mod interrupt;
+pub mod process;

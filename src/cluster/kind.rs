@@ -1,0 +1,184 @@
+//! The kind provider: create a cluster from kind-config.yaml (optionally with a local node image), load
+//! images into it, mark it as ours, re-use it only if we made it, and delete it.
+
+use super::state::{self, Record, MARKER_NAME, MARKER_NAMESPACE};
+use super::{connect, ClusterError, Target};
+use crate::process::{run, run_ok, Cmd};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, PostParams};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What kind cluster to use and how.
+#[derive(Debug, Clone)]
+pub struct KindSpec {
+    pub name: String,
+    pub config: PathBuf,
+    /// Node image (`--image`); kind's default when None.
+    pub image: Option<String>,
+    /// Host docker images to `kind load docker-image` after creation.
+    pub load_images: Vec<String>,
+    /// Run on the cluster if it exists (only if this harness created it).
+    pub reuse: bool,
+    /// Do not delete a cluster this run created.
+    pub keep: bool,
+    pub create_timeout: Duration,
+}
+
+/// The default cluster name.
+pub const DEFAULT_NAME: &str = "sa-conformance";
+
+/// A kind cluster by name, with the binary to drive it.
+#[derive(Debug, Clone)]
+pub struct KindCluster {
+    pub spec: KindSpec,
+    kind: String,
+}
+
+const SHORT: Duration = Duration::from_secs(60);
+
+impl KindCluster {
+    pub fn new(spec: KindSpec) -> Result<Self, ClusterError> {
+        if !spec.name.starts_with(DEFAULT_NAME) {
+            return Err(ClusterError::Kind {
+                name: spec.name.clone(),
+                problem: format!("name must start with `{DEFAULT_NAME}` so it is recognisable as the harness's"),
+            });
+        }
+        let kind = std::env::var("KIND").unwrap_or_else(|_| "kind".into());
+        Ok(KindCluster { spec, kind })
+    }
+
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    fn fail(&self, problem: impl Into<String>) -> ClusterError {
+        ClusterError::Kind { name: self.spec.name.clone(), problem: problem.into() }
+    }
+
+    /// Whether kind knows a cluster of this name.
+    pub async fn exists(&self) -> Result<bool, ClusterError> {
+        let out = run_ok(&Cmd::new([self.kind.as_str(), "get", "clusters"]), SHORT)
+            .await
+            .map_err(|source| ClusterError::Process { action: "listing kind clusters".into(), source })?;
+        Ok(out.stdout.lines().any(|l| l.trim() == self.name()))
+    }
+
+    /// Creates the cluster, or checks that an existing one may be re-used. Returns true if created.
+    pub async fn ensure(&self) -> Result<bool, ClusterError> {
+        if self.exists().await? {
+            if !self.spec.reuse {
+                return Err(self.fail(format!(
+                    "already exists; pass --reuse to run on it (only if sa-conformance created it), or delete it with `sa-conformance cluster down --name {}`",
+                    self.name()
+                )));
+            }
+            if state::load(self.name()).is_none() {
+                return Err(self.fail(format!(
+                    "exists but sa-conformance did not create it (no record in {}); refusing to re-use it",
+                    state::state_dir().display()
+                )));
+            }
+            self.write_kubeconfig().await?;
+            return Ok(false);
+        }
+        self.create().await?;
+        Ok(true)
+    }
+
+    async fn create(&self) -> Result<(), ClusterError> {
+        let kubeconfig = state::kubeconfig_path(self.name());
+        if let Some(dir) = kubeconfig.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| ClusterError::State { path: dir.to_path_buf(), message: e.to_string() })?;
+        }
+        let mut argv = vec![
+            self.kind.clone(),
+            "create".into(),
+            "cluster".into(),
+            format!("--name={}", self.name()),
+            format!("--config={}", self.spec.config.display()),
+            format!("--kubeconfig={}", kubeconfig.display()),
+            "--wait=3m".into(),
+        ];
+        if let Some(image) = &self.spec.image {
+            argv.push(format!("--image={image}"));
+        }
+        tracing::info!(cluster = self.name(), "creating kind cluster");
+        let created = run_ok(&Cmd::new(argv), self.spec.create_timeout).await;
+        if let Err(source) = created {
+            let _ = self.delete().await;
+            return Err(ClusterError::Process { action: format!("creating kind cluster `{}`", self.name()), source });
+        }
+        let finished = self.finish_creation(kubeconfig).await;
+        if finished.is_err() {
+            let _ = self.delete().await;
+        }
+        finished
+    }
+
+    /// Marks the new cluster as ours, records it, loads images.
+    async fn finish_creation(&self, kubeconfig: PathBuf) -> Result<(), ClusterError> {
+        let context = format!("kind-{}", self.name());
+        let target = connect(&kubeconfig, Some(&context), Some(self.name())).await?;
+        let marker_uid = write_marker(&target).await.map_err(|e| self.fail(format!("could not write its marker ConfigMap: {e}")))?;
+        state::save(&Record { name: self.name().into(), context, server: target.server.clone(), kubeconfig, marker_uid })?;
+        if !self.spec.load_images.is_empty() {
+            let mut argv = vec![self.kind.clone(), "load".into(), "docker-image".into()];
+            argv.extend(self.spec.load_images.iter().cloned());
+            argv.push(format!("--name={}", self.name()));
+            run_ok(&Cmd::new(argv), Duration::from_secs(600))
+                .await
+                .map_err(|source| ClusterError::Process { action: format!("loading images into `{}`", self.name()), source })?;
+        }
+        Ok(())
+    }
+
+    async fn write_kubeconfig(&self) -> Result<(), ClusterError> {
+        let out = run_ok(&Cmd::new([self.kind.as_str(), "get", "kubeconfig", &format!("--name={}", self.name())]), SHORT)
+            .await
+            .map_err(|source| ClusterError::Process { action: "reading the kind kubeconfig".into(), source })?;
+        let path = state::kubeconfig_path(self.name());
+        std::fs::write(&path, out.stdout).map_err(|e| ClusterError::State { path, message: e.to_string() })
+    }
+
+    /// The connected target (after [`ensure`](Self::ensure)).
+    pub async fn target(&self) -> Result<Target, ClusterError> {
+        connect(&state::kubeconfig_path(self.name()), Some(&format!("kind-{}", self.name())), Some(self.name())).await
+    }
+
+    /// Deletes the cluster and its record (idempotent).
+    pub async fn delete(&self) -> Result<(), ClusterError> {
+        tracing::info!(cluster = self.name(), "deleting kind cluster");
+        let kubeconfig = state::kubeconfig_path(self.name());
+        let out = run(
+            &Cmd::new([self.kind.clone(), "delete".into(), "cluster".into(), format!("--name={}", self.name()), format!("--kubeconfig={}", kubeconfig.display())]),
+            Duration::from_secs(180),
+        )
+        .await
+        .map_err(|source| ClusterError::Process { action: format!("deleting kind cluster `{}`", self.name()), source })?;
+        if !out.success() {
+            return Err(self.fail(format!("could not be deleted: {}", out.stderr.trim())));
+        }
+        state::remove(self.name());
+        Ok(())
+    }
+}
+
+async fn write_marker(target: &Target) -> Result<String, kube::Error> {
+    let api: Api<ConfigMap> = Api::namespaced(target.client.clone(), MARKER_NAMESPACE);
+    let cm: ConfigMap = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": MARKER_NAME, "labels": { "app.kubernetes.io/managed-by": "sa-conformance" } },
+        "data": { "purpose": "this cluster was created by sa-conformance and may be written to and deleted by it" }
+    }))
+    .map_err(kube::Error::SerdeError)?;
+    let mut last = None;
+    for _ in 0..10 {
+        match api.create(&PostParams::default(), &cm).await {
+            Ok(created) => return Ok(created.metadata.uid.unwrap_or_default()),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Err(last.expect("at least one attempt"))
+}

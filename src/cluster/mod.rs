@@ -1,0 +1,133 @@
+//! "A cluster to run on": a kind cluster the harness creates (or re-uses, if it made it) or an existing
+//! cluster named by kubeconfig and context. Whatever the source, the result is a [`Target`] that has
+//! passed the wrong-context guard, so no code after this module can write to a cluster by accident.
+
+mod existing;
+mod guard;
+pub mod kind;
+pub mod state;
+
+pub use existing::ExistingSpec;
+pub use guard::GuardError;
+pub use kind::{KindCluster, KindSpec};
+
+use crate::process::ProcessError;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong getting or releasing a cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cannot read kubeconfig {path}: {message}")]
+    Kubeconfig { path: PathBuf, message: String },
+    #[error("cannot connect to context `{context}` ({server}): {message}")]
+    Connect { context: String, server: String, message: String },
+    #[error(transparent)]
+    Guard(#[from] GuardError),
+    #[error("kind cluster `{name}` {problem}")]
+    Kind { name: String, problem: String },
+    #[error("{action} failed")]
+    Process { action: String, #[source] source: ProcessError },
+    #[error("cannot write harness state in {path}: {message}")]
+    State { path: PathBuf, message: String },
+}
+
+/// Where to run: a kind cluster, or an existing one.
+#[derive(Debug, Clone)]
+pub enum ClusterSpec {
+    Kind(KindSpec),
+    Existing(ExistingSpec),
+}
+
+/// A connected cluster that passed the guard.
+#[derive(Clone)]
+pub struct Target {
+    /// What the user calls it: the kind cluster name or the context name.
+    pub name: String,
+    pub kubeconfig: PathBuf,
+    pub context: String,
+    /// The API server URL every write goes to.
+    pub server: String,
+    /// DER certificates of the cluster CA (from the kubeconfig), for callers outside kube-rs.
+    pub ca_der: Vec<Vec<u8>>,
+    pub client: kube::Client,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target").field("name", &self.name).field("context", &self.context).field("server", &self.server).finish()
+    }
+}
+
+impl Target {
+    /// The flags that point kubectl at this cluster and nothing else.
+    pub fn kubectl_flags(&self) -> Vec<String> {
+        vec![format!("--kubeconfig={}", self.kubeconfig.display()), format!("--context={}", self.context)]
+    }
+}
+
+/// Reads a kubeconfig, picks the context (named, or the current one) and connects (no request is made).
+pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str>) -> Result<Target, ClusterError> {
+    let kerr = |message: String| ClusterError::Kubeconfig { path: kubeconfig.to_path_buf(), message };
+    let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| kerr(e.to_string()))?;
+    let context = match context {
+        Some(c) => c.to_string(),
+        None => kc.current_context.clone().ok_or_else(|| kerr("has no current-context; pass --context".into()))?,
+    };
+    if !kc.contexts.iter().any(|c| c.name == context) {
+        let known: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        return Err(kerr(format!("has no context `{context}` (contexts: {})", known.join(", "))));
+    }
+    let opts = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
+    let config = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| kerr(e.to_string()))?;
+    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let ca_der = config.root_cert.clone().unwrap_or_default();
+    let client = kube::Client::try_from(config).map_err(|e| ClusterError::Connect {
+        context: context.clone(),
+        server: server.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(Target { name: name.unwrap_or(&context).to_string(), kubeconfig: kubeconfig.to_path_buf(), context, server, ca_der, client })
+}
+
+/// A cluster in use, and what to do with it when the run ends.
+pub struct Session {
+    pub target: Target,
+    /// The kind cluster this run created and must delete (None when reused, kept or existing).
+    owned: Option<KindCluster>,
+}
+
+impl Session {
+    /// Gets the cluster the spec names: creates or re-uses a kind cluster, or connects to an existing
+    /// context; then applies the wrong-context guard. `allow` lists contexts the user named on purpose.
+    pub async fn acquire(spec: &ClusterSpec, allow: &[String]) -> Result<Session, ClusterError> {
+        match spec {
+            ClusterSpec::Kind(k) => {
+                let cluster = KindCluster::new(k.clone())?;
+                let created = cluster.ensure().await?;
+                let target = cluster.target().await?;
+                guard::check(&target, allow).await?;
+                let owned = (created && !k.keep).then_some(cluster);
+                Ok(Session { target, owned })
+            }
+            ClusterSpec::Existing(e) => {
+                let target = connect(&e.kubeconfig_path(), e.context.as_deref(), None).await?;
+                guard::check(&target, allow).await?;
+                Ok(Session { target, owned: None })
+            }
+        }
+    }
+
+    /// Whether releasing this session deletes a cluster.
+    pub fn deletes_cluster(&self) -> bool {
+        self.owned.is_some()
+    }
+
+    /// Deletes the kind cluster if this run created it (and was not told to keep it).
+    pub async fn release(self) -> Result<(), ClusterError> {
+        match self.owned {
+            Some(cluster) => cluster.delete().await,
+            None => Ok(()),
+        }
+    }
+}

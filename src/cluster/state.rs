@@ -1,0 +1,74 @@
+//! What the harness remembers about clusters it created: one JSON record per kind cluster in the state
+//! directory. The guard trusts a context only if a record matches it and the cluster still carries the
+//! marker this harness wrote when it created it.
+
+use super::ClusterError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// ConfigMap the harness writes into kube-system of every cluster it creates.
+pub const MARKER_NAMESPACE: &str = "kube-system";
+pub const MARKER_NAME: &str = "sa-conformance-cluster";
+
+/// A cluster this harness created.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    pub name: String,
+    pub context: String,
+    pub server: String,
+    pub kubeconfig: PathBuf,
+    /// UID of the marker ConfigMap.
+    pub marker_uid: String,
+}
+
+/// `$SA_CONFORMANCE_STATE_DIR`, else `$XDG_STATE_HOME/sa-conformance`, else `~/.local/state/sa-conformance`.
+pub fn state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SA_CONFORMANCE_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
+        return PathBuf::from(d).join("sa-conformance");
+    }
+    super::existing::home().join(".local/state/sa-conformance")
+}
+
+fn record_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join("clusters").join(format!("{name}.json"))
+}
+
+/// The kubeconfig file the harness keeps for a kind cluster (never the user's own kubeconfig).
+pub fn kubeconfig_path(name: &str) -> PathBuf {
+    state_dir().join("clusters").join(format!("{name}.kubeconfig"))
+}
+
+pub fn save(record: &Record) -> Result<(), ClusterError> {
+    let path = record_path(&state_dir(), &record.name);
+    let err = |message: String| ClusterError::State { path: path.clone(), message };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| err(e.to_string()))?;
+    }
+    let text = serde_json::to_string_pretty(record).map_err(|e| err(e.to_string()))?;
+    std::fs::write(&path, text).map_err(|e| err(e.to_string()))
+}
+
+pub fn load(name: &str) -> Option<Record> {
+    let text = std::fs::read_to_string(record_path(&state_dir(), name)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+pub fn remove(name: &str) {
+    let _ = std::fs::remove_file(record_path(&state_dir(), name));
+    let _ = std::fs::remove_file(kubeconfig_path(name));
+}
+
+/// Every record, for the guard.
+pub fn all() -> Vec<Record> {
+    let dir = state_dir().join("clusters");
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter_map(|t| serde_json::from_str(&t).ok())
+        .collect()
+}
