@@ -9,3 +9,4 @@ pub mod scenario;
 pub mod cluster;
 pub mod interrupt;
 pub mod process;
+pub mod api;

@@ -384,7 +384,7 @@ fn validate_documents(text: &str) -> Result<(), (usize, String)> {
 }
 
 /// Splits multi-document YAML on `---` lines, keeping each document's first line number.
-pub(crate) fn split_documents(text: &str) -> Vec<(usize, String)> {
+pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     let mut docs = vec![(1usize, String::new())];
     for (i, l) in text.lines().enumerate() {
         if l.trim_end() == "---" || l.starts_with("--- ") {

@@ -12,5 +12,5 @@ pub mod words;
 
 pub use claims::{Catalog, Claim};
 pub use error::{LoadError, LoadErrors};
-pub use load::{discover, load_file, load_str, LoadOptions};
+pub use load::{discover, load_file, load_str, split_documents, LoadOptions};
 pub use model::*;

@@ -1,0 +1,99 @@
+//! "Can this identity do that?" as a SubjectAccessReview, with the groups the API server gives the
+//! identity, so the answer matches what `kubectl auth can-i --as=...` (impersonation) gets.
+
+use super::ApiError;
+use k8s_openapi::api::authorization::v1::{NonResourceAttributes, ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
+use kube::api::{Api, PostParams};
+use kube::Client;
+
+/// One access question.
+#[derive(Debug, Clone)]
+pub struct AccessQuestion {
+    pub user: String,
+    pub verb: String,
+    /// `pods`, `pods/exec`, `deployments.apps`, `serviceaccounts/token`
+    pub resource: Option<String>,
+    pub non_resource_url: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// The groups the API server adds for a user name (`system:serviceaccount:NS:NAME` -> its SA groups).
+pub fn groups_for(user: &str) -> Vec<String> {
+    let mut groups = Vec::new();
+    if let Some(rest) = user.strip_prefix("system:serviceaccount:") {
+        if let Some((ns, _)) = rest.split_once(':') {
+            groups.push("system:serviceaccounts".to_string());
+            groups.push(format!("system:serviceaccounts:{ns}"));
+        }
+    }
+    groups.push("system:authenticated".into());
+    groups
+}
+
+/// Splits `pods/exec` or `deployments.apps` into (group, resource, subresource).
+pub fn split_resource(resource: &str) -> (String, String, Option<String>) {
+    let (main, sub) = match resource.split_once('/') {
+        Some((m, s)) => (m, Some(s.to_string())),
+        None => (resource, None),
+    };
+    let (res, group) = main.split_once('.').unwrap_or((main, ""));
+    (group.to_string(), res.to_string(), sub)
+}
+
+/// Returns (allowed, reason) from a SubjectAccessReview.
+pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool, String), ApiError> {
+    let resource_attributes = q.resource.as_deref().map(|r| {
+        let (group, resource, subresource) = split_resource(r);
+        ResourceAttributes {
+            group: Some(group),
+            resource: Some(resource),
+            subresource,
+            verb: Some(q.verb.clone()),
+            namespace: q.namespace.clone(),
+            ..Default::default()
+        }
+    });
+    let non_resource_attributes = q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
+    let sar = SubjectAccessReview {
+        spec: SubjectAccessReviewSpec {
+            user: Some(q.user.clone()),
+            groups: Some(groups_for(&q.user)),
+            resource_attributes,
+            non_resource_attributes,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let api: Api<SubjectAccessReview> = Api::all(client.clone());
+    let answer = api
+        .create(&PostParams::default(), &sar)
+        .await
+        .map_err(ApiError::kube(format!("SubjectAccessReview for {}", q.user)))?;
+    let status = answer.status.unwrap_or_default();
+    Ok((status.allowed, status.reason.unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("pods", ("", "pods", None))]
+    #[case("pods/exec", ("", "pods", Some("exec")))]
+    #[case("deployments.apps", ("apps", "deployments", None))]
+    #[case("serviceaccounts/token", ("", "serviceaccounts", Some("token")))]
+    fn splits_resources(#[case] input: &str, #[case] want: (&str, &str, Option<&str>)) {
+        let (g, r, s) = split_resource(input);
+        assert_eq!((g.as_str(), r.as_str(), s.as_deref()), want);
+    }
+
+    #[test]
+    fn service_accounts_get_their_groups() {
+        assert_eq!(
+            groups_for("system:serviceaccount:dev:pod-inspector"),
+            vec!["system:serviceaccounts", "system:serviceaccounts:dev", "system:authenticated"]
+        );
+        assert_eq!(groups_for("bob"), vec!["system:authenticated"]);
+    }
+}

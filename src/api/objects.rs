@@ -1,0 +1,123 @@
+//! Objects by reference: resolve a kind through discovery, server-side apply manifests, get, list and
+//! delete as JSON, so steps never need a compiled-in type for what a scenario names.
+
+use super::{ApiError, DiscoveryCache};
+use crate::scenario::ObjectRef;
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams};
+use kube::discovery::Scope;
+use kube::Client;
+use serde_json::Value;
+
+/// Field manager for every server-side apply.
+pub const FIELD_MANAGER: &str = "sa-conformance";
+
+/// One object applied: enough to find it again and to clean it up.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Applied {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+impl Applied {
+    pub fn to_ref(&self) -> ObjectRef {
+        ObjectRef { api_version: self.api_version.clone(), kind: self.kind.clone(), name: Some(self.name.clone()), namespace: self.namespace.clone(), list: false }
+    }
+}
+
+fn gvk(api_version: &str, kind: &str) -> GroupVersionKind {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    GroupVersionKind::gvk(group, version, kind)
+}
+
+/// The API resource for a kind and whether it is namespaced.
+pub async fn resolve(client: &Client, cache: &DiscoveryCache, api_version: &str, kind: &str) -> Result<(ApiResource, bool), ApiError> {
+    let key = gvk(api_version, kind);
+    if let Some(hit) = cache.entries.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let (ar, caps) = kube::discovery::pinned_kind(client, &key)
+        .await
+        .map_err(ApiError::kube(format!("cannot find kind {kind} in {api_version} through discovery")))?;
+    let entry = (ar, caps.scope == Scope::Namespaced);
+    if let Ok(mut m) = cache.entries.lock() {
+        m.insert(key, entry.clone());
+    }
+    Ok(entry)
+}
+
+async fn api_for(client: &Client, cache: &DiscoveryCache, api_version: &str, kind: &str, namespace: Option<&str>) -> Result<(Api<DynamicObject>, Option<String>), ApiError> {
+    let (ar, namespaced) = resolve(client, cache, api_version, kind).await?;
+    Ok(match (namespaced, namespace) {
+        (true, Some(ns)) => (Api::namespaced_with(client.clone(), ns, &ar), Some(ns.to_string())),
+        (true, None) => (Api::default_namespaced_with(client.clone(), &ar), Some("default".into())),
+        (false, _) => (Api::all_with(client.clone(), &ar), None),
+    })
+}
+
+/// The documents of a manifest as JSON objects (empty documents skipped).
+pub fn parse_manifest(text: &str) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for (line, doc) in crate::scenario::split_documents(text) {
+        let v: Value = serde_yaml::from_str(&doc).map_err(|e| format!("document at line {line}: {e}"))?;
+        if !v.is_null() {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Server-side applies every document in order; returns what was applied.
+pub async fn apply_manifest(client: &Client, cache: &DiscoveryCache, text: &str, default_ns: Option<&str>) -> Result<Vec<Applied>, ApiError> {
+    let docs = parse_manifest(text).map_err(|m| ApiError::other("cannot parse manifest", m))?;
+    let mut applied = Vec::new();
+    for doc in docs {
+        let api_version = doc["apiVersion"].as_str().unwrap_or_default().to_string();
+        let kind = doc["kind"].as_str().unwrap_or_default().to_string();
+        let name = doc["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let ns = doc["metadata"]["namespace"].as_str().map(String::from).or(default_ns.map(String::from));
+        let (api, namespace) = api_for(client, cache, &api_version, &kind, ns.as_deref()).await?;
+        let mut obj = doc.clone();
+        if let (Some(n), Some(meta)) = (&namespace, obj.get_mut("metadata").and_then(Value::as_object_mut)) {
+            meta.insert("namespace".into(), Value::String(n.clone()));
+        }
+        let what = format!("apply {kind} {}{name}", namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default());
+        api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&obj))
+            .await
+            .map_err(ApiError::kube(what))?;
+        applied.push(Applied { api_version, kind, name, namespace });
+    }
+    Ok(applied)
+}
+
+/// The object as JSON, or None if it does not exist.
+pub async fn get_json(client: &Client, cache: &DiscoveryCache, r: &ObjectRef) -> Result<Option<Value>, ApiError> {
+    let name = r.name.as_deref().unwrap_or_default();
+    let (api, _) = api_for(client, cache, &r.api_version, &r.kind, r.namespace.as_deref()).await?;
+    let obj = api.get_opt(name).await.map_err(ApiError::kube(format!("get {r}")))?;
+    obj.map(|o| serde_json::to_value(o).map_err(|e| ApiError::other(format!("get {r}"), e.to_string()))).transpose()
+}
+
+/// The list of objects of a kind (in a namespace, or all) as a JSON `{items: [...]}`.
+pub async fn list_json(client: &Client, cache: &DiscoveryCache, r: &ObjectRef) -> Result<Value, ApiError> {
+    let (ar, namespaced) = resolve(client, cache, &r.api_version, &r.kind).await?;
+    let api: Api<DynamicObject> = match (namespaced, &r.namespace) {
+        (true, Some(ns)) => Api::namespaced_with(client.clone(), ns, &ar),
+        _ => Api::all_with(client.clone(), &ar),
+    };
+    let list = api.list(&ListParams::default()).await.map_err(ApiError::kube(format!("list {}", r.kind)))?;
+    let items: Vec<Value> = list.items.into_iter().filter_map(|o| serde_json::to_value(o).ok()).collect();
+    Ok(serde_json::json!({ "items": items }))
+}
+
+/// Deletes the object; true if it existed.
+pub async fn delete_object(client: &Client, cache: &DiscoveryCache, r: &ObjectRef) -> Result<bool, ApiError> {
+    let name = r.name.as_deref().unwrap_or_default();
+    let (api, _) = api_for(client, cache, &r.api_version, &r.kind, r.namespace.as_deref()).await?;
+    match api.delete(name, &DeleteParams::background()).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+        Err(e) => Err(ApiError::Kube { action: format!("delete {r}"), source: e }),
+    }
+}
