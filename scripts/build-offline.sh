@@ -1,0 +1,379 @@
+#!/bin/bash
+# Builds everything a kind cluster needs on a machine with no container registry:
+#   $SA_CACHE/bin      kind, kubectl, kubeadm, kubelet, crictl (+ the other k8s binaries)
+#   host docker        registry.k8s.io/* component images, the kind node image,
+#                      curlimages/curl and nginx stand-ins, all built from Go modules
+#                      (Go module proxy) and Debian packages.
+#   $SA_CACHE/offline.env   exports for the harness (PATH, node image, images to load)
+# Every artefact is keyed by the pinned versions (scripts/versions.env) and its inputs;
+# a warm run only verifies. Needs scripts/host-setup.sh to have run (dockerd up).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_root
+
+# Bump when the node assembly logic below changes in a way that must rebuild the node.
+NODE_BUILD_REV=1
+
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+export DOCKER_BUILDKIT=0
+BIN="$SA_CACHE/bin"
+STAMPS="$SA_CACHE/stamps"
+SRC="$SA_CACHE/src"
+LOGS="$SA_CACHE/logs"
+mkdir -p "$BIN" "$STAMPS" "$SRC" "$LOGS"
+
+K8S_STAGING_VERSION="v0.${K8S_VERSION#v1.}"
+K8S_MINOR="${K8S_VERSION#v1.}"; K8S_MINOR="${K8S_MINOR%%.*}"
+K8S_LDFLAGS="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$K8S_MINOR -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=2026-01-01T00:00:00Z -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
+K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubeadm kubectl)
+PAUSE_IMAGE="$K8S_REGISTRY/pause:$PAUSE_VERSION"
+
+NODE_PACKAGES=systemd,systemd-sysv,dbus,containerd,runc,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,ca-certificates,curl,jq,procps,conntrack,socat,bash
+USERLAND_PACKAGES=ca-certificates,curl,nginx,iptables,conntrack,procps,iproute2
+ROOTFS_REV=1
+
+stamp_ok()    { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+stamp_write() { printf '%s\n' "$2" >"$STAMPS/$1"; }
+image_key()   { docker image inspect -f '{{index .Config.Labels "sa-conformance.inputs"}}' "$1" 2>/dev/null || true; }
+image_ok()    { [ "$(image_key "$1")" = "$2" ]; }
+
+# ---------------------------------------------------------------- Go builds
+
+go_mod_dir() { # MODULE@VERSION -> directory in the module cache (downloads it)
+  (cd "$SRC" && GOFLAGS= go mod download -json "$1" | jq -r .Dir)
+}
+
+build_k8s() {
+  local key="k8s $K8S_VERSION $K8S_LDFLAGS" f ok=1
+  for f in "${K8S_CMDS[@]}"; do [ -x "$BIN/$f" ] || ok=0; done
+  if [ $ok = 1 ] && stamp_ok k8s "$key"; then log "kubernetes $K8S_VERSION binaries: cached"; return; fi
+  local dir="$SRC/k8s-$K8S_VERSION"
+  step "building kubernetes $K8S_VERSION (${K8S_CMDS[*]}) in $dir"
+  mkdir -p "$dir"
+  if [ ! -f "$dir/go.sum" ]; then
+    local up
+    up=$(go_mod_dir "k8s.io/kubernetes@$K8S_VERSION")
+    (
+      cd "$dir"
+      rm -f go.mod
+      go mod init sa-conformance/k8s-build >/dev/null 2>&1
+      go mod edit -require="k8s.io/kubernetes@$K8S_VERSION"
+      # upstream's replaces point at ./staging, which a dependency ignores: pin each
+      # staging module to its published v0.X.Y instead.
+      local m
+      for m in $(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}' "$up/go.mod"); do
+        go mod edit -replace="$m=$m@$K8S_STAGING_VERSION"
+      done
+      {
+        echo '//go:build tools'
+        echo
+        echo 'package tools'
+        echo
+        echo 'import ('
+        for m in "${K8S_CMDS[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$m\""; done
+        echo ')'
+      } >tools.go
+      go mod tidy
+    )
+  fi
+  local pkgs=()
+  for f in "${K8S_CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$f"); done
+  (cd "$dir" && mkdir -p bin && go build -trimpath -ldflags "$K8S_LDFLAGS" -o bin/ "${pkgs[@]}")
+  for f in "${K8S_CMDS[@]}"; do install -m 0755 "$dir/bin/$f" "$BIN/$f"; done
+  stamp_write k8s "$key"
+}
+
+# go_install NAME KEY GOBIN PKG@VERSION...: `go install` of modules without replaces
+go_install() {
+  local name=$1 key=$2 gobin=$3; shift 3
+  if stamp_ok "$name" "$key"; then log "$name: cached"; return; fi
+  step "go install $*"
+  mkdir -p "$gobin"
+  (cd "$SRC" && GOFLAGS= GOBIN="$gobin" go install -trimpath -ldflags "-s -w" "$@")
+  stamp_write "$name" "$key"
+}
+
+build_kind() {
+  go_install kind "kind $KIND_VERSION" "$BIN" "sigs.k8s.io/kind@$KIND_VERSION"
+}
+
+build_crictl() {
+  go_install crictl "crictl $CRI_TOOLS_VERSION" "$BIN" "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
+}
+
+build_cni() {
+  local p="github.com/containernetworking/plugins/plugins" v="$CNI_PLUGINS_VERSION"
+  go_install cni "cni $v" "$SA_CACHE/cni/bin" \
+    "$p/main/bridge@$v" "$p/main/loopback@$v" "$p/ipam/host-local@$v" "$p/meta/portmap@$v"
+}
+
+# go_build_module NAME KEY DIR REQUIRE... -- OUT=PKG...: build mains from modules that
+# carry replace directives (ignored when they are dependencies of our own go.mod).
+build_etcd() {
+  local key="etcd $ETCD_VERSION" dir="$SRC/etcd-$ETCD_VERSION"
+  if stamp_ok etcd "$key" && [ -x "$dir/bin/etcd" ]; then log "etcd $ETCD_VERSION: cached"; return; fi
+  step "building etcd $ETCD_VERSION (etcd, etcdctl, etcdutl) in $dir"
+  mkdir -p "$dir/bin"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init sa-conformance/etcd-build >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" \
+      "go.etcd.io/etcd/etcdutl/v3@$ETCD_VERSION"
+    go build -trimpath -ldflags "-s -w" -o bin/etcd go.etcd.io/etcd/server/v3
+    go build -trimpath -ldflags "-s -w" -o bin/etcdctl go.etcd.io/etcd/etcdctl/v3
+    go build -trimpath -ldflags "-s -w" -o bin/etcdutl go.etcd.io/etcd/etcdutl/v3
+  )
+  stamp_write etcd "$key"
+}
+
+build_coredns() {
+  local main="$REPO_ROOT/images/coredns/main.go"
+  local key dir="$SRC/coredns-$COREDNS_VERSION"
+  key="coredns $COREDNS_VERSION $(hash_inputs "$main")"
+  if stamp_ok coredns "$key" && [ -x "$dir/bin/coredns" ]; then log "coredns $COREDNS_VERSION: cached"; return; fi
+  step "building coredns $COREDNS_VERSION (plugins of kubeadm's Corefile) in $dir"
+  mkdir -p "$dir/bin"
+  cp "$main" "$dir/main.go"
+  (
+    cd "$dir"
+    [ -f go.mod ] || go mod init sa-conformance/coredns-build >/dev/null 2>&1
+    go get "github.com/coredns/coredns@$COREDNS_VERSION"
+    go mod tidy
+    go build -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" -o bin/coredns .
+  )
+  stamp_write coredns "$key"
+}
+
+build_pause() {
+  local key="pause $PAUSE_VERSION $K8S_VERSION" out="$SRC/pause-$PAUSE_VERSION/pause"
+  if stamp_ok pause "$key" && [ -x "$out" ]; then log "pause $PAUSE_VERSION: cached"; return; fi
+  step "building pause $PAUSE_VERSION with gcc -static from k8s.io/kubernetes@$K8S_VERSION build/pause"
+  local up
+  up=$(go_mod_dir "k8s.io/kubernetes@$K8S_VERSION")
+  mkdir -p "$(dirname "$out")"
+  gcc -Os -Wall -Werror -static -DVERSION="v$PAUSE_VERSION" -o "$out" "$up/build/pause/linux/pause.c"
+  strip "$out"
+  stamp_write pause "$key"
+}
+
+# ---------------------------------------------------------------- Debian rootfs images
+
+# debootstrap_image NAME IMAGE PACKAGES: minbase rootfs -> docker import (background-safe)
+debootstrap_image() {
+  local name=$1 image=$2 packages=$3 key=$4
+  local dir="$SA_CACHE/rootfs/$name"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  debootstrap --variant=minbase --include="$packages" "$DEBIAN_SUITE" "$dir" "$DEBIAN_MIRROR"
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/var/log/*.log
+  tar -C "$dir" --numeric-owner -c . |
+    docker import -c 'ENV container=docker' -c "LABEL sa-conformance.inputs=$key" - "$image" >/dev/null
+  rm -rf "$dir"
+}
+
+ROOTFS_PIDS=()
+start_rootfs() { # NAME IMAGE PACKAGES
+  local name=$1 image=$2 packages=$3 key
+  key=$(hash_inputs "$ROOTFS_REV" "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$packages")
+  if image_ok "$image" "$key"; then log "$image ($name rootfs): cached"; return; fi
+  step "debootstrap $DEBIAN_SUITE $name rootfs -> $image in the background (log: $LOGS/rootfs-$name.log)"
+  ( timed "rootfs-$name" debootstrap_image "$name" "$image" "$packages" "$key" ) >"$LOGS/rootfs-$name.log" 2>&1 &
+  ROOTFS_PIDS+=("$!:$name")
+}
+
+wait_rootfs() {
+  local e
+  for e in ${ROOTFS_PIDS[@]+"${ROOTFS_PIDS[@]}"}; do
+    if ! wait "${e%%:*}"; then
+      tail -30 "$LOGS/rootfs-${e#*:}.log" >&2
+      die "debootstrap of the ${e#*:} rootfs failed (log: $LOGS/rootfs-${e#*:}.log)"
+    fi
+    log "${e#*:} rootfs imported"
+  done
+  ROOTFS_PIDS=()
+}
+
+# ---------------------------------------------------------------- component images
+
+# scratch_image IMAGE KEY ENTRYPOINT_JSON FILE:DEST...: one-layer image of static binaries
+scratch_image() {
+  local image=$1 key=$2 entry=$3; shift 3
+  if image_ok "$image" "$key"; then log "$image: cached"; return; fi
+  step "docker import $image"
+  local d spec
+  d=$(mktemp -d)
+  mkdir -p "$d/root/tmp" "$d/root/etc"
+  chmod 1777 "$d/root/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$d/root/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\n' >"$d/root/etc/group"
+  for spec in "$@"; do
+    install -D -m 0755 "${spec%%:*}" "$d/root/${spec#*:}"
+  done
+  tar -C "$d/root" --numeric-owner --owner=0 --group=0 -c . |
+    docker import \
+      -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+      -c "ENTRYPOINT $entry" \
+      -c "LABEL sa-conformance.inputs=$key" - "$image" >/dev/null
+  rm -rf "$d"
+}
+
+# dockerfile_image IMAGE KEY DIR FILE...: docker build of images/DIR on the userland rootfs
+dockerfile_image() {
+  local image=$1 key=$2 dir=$3; shift 3
+  if image_ok "$image" "$key"; then log "$image: cached"; return; fi
+  step "docker build $image (images/$dir)"
+  local ctx f
+  ctx=$(mktemp -d)
+  cp -r "$REPO_ROOT/images/$dir/." "$ctx/"
+  for f in "$@"; do cp "$f" "$ctx/"; done
+  docker build -q --build-arg "USERLAND_IMAGE=$USERLAND_IMAGE" --label "sa-conformance.inputs=$key" \
+    -t "$image" "$ctx" >/dev/null
+  rm -rf "$ctx"
+}
+
+build_component_images() {
+  local b
+  for b in kube-apiserver kube-controller-manager kube-scheduler; do
+    scratch_image "$K8S_REGISTRY/$b:$K8S_VERSION" "$(hash_inputs 1 "$(cat "$STAMPS/k8s")")" \
+      "[\"/usr/local/bin/$b\"]" "$BIN/$b:usr/local/bin/$b"
+  done
+  local etcd_dir="$SRC/etcd-$ETCD_VERSION/bin"
+  scratch_image "$K8S_REGISTRY/etcd:$ETCD_IMAGE_TAG" "$(hash_inputs 1 "$(cat "$STAMPS/etcd")")" \
+    '["/usr/local/bin/etcd"]' \
+    "$etcd_dir/etcd:usr/local/bin/etcd" "$etcd_dir/etcdctl:usr/local/bin/etcdctl" "$etcd_dir/etcdutl:usr/local/bin/etcdutl"
+  scratch_image "$K8S_REGISTRY/coredns/coredns:$COREDNS_VERSION" "$(hash_inputs 1 "$(cat "$STAMPS/coredns")")" \
+    '["/coredns"]' "$SRC/coredns-$COREDNS_VERSION/bin/coredns:coredns"
+  scratch_image "$PAUSE_IMAGE" "$(hash_inputs 1 "$(cat "$STAMPS/pause")")" \
+    '["/pause"]' "$SRC/pause-$PAUSE_VERSION/pause:pause"
+  dockerfile_image "$K8S_REGISTRY/kube-proxy:$K8S_VERSION" \
+    "$(hash_inputs "$(cat "$STAMPS/k8s")" "$USERLAND_KEY" "$REPO_ROOT/images/kube-proxy")" kube-proxy "$BIN/kube-proxy"
+}
+
+build_tutorial_images() {
+  dockerfile_image "$CURL_IMAGE" "$(hash_inputs "$USERLAND_KEY" "$REPO_ROOT/images/curl")" curl
+  dockerfile_image "$NGINX_IMAGE" "$(hash_inputs "$USERLAND_KEY" "$REPO_ROOT/images/nginx")" nginx
+}
+
+# Images kubeadm pulls, as the built kubeadm lists them; all must exist locally.
+component_image_list() {
+  "$BIN/kubeadm" config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- node image
+
+node_rootfs() { # DIR: assemble the files added on top of the Debian node rootfs
+  local r=$1 kf
+  kf="$(go_mod_dir "sigs.k8s.io/kind@$KIND_VERSION")/images/base/files"
+  mkdir -p "$r/usr/local/bin" "$r/usr/bin" "$r/kind/bin" "$r/kind/manifests" "$r/etc/containerd" \
+    "$r/etc/cni/net.d" "$r/opt/cni/bin" "$r/etc/default" "$r/etc/sysctl.d" \
+    "$r/etc/systemd/system/kubelet.service.d"
+  # kind's node files, straight from the kind module (not kept in this repo)
+  cp "$kf/usr/local/bin/entrypoint" "$r/usr/local/bin/entrypoint"
+  cp "$kf"/kind/bin/*.sh "$r/kind/bin/"
+  cp "$kf/etc/crictl.yaml" "$r/etc/crictl.yaml"
+  cp "$kf/etc/default/kubelet" "$r/etc/default/kubelet"
+  cp "$kf"/etc/sysctl.d/*.conf "$r/etc/sysctl.d/"
+  cp "$kf"/etc/systemd/system/{kubelet.service,kubelet.slice,undo-mount-hacks.service} "$r/etc/systemd/system/"
+  cp "$kf"/etc/systemd/system/kubelet.service.d/*.conf "$r/etc/systemd/system/kubelet.service.d/"
+  # this repo's node files
+  local n="$REPO_ROOT/images/node"
+  sed "s#@PAUSE_IMAGE@#$PAUSE_IMAGE#" "$n/containerd-config.toml" >"$r/etc/containerd/config.toml"
+  sed "s#@POD_SUBNET@#$POD_SUBNET#" "$n/10-bridge.conflist" >"$r/etc/cni/net.d/10-bridge.conflist"
+  sed "s#@POD_SUBNET@#$POD_SUBNET#" "$n/default-cni.yaml" >"$r/kind/manifests/default-cni.yaml"
+  cp "$n/default-storage.yaml" "$r/kind/manifests/default-storage.yaml"
+  cp "$n/99-sa-conformance-bridge.conf" "$r/etc/sysctl.d/"
+  printf '%s' "$K8S_VERSION" >"$r/kind/version"
+  # binaries
+  cp "$BIN"/{kubeadm,kubelet,kubectl} "$r/usr/bin/"
+  cp "$BIN/crictl" "$r/usr/local/bin/crictl"
+  cp "$SA_CACHE"/cni/bin/{bridge,loopback,host-local,portmap} "$r/opt/cni/bin/"
+  chmod -R go-w "$r"
+}
+
+build_node_image() {
+  local images=() i key
+  mapfile -t images < <(component_image_list)
+  [ ${#images[@]} -ge 7 ] || die "kubeadm listed too few images: ${images[*]}"
+  local ids=""
+  for i in "${images[@]}"; do
+    image_exists "$i" || die "kubeadm wants $i, which was not built"
+    ids+="$i=$(image_key "$i") "
+  done
+  key=$(hash_inputs "$NODE_BUILD_REV" "$NODE_BASE_KEY" "$ids" "$KIND_VERSION" "$CRI_TOOLS_VERSION" \
+    "$CNI_PLUGINS_VERSION" "$(cat "$STAMPS/k8s")" "$POD_SUBNET" "$REPO_ROOT/images/node")
+  NODE_IMAGE="$NODE_IMAGE_REPO:$K8S_VERSION-$key"
+  if image_ok "$NODE_IMAGE" "$key"; then
+    log "$NODE_IMAGE: cached"
+  else
+    step "assembling node image layer (kind $KIND_VERSION files, binaries, CNI, containerd config)"
+    local ctx tmp_image="$NODE_IMAGE_REPO:build-$key" cid
+    ctx=$(mktemp -d)
+    cp "$REPO_ROOT/images/node/Dockerfile" "$ctx/"
+    node_rootfs "$ctx/rootfs"
+    docker build -q --build-arg "BASE_IMAGE=$NODE_BASE_IMAGE" -t "$tmp_image" "$ctx" >/dev/null
+    rm -rf "$ctx"
+    step "preloading ${#images[@]} component images into the node's containerd (no unpack)"
+    cid=$(docker run -d --entrypoint=sleep --security-opt seccomp=unconfined "$tmp_image" infinity)
+    docker exec "$cid" bash -c 'nohup containerd >/tmp/containerd.log 2>&1 &
+      for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done
+      cat /tmp/containerd.log; exit 1'
+    docker save "${images[@]}" |
+      docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -
+    docker exec "$cid" ctr --namespace=k8s.io images list -q >&2
+    docker exec "$cid" bash -c 'pkill containerd; for i in $(seq 1 30); do pgrep containerd >/dev/null || exit 0; sleep 1; done; exit 1'
+    docker commit \
+      --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
+      --change "LABEL sa-conformance.inputs=$key" \
+      "$cid" "$NODE_IMAGE" >/dev/null
+    docker rm -f -v "$cid" >/dev/null
+    docker rmi "$tmp_image" >/dev/null
+  fi
+  docker tag "$NODE_IMAGE" "$NODE_IMAGE_REPO:$K8S_VERSION"
+}
+
+write_offline_env() {
+  local f="$SA_CACHE/offline.env"
+  cat >"$f.tmp" <<EOF
+# written by scripts/build-offline.sh; source it before running the harness
+export PATH="$BIN:\$PATH"
+export SA_CONFORMANCE_NODE_IMAGE="$NODE_IMAGE"
+export SA_CONFORMANCE_LOAD_IMAGES="$CURL_IMAGE $NGINX_IMAGE"
+export SA_CONFORMANCE_KIND_CONFIG="$REPO_ROOT/kind-config.yaml"
+EOF
+  mv "$f.tmp" "$f"
+  step "wrote $f:"
+  cat "$f"
+}
+
+main() {
+  local t0
+  t0=$(date +%s)
+  docker_ready || die "docker does not answer: run scripts/host-setup.sh first"
+  command -v go >/dev/null || die "go not found"
+  step "sa-conformance offline build into $SA_CACHE (k8s $K8S_VERSION, kind $KIND_VERSION, go $(go env GOVERSION))"
+
+  # Debian rootfs images download while Go compiles.
+  NODE_BASE_KEY=$(hash_inputs "$ROOTFS_REV" "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$NODE_PACKAGES")
+  USERLAND_KEY=$(hash_inputs "$ROOTFS_REV" "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$USERLAND_PACKAGES")
+  NODE_BASE_IMAGE="$NODE_IMAGE_REPO-base:$DEBIAN_SUITE-$NODE_BASE_KEY"
+  USERLAND_IMAGE="$USERLAND_IMAGE_REPO:$DEBIAN_SUITE-$USERLAND_KEY"
+  start_rootfs node "$NODE_BASE_IMAGE" "$NODE_PACKAGES"
+  start_rootfs userland "$USERLAND_IMAGE" "$USERLAND_PACKAGES"
+
+  timed go-kind build_kind
+  timed go-crictl build_crictl
+  timed go-cni build_cni
+  timed pause build_pause
+  timed go-k8s build_k8s
+  timed go-etcd build_etcd
+  timed go-coredns build_coredns
+
+  wait_rootfs
+  timed component-images build_component_images
+  timed tutorial-images build_tutorial_images
+  timed node-image build_node_image
+  write_offline_env
+  step "done in $(($(date +%s) - t0))s"
+}
+
+main "$@"
