@@ -10,3 +10,5 @@ pub mod cluster;
 pub mod interrupt;
 pub mod process;
 pub mod api;
+pub mod outcome;
+pub mod step;

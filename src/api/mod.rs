@@ -6,7 +6,7 @@ mod access;
 mod diagnostics;
 mod exec;
 mod objects;
-mod token;
+pub mod token;
 
 pub use access::{access_review, AccessQuestion};
 pub use diagnostics::collect as diagnostics;

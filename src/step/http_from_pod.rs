@@ -1,0 +1,151 @@
+//! `http-from-pod`: the article's curl, run inside the pod with the mounted token and ca.crt, exactly
+//! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
+
+use super::{Check, StepCtx, StepError};
+use crate::api;
+use crate::check::{excerpt, Mismatch};
+use crate::scenario::{HttpExpect, HttpFromPod, TokenSource};
+use serde_json::Value;
+use std::time::Duration;
+
+/// The documented shell lines, then the documented curl with a status trailer.
+pub fn script(path: &str, token: &TokenSource) -> String {
+    let auth = match token {
+        TokenSource::Mounted => "--header \"Authorization: Bearer ${TOKEN}\" ",
+        TokenSource::None => "",
+    };
+    format!(
+        "SERVICEACCOUNT=/var/run/secrets/kubernetes.io/serviceaccount\n\
+         TOKEN=$(cat ${{SERVICEACCOUNT}}/token)\n\
+         CACERT=${{SERVICEACCOUNT}}/ca.crt\n\
+         NAMESPACE=$(cat ${{SERVICEACCOUNT}}/namespace)\n\
+         APISERVER=https://kubernetes.default.svc\n\
+         curl --silent --show-error --write-out '\\n%{{http_code}}' --cacert ${{CACERT}} {auth}${{APISERVER}}{path}\n"
+    )
+}
+
+pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Check, StepError> {
+    let argv = vec!["sh".to_string(), "-c".to_string(), script(&h.path, &h.token)];
+    let out = api::exec(&ctx.target.client, &h.namespace, &h.pod, h.container.as_deref(), &argv, timeout).await?;
+    if out.code != 0 {
+        return Ok(Check::with(vec![Mismatch::new(
+            "curl in the pod",
+            format!("an HTTP answer with status {}", h.expect.status),
+            format!("curl exited {}: {}", out.code, excerpt(out.stderr.trim(), 400)),
+        )]));
+    }
+    let (body, status) = split_status(&out.stdout);
+    let mut check = Check::with(check_response(&h.expect, status, body)).note(format!("GET {} from pod {}/{} answered {}", h.path, h.namespace, h.pod, status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())));
+    check.notes.push(format!("body: {}", excerpt(body, 400)));
+    Ok(check)
+}
+
+/// Splits curl's output into (body, status from the write-out trailer).
+pub fn split_status(stdout: &str) -> (&str, Option<u16>) {
+    match stdout.rsplit_once('\n') {
+        Some((body, code)) => (body, code.trim().parse().ok()),
+        None => ("", stdout.trim().parse().ok()),
+    }
+}
+
+/// Every way the response differs from the expectation.
+pub fn check_response(expect: &HttpExpect, status: Option<u16>, body: &str) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if status != Some(expect.status) {
+        out.push(Mismatch::new("HTTP status", expect.status.to_string(), status.map(|s| s.to_string()).unwrap_or_else(|| "none".into())));
+    }
+    let needs_json = expect.status_body.is_some() || expect.list.is_some() || !expect.fields.is_empty();
+    if !needs_json {
+        return out;
+    }
+    let doc: Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(Mismatch::new("response body", "JSON", format!("{e}: {:?}", excerpt(body, 300))));
+            return out;
+        }
+    };
+    if let Some(fields) = &expect.status_body {
+        for (key, want) in fields {
+            let got = doc.get(key).cloned().unwrap_or(Value::Null);
+            if !same(want, &got) {
+                out.push(Mismatch::new(format!("Status field `{key}`"), want.to_string(), got.to_string()));
+            }
+        }
+    }
+    if let Some(list) = &expect.list {
+        if let Some(kind) = &list.kind {
+            if doc["kind"].as_str() != Some(kind.as_str()) {
+                out.push(Mismatch::new("list kind", kind, doc["kind"].to_string()));
+            }
+        }
+        let names: Vec<&str> = doc["items"].as_array().into_iter().flatten().filter_map(|i| i["metadata"]["name"].as_str()).collect();
+        for want in &list.contains {
+            if !names.contains(&want.as_str()) {
+                out.push(Mismatch::new("list items", format!("to contain {want}"), format!("{names:?}")));
+            }
+        }
+        for unwanted in &list.not_contains {
+            if names.contains(&unwanted.as_str()) {
+                out.push(Mismatch::new("list items", format!("not to contain {unwanted}"), format!("{names:?}")));
+            }
+        }
+    }
+    out.extend(expect.fields.iter().flat_map(|f| f.check(&doc)));
+    out
+}
+
+fn same(want: &Value, got: &Value) -> bool {
+    match (want, got) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => want == got,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORBIDDEN: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods is forbidden: User \"system:serviceaccount:dev:pod-inspector\" cannot list resource \"pods\" in API group \"\" in the namespace \"dev\"","reason":"Forbidden","details":{"kind":"pods"},"code":403}"#;
+
+    fn expect(yaml: &str) -> HttpExpect {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn the_documented_script_is_the_articles_curl() {
+        let s = script("/api/v1/namespaces/dev/pods", &TokenSource::Mounted);
+        assert!(s.contains("TOKEN=$(cat ${SERVICEACCOUNT}/token)"));
+        assert!(s.contains("--cacert ${CACERT} --header \"Authorization: Bearer ${TOKEN}\" ${APISERVER}/api/v1/namespaces/dev/pods"));
+    }
+
+    #[test]
+    fn reads_the_status_trailer() {
+        assert_eq!(split_status("{}\n403"), ("{}", Some(403)));
+        assert_eq!(split_status("{\"a\":\n1}\n200"), ("{\"a\":\n1}", Some(200)));
+    }
+
+    #[test]
+    fn the_articles_403_matches_character_for_character() {
+        let e = expect(r#"{status: 403, status-body: {kind: Status, status: Failure, reason: Forbidden, code: 403,
+            message: 'pods is forbidden: User "system:serviceaccount:dev:pod-inspector" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#);
+        assert_eq!(check_response(&e, Some(403), FORBIDDEN), vec![]);
+    }
+
+    #[test]
+    fn a_different_identity_in_the_message_is_a_mismatch() {
+        let e = expect(r#"{status: 403, status-body: {message: 'pods is forbidden: User "system:serviceaccount:dev:default" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#);
+        let got = check_response(&e, Some(403), FORBIDDEN);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].what, "Status field `message`");
+    }
+
+    #[test]
+    fn a_pod_list_is_checked_by_names() {
+        let e = expect("{status: 200, list: {kind: PodList, contains: [alpine-curl], not-contains: [nginx]}}");
+        let body = r#"{"kind":"PodList","items":[{"metadata":{"name":"alpine-curl"}}]}"#;
+        assert_eq!(check_response(&e, Some(200), body), vec![]);
+        let got = check_response(&e, Some(403), FORBIDDEN);
+        assert_eq!(got[0].to_string(), "HTTP status: expected 200, got 403");
+    }
+}

@@ -1,0 +1,41 @@
+//! `kubectl`: a documented command run as written, pointed at the run's cluster only (explicit
+//! --kubeconfig and --context), from the scenario's directory so relative `-f` paths work.
+
+use super::{Check, StepCtx, StepError};
+use crate::check::Mismatch;
+use crate::process::{self, Cmd, Output};
+use crate::scenario::{Kubectl, ProcessExpect};
+use std::time::Duration;
+
+/// Runs kubectl with `args` against the target.
+pub(super) async fn kubectl(ctx: &StepCtx<'_>, args: &[String], stdin: Option<String>, timeout: Duration) -> Result<Output, StepError> {
+    let mut argv = vec![ctx.kubectl.to_string()];
+    argv.extend(ctx.target.kubectl_flags());
+    argv.extend(args.iter().cloned());
+    let cmd = Cmd::new(argv).cwd(&ctx.scenario.dir()).stdin(stdin);
+    Ok(process::run(&cmd, timeout).await?)
+}
+
+/// Checks exit code, stdout and stderr against a process expectation.
+pub(super) fn check_process(expect: &ProcessExpect, code: i32, stdout: &str, stderr: &str) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if code != expect.exit_code() {
+        let mut actual = format!("{code}");
+        if !stderr.trim().is_empty() {
+            actual.push_str(&format!(" (stderr: {:?})", crate::check::excerpt(stderr.trim(), 300)));
+        }
+        out.push(Mismatch::new("exit code", expect.exit_code().to_string(), actual));
+    }
+    if let Some(t) = &expect.stdout {
+        out.extend(t.check("stdout", stdout));
+    }
+    if let Some(t) = &expect.stderr {
+        out.extend(t.check("stderr", stderr));
+    }
+    out
+}
+
+pub async fn run(ctx: &StepCtx<'_>, k: &Kubectl, timeout: Duration) -> Result<Check, StepError> {
+    let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
+    Ok(Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr)).note(format!("ran `{}` (exit {})", k.display, out.code)))
+}

@@ -1,0 +1,79 @@
+//! One executor per step kind. Each takes the step's model and the cluster, does one visible thing,
+//! and returns a [`Check`]: the mismatches between what the scenario expected and what happened.
+//! An `Err` means the harness or the cluster broke, not that an expectation failed.
+
+mod apply;
+mod assert;
+mod can_i;
+mod exec;
+mod http_from_pod;
+mod kubectl;
+mod poll;
+mod token;
+mod wait;
+
+use crate::api::{Applied, ApiError, DiscoveryCache};
+use crate::check::Mismatch;
+use crate::cluster::Target;
+use crate::process::ProcessError;
+use crate::scenario::{Action, Scenario, Step};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Everything a step may use.
+pub struct StepCtx<'a> {
+    pub target: &'a Target,
+    pub discovery: &'a DiscoveryCache,
+    pub scenario: &'a Scenario,
+    /// The kubectl binary.
+    pub kubectl: &'a str,
+    /// Objects applied so far (for cleanup).
+    pub applied: &'a Mutex<Vec<Applied>>,
+}
+
+/// The result of a step that ran.
+#[derive(Debug, Default)]
+pub struct Check {
+    pub mismatches: Vec<Mismatch>,
+    pub notes: Vec<String>,
+}
+
+impl Check {
+    pub fn with(mismatches: Vec<Mismatch>) -> Self {
+        Check { mismatches, notes: Vec::new() }
+    }
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// The harness or the cluster broke while running a step.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Runs one step.
+pub async fn run(ctx: &StepCtx<'_>, step: &Step) -> Result<Check, StepError> {
+    let t = step.timeout;
+    match &step.action {
+        Action::Apply(a) => apply::apply(ctx, a).await,
+        Action::Delete(d) => apply::delete(ctx, d, t).await,
+        Action::Wait(w) => wait::wait(ctx, w, t).await,
+        Action::Exec(e) => exec::exec(ctx, e, t).await,
+        Action::HttpFromPod(h) => http_from_pod::run(ctx, h, t).await,
+        Action::CanI(c) => can_i::run(ctx, c, t).await,
+        Action::Kubectl(k) => kubectl::run(ctx, k, t).await,
+        Action::Token(tk) => token::run(ctx, tk, t).await,
+        Action::Assert(a) => assert::run(ctx, a, t).await,
+    }
+}
+
+/// How often polling steps look again.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(1000);

@@ -1,0 +1,122 @@
+//! `wait`: for a pod to be Ready, an object to exist or be gone, or a condition. A pod that cannot start
+//! fails at once with the reason, instead of after the timeout.
+
+use super::poll::{until, Look};
+use super::{Check, StepCtx, StepError};
+use crate::api;
+use crate::check::Mismatch;
+use crate::scenario::{Wait, WaitFor};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Waiting reasons that will not resolve by themselves.
+const FATAL_WAITING: &[&str] = &[
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "CrashLoopBackOff",
+    "RunContainerError",
+];
+
+pub async fn wait(ctx: &StepCtx<'_>, w: &Wait, timeout: Duration) -> Result<Check, StepError> {
+    let r = &w.resource;
+    let what = r.to_string();
+    until(timeout, || async {
+        let obj = api::get_json(&ctx.target.client, ctx.discovery, r).await?;
+        let look = match (&w.wait_for, obj) {
+            (WaitFor::Exists, Some(_)) | (WaitFor::Deleted, None) => Look::Done(Check::default()),
+            (WaitFor::Exists, None) => Look::NotYet(Check::with(vec![Mismatch::new(&what, "to exist", "not found")])),
+            (WaitFor::Deleted, Some(_)) => Look::NotYet(Check::with(vec![Mismatch::new(&what, "to be deleted", "still exists")])),
+            (_, None) => Look::NotYet(Check::with(vec![Mismatch::new(&what, "to exist", "not found")])),
+            (WaitFor::Ready, Some(pod)) => pod_ready(&what, &pod),
+            (WaitFor::Condition(c), Some(obj)) => {
+                if condition_true(&obj, c) {
+                    Look::Done(Check::default())
+                } else {
+                    Look::NotYet(Check::with(vec![Mismatch::new(&what, format!("condition {c}=True"), conditions(&obj))]))
+                }
+            }
+        };
+        Ok(look)
+    })
+    .await
+}
+
+fn condition_true(obj: &Value, name: &str) -> bool {
+    obj["status"]["conditions"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| c["type"] == name && c["status"] == "True"))
+}
+
+fn conditions(obj: &Value) -> String {
+    let cs: Vec<String> = obj["status"]["conditions"]
+        .as_array()
+        .map(|cs| cs.iter().map(|c| format!("{}={}", c["type"].as_str().unwrap_or("?"), c["status"].as_str().unwrap_or("?"))).collect())
+        .unwrap_or_default();
+    if cs.is_empty() {
+        "no conditions".into()
+    } else {
+        cs.join(", ")
+    }
+}
+
+fn pod_ready(what: &str, pod: &Value) -> Look {
+    if condition_true(pod, "Ready") {
+        return Look::Done(Check::default());
+    }
+    let phase = pod["status"]["phase"].as_str().unwrap_or("Unknown");
+    if let Some(reason) = fatal_reason(pod) {
+        return Look::Done(Check::with(vec![Mismatch::new(what, "Ready", format!("cannot start: {reason}"))]));
+    }
+    Look::NotYet(Check::with(vec![Mismatch::new(what, "Ready", format!("phase {phase}; {}", conditions(pod)))]))
+}
+
+/// Why a pod will not start by itself, if it will not.
+fn fatal_reason(pod: &Value) -> Option<String> {
+    let statuses = pod["status"]["containerStatuses"].as_array().into_iter().flatten()
+        .chain(pod["status"]["initContainerStatuses"].as_array().into_iter().flatten());
+    for cs in statuses {
+        let waiting = &cs["state"]["waiting"];
+        if let Some(reason) = waiting["reason"].as_str() {
+            if FATAL_WAITING.contains(&reason) {
+                let msg = waiting["message"].as_str().unwrap_or("");
+                return Some(format!("container {} {reason}: {msg}", cs["name"].as_str().unwrap_or("?")).trim_end_matches(": ").to_string());
+            }
+        }
+    }
+    let conds = pod["status"]["conditions"].as_array()?;
+    conds
+        .iter()
+        .find(|c| c["type"] == "PodScheduled" && c["status"] == "False" && c["reason"] == "Unschedulable")
+        .map(|c| format!("Unschedulable: {}", c["message"].as_str().unwrap_or("")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn image_pull_backoff_is_fatal_at_once() {
+        let pod = json!({"status": {"phase": "Pending", "containerStatuses": [
+            {"name": "curl", "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"curlimages/curl:9\""}}}]}});
+        match pod_ready("Pod dev/alpine-curl", &pod) {
+            Look::Done(c) => assert_eq!(c.mismatches[0].to_string(),
+                "Pod dev/alpine-curl: expected Ready, got cannot start: container curl ImagePullBackOff: Back-off pulling image \"curlimages/curl:9\""),
+            Look::NotYet(_) => panic!("should fail fast"),
+        }
+    }
+
+    #[test]
+    fn unschedulable_is_fatal_and_pending_is_not() {
+        let unsched = json!({"status": {"phase": "Pending", "conditions": [
+            {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/1 nodes are available"}]}});
+        assert!(matches!(pod_ready("p", &unsched), Look::Done(_)));
+        let pending = json!({"status": {"phase": "Pending", "containerStatuses": [
+            {"name": "c", "state": {"waiting": {"reason": "ContainerCreating"}}}]}});
+        assert!(matches!(pod_ready("p", &pending), Look::NotYet(_)));
+    }
+}
