@@ -12,3 +12,7 @@ pub mod process;
 pub mod api;
 pub mod outcome;
 pub mod step;
+pub mod runner;
+pub mod report;
+pub mod cli;
+pub mod suite;

@@ -1,1 +1,178 @@
-fn main() {}
+//! The `sa-conformance` command: parse arguments, call the library, map the result to an exit code
+//! (0 passed, 1 a check failed or the cluster could not be used, 2 usage or input error, 130 interrupted).
+
+use clap::Parser;
+use sa_conformance::cli::{Cli, ClusterCommand, Command, ListArgs, RunArgs};
+use sa_conformance::cluster::{ClusterError, KindCluster};
+use sa_conformance::interrupt::Interrupt;
+use sa_conformance::outcome::RunOutcome;
+use sa_conformance::report::{self, listing, Console};
+use sa_conformance::runner::RunOptions;
+use sa_conformance::scenario::{Catalog, LoadOptions};
+use sa_conformance::suite::{run_suite, SuiteError};
+use std::process::ExitCode;
+
+const PASSED: u8 = 0;
+const FAILED: u8 = 1;
+const USAGE: u8 = 2;
+const INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SA_CONFORMANCE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(FAILED);
+        }
+    };
+    ExitCode::from(runtime.block_on(dispatch(cli)))
+}
+
+async fn dispatch(cli: Cli) -> u8 {
+    match cli.command {
+        Command::List(args) => list(&args),
+        Command::Run(args) => run(&args, cli.verbose).await,
+        Command::Cluster(ClusterCommand::Up(k)) => cluster_up(k.spec(false, true)).await,
+        Command::Cluster(ClusterCommand::Down { name }) => cluster_down(&name).await,
+    }
+}
+
+fn load(args: &sa_conformance::cli::LoadArgs, names: &[String]) -> Result<Catalog, u8> {
+    let opts = LoadOptions { overrides: args.overrides() };
+    let mut catalog = Catalog::load(&args.scenarios_dir, &opts).map_err(|e| {
+        eprint!("error: {e}");
+        USAGE
+    })?;
+    catalog.select(names).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    Ok(catalog)
+}
+
+fn list(args: &ListArgs) -> u8 {
+    match load(&args.load, &[]) {
+        Ok(catalog) if args.claims => {
+            print!("{}", listing::claims(&catalog));
+            PASSED
+        }
+        Ok(catalog) => {
+            print!("{}", listing::scenarios(&catalog));
+            PASSED
+        }
+        Err(code) => code,
+    }
+}
+
+async fn run(args: &RunArgs, verbose: bool) -> u8 {
+    let catalog = match load(&args.load, &args.scenarios) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    let mut console = Console::new(verbose);
+    let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
+    match result {
+        Ok(outcome) => {
+            if let Err(code) = write_reports(args, &outcome) {
+                return code;
+            }
+            summary(&outcome)
+        }
+        Err(SuiteError::Interrupted) => {
+            eprintln!("interrupted: {}", SuiteError::Interrupted);
+            INTERRUPTED
+        }
+        Err(SuiteError::Cluster(e @ ClusterError::Guard(_))) => {
+            eprintln!("error: {e}");
+            USAGE
+        }
+        Err(e) => {
+            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            FAILED
+        }
+    }
+}
+
+fn write_reports(args: &RunArgs, outcome: &RunOutcome) -> Result<(), u8> {
+    let outputs = [(args.junit.as_ref(), report::to_junit(outcome)), (args.json.as_ref(), report::to_json(outcome))];
+    for (path, text) in outputs {
+        if let Some(p) = path {
+            if let Err(e) = std::fs::write(p, text) {
+                eprintln!("error: cannot write report {}: {e}", p.display());
+                return Err(FAILED);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn summary(outcome: &RunOutcome) -> u8 {
+    let passed = outcome.scenarios.iter().filter(|s| s.passed()).count();
+    let failed = outcome.scenarios.len() - passed;
+    println!("scenarios: {passed} passed, {failed} failed");
+    if outcome.interrupted {
+        eprintln!("interrupted: what the run created has been deleted");
+        INTERRUPTED
+    } else if failed > 0 {
+        FAILED
+    } else {
+        PASSED
+    }
+}
+
+async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
+    let name = spec.name.clone();
+    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    let spec = sa_conformance::cluster::ClusterSpec::Kind(sa_conformance::cluster::KindSpec { reuse: true, ..spec });
+    match sa_conformance::suite::acquire(&spec, &[], &opts).await {
+        Ok(session) => {
+            let t = &session.target;
+            println!("cluster `{name}` is up: {} (context {}, kubeconfig {})", t.server, t.context, t.kubeconfig.display());
+            PASSED
+        }
+        Err(SuiteError::Interrupted) => INTERRUPTED,
+        Err(e) => {
+            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            FAILED
+        }
+    }
+}
+
+async fn cluster_down(name: &str) -> u8 {
+    let spec = sa_conformance::cluster::KindSpec {
+        name: name.to_string(),
+        config: "kind-config.yaml".into(),
+        image: None,
+        load_images: Vec::new(),
+        reuse: true,
+        keep: false,
+        create_timeout: std::time::Duration::from_secs(600),
+    };
+    let result = async {
+        let cluster = KindCluster::new(spec)?;
+        if !cluster.exists().await? {
+            println!("no kind cluster `{name}`");
+            return Ok(());
+        }
+        if sa_conformance::cluster::state::load(name).is_none() {
+            return Err(ClusterError::Kind { name: name.into(), problem: "was not created by sa-conformance; refusing to delete it".into() });
+        }
+        cluster.delete().await?;
+        println!("deleted kind cluster `{name}`");
+        Ok::<(), ClusterError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => PASSED,
+        Err(e) => {
+            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            USAGE
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Command-line arguments (clap). Kept apart from `main` so the argument model can be unit-tested.
+
+use crate::cluster::kind::DEFAULT_NAME;
+use crate::cluster::{ClusterSpec, ExistingSpec, KindSpec};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(name = "sa-conformance", version, about = "Prove on a real cluster that the ServiceAccount/RBAC tutorial is true")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More output (every step as it finishes)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run scenarios (all, or the named ones) against a cluster
+    Run(RunArgs),
+    /// List scenarios and their steps, or the claims and the steps that verify them
+    List(ListArgs),
+    /// Create or delete the harness's kind cluster
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario names (default: all)
+    pub scenarios: Vec<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Write a JUnit XML report here
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report here
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Show the claims catalogue with the steps that verify each claim
+    #[arg(long)]
+    pub claims: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LoadArgs {
+    /// Directory holding *.scenario.yaml files and claims.yaml
+    #[arg(long, default_value = "scenarios", env = "SA_CONFORMANCE_SCENARIOS")]
+    pub scenarios_dir: PathBuf,
+    /// Override a scenario variable: --var namespace=dev2
+    #[arg(long = "var", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+impl LoadArgs {
+    pub fn overrides(&self) -> BTreeMap<String, String> {
+        self.vars.iter().cloned().collect()
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClusterCommand {
+    /// Create the kind cluster (kept until `cluster down`)
+    Up(KindArgs),
+    /// Delete the kind cluster
+    Down {
+        #[arg(long, default_value = DEFAULT_NAME)]
+        name: String,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub enum ClusterKind {
+    /// A kind cluster the harness creates (or re-uses with --reuse)
+    Kind,
+    /// An existing cluster from kubeconfig/--context (needs --allow-context unless the harness made it)
+    Existing,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct KindArgs {
+    /// kind cluster name (must start with `sa-conformance`)
+    #[arg(long, default_value = DEFAULT_NAME)]
+    pub name: String,
+    /// kind cluster config
+    #[arg(long, default_value = "kind-config.yaml")]
+    pub config: PathBuf,
+    /// Node image (default: kind's own); the offline build exports SA_CONFORMANCE_NODE_IMAGE
+    #[arg(long, env = "SA_CONFORMANCE_NODE_IMAGE")]
+    pub image: Option<String>,
+    /// Host images to `kind load docker-image` after creation (repeatable, or space-separated in the env var)
+    #[arg(long = "load-image", env = "SA_CONFORMANCE_LOAD_IMAGES", value_delimiter = ' ')]
+    pub load_images: Vec<String>,
+    /// How long `kind create cluster` may take
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub create_timeout: Duration,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    #[arg(long, value_enum, default_value = "kind")]
+    pub cluster: ClusterKind,
+    #[command(flatten)]
+    pub kind: KindArgs,
+    /// Run on the kind cluster if it exists (only if sa-conformance created it)
+    #[arg(long)]
+    pub reuse: bool,
+    /// Keep the kind cluster this run creates
+    #[arg(long)]
+    pub keep: bool,
+    /// kubeconfig for --cluster existing
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Context for --cluster existing (default: current)
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Allow writing to this context although sa-conformance did not create it (repeatable)
+    #[arg(long = "allow-context")]
+    pub allow_context: Vec<String>,
+}
+
+impl KindArgs {
+    pub fn spec(&self, reuse: bool, keep: bool) -> KindSpec {
+        KindSpec {
+            name: self.name.clone(),
+            config: self.config.clone(),
+            image: self.image.clone().filter(|s| !s.is_empty()),
+            load_images: self.load_images.iter().filter(|s| !s.is_empty()).cloned().collect(),
+            reuse,
+            keep,
+            create_timeout: self.create_timeout,
+        }
+    }
+}
+
+impl TargetArgs {
+    pub fn spec(&self) -> ClusterSpec {
+        match self.cluster {
+            ClusterKind::Kind => ClusterSpec::Kind(self.kind.spec(self.reuse, self.keep)),
+            ClusterKind::Existing => ClusterSpec::Existing(ExistingSpec { kubeconfig: self.kubeconfig.clone(), context: self.context.clone() }),
+        }
+    }
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("`{s}` is not KEY=VALUE"))?;
+    if k.is_empty() || !k.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(format!("variable name `{k}` must start with a lower-case letter"));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::scenario::duration::parse_duration(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_defaults_to_a_kind_cluster_named_sa_conformance() {
+        let cli = Cli::try_parse_from(["sa-conformance", "run"]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not run") };
+        match args.target.spec() {
+            ClusterSpec::Kind(k) => {
+                assert_eq!(k.name, "sa-conformance");
+                assert!(!k.reuse && !k.keep);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn vars_must_be_key_value() {
+        assert!(Cli::try_parse_from(["sa-conformance", "run", "--var", "nokey"]).is_err());
+        let cli = Cli::try_parse_from(["sa-conformance", "list", "--var", "namespace=dev2"]).unwrap();
+        let Command::List(args) = cli.command else { panic!("not list") };
+        assert_eq!(args.load.overrides().get("namespace").map(String::as_str), Some("dev2"));
+    }
+}

@@ -1,0 +1,247 @@
+//! Runs scenarios on a target: checks the scenario's namespaces are free, runs the steps in order
+//! (skipping the rest after a failure), gathers diagnostics when a step fails, and always cleans up
+//! what the scenario created, also when interrupted.
+
+use crate::api::{self, Applied, DiscoveryCache};
+use crate::cluster::Target;
+use crate::interrupt::Interrupt;
+use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
+use crate::scenario::{ObjectRef, Scenario, Step};
+use crate::step::{self, StepCtx};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Label put on every namespace a scenario creates, so a later run can tell it from the user's.
+pub const OWNED_LABEL: &str = "sa-conformance.dev/owned";
+
+/// How the runner runs.
+#[derive(Clone)]
+pub struct RunOptions {
+    pub kubectl: String,
+    pub interrupt: Interrupt,
+    /// How long cleanup may wait for namespaces to go.
+    pub cleanup_timeout: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            kubectl: std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into()),
+            interrupt: Interrupt::never(),
+            cleanup_timeout: Duration::from_secs(180),
+        }
+    }
+}
+
+/// Runs one scenario to its end and cleans up after it. `on_step` sees each outcome as it happens.
+pub async fn run_scenario(target: &Target, discovery: &DiscoveryCache, scenario: &Scenario, opts: &RunOptions, on_step: &mut dyn FnMut(&StepOutcome)) -> ScenarioOutcome {
+    let started = Instant::now();
+    let mut outcome = ScenarioOutcome {
+        name: scenario.name.clone(),
+        description: scenario.description.clone(),
+        file: scenario.file.clone(),
+        steps: Vec::new(),
+        cleanup_errors: Vec::new(),
+        setup_error: None,
+        duration_ms: 0,
+        interrupted: false,
+    };
+    let preexisting = match claim_namespaces(target, scenario, opts.cleanup_timeout).await {
+        Ok(p) => p,
+        Err(e) => {
+            outcome.setup_error = Some(e);
+            outcome.steps = scenario.steps.iter().map(|s| skipped(scenario, s)).collect();
+            outcome.duration_ms = started.elapsed().as_millis();
+            return outcome;
+        }
+    };
+    let applied = Mutex::new(Vec::new());
+    let ctx = StepCtx { target, discovery, scenario, kubectl: &opts.kubectl, applied: &applied };
+    let mut labelled = BTreeSet::new();
+    let mut failed = false;
+    for step in &scenario.steps {
+        if failed || outcome.interrupted {
+            let s = skipped(scenario, step);
+            on_step(&s);
+            outcome.steps.push(s);
+            continue;
+        }
+        let s = tokio::select! {
+            s = run_step(&ctx, step) => s,
+            _ = opts.interrupt.wait() => {
+                outcome.interrupted = true;
+                let mut s = skipped(scenario, step);
+                s.status = Status::Failed;
+                s.error = Some("interrupted (Ctrl-C or SIGTERM)".into());
+                s
+            }
+        };
+        failed = s.status != Status::Passed;
+        label_new_namespaces(target, scenario, &preexisting, &mut labelled).await;
+        let mut s = s;
+        if failed && !outcome.interrupted {
+            s.diagnostics = Some(api::diagnostics(&target.client, &scenario.namespaces).await).filter(|d| !d.is_empty());
+        }
+        on_step(&s);
+        outcome.steps.push(s);
+    }
+    let applied = applied.into_inner().unwrap_or_default();
+    outcome.cleanup_errors = cleanup(target, discovery, scenario, &preexisting, &applied, opts.cleanup_timeout).await;
+    outcome.duration_ms = started.elapsed().as_millis();
+    outcome
+}
+
+fn location(scenario: &Scenario, step: &Step) -> String {
+    format!("{}:{}", scenario.file.display(), step.line)
+}
+
+fn skipped(scenario: &Scenario, step: &Step) -> StepOutcome {
+    StepOutcome {
+        index: step.index,
+        name: step.name.clone(),
+        kind: step.action.kind(),
+        location: location(scenario, step),
+        doc: step.doc.clone(),
+        status: Status::Skipped,
+        duration_ms: 0,
+        mismatches: Vec::new(),
+        error: None,
+        notes: Vec::new(),
+        diagnostics: None,
+    }
+}
+
+async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
+    let started = Instant::now();
+    let mut s = skipped(ctx.scenario, step);
+    // The executors poll to the step timeout themselves; this outer limit catches anything that hangs.
+    let limit = step.timeout + Duration::from_secs(15);
+    match tokio::time::timeout(limit, step::run(ctx, step)).await {
+        Ok(Ok(check)) => {
+            s.status = if check.mismatches.is_empty() { Status::Passed } else { Status::Failed };
+            s.mismatches = check.mismatches;
+            s.notes = check.notes;
+        }
+        Ok(Err(e)) => {
+            s.status = Status::Failed;
+            s.error = Some(error_chain(&e));
+        }
+        Err(_) => {
+            s.status = Status::Failed;
+            s.error = Some(format!("step did not finish within {} (its timeout plus 15s)", crate::scenario::duration::format_duration(limit)));
+        }
+    }
+    s.duration_ms = started.elapsed().as_millis();
+    s
+}
+
+/// An error with all its causes, one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let msg = s.to_string();
+        if !text.contains(&msg) {
+            text.push_str(": ");
+            text.push_str(&msg);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Makes sure the scenario's namespaces are free: a leftover of an earlier run (our label) is deleted;
+/// one that belongs to someone else stops the scenario. Returns the set that existed (none, on success).
+async fn claim_namespaces(target: &Target, scenario: &Scenario, timeout: Duration) -> Result<BTreeSet<String>, String> {
+    let api: Api<Namespace> = Api::all(target.client.clone());
+    let mut leftovers = Vec::new();
+    for ns in &scenario.namespaces {
+        match api.get_opt(ns).await {
+            Ok(None) => {}
+            Ok(Some(existing)) => {
+                let ours = existing.metadata.labels.as_ref().and_then(|l| l.get(OWNED_LABEL)).is_some();
+                if !ours {
+                    return Err(format!(
+                        "namespace `{ns}` already exists and was not created by sa-conformance; refusing to run scenario `{}` in it (delete it yourself, or run with --var to use other names)",
+                        scenario.name
+                    ));
+                }
+                leftovers.push(ns.clone());
+            }
+            Err(e) => return Err(format!("cannot check namespace `{ns}`: {e}")),
+        }
+    }
+    if !leftovers.is_empty() {
+        let errors = delete_namespaces(target, &leftovers, timeout).await;
+        if !errors.is_empty() {
+            return Err(format!("could not remove namespaces left by an earlier run: {}", errors.join("; ")));
+        }
+    }
+    Ok(BTreeSet::new())
+}
+
+async fn label_new_namespaces(target: &Target, scenario: &Scenario, preexisting: &BTreeSet<String>, labelled: &mut BTreeSet<String>) {
+    let api: Api<Namespace> = Api::all(target.client.clone());
+    let pending: Vec<&String> = scenario.namespaces.iter().filter(|n| !preexisting.contains(*n) && !labelled.contains(*n)).collect();
+    for ns in pending {
+        if let Ok(Some(_)) = api.get_opt(ns).await {
+            let patch = serde_json::json!({"metadata": {"labels": {OWNED_LABEL: "true"}}});
+            if api.patch(ns, &PatchParams::default(), &Patch::Merge(&patch)).await.is_ok() {
+                labelled.insert(ns.clone());
+            }
+        }
+    }
+}
+
+/// Deletes cluster-scoped objects the scenario applied or listed, then its namespaces, and waits.
+async fn cleanup(target: &Target, discovery: &DiscoveryCache, scenario: &Scenario, preexisting: &BTreeSet<String>, applied: &[Applied], timeout: Duration) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut refs: Vec<ObjectRef> = applied.iter().filter(|a| a.namespace.is_none() && a.kind != "Namespace").map(Applied::to_ref).collect();
+    refs.extend(scenario.cleanup.iter().cloned());
+    refs.sort();
+    refs.dedup();
+    for r in &refs {
+        if let Err(e) = api::delete_object(&target.client, discovery, r).await {
+            errors.push(error_chain(&e));
+        }
+    }
+    let namespaces: Vec<String> = scenario.namespaces.iter().filter(|n| !preexisting.contains(*n)).cloned().collect();
+    errors.extend(delete_namespaces(target, &namespaces, timeout).await);
+    errors
+}
+
+/// Deletes namespaces (pods first, without grace, so `sleep 3600` does not hold them) and waits.
+pub async fn delete_namespaces(target: &Target, namespaces: &[String], timeout: Duration) -> Vec<String> {
+    let api: Api<Namespace> = Api::all(target.client.clone());
+    let mut errors = Vec::new();
+    for ns in namespaces {
+        let pods: Api<Pod> = Api::namespaced(target.client.clone(), ns);
+        let _ = pods.delete_collection(&DeleteParams { grace_period_seconds: Some(0), ..Default::default() }, &ListParams::default()).await;
+        match api.delete(ns, &DeleteParams::background()).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => errors.push(format!("delete namespace {ns}: {e}")),
+        }
+    }
+    let deadline = Instant::now() + timeout;
+    for ns in namespaces {
+        loop {
+            match api.get_opt(ns).await {
+                Ok(None) => break,
+                Ok(Some(_)) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(500)).await,
+                Ok(Some(_)) => {
+                    errors.push(format!("namespace {ns} still exists {}s after deletion", timeout.as_secs()));
+                    break;
+                }
+                Err(e) => {
+                    errors.push(format!("checking namespace {ns}: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    errors
+}

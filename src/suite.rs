@@ -1,0 +1,69 @@
+//! A whole run: get the cluster (interruptibly), say which server will be written to, run the selected
+//! scenarios in order, and release the cluster, also when interrupted or when a scenario fails.
+
+use crate::api::DiscoveryCache;
+use crate::cluster::{ClusterError, ClusterSpec, KindCluster, Session, Target};
+use crate::outcome::RunOutcome;
+use crate::report::Reporter;
+use crate::runner::{run_scenario, RunOptions};
+use crate::scenario::Scenario;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("interrupted while getting the cluster; what was created has been deleted")]
+    Interrupted,
+}
+
+/// Gets a cluster; an interrupt during creation deletes the half-made kind cluster.
+pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions) -> Result<Session, SuiteError> {
+    let made_here = match spec {
+        ClusterSpec::Kind(k) => {
+            let c = KindCluster::new(k.clone())?;
+            (!c.exists().await?).then_some(c)
+        }
+        ClusterSpec::Existing(_) => None,
+    };
+    tokio::select! {
+        s = Session::acquire(spec, allow) => Ok(s?),
+        _ = opts.interrupt.wait() => {
+            if let Some(c) = made_here {
+                if let Err(e) = c.delete().await {
+                    tracing::error!("after the interrupt: {e}");
+                }
+            }
+            Err(SuiteError::Interrupted)
+        }
+    }
+}
+
+/// Runs scenarios on a target that passed the guard; stops starting new ones after an interrupt.
+pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> RunOutcome {
+    reporter.run_started(target, scenarios.len());
+    let discovery = DiscoveryCache::default();
+    let mut outcome = RunOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false };
+    for s in scenarios {
+        if opts.interrupt.is_set() {
+            outcome.interrupted = true;
+            break;
+        }
+        reporter.scenario_started(s);
+        let o = run_scenario(target, &discovery, s, opts, &mut |step| reporter.step_finished(step)).await;
+        reporter.scenario_finished(&o);
+        outcome.interrupted |= o.interrupted;
+        outcome.scenarios.push(o);
+    }
+    outcome
+}
+
+/// Acquire, run, release.
+pub async fn run_suite(spec: &ClusterSpec, allow: &[String], scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<RunOutcome, SuiteError> {
+    let session = acquire(spec, allow, opts).await?;
+    let outcome = run_on(&session.target, scenarios, opts, reporter).await;
+    if session.deletes_cluster() {
+        eprintln!("sa-conformance: deleting kind cluster `{}`", session.target.name);
+    }
+    session.release().await?;
+    Ok(outcome)
+}
