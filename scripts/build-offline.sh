@@ -320,7 +320,9 @@ build_node_image() {
     docker save "${images[@]}" |
       docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -
     docker exec "$cid" ctr --namespace=k8s.io images list -q >&2
-    docker exec "$cid" bash -c 'pkill containerd; for i in $(seq 1 30); do pgrep containerd >/dev/null || exit 0; sleep 1; done; exit 1'
+    # sleep is PID 1 and reaps nothing: wait until no live (non-zombie) containerd is left
+    docker exec "$cid" bash -c 'pkill containerd
+      for i in $(seq 1 30); do ps -C containerd -o stat= | grep -qv "^Z" || exit 0; sleep 1; done; exit 1'
     docker commit \
       --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
       --change "LABEL sa-conformance.inputs=$key" \
