@@ -125,7 +125,7 @@ struct RawKubectl {
 }
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$").expect("static regex"));
-static LOCATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r" at line \d+ column \d+$").expect("static regex"));
+static LOCATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r",? at line \d+ column \d+").expect("static regex"));
 
 /// Every `*.scenario.yaml` below `dir`, sorted; an empty result is the caller's error to report.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -157,7 +157,9 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Scenario, LoadErrors
 /// Loads a scenario from text, as if read from `path` (manifests resolve relative to it).
 pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
     let err = |line, msg: String| LoadErrors::from(LoadError::new(path, line, msg));
-    let pre: PreScan = serde_yaml::from_str(source).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
+    // `${x}` inside a flow mapping is not YAML until substituted, so the pre-scan sees placeholders.
+    let placeholder = super::vars::neutralise(source);
+    let pre: PreScan = serde_yaml::from_str(&placeholder).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
     let mut vars: BTreeMap<String, String> =
         pre.vars.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect();
     vars.extend(opts.overrides.clone());

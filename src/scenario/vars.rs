@@ -47,6 +47,11 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String,
     }
 }
 
+/// The text with every `${name}` turned into a plain word, so it parses as YAML before substitution.
+pub fn neutralise(text: &str) -> String {
+    VAR.replace_all(text, "var_$2").into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,1 +1,69 @@
-fn main() {}
+//! End-to-end trials against a real cluster, one per shipped scenario plus the harness's own cases
+//! (each step kind passing and failing, the wrong-context guard, interrupts, an external token user).
+//! libtest-mimic gives `cargo test -- --list`, filters and nextest support; one cluster is shared by
+//! the whole run (see `shared`).
+
+mod cases;
+mod cli;
+mod external_token;
+mod guard;
+mod interrupt;
+mod shared;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use sa_conformance::report::{render_failure, Silent};
+use sa_conformance::scenario::{Catalog, LoadOptions};
+use shared::{root, Shared};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    // Scenarios share namespace names (the article's `dev`), so trials run one at a time.
+    args.test_threads = Some(1);
+    let shared = Arc::new(Shared::new());
+    let mut trials = match scenario_trials(&shared) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("e2e: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    trials.extend(cases::trials(&shared));
+    trials.push(guard::trial(&shared));
+    trials.push(guard::allow_trial(&shared));
+    trials.push(interrupt::namespace_trial(&shared));
+    trials.push(interrupt::kind_cluster_trial(&shared));
+    trials.push(external_token::trial(&shared));
+    let conclusion = libtest_mimic::run(&args, trials);
+    shared.release();
+    conclusion.exit_code()
+}
+
+/// One trial per shipped scenario; none found is an error, not a silent pass.
+fn scenario_trials(shared: &Arc<Shared>) -> Result<Vec<Trial>, String> {
+    let catalog = Catalog::load(&root().join("scenarios"), &LoadOptions::default()).map_err(|e| e.to_string())?;
+    if catalog.scenarios.is_empty() {
+        return Err("no scenarios found in scenarios/".into());
+    }
+    Ok(catalog
+        .scenarios
+        .into_iter()
+        .map(|scenario| {
+            let shared = Arc::clone(shared);
+            Trial::test(format!("scenario::{}", scenario.name), move || run_scenario(&shared, &scenario))
+        })
+        .collect())
+}
+
+/// Runs a scenario on the shared cluster; passes only if every step passed.
+pub fn run_scenario(shared: &Shared, scenario: &sa_conformance::scenario::Scenario) -> Result<(), Failed> {
+    let target = shared.target()?;
+    let opts = shared.run_options();
+    let outcome = shared.runtime.block_on(sa_conformance::suite::run_on(&target, std::slice::from_ref(scenario), &opts, &mut Silent));
+    match outcome.scenarios.first() {
+        Some(o) if o.passed() => Ok(()),
+        Some(o) => Err(render_failure(o).into()),
+        None => Err("interrupted before the scenario started".into()),
+    }
+}

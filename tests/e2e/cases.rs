@@ -1,0 +1,64 @@
+//! The harness's own cases: each step kind on a case that should pass (`pass-*.scenario.yaml`) and on
+//! one that should fail (`fail-*.scenario.yaml`), whose failure report must contain every line given
+//! in the file as `# expect-failure: TEXT`. These prove that a wrong expectation is reported in words
+//! a workshop organiser can act on, without editing the shipped scenarios.
+
+use crate::shared::{root, Shared};
+use libtest_mimic::{Failed, Trial};
+use sa_conformance::report::{render_failure, Silent};
+use sa_conformance::scenario::{discover, load_file, LoadOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn trials(shared: &Arc<Shared>) -> Vec<Trial> {
+    let dir = root().join("tests/e2e/cases");
+    let files = discover(&dir).unwrap_or_default();
+    assert!(!files.is_empty(), "no case files in {}", dir.display());
+    files
+        .into_iter()
+        .map(|file| {
+            let shared = Arc::clone(shared);
+            let stem = file.file_name().and_then(|n| n.to_str()).unwrap_or("?").trim_end_matches(".scenario.yaml").to_string();
+            Trial::test(format!("case::{stem}"), move || run_case(&shared, &file))
+        })
+        .collect()
+}
+
+fn expected_failures(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect-failure: "))
+        .map(String::from)
+        .collect()
+}
+
+fn run_case(shared: &Shared, file: &PathBuf) -> Result<(), Failed> {
+    let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let must_fail = scenario.name.starts_with("fail-");
+    let target = shared.target()?;
+    let opts = shared.run_options();
+    let run = shared.runtime.block_on(sa_conformance::suite::run_on(&target, std::slice::from_ref(&scenario), &opts, &mut Silent));
+    let outcome = run.scenarios.first().ok_or("interrupted before the case started")?;
+    if !outcome.cleanup_errors.is_empty() {
+        return Err(format!("cleanup failed: {:?}", outcome.cleanup_errors).into());
+    }
+    match (must_fail, outcome.passed()) {
+        (false, true) => Ok(()),
+        (false, false) => Err(render_failure(outcome).into()),
+        (true, true) => Err("this case must fail, but every step passed".into()),
+        (true, false) => {
+            let report = render_failure(outcome);
+            let wanted = expected_failures(file);
+            if wanted.is_empty() {
+                return Err("a fail- case must say what the failure reads like (`# expect-failure: TEXT`)".into());
+            }
+            let missing: Vec<&String> = wanted.iter().filter(|w| !report.contains(w.as_str())).collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("the failure report lacks {missing:?}; it reads:\n{report}").into())
+            }
+        }
+    }
+}

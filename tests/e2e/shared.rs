@@ -1,0 +1,100 @@
+//! The one cluster a test run shares. It is made lazily by the first trial that needs it (so `--list`
+//! and offline filters need none), re-used if sa-conformance already made it (`cluster up`), and
+//! deleted at the end of the run if this run created it. Under cargo-nextest (one process per trial)
+//! it is never created here: run `sa-conformance cluster up` first.
+
+use sa_conformance::cluster::{ClusterSpec, ExistingSpec, KindSpec, Session, Target};
+use sa_conformance::interrupt::Interrupt;
+use sa_conformance::runner::RunOptions;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub struct Shared {
+    pub runtime: tokio::runtime::Runtime,
+    pub interrupt: Interrupt,
+    session: Mutex<Option<Result<Session, String>>>,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn cluster_name() -> String {
+    std::env::var("SA_CONFORMANCE_CLUSTER_NAME").unwrap_or_else(|_| "sa-conformance".into())
+}
+
+fn env_list(key: &str) -> Vec<String> {
+    std::env::var(key).unwrap_or_default().split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+impl Shared {
+    pub fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+        let interrupt = runtime.block_on(async { Interrupt::install() });
+        Shared { runtime, interrupt, session: Mutex::new(None) }
+    }
+
+    pub fn run_options(&self) -> RunOptions {
+        RunOptions { interrupt: self.interrupt.clone(), ..Default::default() }
+    }
+
+    fn spec() -> ClusterSpec {
+        if let Ok(context) = std::env::var("SA_CONFORMANCE_CONTEXT") {
+            return ClusterSpec::Existing(ExistingSpec { kubeconfig: std::env::var_os("SA_CONFORMANCE_KUBECONFIG").map(PathBuf::from), context: Some(context) });
+        }
+        let nextest = std::env::var_os("NEXTEST_RUN_ID").is_some();
+        ClusterSpec::Kind(KindSpec {
+            name: cluster_name(),
+            config: root().join("kind-config.yaml"),
+            image: std::env::var("SA_CONFORMANCE_NODE_IMAGE").ok().filter(|s| !s.is_empty()),
+            load_images: env_list("SA_CONFORMANCE_LOAD_IMAGES"),
+            reuse: true,
+            keep: nextest || std::env::var("SA_CONFORMANCE_KEEP").is_ok_and(|v| v == "1"),
+            create_timeout: Duration::from_secs(900),
+        })
+    }
+
+    /// The cluster, created on first use. A failure is remembered so every trial reports it.
+    pub fn target(&self) -> Result<Target, String> {
+        let mut guard = self.session.lock().map_err(|_| "cluster lock poisoned".to_string())?;
+        if guard.is_none() {
+            let spec = Self::spec();
+            if std::env::var_os("NEXTEST_RUN_ID").is_some() {
+                if let ClusterSpec::Kind(k) = &spec {
+                    if sa_conformance::cluster::state::load(&k.name).is_none() {
+                        *guard = Some(Err(format!("no cluster: under cargo-nextest each trial is its own process, so create the cluster once first with `sa-conformance cluster up --name {}`", k.name)));
+                    }
+                }
+            }
+            if guard.is_none() {
+                let allow = env_list("SA_CONFORMANCE_ALLOW_CONTEXT");
+                let opts = self.run_options();
+                eprintln!("e2e: getting cluster ({})", match &spec { ClusterSpec::Kind(k) => format!("kind `{}`", k.name), ClusterSpec::Existing(e) => format!("context {:?}", e.context) });
+                let result = self.runtime.block_on(sa_conformance::suite::acquire(&spec, &allow, &opts)).map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::runner::error_chain(&e)));
+                if let Ok(s) = &result {
+                    eprintln!("e2e: running on {} ({}){}", s.target.server, s.target.context, if s.deletes_cluster() { "; it is deleted at the end of the run" } else { "" });
+                }
+                *guard = Some(result);
+            }
+        }
+        match guard.as_ref() {
+            Some(Ok(s)) => Ok(s.target.clone()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("no cluster".into()),
+        }
+    }
+
+    /// Deletes the cluster if this run created it.
+    pub fn release(&self) {
+        let taken = self.session.lock().ok().and_then(|mut g| g.take());
+        if let Some(Ok(session)) = taken {
+            if session.deletes_cluster() {
+                eprintln!("e2e: deleting kind cluster `{}`", session.target.name);
+            }
+            if let Err(e) = self.runtime.block_on(session.release()) {
+                eprintln!("e2e: could not delete the cluster: {e}");
+            }
+        }
+    }
+}
