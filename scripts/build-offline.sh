@@ -83,10 +83,11 @@ build_k8s() {
   stamp_write k8s "$key"
 }
 
-# go_install NAME KEY GOBIN PKG@VERSION...: `go install` of modules without replaces
+# go_install NAME KEY GOBIN "BINARIES" PKG@VERSION...: `go install` of modules without replaces
 go_install() {
-  local name=$1 key=$2 gobin=$3; shift 3
-  if stamp_ok "$name" "$key"; then log "$name: cached"; return; fi
+  local name=$1 key=$2 gobin=$3 bins=$4 b ok=1; shift 4
+  for b in $bins; do [ -x "$gobin/$b" ] || ok=0; done
+  if [ $ok = 1 ] && stamp_ok "$name" "$key"; then log "$name: cached"; return; fi
   step "go install $*"
   mkdir -p "$gobin"
   (cd "$SRC" && GOFLAGS= GOBIN="$gobin" go install -trimpath -ldflags "-s -w" "$@")
@@ -94,21 +95,21 @@ go_install() {
 }
 
 build_kind() {
-  go_install kind "kind $KIND_VERSION" "$BIN" "sigs.k8s.io/kind@$KIND_VERSION"
+  go_install kind "kind $KIND_VERSION" "$BIN" kind "sigs.k8s.io/kind@$KIND_VERSION"
 }
 
 build_crictl() {
-  go_install crictl "crictl $CRI_TOOLS_VERSION" "$BIN" "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
+  go_install crictl "crictl $CRI_TOOLS_VERSION" "$BIN" crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
 }
 
 build_cni() {
   local p="github.com/containernetworking/plugins/plugins" v="$CNI_PLUGINS_VERSION"
-  go_install cni "cni $v" "$SA_CACHE/cni/bin" \
+  go_install cni "cni $v" "$SA_CACHE/cni/bin" "bridge loopback host-local portmap" \
     "$p/main/bridge@$v" "$p/main/loopback@$v" "$p/ipam/host-local@$v" "$p/meta/portmap@$v"
 }
 
-# go_build_module NAME KEY DIR REQUIRE... -- OUT=PKG...: build mains from modules that
-# carry replace directives (ignored when they are dependencies of our own go.mod).
+# etcd's modules carry replace directives, so `go install mod@version` refuses them:
+# build from a go.mod of our own (their replaces are ignored for a dependency).
 build_etcd() {
   local key="etcd $ETCD_VERSION" dir="$SRC/etcd-$ETCD_VERSION"
   if stamp_ok etcd "$key" && [ -x "$dir/bin/etcd" ]; then log "etcd $ETCD_VERSION: cached"; return; fi

@@ -38,6 +38,8 @@ timed() {
   "$@"
   t1=$(date +%s)
   mkdir -p "$SA_CACHE"
+  # record only steps that did work (a cached step takes 0s)
+  [ $((t1 - t0)) -gt 0 ] || { log "$name took 0s"; return 0; }
   printf '%s %s %ss\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$((t1 - t0))" >>"$SA_CACHE/timings.log"
   log "$name took $((t1 - t0))s"
 }
