@@ -174,7 +174,8 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
                 .collect(),
         )
     })?;
-    let raw: RawScenario = serde_yaml::from_str(&text).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
+    let raw: RawScenario = serde_yaml::from_str(&text)
+        .map_err(|e| err(yaml_line(&e, 1).map(|l| refine_line(&text, 1, l, &yaml_message(&e))), yaml_message(&e)))?;
     let mut errors = Vec::new();
     if !NAME.is_match(&raw.name) {
         errors.push(LoadError::new(
@@ -230,9 +231,10 @@ fn parse_steps(text: &str, values: &[serde_yaml::Value]) -> Vec<Parsed> {
         Some(slices) if slices.len() == values.len() => slices
             .into_iter()
             .map(|slice| {
-                serde_yaml::from_str::<RawStep>(&slice.text)
-                    .map(|rs| (slice.clone(), rs))
-                    .map_err(|e| vec![LoadError::new(path, yaml_line(&e, slice.line), yaml_message(&e))])
+                serde_yaml::from_str::<RawStep>(&slice.text).map(|rs| (slice.clone(), rs)).map_err(|e| {
+                    let line = yaml_line(&e, slice.line).map(|l| refine_line(&slice.text, slice.line, l, &yaml_message(&e)));
+                    vec![LoadError::new(path, line, yaml_message(&e))]
+                })
             })
             .collect(),
         _ => values
@@ -502,6 +504,18 @@ fn scalar_text(v: &serde_yaml::Value) -> String {
         serde_yaml::Value::String(s) => s.clone(),
         other => serde_yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
     }
+}
+
+/// serde reports a custom error (a bad duration, a bad answer) at the enclosing mapping; when the
+/// message quotes the offending value, the first line from there on that holds it is the better line.
+fn refine_line(text: &str, first_line: usize, line: usize, message: &str) -> usize {
+    let Some(value) = message.split('`').nth(1).filter(|v| !v.is_empty()) else { return line };
+    text.lines()
+        .enumerate()
+        .skip(line.saturating_sub(first_line))
+        .find(|(_, l)| l.contains(value))
+        .map(|(i, _)| first_line + i)
+        .unwrap_or(line)
 }
 
 /// The file line of a YAML error, given the file line its text starts on.

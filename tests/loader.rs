@@ -1,0 +1,108 @@
+//! The loader on bad input: every problem reported with file:line and the field, the valid step kinds
+//! listed for an unknown one, a missing manifest named by path; and a property test that no input
+//! makes the loader panic. Needs no cluster.
+
+use proptest::prelude::*;
+use rstest::rstest;
+use sa_conformance::scenario::{load_file, load_str, Catalog, LoadOptions};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad").join(name)
+}
+
+fn errors_of(name: &str) -> Vec<String> {
+    let path = fixture(name);
+    let err = load_file(&path, &LoadOptions::default()).expect_err("must not load");
+    let prefix = format!("{}/", Path::new(env!("CARGO_MANIFEST_DIR")).display());
+    err.0.iter().map(|e| e.to_string().replace(&prefix, "")).collect()
+}
+
+#[test]
+fn an_unknown_step_kind_names_the_line_and_lists_the_valid_kinds() {
+    let errors = errors_of("unknown-kind.scenario.yaml");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert!(e.starts_with("tests/fixtures/bad/unknown-kind.scenario.yaml:5: step 2: unknown field `appply`"), "{e}");
+    for kind in ["apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert"] {
+        assert!(e.contains(&format!("`{kind}`")), "{kind} missing from {e}");
+    }
+}
+
+#[test]
+fn a_missing_manifest_names_the_path() {
+    let errors = errors_of("missing-manifest.scenario.yaml");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("tests/fixtures/bad/missing-manifest.scenario.yaml:5: step 1: manifest `no/such/manifest.yaml` cannot be read"), "{}", errors[0]);
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once() {
+    let errors = errors_of("many-problems.scenario.yaml");
+    // The unknown variable stops substitution before parsing: it is reported alone, with its line.
+    assert_eq!(errors, vec!["tests/fixtures/bad/many-problems.scenario.yaml:14: unknown variable `${namespce}` (defined: scenario); write `$${namespce}` for a literal"]);
+    let fixed = std::fs::read_to_string(fixture("many-problems.scenario.yaml")).unwrap().replace("${namespce}", "dev");
+    let err = load_str(&fixture("many-problems.scenario.yaml"), &fixed, &LoadOptions::default()).expect_err("still broken");
+    let lines: Vec<String> = err.0.iter().map(|e| format!("{}:{} {}", e.line.unwrap_or(0), e.step.unwrap_or(0), e.message)).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "4:1 exec needs exactly one of `command` (a non-empty list) or `script`".to_string(),
+            "12:2 can-i: invalid answer `maybe`, expected \"yes\" or \"no\"".to_string(),
+        ]
+    );
+}
+
+#[rstest]
+#[case("name: x\nsteps:\n  - {}\n", "3: step 1: step has no step kind; expected one of: apply, delete, wait, exec, http-from-pod, can-i, kubectl, token, assert")]
+#[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n    exec: {pod: p, namespace: n, command: [ls]}\n", "3: step 1: step has several step kinds (exec, kubectl); a step does exactly one thing")]
+#[case("name: x\nstep: []\n", "2: unknown field `step`, expected one of `name`, `description`, `namespaces`, `vars`, `timeout`, `cleanup`, `steps`")]
+#[case("name: Bad_Name\nsteps:\n  - kubectl: {command: kubectl version}\n", "1: scenario name `Bad_Name` must be lower-case letters, digits and '-'")]
+#[case("name: x\ntimeout: 10\nsteps:\n  - kubectl: {command: kubectl version}\n", "2: invalid duration `10`: missing unit (ms, s, m or h)")]
+#[case("name: x\nsteps:\n  - kubectl: {command: get pods}\n", "3: step 1: command must start with `kubectl`: `get pods`")]
+#[case("name: x\nsteps:\n  - http-from-pod: {pod: p, namespace: n, path: api/v1, expect: {status: 200}}\n", "3: step 1: path `api/v1` must start with `/`")]
+#[case("name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: Pod, name: p}\n      fields: [{path: spec}]\n", "5: step 1: field check on `spec` has no condition")]
+#[case("name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n", "5: step 1: invalid regex")]
+fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
+    let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
+    let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
+    assert!(got.iter().any(|g| g.starts_with(&format!("s.scenario.yaml:{want}"))), "want s.scenario.yaml:{want}\ngot {got:?}");
+}
+
+#[test]
+fn variables_can_be_overridden() {
+    let text = "name: x\nvars: {namespace: dev}\nsteps:\n  - kubectl: {command: kubectl get pods -n ${namespace}}\n";
+    let opts = LoadOptions { overrides: [("namespace".to_string(), "dev2".to_string())].into() };
+    let s = load_str(Path::new("s.scenario.yaml"), text, &opts).unwrap();
+    match &s.steps[0].action {
+        sa_conformance::scenario::Action::Kubectl(k) => assert_eq!(k.args, ["get", "pods", "-n", "dev2"]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_empty_scenario_directory_is_an_error_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Catalog::load(dir.path(), &LoadOptions::default()).expect_err("no scenarios");
+    assert!(err.to_string().contains("no scenarios found"), "{err}");
+}
+
+/// Fragments the generator splices together: real keys, broken YAML, odd values.
+const PIECES: &[&str] = &[
+    "name: x\n", "steps:\n", "  - ", "apply:", " {file: a.yaml}", "kubectl:", " {command: kubectl get sa}", "exec: {pod: p, namespace: n, command: [ls]}",
+    "\n", "    ", "- ", "{", "}", "[", "]", ":", "${", "${namespace}", "$${x}", "vars: {namespace: dev}\n", "timeout: 5q\n", "'", "\"", "#", "---\n",
+    "can-i: {as: u, verb: get, resource: pods, expect: yes}", "wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}", "doc: {section: s, claims: [a]}",
+    "token: {serviceaccount: s, namespace: n, via: pod}", "assert: {resource: {apiVersion: v1, kind: Pod, name: p}, fields: [{path: 'a[', absent: true}]}", "\t", "é", "&a ", "*a", "!!binary ",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any text, however broken, loads or gives errors; it never panics.
+    #[test]
+    fn the_loader_never_panics(parts in proptest::collection::vec(0..PIECES.len(), 0..40), noise in ".{0,40}") {
+        let mut text: String = parts.iter().map(|&i| PIECES[i]).collect();
+        text.push_str(&noise);
+        let _ = load_str(Path::new("/nonexistent/fuzz.scenario.yaml"), &text, &LoadOptions::default());
+    }
+}
