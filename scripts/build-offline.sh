@@ -332,6 +332,12 @@ build_node_image() {
     docker rmi "$tmp_image" >/dev/null
   fi
   docker tag "$NODE_IMAGE" "$NODE_IMAGE_REPO:$K8S_VERSION"
+  # drop node images of older inputs (1.4 GB each); one still in use stays
+  local old
+  for old in $(docker image ls "$NODE_IMAGE_REPO" --format '{{.Repository}}:{{.Tag}}' | grep -v -e ":$K8S_VERSION\$" -e "^$NODE_IMAGE\$" || true); do
+    log "removing superseded node image $old"
+    docker rmi "$old" >/dev/null 2>&1 || log "kept $old (in use)"
+  done
 }
 
 write_offline_env() {
