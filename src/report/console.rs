@@ -97,7 +97,7 @@ fn render_step(s: &StepOutcome) -> String {
         out.push_str(&format!("    error: {e}\n"));
     }
     for n in &s.notes {
-        out.push_str(&format!("    note: {n}\n"));
+        out.push_str(&format!("    note: {}\n", n.replace('\n', "\n          ")));
     }
     if let Some(d) = &s.diagnostics {
         out.push_str("    diagnostics:\n");

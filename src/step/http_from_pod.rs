@@ -36,7 +36,8 @@ pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Resul
     }
     let (body, status) = split_status(&out.stdout);
     let mut check = Check::with(check_response(&h.expect, status, body)).note(format!("GET {} from pod {}/{} answered {}", h.path, h.namespace, h.pod, status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())));
-    check.notes.push(format!("body: {}", excerpt(body, 400)));
+    let compact = serde_json::from_str::<Value>(body).map(|v| v.to_string()).unwrap_or_else(|_| body.to_string());
+    check.notes.push(format!("body: {}", excerpt(&compact, 400)));
     Ok(check)
 }
 

@@ -76,7 +76,7 @@ async fn check(target: &sa_conformance::cluster::Target) -> Result<(), Failed> {
     let stdout = String::from_utf8_lossy(&exec.stdout_to_vec().await.map_err(|e| e.to_string())?).into_owned();
     let stderr = String::from_utf8_lossy(&exec.stderr_to_vec().await.map_err(|e| e.to_string())?).into_owned();
     let who = format!("system:serviceaccount:{NS}:{SA}");
-    if !stdout.contains(&format!("\"username\":\"{who}\"")) {
+    if !stdout.replace(' ', "").contains(&format!("\"username\":\"{who}\"")) {
         return Err(format!("the external caller was not authenticated as {who}: {stdout} {stderr}").into());
     }
     if !stdout.trim_end().ends_with("403") {
