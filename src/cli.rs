@@ -26,6 +26,29 @@ pub enum Command {
     /// Create or delete the harness's kind cluster
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Least-privilege audit: what an identity can do beyond what you declare it needs
+    Audit(AuditArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The identity: a user name or system:serviceaccount:NAMESPACE:NAME
+    #[arg(long = "as")]
+    pub user: String,
+    /// Namespaces to examine (cluster-wide grants are always examined)
+    #[arg(short = 'n', long = "namespace", required = true)]
+    pub namespaces: Vec<String>,
+    /// Declared permissions, VERBS:RESOURCES[:NAMESPACE], e.g. get,list,watch:pods:dev (repeatable)
+    #[arg(long = "allow", value_parser = parse_allow)]
+    pub allow: Vec<crate::audit::Allow>,
+    /// Print the resources-by-verbs matrix
+    #[arg(long)]
+    pub matrix: bool,
+    /// Write the audit as JSON here
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +184,16 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
     Ok((k.to_string(), v.to_string()))
 }
 
+fn parse_allow(s: &str) -> Result<crate::audit::Allow, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let split = |p: &str| p.split(',').filter(|x| !x.is_empty()).map(String::from).collect::<Vec<_>>();
+    match parts.as_slice() {
+        [verbs, resources] => Ok(crate::audit::Allow { verbs: split(verbs), resources: split(resources), namespace: None }),
+        [verbs, resources, ns] => Ok(crate::audit::Allow { verbs: split(verbs), resources: split(resources), namespace: Some(ns.to_string()) }),
+        _ => Err(format!("`{s}` is not VERBS:RESOURCES[:NAMESPACE] (e.g. get,list,watch:pods:dev)")),
+    }
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::scenario::duration::parse_duration(s)
 }
@@ -180,6 +213,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn audit_allow_rules_parse() {
+        let cli = Cli::try_parse_from(["sa-conformance", "audit", "--as", "system:serviceaccount:dev:pod-inspector", "-n", "dev", "--allow", "get,list,watch:pods:dev"]).unwrap();
+        let Command::Audit(a) = cli.command else { panic!("not audit") };
+        assert_eq!(a.allow[0].verbs, ["get", "list", "watch"]);
+        assert_eq!(a.allow[0].namespace.as_deref(), Some("dev"));
+        assert!(Cli::try_parse_from(["sa-conformance", "audit", "--as", "u", "-n", "dev", "--allow", "get"]).is_err());
     }
 
     #[test]

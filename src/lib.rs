@@ -16,3 +16,4 @@ pub mod runner;
 pub mod report;
 pub mod cli;
 pub mod suite;
+pub mod audit;

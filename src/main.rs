@@ -10,7 +10,13 @@ use sa_conformance::report::{self, listing, Console};
 use sa_conformance::runner::RunOptions;
 use sa_conformance::scenario::{Catalog, LoadOptions};
 use sa_conformance::suite::{run_suite, SuiteError};
+use std::io::Write;
 use std::process::ExitCode;
+
+/// Prints to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+fn out(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
 
 const PASSED: u8 = 0;
 const FAILED: u8 = 1;
@@ -39,6 +45,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Run(args) => run(&args, cli.verbose).await,
         Command::Cluster(ClusterCommand::Up(k)) => cluster_up(k.spec(false, true)).await,
         Command::Cluster(ClusterCommand::Down { name }) => cluster_down(&name).await,
+        Command::Audit(args) => audit(&args).await,
     }
 }
 
@@ -58,11 +65,11 @@ fn load(args: &sa_conformance::cli::LoadArgs, names: &[String]) -> Result<Catalo
 fn list(args: &ListArgs) -> u8 {
     match load(&args.load, &[]) {
         Ok(catalog) if args.claims => {
-            print!("{}", listing::claims(&catalog));
+            out(&listing::claims(&catalog));
             PASSED
         }
         Ok(catalog) => {
-            print!("{}", listing::scenarios(&catalog));
+            out(&listing::scenarios(&catalog));
             PASSED
         }
         Err(code) => code,
@@ -115,7 +122,7 @@ fn write_reports(args: &RunArgs, outcome: &RunOutcome) -> Result<(), u8> {
 fn summary(outcome: &RunOutcome) -> u8 {
     let passed = outcome.scenarios.iter().filter(|s| s.passed()).count();
     let failed = outcome.scenarios.len() - passed;
-    println!("scenarios: {passed} passed, {failed} failed");
+    out(&format!("scenarios: {passed} passed, {failed} failed\n"));
     if outcome.interrupted {
         eprintln!("interrupted: what the run created has been deleted");
         INTERRUPTED
@@ -126,6 +133,44 @@ fn summary(outcome: &RunOutcome) -> u8 {
     }
 }
 
+async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
+    use sa_conformance::cluster::ClusterSpec;
+    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    // An audit reads; it never creates a cluster: it uses the harness's kind cluster or a named context.
+    let spec = match args.target.spec() {
+        ClusterSpec::Kind(k) => ClusterSpec::Kind(sa_conformance::cluster::KindSpec { reuse: true, keep: true, ..k }),
+        other => other,
+    };
+    let session = match sa_conformance::suite::acquire(&spec, &args.target.allow_context, &opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            return USAGE;
+        }
+    };
+    let spec = sa_conformance::audit::AuditSpec { user: args.user.clone(), namespaces: args.namespaces.clone(), allow: args.allow.clone() };
+    match sa_conformance::audit::audit(&session.target, &spec).await {
+        Ok(report) => {
+            if args.matrix {
+                out(&sa_conformance::audit::matrix(&report));
+            }
+            out(&sa_conformance::audit::summary(&report));
+            if let Some(p) = &args.json {
+                let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+                if let Err(e) = std::fs::write(p, report::redact(&text).as_ref()) {
+                    eprintln!("error: cannot write {}: {e}", p.display());
+                    return FAILED;
+                }
+            }
+            if report.excess.is_empty() { PASSED } else { FAILED }
+        }
+        Err(e) => {
+            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            FAILED
+        }
+    }
+}
+
 async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
     let name = spec.name.clone();
     let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
@@ -133,7 +178,7 @@ async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
     match sa_conformance::suite::acquire(&spec, &[], &opts).await {
         Ok(session) => {
             let t = &session.target;
-            println!("cluster `{name}` is up: {} (context {}, kubeconfig {})", t.server, t.context, t.kubeconfig.display());
+            out(&format!("cluster `{name}` is up: {} (context {}, kubeconfig {})\n", t.server, t.context, t.kubeconfig.display()));
             PASSED
         }
         Err(SuiteError::Interrupted) => INTERRUPTED,
@@ -157,14 +202,14 @@ async fn cluster_down(name: &str) -> u8 {
     let result = async {
         let cluster = KindCluster::new(spec)?;
         if !cluster.exists().await? {
-            println!("no kind cluster `{name}`");
+            out(&format!("no kind cluster `{name}`\n"));
             return Ok(());
         }
         if sa_conformance::cluster::state::load(name).is_none() {
             return Err(ClusterError::Kind { name: name.into(), problem: "was not created by sa-conformance; refusing to delete it".into() });
         }
         cluster.delete().await?;
-        println!("deleted kind cluster `{name}`");
+        out(&format!("deleted kind cluster `{name}`\n"));
         Ok::<(), ClusterError>(())
     }
     .await;

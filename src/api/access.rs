@@ -97,3 +97,30 @@ mod tests {
         assert_eq!(groups_for("bob"), vec!["system:authenticated"]);
     }
 }
+
+/// The rules the API server reports for `user` in `namespace` (a SelfSubjectRulesReview made while
+/// impersonating the user, as `kubectl auth can-i --list --as=USER` does), one line per rule.
+pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace: &str) -> Result<Vec<String>, ApiError> {
+    use k8s_openapi::api::authorization::v1::{SelfSubjectRulesReview, SelfSubjectRulesReviewSpec};
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let what = format!("SelfSubjectRulesReview as {user}");
+    let kc = Kubeconfig::read_from(&target.kubeconfig).map_err(|e| ApiError::other(&what, e.to_string()))?;
+    let opts = KubeConfigOptions { context: Some(target.context.clone()), ..Default::default() };
+    let mut config = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| ApiError::other(&what, e.to_string()))?;
+    config.auth_info.impersonate = Some(user.to_string());
+    config.auth_info.impersonate_groups = Some(groups_for(user));
+    let client = kube::Client::try_from(config).map_err(ApiError::kube(what.clone()))?;
+    let review = SelfSubjectRulesReview { spec: SelfSubjectRulesReviewSpec { namespace: Some(namespace.to_string()) }, ..Default::default() };
+    let answer = Api::<SelfSubjectRulesReview>::all(client).create(&PostParams::default(), &review).await.map_err(ApiError::kube(what))?;
+    let status = answer.status.unwrap_or_default();
+    let mut lines: Vec<String> = status
+        .resource_rules
+        .iter()
+        .map(|r| format!("{} {} (apiGroups {:?}{})", r.verbs.join(","), r.resources.clone().unwrap_or_default().join(","), r.api_groups.clone().unwrap_or_default(), r.resource_names.as_ref().map(|n| format!(", names {n:?}")).unwrap_or_default()))
+        .collect();
+    lines.extend(status.non_resource_rules.iter().map(|r| format!("{} {}", r.verbs.join(","), r.non_resource_urls.clone().unwrap_or_default().join(","))));
+    if status.incomplete {
+        lines.push(format!("(incomplete: {})", status.evaluation_error.unwrap_or_default()));
+    }
+    Ok(lines)
+}

@@ -2,7 +2,7 @@
 //! manifests through discovery, reading and deleting objects, exec, access reviews, tokens, and the
 //! diagnostics gathered when a step fails.
 
-mod access;
+pub mod access;
 mod diagnostics;
 mod exec;
 mod objects;

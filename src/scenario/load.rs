@@ -77,6 +77,8 @@ struct RawStep {
     token: Option<TokenStep>,
     #[serde(default)]
     assert: Option<AssertStep>,
+    #[serde(default)]
+    audit: Option<AuditStep>,
 }
 
 #[derive(Deserialize, Default)]
@@ -288,6 +290,10 @@ impl StepContext<'_> {
         }
         if let Some(a) = rs.assert {
             kinds.push(("assert", validate_assert(&a).map(|_| Action::Assert(a))));
+        }
+        if let Some(a) = rs.audit {
+            let valid = if a.namespaces.is_empty() { Err(("namespaces".to_string(), "audit needs at least one namespace to examine".to_string())) } else { Ok(()) };
+            kinds.push(("audit", valid.map(|_| Action::Audit(a))));
         }
         let action = match kinds.len() {
             0 => {

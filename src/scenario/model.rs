@@ -61,6 +61,7 @@ pub enum Action {
     Kubectl(Kubectl),
     Token(TokenStep),
     Assert(AssertStep),
+    Audit(AuditStep),
 }
 
 impl Action {
@@ -76,13 +77,14 @@ impl Action {
             Action::Kubectl(_) => "kubectl",
             Action::Token(_) => "token",
             Action::Assert(_) => "assert",
+            Action::Audit(_) => "audit",
         }
     }
 }
 
 /// Every step kind key, in the order the documentation lists them.
 pub const STEP_KINDS: &[&str] = &[
-    "apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert",
+    "apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert", "audit",
 ];
 
 /// A manifest source, read at load time.
@@ -395,4 +397,19 @@ pub struct TokenRequestExpect {
 pub struct AssertStep {
     pub resource: ObjectRef,
     pub fields: Vec<FieldCheck>,
+}
+
+/// A least-privilege audit of one identity against the permissions the scenario declares it needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditStep {
+    #[serde(rename = "as")]
+    pub user: String,
+    /// Namespaces examined (cluster-wide grants are always examined).
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub allow: Vec<crate::audit::Allow>,
+    /// Also print the resources-by-verbs matrix in the step's notes.
+    #[serde(default)]
+    pub matrix: bool,
 }

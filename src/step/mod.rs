@@ -4,6 +4,7 @@
 
 mod apply;
 mod assert;
+mod audit;
 mod can_i;
 mod exec;
 mod http_from_pod;
@@ -72,6 +73,7 @@ pub async fn run(ctx: &StepCtx<'_>, step: &Step) -> Result<Check, StepError> {
         Action::Kubectl(k) => kubectl::run(ctx, k, t).await,
         Action::Token(tk) => token::run(ctx, tk, t).await,
         Action::Assert(a) => assert::run(ctx, a, t).await,
+        Action::Audit(a) => audit::run(ctx, a).await,
     }
 }
 
