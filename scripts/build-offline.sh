@@ -90,7 +90,7 @@ go_install() {
   if [ $ok = 1 ] && stamp_ok "$name" "$key"; then log "$name: cached"; return; fi
   step "go install $*"
   mkdir -p "$gobin"
-  (cd "$SRC" && GOFLAGS= GOBIN="$gobin" go install -trimpath -ldflags "-s -w" "$@")
+  (cd "$SRC" && GOFLAGS= GOBIN="$gobin" go install -trimpath -ldflags "-s -w ${GO_X_FLAGS:-}" "$@")
   stamp_write "$name" "$key"
 }
 
@@ -99,7 +99,8 @@ build_kind() {
 }
 
 build_crictl() {
-  go_install crictl "crictl $CRI_TOOLS_VERSION" "$BIN" crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
+  GO_X_FLAGS="-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS_VERSION" \
+    go_install crictl "crictl $CRI_TOOLS_VERSION 2" "$BIN" crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRI_TOOLS_VERSION"
 }
 
 build_cni() {
@@ -300,8 +301,8 @@ build_node_image() {
     image_exists "$i" || die "kubeadm wants $i, which was not built"
     ids+="$i=$(image_key "$i") "
   done
-  key=$(hash_inputs "$NODE_BUILD_REV" "$NODE_BASE_KEY" "$ids" "$KIND_VERSION" "$CRI_TOOLS_VERSION" \
-    "$CNI_PLUGINS_VERSION" "$(cat "$STAMPS/k8s")" "$POD_SUBNET" "$REPO_ROOT/images/node")
+  key=$(hash_inputs "$NODE_BUILD_REV" "$NODE_BASE_KEY" "$ids" "$KIND_VERSION" "$(cat "$STAMPS/crictl")" \
+    "$(cat "$STAMPS/cni")" "$(cat "$STAMPS/k8s")" "$POD_SUBNET" "$REPO_ROOT/images/node")
   NODE_IMAGE="$NODE_IMAGE_REPO:$K8S_VERSION-$key"
   if image_ok "$NODE_IMAGE" "$key"; then
     log "$NODE_IMAGE: cached"
