@@ -31,7 +31,16 @@ step "image sizes"
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' |
   grep -E "^($K8S_REGISTRY/|$NODE_IMAGE_REPO|$USERLAND_IMAGE_REPO|${CURL_IMAGE%%:*}:|${NGINX_IMAGE%%:*}:)" | sort
 
-trap '"$SCRIPTS_DIR/restore-host.sh" >/dev/null 2>&1 || true' EXIT
+# Restore the host only when no other kind cluster of this project is left (a developer's
+# or the harness's cluster must survive a benchmark).
+restore_if_alone() {
+  if kind get clusters 2>/dev/null | grep -q "^$CLUSTER_PREFIX"; then
+    log "other $CLUSTER_PREFIX* clusters exist: not running restore-host.sh"
+  else
+    "$SCRIPTS_DIR/restore-host.sh"
+  fi
+}
+trap 'kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true; restore_if_alone >/dev/null 2>&1 || true' EXIT
 kind delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
 step "kind create cluster --config kind-config.yaml --image $SA_CONFORMANCE_NODE_IMAGE --name $CLUSTER"
 t0=$(now)
@@ -49,7 +58,7 @@ kind delete cluster --name "$CLUSTER"
 t4=$(now)
 deleted=$(elapsed "$t3" "$t4")
 rm -f "$SA_CACHE/bench.kubeconfig"
-"$SCRIPTS_DIR/restore-host.sh"
+restore_if_alone
 trap - EXIT
 
 step "summary"
