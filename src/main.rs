@@ -141,7 +141,7 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
         ClusterSpec::Kind(k) => ClusterSpec::Kind(sa_conformance::cluster::KindSpec { reuse: true, keep: true, ..k }),
         other => other,
     };
-    let session = match sa_conformance::suite::acquire(&spec, &args.target.allow_context, &opts).await {
+    let session = match sa_conformance::suite::acquire(&spec, &args.target.allow_context, &opts, &mut Console::new(false)).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
@@ -175,7 +175,7 @@ async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
     let name = spec.name.clone();
     let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
     let spec = sa_conformance::cluster::ClusterSpec::Kind(sa_conformance::cluster::KindSpec { reuse: true, ..spec });
-    match sa_conformance::suite::acquire(&spec, &[], &opts).await {
+    match sa_conformance::suite::acquire(&spec, &[], &opts, &mut Console::new(false)).await {
         Ok(session) => {
             let t = &session.target;
             out(&format!("cluster `{name}` is up: {} (context {}, kubeconfig {})\n", t.server, t.context, t.kubeconfig.display()));

@@ -17,7 +17,7 @@ pub enum SuiteError {
 }
 
 /// Gets a cluster; an interrupt during creation deletes the half-made kind cluster.
-pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions) -> Result<Session, SuiteError> {
+pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<Session, SuiteError> {
     let made_here = match spec {
         ClusterSpec::Kind(k) => {
             let c = KindCluster::new(k.clone())?;
@@ -25,6 +25,10 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions) ->
         }
         ClusterSpec::Existing(_) => None,
     };
+    if let (Some(c), ClusterSpec::Kind(k)) = (&made_here, spec) {
+        let image = k.image.as_deref().map(|i| format!(" from node image {i}")).unwrap_or_default();
+        reporter.cluster_event(&format!("creating kind cluster `{}`{image} (config {})", c.spec.name, k.config.display()));
+    }
     tokio::select! {
         s = Session::acquire(spec, allow) => Ok(s?),
         _ = opts.interrupt.wait() => {
@@ -59,10 +63,10 @@ pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, 
 
 /// Acquire, run, release.
 pub async fn run_suite(spec: &ClusterSpec, allow: &[String], scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<RunOutcome, SuiteError> {
-    let session = acquire(spec, allow, opts).await?;
+    let session = acquire(spec, allow, opts, reporter).await?;
     let outcome = run_on(&session.target, scenarios, opts, reporter).await;
     if session.deletes_cluster() {
-        eprintln!("sa-conformance: deleting kind cluster `{}`", session.target.name);
+        reporter.cluster_event(&format!("deleting kind cluster `{}`", session.target.name));
     }
     session.release().await?;
     Ok(outcome)

@@ -22,6 +22,10 @@ impl Console {
 }
 
 impl Reporter for Console {
+    fn cluster_event(&mut self, message: &str) {
+        eprintln!("sa-conformance: {message}");
+    }
+
     fn run_started(&mut self, target: &Target, scenarios: usize) {
         self.total = scenarios;
         eprintln!("sa-conformance: running {scenarios} scenario(s) on `{}` at {} (context {})", target.name, target.server, target.context);

@@ -18,6 +18,8 @@ use crate::scenario::Scenario;
 
 /// What a run tells its reporter as it goes.
 pub trait Reporter {
+    /// Something is happening to the cluster (creating, deleting) that takes a while.
+    fn cluster_event(&mut self, _message: &str) {}
     fn run_started(&mut self, _target: &Target, _scenarios: usize) {}
     fn scenario_started(&mut self, _scenario: &Scenario) {}
     fn step_finished(&mut self, _step: &StepOutcome) {}

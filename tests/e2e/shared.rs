@@ -71,7 +71,7 @@ impl Shared {
                 let allow = env_list("SA_CONFORMANCE_ALLOW_CONTEXT");
                 let opts = self.run_options();
                 eprintln!("e2e: getting cluster ({})", match &spec { ClusterSpec::Kind(k) => format!("kind `{}`", k.name), ClusterSpec::Existing(e) => format!("context {:?}", e.context) });
-                let result = self.runtime.block_on(sa_conformance::suite::acquire(&spec, &allow, &opts)).map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::runner::error_chain(&e)));
+                let result = self.runtime.block_on(sa_conformance::suite::acquire(&spec, &allow, &opts, &mut sa_conformance::report::Silent)).map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::runner::error_chain(&e)));
                 if let Ok(s) = &result {
                     eprintln!("e2e: running on {} ({}){}", s.target.server, s.target.context, if s.deletes_cluster() { "; it is deleted at the end of the run" } else { "" });
                 }
