@@ -40,7 +40,7 @@ image_ok()    { [ "$(image_key "$1")" = "$2" ]; }
 # ---------------------------------------------------------------- Go builds
 
 go_mod_dir() { # MODULE@VERSION -> directory in the module cache (downloads it)
-  (cd "$SRC" && GOFLAGS= go mod download -json "$1" | jq -r .Dir)
+  (cd "$SRC" && GOFLAGS='' go mod download -json "$1" | jq -r .Dir)
 }
 
 build_k8s() {
@@ -90,7 +90,7 @@ go_install() {
   if [ $ok = 1 ] && stamp_ok "$name" "$key"; then log "$name: cached"; return; fi
   step "go install $*"
   mkdir -p "$gobin"
-  (cd "$SRC" && GOFLAGS= GOBIN="$gobin" go install -trimpath -ldflags "-s -w ${GO_X_FLAGS:-}" "$@")
+  (cd "$SRC" && GOFLAGS='' GOBIN="$gobin" go install -trimpath -ldflags "-s -w ${GO_X_FLAGS:-}" "$@")
   stamp_write "$name" "$key"
 }
 

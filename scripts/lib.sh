@@ -2,6 +2,7 @@
 # shellcheck shell=bash
 
 SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 REPO_ROOT="$(cd "$SCRIPTS_DIR/.." && pwd)"
 # shellcheck source=versions.env
 source "$SCRIPTS_DIR/versions.env"
