@@ -164,13 +164,22 @@ build_pause() {
 debootstrap_image() {
   local name=$1 image=$2 packages=$3 key=$4
   local dir="$SA_CACHE/rootfs/$name"
-  rm -rf "$dir"
+  clean_rootfs_dir "$dir"
   mkdir -p "$dir"
   debootstrap --variant=minbase --include="$packages" "$DEBIAN_SUITE" "$dir" "$DEBIAN_MIRROR"
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/var/log/*.log
   tar -C "$dir" --numeric-owner -c . |
     docker import -c 'ENV container=docker' -c "LABEL sa-conformance.inputs=$key" - "$image" >/dev/null
-  rm -rf "$dir"
+  clean_rootfs_dir "$dir"
+}
+
+# A failed debootstrap can leave proc/sys mounted inside the target: unmount, and never
+# let rm cross into another filesystem.
+clean_rootfs_dir() {
+  local m
+  [ -d "$1" ] || return 0
+  for m in $(findmnt -rn -o TARGET | grep "^$1/" | sort -r); do umount -l "$m" || true; done
+  rm -rf --one-file-system "$1"
 }
 
 ROOTFS_PIDS=()
@@ -359,7 +368,8 @@ main() {
   local t0
   t0=$(date +%s)
   docker_ready || die "docker does not answer: run scripts/host-setup.sh first"
-  command -v go >/dev/null || die "go not found"
+  command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="/usr/local/go/bin:$PATH"
+  command -v go >/dev/null || die "go not found (the Go toolchain builds every binary)"
   step "sa-conformance offline build into $SA_CACHE (k8s $K8S_VERSION, kind $KIND_VERSION, go $(go env GOVERSION))"
 
   # Debian rootfs images download while Go compiles.
