@@ -123,6 +123,7 @@ impl KindCluster {
         let target = connect(&kubeconfig, Some(&context), Some(self.name())).await?;
         let marker_uid = write_marker(&target).await.map_err(|e| self.fail(format!("could not write its marker ConfigMap: {e}")))?;
         state::save(&Record { name: self.name().into(), context, server: target.server.clone(), kubeconfig, marker_uid })?;
+        wait_for_dns(&target).await.map_err(|e| self.fail(e))?;
         if !self.spec.load_images.is_empty() {
             let mut argv = vec![self.kind.clone(), "load".into(), "docker-image".into()];
             argv.extend(self.spec.load_images.iter().cloned());
@@ -163,6 +164,31 @@ impl KindCluster {
         state::remove(self.name());
         Ok(())
     }
+}
+
+/// Pods reach the API as `kubernetes.default.svc`, so the cluster is usable once CoreDNS is available
+/// (kind's `--wait` covers the control plane only).
+async fn wait_for_dns(target: &Target) -> Result<(), String> {
+    use k8s_openapi::api::apps::v1::Deployment;
+    let api: Api<Deployment> = Api::namespaced(target.client.clone(), "kube-system");
+    let limit = Duration::from_secs(180);
+    let started = std::time::Instant::now();
+    let mut last = String::from("not found");
+    while started.elapsed() < limit {
+        match api.get_opt("coredns").await {
+            Ok(Some(d)) => {
+                let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0);
+                if available > 0 {
+                    return Ok(());
+                }
+                last = format!("{available} available replicas");
+            }
+            Ok(None) => last = "no coredns Deployment".into(),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Err(format!("CoreDNS (kube-system/coredns) not available after {}s: {last}", limit.as_secs()))
 }
 
 async fn write_marker(target: &Target) -> Result<String, kube::Error> {
