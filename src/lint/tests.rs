@@ -1,0 +1,289 @@
+//! Whole-lint tests over the fixture files in tests/lint_fixtures: the article's own manifests give
+//! exactly the findings the article predicts, a manifest breaking every practice trips every rule on
+//! the right lines, SARIF output has the shape code-scanning tools read, and broken YAML is an
+//! error naming file and line, never a panic.
+
+use super::*;
+use proptest::prelude::*;
+use rstest::rstest;
+use std::collections::BTreeSet;
+
+fn fixtures(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/lint_fixtures")
+        .join(sub)
+}
+
+/// `(file relative to the fixtures dir, line, rule, severity, object)` of each finding.
+fn summarize(findings: &[Finding]) -> Vec<(String, usize, &'static str, Severity, String)> {
+    let root = fixtures("");
+    findings
+        .iter()
+        .map(|f| {
+            let rel = f
+                .file
+                .strip_prefix(&root)
+                .unwrap_or(&f.file)
+                .display()
+                .to_string();
+            (rel, f.line, f.rule, f.severity, f.object.clone())
+        })
+        .collect()
+}
+
+fn row(
+    file: &str,
+    line: usize,
+    rule: &'static str,
+    sev: Severity,
+    object: &str,
+) -> (String, usize, &'static str, Severity, String) {
+    (file.to_string(), line, rule, sev, object.to_string())
+}
+
+fn alpine_curl_calls_the_api() -> LintContext {
+    LintContext {
+        api_callers: Some(BTreeSet::from([(
+            "dev".to_string(),
+            "alpine-curl".to_string(),
+        )])),
+    }
+}
+
+/// The article's manifests, linted knowing that alpine-curl (and only it) calls the API:
+/// alpine-curl keeps its token because it uses it; nginx turns automount off; Role pod-reader only
+/// reads pods; alpine-curl runs as pod-inspector. The one finding is that the article's nginx pod
+/// names no serviceAccountName and so runs as `default`, which its own best practices advise against.
+#[test]
+fn article_manifests_give_exactly_the_findings_the_article_predicts() {
+    let findings = lint_files(&[fixtures("article")], &alpine_curl_calls_the_api()).unwrap();
+    assert_eq!(
+        summarize(&findings),
+        vec![row(
+            "article/nginx-pod.yaml",
+            6,
+            "SA001",
+            Severity::Warning,
+            "Pod/dev/nginx"
+        )]
+    );
+}
+
+/// Without knowing who calls the API, alpine-curl's mounted token is only worth an `info`, and
+/// nginx (automount off) is not mentioned at all.
+#[test]
+fn article_manifests_without_caller_knowledge_only_inform_about_alpine_curl() {
+    let findings = lint_files(&[fixtures("article")], &LintContext::default()).unwrap();
+    assert_eq!(
+        summarize(&findings),
+        vec![
+            row(
+                "article/nginx-pod.yaml",
+                6,
+                "SA001",
+                Severity::Warning,
+                "Pod/dev/nginx"
+            ),
+            row(
+                "article/pod.yaml",
+                6,
+                "SA009",
+                Severity::Info,
+                "Pod/dev/alpine-curl"
+            ),
+        ]
+    );
+}
+
+/// The article's "complete example" file is clean; its directory's claims.yaml is not linted.
+#[rstest]
+#[case::alpine_curl_calls_the_api(alpine_curl_calls_the_api(), vec![])]
+#[case::callers_unknown(LintContext::default(), vec![row("complete/service-account-demo.yaml", 17, "SA009", Severity::Info, "Pod/dev/alpine-curl")])]
+#[case::nobody_calls_the_api(LintContext { api_callers: Some(BTreeSet::new()) }, vec![row("complete/service-account-demo.yaml", 17, "SA009", Severity::Warning, "Pod/dev/alpine-curl")])]
+fn article_complete_example(
+    #[case] ctx: LintContext,
+    #[case] expected: Vec<(String, usize, &'static str, Severity, String)>,
+) {
+    let findings = lint_files(&[fixtures("complete")], &ctx).unwrap();
+    assert_eq!(summarize(&findings), expected);
+}
+
+#[test]
+fn insecure_manifests_trip_every_rule_on_the_right_lines() {
+    let findings = lint_files(&[fixtures("insecure")], &LintContext::default()).unwrap();
+    let (rbac, workload) = ("insecure/rbac.yaml", "insecure/workload.yaml");
+    let (role, deploy) = ("ClusterRole/app-reader", "Deployment/shop/web");
+    use Severity::{Error, Info, Warning};
+    assert_eq!(
+        summarize(&findings),
+        vec![
+            row(rbac, 7, "SA006", Warning, role),
+            row(rbac, 9, "SA004", Warning, role),
+            row(rbac, 10, "SA003", Error, role),
+            row(rbac, 11, "SA002", Error, role),
+            row(rbac, 14, "SA007", Error, role),
+            row(rbac, 14, "SA007", Error, role),
+            row(rbac, 16, "SA008", Warning, role),
+            row(rbac, 20, "SA005", Warning, "ClusterRoleBinding/app-reader"),
+            row(workload, 19, "SA001", Warning, deploy),
+            row(workload, 19, "SA009", Info, deploy),
+            row(workload, 31, "SA010", Warning, "Secret/shop/app-token"),
+        ]
+    );
+    let fired: BTreeSet<_> = findings.iter().map(|f| f.rule).collect();
+    let all: BTreeSet<_> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(fired, all, "every rule has a fixture that trips it");
+}
+
+#[test]
+fn messages_and_fixes_are_single_lines() {
+    let findings = lint_files(
+        &[fixtures("insecure"), fixtures("article")],
+        &LintContext::default(),
+    )
+    .unwrap();
+    for f in &findings {
+        assert!(!f.message.is_empty() && !f.message.contains('\n'), "{f:?}");
+        assert!(!f.fix.is_empty() && !f.fix.contains('\n'), "{f:?}");
+    }
+}
+
+#[test]
+fn sarif_has_the_shape_code_scanning_reads() {
+    let findings = lint_files(&[fixtures("insecure")], &LintContext::default()).unwrap();
+    let sarif = to_sarif(&findings);
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &sarif["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "sa-conformance");
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), RULES.len());
+    for r in rules {
+        assert!(
+            r["id"].is_string()
+                && r["shortDescription"]["text"].is_string()
+                && r["help"]["text"].is_string()
+        );
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings.len());
+    for (res, f) in results.iter().zip(&findings) {
+        assert_eq!(res["ruleId"], f.rule);
+        let index = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], f.rule, "ruleIndex points at the rule");
+        assert!(["error", "warning", "note"].contains(&res["level"].as_str().unwrap()));
+        assert!(res["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&f.message));
+        let loc = &res["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with(".yaml"));
+        assert_eq!(loc["region"]["startLine"], f.line);
+    }
+    let info = results.iter().find(|r| r["ruleId"] == "SA009").unwrap();
+    assert_eq!(info["level"], "note", "SARIF calls info a note");
+}
+
+#[test]
+fn malformed_yaml_is_an_error_naming_file_and_line() {
+    let file = fixtures("malformed/broken.yaml");
+    let err = lint_files(std::slice::from_ref(&file), &LintContext::default()).unwrap_err();
+    let LintError::Yaml {
+        file: named, line, ..
+    } = &err
+    else {
+        panic!("expected a YAML error, got {err}")
+    };
+    assert_eq!(named, &file);
+    assert_eq!(*line, 9);
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:9: invalid YAML: ", file.display())),
+        "{err}"
+    );
+}
+
+#[rstest]
+#[case::bad_indent("kind: Pod\nmetadata:\n  name: p\n namespace: dev\n", 4)]
+#[case::unclosed_flow("kind: Role\nrules:\n- verbs: [get, list\n", 4)]
+#[case::tab_indent("kind: Pod\nspec:\n\tcontainers: []\n", 3)]
+fn syntax_errors_name_the_line(#[case] text: &str, #[case] line: usize) {
+    let err = lint_documents(Path::new("inline.yaml"), text, &LintContext::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("inline.yaml:{line}: invalid YAML")),
+        "{err}"
+    );
+}
+
+/// Odd but valid YAML: wrong types where lists or maps belong are skipped, not trusted or panicked on.
+#[rstest]
+#[case("")]
+#[case("---\n---\n")]
+#[case("- just\n- a list\n")]
+#[case("kind: [1, 2]\n")]
+#[case("kind: Role\nrules: 5\n")]
+#[case("kind: Role\nrules:\n- verbs: get\n  resources: {a: b}\n")]
+#[case("kind: Pod\nspec: []\n")]
+#[case("kind: Pod\nspec:\n  serviceAccountName: [x]\n  automountServiceAccountToken: maybe\n")]
+#[case("kind: ClusterRoleBinding\nsubjects: x\nroleRef: 3\n")]
+#[case("kind: ClusterRoleBinding\nsubjects: []\nroleRef: {name: view}\n")]
+#[case("kind: Secret\ntype: [kubernetes.io/service-account-token]\n")]
+#[case("kind: List\nitems: 7\n")]
+#[case("? [complex, key]\n: value\nkind: Pod\n")]
+fn odd_shapes_lint_without_panicking(#[case] text: &str) {
+    let result = lint_documents(Path::new("odd.yaml"), text, &LintContext::default());
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[test]
+fn lint_documents_names_the_file_it_is_given() {
+    let findings = lint_documents(
+        Path::new("x/y.yaml"),
+        "kind: Pod\nmetadata: {name: p}\nspec: {}\n",
+        &LintContext::default(),
+    )
+    .unwrap();
+    assert!(findings.iter().all(|f| f.file == Path::new("x/y.yaml")));
+    assert_eq!(findings[0].line, 3);
+}
+
+const PIECES: &[&str] = &[
+    "kind: Pod\n",
+    "kind: Role\n",
+    "kind: ClusterRoleBinding\n",
+    "spec:\n",
+    "rules:\n",
+    "- ",
+    "  ",
+    "\t",
+    "verbs: [\"*\"]\n",
+    "resources: [secrets]\n",
+    "---\n",
+    "\"",
+    "'",
+    "[",
+    "]",
+    "{",
+    "}",
+    ": ",
+    "&a ",
+    "*a ",
+    "subjects:\n",
+    "metadata: {name: x}\n",
+    "automountServiceAccountToken: false\n",
+    "\n",
+    "#",
+];
+
+proptest! {
+    #[test]
+    fn arbitrary_yaml_like_text_never_panics(parts in prop::collection::vec(prop::sample::select(PIECES), 0..40)) {
+        let text: String = parts.concat();
+        let _ = lint_documents(Path::new("fuzz.yaml"), &text, &LintContext::default());
+    }
+}
