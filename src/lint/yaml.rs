@@ -3,8 +3,8 @@
 //! parser's marked events into this small tree instead.
 
 use std::collections::HashMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
 
 /// One YAML node and the 1-based line it starts on.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +88,15 @@ impl Node {
         }
     }
 
+    /// How many nodes this one holds, itself included.
+    fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Scalar { .. } => 0,
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|(k, v)| k.size() + v.size()).sum(),
+        }
+    }
+
     /// Whether this node is a mapping.
     pub fn is_map(&self) -> bool {
         matches!(self.value, Value::Map(_))
@@ -99,14 +108,21 @@ fn is_null(text: &str) -> bool {
 }
 
 /// Parses every document of a multi-document YAML text; empty documents are kept as `None`.
+/// Events are pulled one at a time (the parser's own `load` recurses once per nesting level), so
+/// absurdly deep input is refused instead of overflowing the stack.
 pub fn parse_documents(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| SyntaxError {
-        line: e.marker().line().max(1),
-        message: e.info().to_string(),
-    })?;
-    Ok(builder.documents)
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| SyntaxError {
+            line: e.marker().line().max(1),
+            message: e.info().to_string(),
+        })?;
+        if event == Event::StreamEnd {
+            return Ok(builder.documents);
+        }
+        builder.push(event, mark.line().max(1))?;
+    }
 }
 
 /// A collection being built: its line, anchor id and what it holds so far.
@@ -124,17 +140,30 @@ enum Frame {
     },
 }
 
+/// Deeper nesting is refused rather than risking the stack (no manifest comes close).
+const MAX_DEPTH: usize = 256;
+/// Nodes that aliases may copy in one text, so a "billion laughs" file fails instead of eating memory.
+const MAX_ALIASED_NODES: usize = 100_000;
+
 #[derive(Default)]
 struct Builder {
     documents: Vec<Option<Node>>,
     stack: Vec<Frame>,
     current: Option<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes by anchor id, with their size in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
+    aliased: usize,
 }
 
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        let line = mark.line().max(1);
+impl Builder {
+    fn push(&mut self, ev: Event, line: usize) -> Result<(), SyntaxError> {
+        let opens = matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..));
+        if opens && self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError {
+                line,
+                message: format!("nested deeper than {MAX_DEPTH} levels"),
+            });
+        }
         match ev {
             Event::DocumentStart => {
                 self.current = None;
@@ -157,22 +186,7 @@ impl MarkedEventReceiver for Builder {
                     anchor,
                 );
             }
-            Event::Alias(id) => {
-                // An alias to an unknown anchor is rejected by the parser; null keeps this total.
-                let null = Node {
-                    line,
-                    value: Value::Scalar {
-                        text: String::new(),
-                        plain: true,
-                    },
-                };
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .map_or(null, |n| Node { line, ..n });
-                self.complete(node, 0);
-            }
+            Event::Alias(id) => self.alias(id, line)?,
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
                 line,
                 anchor,
@@ -187,10 +201,31 @@ impl MarkedEventReceiver for Builder {
             Event::SequenceEnd | Event::MappingEnd => self.close(),
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
         }
+        Ok(())
     }
-}
 
-impl Builder {
+    /// Copies the anchored node; an unknown anchor (which the parser rejects anyway) reads as null.
+    fn alias(&mut self, id: usize, line: usize) -> Result<(), SyntaxError> {
+        let null = (
+            Node {
+                line,
+                value: Value::Scalar {
+                    text: String::new(),
+                    plain: true,
+                },
+            },
+            1,
+        );
+        let (node, size) = self.anchors.get(&id).cloned().unwrap_or(null);
+        self.aliased += size;
+        if self.aliased > MAX_ALIASED_NODES {
+            let message = format!("aliases expand to more than {MAX_ALIASED_NODES} nodes");
+            return Err(SyntaxError { line, message });
+        }
+        self.complete(Node { line, ..node }, 0);
+        Ok(())
+    }
+
     fn close(&mut self) {
         let (node, anchor) = match self.stack.pop() {
             Some(Frame::Seq {
@@ -223,7 +258,7 @@ impl Builder {
 
     fn complete(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), node.size()));
         }
         match self.stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -286,6 +321,25 @@ mod tests {
             docs[0].as_ref().unwrap().get("x").unwrap().as_bool(),
             expected
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}x\n", "- ".repeat(100_000));
+        let err = parse_documents(&text).unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("nested deeper"), "{err:?}");
+    }
+
+    #[test]
+    fn alias_bombs_are_an_error() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse_documents(&text).unwrap_err();
+        assert!(err.message.contains("aliases expand"), "{err:?}");
     }
 
     #[rstest]
