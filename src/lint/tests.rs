@@ -287,3 +287,22 @@ proptest! {
         let _ = lint_documents(Path::new("fuzz.yaml"), &text, &LintContext::default());
     }
 }
+/// What a reader sees for the article's manifests (file paths relative to the fixtures).
+#[test]
+fn console_output_for_the_article_reads_well() {
+    let findings = lint_files(&[fixtures("article")], &LintContext::default()).unwrap();
+    let root = format!(
+        "{}/",
+        fixtures("").display().to_string().trim_end_matches('/')
+    );
+    let text = render_console(&findings).replace(&root, "");
+    let expected = "\
+article/nginx-pod.yaml:6: warning[SA001] Pod/dev/nginx: no spec.serviceAccountName, so it runs as the default ServiceAccount \
+(fix: create a ServiceAccount for this workload in namespace dev and set spec.serviceAccountName to it)
+article/pod.yaml:6: info[SA009] Pod/dev/alpine-curl: mounts a token for ServiceAccount pod-inspector; cannot tell whether \
+this pod calls the API (fix: set spec.automountServiceAccountToken: false, or automountServiceAccountToken: false on \
+ServiceAccount pod-inspector)
+2 findings: 0 errors, 1 warning, 1 info
+";
+    assert_eq!(text, expected);
+}

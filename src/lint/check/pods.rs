@@ -75,17 +75,22 @@ fn automount_unneeded(
         pod.line
     };
     let fix = format!(
-        "set {}.{KEY}: false (or {KEY}: false on ServiceAccount {sa_name})",
+        "set {}.{KEY}: false, or {KEY}: false on ServiceAccount {sa_name}",
         pod.field
     );
+    let (who_is, who_calls) = if obj.kind == "Pod" {
+        ("this pod is", "this pod calls")
+    } else {
+        ("its pods are", "its pods call")
+    };
     let (severity, message) = match &ctx.api_callers {
         Some(callers) if callers.contains(&(obj.ns().to_string(), obj.name.clone())) => return None,
-        Some(_) => (Severity::Warning, format!("mounts a token for ServiceAccount {sa_name} but never calls the API")),
+        Some(_) => (Severity::Warning, format!("mounts a token for ServiceAccount {sa_name}, but {who_is} not among the API callers")),
         // An explicit `true` says the author wants the token; with nothing else known, trust it.
         None if on_pod == Some(true) => return None,
         None => (
             Severity::Info,
-            format!("mounts a token for ServiceAccount {sa_name}; cannot tell whether this pod calls the API"),
+            format!("mounts a token for ServiceAccount {sa_name}; cannot tell whether {who_calls} the API"),
         ),
     };
     Some(finding_at(

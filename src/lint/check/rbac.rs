@@ -72,7 +72,7 @@ fn wildcards(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
         (
             "resources",
             &WILDCARD_RESOURCE,
-            "every resource, secrets included,",
+            "every resource, Secrets included",
             "name the resources the workload needs, e.g. pods",
         ),
         (
@@ -130,8 +130,8 @@ fn secret_read(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
 fn escalation_verbs(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
     for (verb, node) in rule.list("verbs") {
         let power = match verb {
-            "escalate" => "grant roles more permissions than its holder has",
-            "bind" => "bind roles with more permissions than its holder has",
+            "escalate" => "grant roles permissions it does not hold",
+            "bind" => "bind roles granting permissions it does not hold",
             "impersonate" => "act as other users, groups or ServiceAccounts",
             _ => continue,
         };
