@@ -4,6 +4,13 @@
 use super::yaml::{parse_documents, Node, SyntaxError};
 use std::path::{Path, PathBuf};
 
+/// API groups of the kinds the rules look at; a kind of the same name from another group (a CRD
+/// called `Role`, say) is not linted.
+pub const CORE: &str = "";
+pub const APPS: &str = "apps";
+pub const BATCH: &str = "batch";
+pub const RBAC: &str = "rbac.authorization.k8s.io";
+
 /// The namespace an object without `metadata.namespace` lands in when applied with no other context.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
@@ -43,21 +50,34 @@ impl Object {
         self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
     }
 
+    /// Whether this is `kind` of API `group`; an object without `apiVersion` matches any group.
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        let api_version = self.node.get("apiVersion").and_then(Node::as_str);
+        let own_group = api_version.map(|v| v.rsplit_once('/').map_or("", |(g, _)| g));
+        self.kind == kind && own_group.is_none_or(|g| g == group)
+    }
+
     /// The pod spec of a Pod or of a workload's pod template.
     pub fn pod_spec(&self) -> Option<PodSpec<'_>> {
-        let (path, field): (&[&str], _) = match self.kind.as_str() {
-            "Pod" => (&[], "spec"),
-            "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "Job"
-            | "ReplicationController" => (&["spec", "template"], "spec.template.spec"),
-            "CronJob" => (
+        const TEMPLATED: [(&str, &str); 6] = [
+            (APPS, "Deployment"),
+            (APPS, "StatefulSet"),
+            (APPS, "DaemonSet"),
+            (APPS, "ReplicaSet"),
+            (BATCH, "Job"),
+            (CORE, "ReplicationController"),
+        ];
+        let (path, field): (&[&str], _) = if self.is(CORE, "Pod") {
+            (&[], "spec")
+        } else if TEMPLATED.iter().any(|(group, kind)| self.is(group, kind)) {
+            (&["spec", "template"], "spec.template.spec")
+        } else if self.is(BATCH, "CronJob") {
+            (
                 &["spec", "jobTemplate", "spec", "template"],
                 "spec.jobTemplate.spec.template.spec",
-            ),
-            _ => return None,
+            )
+        } else {
+            return None;
         };
         let parent = self.node.path(path)?;
         let spec = parent.get("spec").filter(|s| s.is_map())?;
@@ -174,6 +194,24 @@ mod tests {
     #[case("kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {}\n        spec: {containers: []}\n", 7)]
     fn pod_specs_are_found_in_every_workload_kind(#[case] text: &str, #[case] line: usize) {
         assert_eq!(one(text).pod_spec().map(|p| p.line), Some(line));
+    }
+
+    #[rstest]
+    #[case("apiVersion: v1\nkind: Pod\n", CORE, true)]
+    #[case("kind: Pod\n", CORE, true)]
+    #[case("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n", RBAC, true)]
+    #[case("apiVersion: iam.aws.crossplane.io/v1beta1\nkind: Role\n", RBAC, false)]
+    #[case("apiVersion: example.com/v1\nkind: Pod\nspec: {}\n", CORE, false)]
+    fn kinds_are_matched_with_their_api_group(
+        #[case] text: &str,
+        #[case] group: &str,
+        #[case] expected: bool,
+    ) {
+        let obj = one(text);
+        assert_eq!(obj.is(group, &obj.kind.clone()), expected);
+        if obj.kind == "Pod" {
+            assert_eq!(obj.pod_spec().is_some(), expected && text.contains("spec"));
+        }
     }
 
     #[test]

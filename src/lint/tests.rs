@@ -306,3 +306,44 @@ ServiceAccount pod-inspector)
 ";
     assert_eq!(text, expected);
 }
+
+/// A pod's ServiceAccount and a binding's ClusterRole count wherever they are among the linted files.
+#[test]
+fn objects_in_other_files_are_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("a-sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: dev}\nautomountServiceAccountToken: false\n");
+    write("b-pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: dev}\nspec:\n  serviceAccountName: app\n");
+    write("c-role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n");
+    write("d-crb.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: reader}\nroleRef: {kind: ClusterRole, name: reader}\nsubjects:\n- {kind: ServiceAccount, name: app, namespace: dev}\n");
+    let findings = lint_files(
+        &[dir.path().to_path_buf()],
+        &LintContext {
+            api_callers: Some(BTreeSet::new()),
+        },
+    )
+    .unwrap();
+    let got: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule,
+                f.file.file_name().unwrap().to_str().unwrap().to_string(),
+                f.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("SA005", "d-crb.yaml".to_string(), 2)],
+        "SA009 is off through a-sa.yaml; SA005 reads c-role.yaml"
+    );
+}
+
+/// A custom resource that happens to be called `Role` (Crossplane's AWS IAM Role, say) is not RBAC.
+#[test]
+fn same_named_kinds_of_other_api_groups_are_not_linted() {
+    let text = "apiVersion: iam.aws.crossplane.io/v1beta1\nkind: Role\nmetadata: {name: r}\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n";
+    let findings = lint_documents(Path::new("crd.yaml"), text, &LintContext::default()).unwrap();
+    assert_eq!(findings, vec![]);
+}

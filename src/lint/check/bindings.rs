@@ -3,7 +3,7 @@
 //! nothing in the other namespaces, which is what the article means by "prefer RoleBinding".
 
 use super::{finding, Index};
-use crate::lint::manifest::Object;
+use crate::lint::manifest::{Object, RBAC};
 use crate::lint::rules::{Finding, CLUSTER_BINDING_FOR_NAMESPACE};
 use crate::lint::yaml::Node;
 use std::collections::BTreeSet;
@@ -44,7 +44,7 @@ const CLUSTER_RESOURCES: &[&str] = &[
 ];
 
 pub(super) fn check(obj: &Object, index: &Index<'_>, out: &mut Vec<Finding>) {
-    if obj.kind != "ClusterRoleBinding" {
+    if !obj.is(RBAC, "ClusterRoleBinding") {
         return;
     }
     let Some(role) = obj.node.path(&["roleRef", "name"]).and_then(Node::as_str) else {

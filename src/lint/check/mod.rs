@@ -9,7 +9,7 @@ mod secrets;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use super::manifest::Object;
+use super::manifest::{Object, CORE, RBAC};
 use super::rules::{Finding, RuleInfo, Severity};
 use super::LintContext;
 
@@ -27,14 +27,14 @@ impl<'a> Index<'a> {
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&'a Object> {
         self.objects
             .iter()
-            .find(|o| o.kind == "ServiceAccount" && o.ns() == namespace && o.name == name)
+            .find(|o| o.is(CORE, "ServiceAccount") && o.ns() == namespace && o.name == name)
     }
 
     /// The ClusterRole `name`, if it is among the linted manifests.
     pub fn cluster_role(&self, name: &str) -> Option<&'a Object> {
         self.objects
             .iter()
-            .find(|o| o.kind == "ClusterRole" && o.name == name)
+            .find(|o| o.is(RBAC, "ClusterRole") && o.name == name)
     }
 }
 

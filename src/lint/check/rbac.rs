@@ -2,7 +2,7 @@
 //! the verbs that let a holder raise its own privileges (SA007), and minting tokens (SA008).
 
 use super::finding;
-use crate::lint::manifest::Object;
+use crate::lint::manifest::{Object, RBAC};
 use crate::lint::rules::{
     Finding, RuleInfo, ESCALATION_VERB, SECRET_READ, TOKEN_CREATE, WILDCARD_API_GROUP,
     WILDCARD_RESOURCE, WILDCARD_VERB,
@@ -45,7 +45,7 @@ impl<'a> PolicyRule<'a> {
 }
 
 pub(super) fn check(obj: &Object, out: &mut Vec<Finding>) {
-    if obj.kind != "Role" && obj.kind != "ClusterRole" {
+    if !obj.is(RBAC, "Role") && !obj.is(RBAC, "ClusterRole") {
         return;
     }
     let rules = obj.node.get("rules").map(Node::items).unwrap_or_default();

@@ -2,7 +2,7 @@
 //! never expire or rotate, where the article prefers `kubectl create token` and projected volumes.
 
 use super::finding;
-use crate::lint::manifest::Object;
+use crate::lint::manifest::{Object, CORE};
 use crate::lint::rules::{Finding, LONG_LIVED_TOKEN};
 use crate::lint::yaml::Node;
 
@@ -10,7 +10,7 @@ const TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
 const SA_ANNOTATION: &str = "kubernetes.io/service-account.name";
 
 pub(super) fn check(obj: &Object, out: &mut Vec<Finding>) {
-    if obj.kind != "Secret" || obj.node.get("type").and_then(Node::as_str) != Some(TOKEN_TYPE) {
+    if !obj.is(CORE, "Secret") || obj.node.get("type").and_then(Node::as_str) != Some(TOKEN_TYPE) {
         return;
     }
     let account = obj
