@@ -28,6 +28,28 @@ pub enum Command {
     Cluster(ClusterCommand),
     /// Least-privilege audit: what an identity can do beyond what you declare it needs
     Audit(AuditArgs),
+    /// Check manifests (files, directories, or scenarios) against the article's best practices
+    Lint(LintArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub enum LintFormat {
+    Console,
+    Json,
+    Sarif,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Manifest files, directories, or *.scenario.yaml files (a scenario lints the manifests it applies,
+    /// knowing which pods it calls the API from)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: LintFormat,
+    /// Write the report here instead of stdout
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -17,3 +17,4 @@ pub mod report;
 pub mod cli;
 pub mod suite;
 pub mod audit;
+pub mod lint;

@@ -46,6 +46,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Cluster(ClusterCommand::Up(k)) => cluster_up(k.spec(false, true)).await,
         Command::Cluster(ClusterCommand::Down { name }) => cluster_down(&name).await,
         Command::Audit(args) => audit(&args).await,
+        Command::Lint(args) => lint(&args),
     }
 }
 
@@ -169,6 +170,54 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
             FAILED
         }
     }
+}
+
+fn lint(args: &sa_conformance::cli::LintArgs) -> u8 {
+    use sa_conformance::cli::LintFormat;
+    use sa_conformance::lint::{self, LintContext, Severity};
+    let mut files = Vec::new();
+    let mut callers = std::collections::BTreeSet::new();
+    let mut from_scenarios = false;
+    for p in &args.paths {
+        if p.to_string_lossy().ends_with(".scenario.yaml") {
+            match sa_conformance::scenario::load_file(p, &LoadOptions::default()) {
+                Ok(s) => {
+                    from_scenarios = true;
+                    callers.extend(sa_conformance::step::api_callers(&s));
+                    files.extend(sa_conformance::step::applied_files(&s));
+                }
+                Err(e) => {
+                    eprint!("error: {e}");
+                    return USAGE;
+                }
+            }
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let ctx = LintContext { api_callers: from_scenarios.then_some(callers) };
+    let findings = match lint::lint_files(&files, &ctx) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let text = match args.format {
+        LintFormat::Console => lint::render_console(&findings),
+        LintFormat::Json => format!("{:#}\n", lint::to_json(&findings)),
+        LintFormat::Sarif => format!("{:#}\n", lint::to_sarif(&findings)),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return FAILED;
+            }
+        }
+        None => out(&text),
+    }
+    if findings.iter().any(|f| f.severity > Severity::Info) { FAILED } else { PASSED }
 }
 
 async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {

@@ -79,6 +79,8 @@ struct RawStep {
     assert: Option<AssertStep>,
     #[serde(default)]
     audit: Option<AuditStep>,
+    #[serde(default)]
+    lint: Option<LintStep>,
 }
 
 #[derive(Deserialize, Default)]
@@ -295,6 +297,9 @@ impl StepContext<'_> {
             let valid = if a.namespaces.is_empty() { Err(("namespaces".to_string(), "audit needs at least one namespace to examine".to_string())) } else { Ok(()) };
             kinds.push(("audit", valid.map(|_| Action::Audit(a))));
         }
+        if let Some(l) = rs.lint {
+            kinds.push(("lint", self.validate_lint(&l).map(|_| Action::Lint(l))));
+        }
         let action = match kinds.len() {
             0 => {
                 errors.push(LoadError::new(self.path, line, format!("step has no step kind; expected one of: {}", STEP_KINDS.join(", "))));
@@ -352,6 +357,23 @@ impl StepContext<'_> {
             out.push(Manifest { origin, text });
         }
         Ok(out)
+    }
+
+    fn validate_lint(&self, l: &LintStep) -> Result<(), (String, String)> {
+        if l.files.is_empty() {
+            return Err(("files".into(), "lint needs at least one manifest file or directory".into()));
+        }
+        if let Some(missing) = l.files.iter().find(|f| !self.dir.join(f).exists()) {
+            return Err(("files".into(), format!("`{missing}` does not exist ({})", self.dir.join(missing).display())));
+        }
+        if let Some(bad) = l.api_callers.iter().find(|c| c.split_once('/').is_none_or(|(ns, pod)| ns.is_empty() || pod.is_empty())) {
+            return Err(("api-callers".into(), format!("`{bad}` is not namespace/pod")));
+        }
+        if let Some(unknown) = l.allow.iter().find(|id| crate::lint::rule(id).is_none()) {
+            let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
+            return Err(("allow".into(), format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", "))));
+        }
+        Ok(())
     }
 
     fn delete(&self, d: RawDelete, slice: &StepSlice) -> Result<Action, (String, String)> {

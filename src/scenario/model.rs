@@ -62,6 +62,7 @@ pub enum Action {
     Token(TokenStep),
     Assert(AssertStep),
     Audit(AuditStep),
+    Lint(LintStep),
 }
 
 impl Action {
@@ -78,13 +79,14 @@ impl Action {
             Action::Token(_) => "token",
             Action::Assert(_) => "assert",
             Action::Audit(_) => "audit",
+            Action::Lint(_) => "lint",
         }
     }
 }
 
 /// Every step kind key, in the order the documentation lists them.
 pub const STEP_KINDS: &[&str] = &[
-    "apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert", "audit",
+    "apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert", "audit", "lint",
 ];
 
 /// A manifest source, read at load time.
@@ -412,4 +414,19 @@ pub struct AuditStep {
     /// Also print the resources-by-verbs matrix in the step's notes.
     #[serde(default)]
     pub matrix: bool,
+}
+
+/// Static best-practice checks over manifests (see `crate::lint`): findings of warning or error
+/// severity fail the step unless their rule id is allowed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintStep {
+    /// Manifest files or directories, relative to the scenario file.
+    pub files: Vec<String>,
+    /// Rule ids accepted in these manifests (e.g. SA001 for a pod the article leaves on `default`).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Pods (`namespace/name`) that call the API besides those this scenario calls it from.
+    #[serde(default, rename = "api-callers")]
+    pub api_callers: Vec<String>,
 }

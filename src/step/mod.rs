@@ -9,6 +9,9 @@ mod can_i;
 mod exec;
 mod http_from_pod;
 mod kubectl;
+mod lint;
+
+pub use lint::{api_callers, applied_files};
 mod poll;
 mod token;
 mod wait;
@@ -74,6 +77,7 @@ pub async fn run(ctx: &StepCtx<'_>, step: &Step) -> Result<Check, StepError> {
         Action::Token(tk) => token::run(ctx, tk, t).await,
         Action::Assert(a) => assert::run(ctx, a, t).await,
         Action::Audit(a) => audit::run(ctx, a).await,
+        Action::Lint(l) => lint::run(ctx, l),
     }
 }
 
