@@ -318,7 +318,15 @@ impl CanI {
             return crate::scenario::words::split(cmd).unwrap_or_default();
         }
         let mut words = vec!["kubectl".to_string(), "auth".into(), "can-i".into(), self.verb.clone()];
-        words.push(self.resource.clone().or_else(|| self.non_resource_url.clone()).unwrap_or_default());
+        // kubectl reads `pods/exec` as TYPE/NAME, so a subresource goes in --subresource.
+        match (&self.resource, &self.non_resource_url) {
+            (Some(r), _) => match r.split_once('/') {
+                Some((res, sub)) => words.extend([res.to_string(), format!("--subresource={sub}")]),
+                None => words.push(r.clone()),
+            },
+            (None, Some(url)) => words.push(url.clone()),
+            (None, None) => {}
+        }
         words.push(format!("--as={}", self.user));
         if let Some(ns) = &self.namespace {
             words.push("-n".into());

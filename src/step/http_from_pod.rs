@@ -20,7 +20,8 @@ pub fn script(path: &str, token: &TokenSource) -> String {
          CACERT=${{SERVICEACCOUNT}}/ca.crt\n\
          NAMESPACE=$(cat ${{SERVICEACCOUNT}}/namespace)\n\
          APISERVER=https://kubernetes.default.svc\n\
-         curl --silent --show-error --write-out '\\n%{{http_code}}' --cacert ${{CACERT}} {auth}${{APISERVER}}{path}\n"
+         curl --silent --show-error --write-out '\\n%{{http_code}}' --cacert ${{CACERT}} {auth}${{APISERVER}}{path}\n",
+        path = shell_quote(path)
     )
 }
 
@@ -39,6 +40,15 @@ pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Resul
     let compact = serde_json::from_str::<Value>(body).map(|v| v.to_string()).unwrap_or_else(|_| body.to_string());
     check.notes.push(format!("body: {}", excerpt(&compact, 400)));
     Ok(check)
+}
+
+/// The path as one shell word (`?a=1&b=2` must not background curl).
+fn shell_quote(path: &str) -> String {
+    if path.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~:".contains(c)) {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
 }
 
 /// Splits curl's output into (body, status from the write-out trailer).
@@ -118,6 +128,12 @@ mod tests {
         let s = script("/api/v1/namespaces/dev/pods", &TokenSource::Mounted);
         assert!(s.contains("TOKEN=$(cat ${SERVICEACCOUNT}/token)"));
         assert!(s.contains("--cacert ${CACERT} --header \"Authorization: Bearer ${TOKEN}\" ${APISERVER}/api/v1/namespaces/dev/pods"));
+    }
+
+    #[test]
+    fn query_strings_stay_one_word() {
+        let s = script("/api/v1/pods?watch=1&timeoutSeconds=1", &TokenSource::Mounted);
+        assert!(s.contains("${APISERVER}'/api/v1/pods?watch=1&timeoutSeconds=1'"), "{s}");
     }
 
     #[test]
