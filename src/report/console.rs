@@ -32,13 +32,17 @@ impl Reporter for Console {
     }
 
     fn scenario_started(&mut self, scenario: &Scenario) {
-        eprint!("[{}/{}] {} ... ", self.done + 1, self.total, scenario.name);
-        let _ = std::io::stderr().flush();
+        if self.verbose {
+            eprintln!("[{}/{}] {}", self.done + 1, self.total, scenario.name);
+        } else {
+            eprint!("[{}/{}] {} ... ", self.done + 1, self.total, scenario.name);
+            let _ = std::io::stderr().flush();
+        }
     }
 
     fn step_finished(&mut self, step: &StepOutcome) {
         if self.verbose {
-            eprintln!("\n    {} {} ({}ms)", symbol(step.status), step.name, step.duration_ms);
+            eprintln!("    {} {:02} {} ({}ms)", symbol(step.status), step.index, step.name, step.duration_ms);
         }
     }
 
@@ -46,6 +50,9 @@ impl Reporter for Console {
         self.done += 1;
         let passed = o.steps.iter().filter(|s| s.status == Status::Passed).count();
         let secs = o.duration_ms as f64 / 1000.0;
+        if self.verbose {
+            eprint!("  {} ", o.name);
+        }
         if o.passed() {
             eprintln!("ok ({passed} steps, {secs:.1}s)");
         } else {
