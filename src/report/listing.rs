@@ -30,7 +30,7 @@ pub fn claims(catalog: &Catalog) -> String {
         if !steps.is_empty() {
             verified += 1;
         }
-        out.push_str(&format!("{} [{}]\n  {}\n", c.id, c.section, c.text));
+        out.push_str(&format!("{} [{}]\n  {}\n", c.id, c.section, c.text.trim_end().replace('\n', "\n  ")));
         if steps.is_empty() {
             out.push_str("  verified by: NOTHING\n");
         }
