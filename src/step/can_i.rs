@@ -9,6 +9,10 @@ use crate::scenario::{Answer, CanI};
 use std::time::Duration;
 
 pub async fn run(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Check, StepError> {
+    super::poll::settle(timeout.min(super::poll::SETTLE), || ask(ctx, c, timeout)).await
+}
+
+async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Check, StepError> {
     let q = AccessQuestion {
         user: c.user.clone(),
         verb: c.verb.clone(),

@@ -26,6 +26,10 @@ pub fn script(path: &str, token: &TokenSource) -> String {
 }
 
 pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Check, StepError> {
+    super::poll::settle(timeout.min(super::poll::SETTLE), || call(ctx, h, timeout)).await
+}
+
+async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Check, StepError> {
     let argv = vec!["sh".to_string(), "-c".to_string(), script(&h.path, &h.token)];
     let out = api::exec(&ctx.target.client, &h.namespace, &h.pod, h.container.as_deref(), &argv, timeout).await?;
     if out.code != 0 {

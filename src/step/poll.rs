@@ -32,3 +32,23 @@ where
         tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
+
+/// RBAC changes reach the authorizer's cache a moment after they are written, so answers that depend
+/// on them are asked again for a short while before a mismatch counts.
+pub const SETTLE: Duration = Duration::from_secs(10);
+
+/// Runs `once` until it passes or `window` (at most the step timeout) passes; returns the last check.
+pub async fn settle<F, Fut>(window: Duration, mut once: F) -> Result<Check, StepError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Check, StepError>>,
+{
+    until(window, || {
+        let fut = once();
+        async move {
+            let check = fut.await?;
+            Ok(if check.mismatches.is_empty() { Look::Done(check) } else { Look::NotYet(check) })
+        }
+    })
+    .await
+}
