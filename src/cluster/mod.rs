@@ -24,6 +24,8 @@ pub enum ClusterError {
     Connect { context: String, server: String, message: String },
     #[error(transparent)]
     Guard(#[from] GuardError),
+    #[error("cannot reach the API server {server} (context `{context}`): {message}")]
+    Unreachable { context: String, server: String, message: String },
     #[error("kind cluster `{name}` {problem}")]
     Kind { name: String, problem: String },
     #[error("{action} failed")]
@@ -90,6 +92,16 @@ pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str
     Ok(Target { name: name.unwrap_or(&context).to_string(), kubeconfig: kubeconfig.to_path_buf(), context, server, ca_der, client })
 }
 
+/// Asks the API server for its version, so an unreachable cluster is one clear error up front.
+async fn reachable(target: &Target) -> Result<(), ClusterError> {
+    let unreachable = |message: String| ClusterError::Unreachable { context: target.context.clone(), server: target.server.clone(), message };
+    match tokio::time::timeout(std::time::Duration::from_secs(20), target.client.apiserver_version()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(unreachable(crate::runner::error_chain(&e))),
+        Err(_) => Err(unreachable("no answer within 20s".into())),
+    }
+}
+
 /// A cluster in use, and what to do with it when the run ends.
 pub struct Session {
     pub target: Target,
@@ -113,6 +125,7 @@ impl Session {
             ClusterSpec::Existing(e) => {
                 let target = connect(&e.kubeconfig_path(), e.context.as_deref(), None).await?;
                 guard::check(&target, allow).await?;
+                reachable(&target).await?;
                 Ok(Session { target, owned: None })
             }
         }
