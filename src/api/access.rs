@@ -73,31 +73,6 @@ pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool,
     Ok((status.allowed, status.reason.unwrap_or_default()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rstest::rstest;
-
-    #[rstest]
-    #[case("pods", ("", "pods", None))]
-    #[case("pods/exec", ("", "pods", Some("exec")))]
-    #[case("deployments.apps", ("apps", "deployments", None))]
-    #[case("serviceaccounts/token", ("", "serviceaccounts", Some("token")))]
-    fn splits_resources(#[case] input: &str, #[case] want: (&str, &str, Option<&str>)) {
-        let (g, r, s) = split_resource(input);
-        assert_eq!((g.as_str(), r.as_str(), s.as_deref()), want);
-    }
-
-    #[test]
-    fn service_accounts_get_their_groups() {
-        assert_eq!(
-            groups_for("system:serviceaccount:dev:pod-inspector"),
-            vec!["system:serviceaccounts", "system:serviceaccounts:dev", "system:authenticated"]
-        );
-        assert_eq!(groups_for("bob"), vec!["system:authenticated"]);
-    }
-}
-
 /// The rules the API server reports for `user` in `namespace` (a SelfSubjectRulesReview made while
 /// impersonating the user, as `kubectl auth can-i --list --as=USER` does), one line per rule.
 pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace: &str) -> Result<Vec<String>, ApiError> {
@@ -123,4 +98,29 @@ pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace
         lines.push(format!("(incomplete: {})", status.evaluation_error.unwrap_or_default()));
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("pods", ("", "pods", None))]
+    #[case("pods/exec", ("", "pods", Some("exec")))]
+    #[case("deployments.apps", ("apps", "deployments", None))]
+    #[case("serviceaccounts/token", ("", "serviceaccounts", Some("token")))]
+    fn splits_resources(#[case] input: &str, #[case] want: (&str, &str, Option<&str>)) {
+        let (g, r, s) = split_resource(input);
+        assert_eq!((g.as_str(), r.as_str(), s.as_deref()), want);
+    }
+
+    #[test]
+    fn service_accounts_get_their_groups() {
+        assert_eq!(
+            groups_for("system:serviceaccount:dev:pod-inspector"),
+            vec!["system:serviceaccounts", "system:serviceaccounts:dev", "system:authenticated"]
+        );
+        assert_eq!(groups_for("bob"), vec!["system:authenticated"]);
+    }
 }

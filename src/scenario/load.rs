@@ -227,6 +227,9 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
 
 type Parsed = Result<(StepSlice, RawStep), Vec<LoadError>>;
 
+/// A problem with one key of a step: (the key, for its line; the message).
+type FieldError = (String, String);
+
 /// Parses each step from its own slice (exact lines), or from the parsed value when the list is not
 /// block style (line of the step unknown).
 fn parse_steps(text: &str, values: &[serde_yaml::Value]) -> Vec<Parsed> {
@@ -265,7 +268,7 @@ impl StepContext<'_> {
         let line = (slice.line > 0).then_some(slice.line);
         let at = |key: &str| if slice.line > 0 { Some(key_line(slice, key)) } else { None };
         let mut errors = Vec::new();
-        let mut kinds: Vec<(&str, Result<Action, (String, String)>)> = Vec::new();
+        let mut kinds: Vec<(&str, Result<Action, FieldError>)> = Vec::new();
         if let Some(a) = rs.apply {
             kinds.push(("apply", self.manifests(a.file, a.files, a.manifest, slice).map(|m| Action::Apply(Apply { manifests: m, namespace: a.namespace }))));
         }

@@ -7,7 +7,7 @@ use crate::shared::{root, Shared};
 use libtest_mimic::{Failed, Trial};
 use sa_conformance::report::{render_failure, Silent};
 use sa_conformance::scenario::{discover, load_file, LoadOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 pub fn trials(shared: &Arc<Shared>) -> Vec<Trial> {
@@ -33,7 +33,7 @@ fn expected_failures(file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn run_case(shared: &Shared, file: &PathBuf) -> Result<(), Failed> {
+fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
     let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
     let must_fail = scenario.name.starts_with("fail-");
     let target = shared.target()?;
