@@ -17,7 +17,7 @@ use crate::cluster::Target;
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// One permission: a verb on a resource (or a non-resource URL) in a namespace (`*` = cluster-wide).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -193,6 +193,3 @@ async fn rules_reviews(target: &Target, spec: &AuditSpec) -> Vec<(String, Vec<St
     }
     out
 }
-
-/// Default per-audit time budget, for callers that want one.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
