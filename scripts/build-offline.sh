@@ -8,11 +8,49 @@
 # Every artefact is keyed by the pinned versions (scripts/versions.env) and its inputs;
 # a warm run only verifies. Needs scripts/host-setup.sh to have run (dockerd up).
 set -euo pipefail
+# Version overrides from the environment (e.g. `K8S_VERSION=v1.35.4 bash build-offline.sh`):
+# captured before versions.env is sourced, re-applied after. Unset = the pins.
+OVERRIDABLE=(K8S_VERSION KIND_VERSION ETCD_VERSION ETCD_IMAGE_TAG COREDNS_VERSION PAUSE_VERSION
+  CNI_PLUGINS_VERSION CRI_TOOLS_VERSION)
+declare -A ENV_OVERRIDE=()
+for v in "${OVERRIDABLE[@]}"; do [ -z "${!v:-}" ] || ENV_OVERRIDE[$v]=${!v}; done
+SA_CACHE_FROM_ENV=${SA_CACHE:-}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
 
 # Bump when the node assembly logic below changes in a way that must rebuild the node.
 NODE_BUILD_REV=1
+
+# Apply the overrides. Overridden = some version differs from its pin; then the etcd,
+# CoreDNS and pause pins not given follow what that kubeadm asks for (its constants.go),
+# everything goes to a cache dir of its own (unless SA_CACHE is set), and nothing a
+# default build made (binaries, offline.env, the pinned node image, pause) is replaced.
+OVERRIDDEN=0
+PINNED_K8S_VERSION=$K8S_VERSION PINNED_PAUSE_VERSION=$PAUSE_VERSION
+for v in "${!ENV_OVERRIDE[@]}"; do
+  [ "${ENV_OVERRIDE[$v]}" = "${!v}" ] || OVERRIDDEN=1
+  printf -v "$v" '%s' "${ENV_OVERRIDE[$v]}"
+done
+PAUSE_SRC_K8S_VERSION=$K8S_VERSION
+if [ $OVERRIDDEN = 1 ]; then
+  if [ "$K8S_VERSION" != "$PINNED_K8S_VERSION" ]; then
+    command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="/usr/local/go/bin:$PATH"
+    kubeadm_constants="$(cd /tmp && GOTOOLCHAIN=local GOFLAGS='' go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | jq -r .Dir)/cmd/kubeadm/app/constants/constants.go"
+    kubeadm_const() { sed -n "s/^[[:space:]]*$1 = \"\(.*\)\"\$/\1/p" "$kubeadm_constants" | head -1; }
+    [ -n "${ENV_OVERRIDE[ETCD_IMAGE_TAG]:-}" ] || ETCD_IMAGE_TAG=$(kubeadm_const DefaultEtcdVersion)
+    [ -n "${ENV_OVERRIDE[ETCD_VERSION]:-}" ] || ETCD_VERSION="v${ETCD_IMAGE_TAG%-*}"
+    [ -n "${ENV_OVERRIDE[COREDNS_VERSION]:-}" ] || COREDNS_VERSION=$(kubeadm_const CoreDNSVersion)
+    [ -n "${ENV_OVERRIDE[PAUSE_VERSION]:-}" ] || PAUSE_VERSION=$(kubeadm_const PauseVersion)
+    if [ -z "$ETCD_IMAGE_TAG" ] || [ -z "$COREDNS_VERSION" ] || [ -z "$PAUSE_VERSION" ]; then
+      die "could not read etcd/coredns/pause versions from $kubeadm_constants: set them"
+    fi
+  fi
+  # the pinned pause tag keeps the image a default build made (same pause.c source)
+  [ "$PAUSE_VERSION" != "$PINNED_PAUSE_VERSION" ] || PAUSE_SRC_K8S_VERSION=$PINNED_K8S_VERSION
+  [ -n "$SA_CACHE_FROM_ENV" ] || SA_CACHE="$SA_CACHE/versions/k8s-$K8S_VERSION-kind-$KIND_VERSION"
+  export SA_CACHE
+  log "version overrides: k8s $K8S_VERSION kind $KIND_VERSION etcd $ETCD_VERSION ($ETCD_IMAGE_TAG) coredns $COREDNS_VERSION pause $PAUSE_VERSION cni $CNI_PLUGINS_VERSION crictl $CRI_TOOLS_VERSION; cache $SA_CACHE"
+fi
 
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 export DOCKER_BUILDKIT=0
@@ -147,11 +185,11 @@ build_coredns() {
 }
 
 build_pause() {
-  local key="pause $PAUSE_VERSION $K8S_VERSION" out="$SRC/pause-$PAUSE_VERSION/pause"
+  local key="pause $PAUSE_VERSION $PAUSE_SRC_K8S_VERSION" out="$SRC/pause-$PAUSE_VERSION/pause"
   if stamp_ok pause "$key" && [ -x "$out" ]; then log "pause $PAUSE_VERSION: cached"; return; fi
-  step "building pause $PAUSE_VERSION with gcc -static from k8s.io/kubernetes@$K8S_VERSION build/pause"
+  step "building pause $PAUSE_VERSION with gcc -static from k8s.io/kubernetes@$PAUSE_SRC_K8S_VERSION build/pause"
   local up
-  up=$(go_mod_dir "k8s.io/kubernetes@$K8S_VERSION")
+  up=$(go_mod_dir "k8s.io/kubernetes@$PAUSE_SRC_K8S_VERSION")
   mkdir -p "$(dirname "$out")"
   gcc -Os -Wall -Werror -static -DVERSION="v$PAUSE_VERSION" -o "$out" "$up/build/pause/linux/pause.c"
   strip "$out"
@@ -343,8 +381,10 @@ build_node_image() {
   fi
   docker tag "$NODE_IMAGE" "$NODE_IMAGE_REPO:$K8S_VERSION"
   # drop node images of older inputs (1.4 GB each); one still in use stays
-  local old
-  for old in $(docker image ls "$NODE_IMAGE_REPO" --format '{{.Repository}}:{{.Tag}}' | grep -v -e ":$K8S_VERSION\$" -e "^$NODE_IMAGE\$" || true); do
+  # (an override build only drops older node images of its own Kubernetes version)
+  local old only=(cat)
+  [ $OVERRIDDEN = 0 ] || only=(grep -F "$NODE_IMAGE_REPO:$K8S_VERSION-")
+  for old in $(docker image ls "$NODE_IMAGE_REPO" --format '{{.Repository}}:{{.Tag}}' | "${only[@]}" | grep -v -e ":$K8S_VERSION\$" -e "^$NODE_IMAGE\$" || true); do
     log "removing superseded node image $old"
     docker rmi "$old" >/dev/null 2>&1 || log "kept $old (in use)"
   done
