@@ -200,7 +200,7 @@ impl FieldCheck {
 }
 
 /// YAML `600` and JSON `600.0`, or `"0"` and `0`, compare equal: scenario authors write scalars.
-pub fn loosely_equal(want: &Value, got: &Value) -> bool {
+fn loosely_equal(want: &Value, got: &Value) -> bool {
     match (want, got) {
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         (Value::String(a), Value::Number(b)) | (Value::Number(b), Value::String(a)) => *a == b.to_string(),

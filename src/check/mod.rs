@@ -5,7 +5,7 @@ mod fields;
 mod table;
 mod text;
 
-pub use fields::{loosely_equal, lookup, FieldCheck};
+pub use fields::{lookup, FieldCheck};
 pub use table::parse_table;
 pub use text::TextExpect;
 

@@ -3,7 +3,7 @@
 
 use super::{Check, StepCtx, StepError};
 use crate::api;
-use crate::check::{excerpt, loosely_equal, Mismatch};
+use crate::check::{excerpt, Mismatch};
 use crate::scenario::{HttpExpect, HttpFromPod, TokenSource};
 use serde_json::Value;
 use std::time::Duration;
@@ -83,7 +83,7 @@ pub fn check_response(expect: &HttpExpect, status: Option<u16>, body: &str) -> V
     if let Some(fields) = &expect.status_body {
         for (key, want) in fields {
             let got = doc.get(key).cloned().unwrap_or(Value::Null);
-            if !loosely_equal(want, &got) {
+            if !same(want, &got) {
                 out.push(Mismatch::new(format!("Status field `{key}`"), want.to_string(), got.to_string()));
             }
         }
@@ -108,6 +108,13 @@ pub fn check_response(expect: &HttpExpect, status: Option<u16>, body: &str) -> V
     }
     out.extend(expect.fields.iter().flat_map(|f| f.check(&doc)));
     out
+}
+
+fn same(want: &Value, got: &Value) -> bool {
+    match (want, got) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => want == got,
+    }
 }
 
 #[cfg(test)]
