@@ -134,6 +134,8 @@ async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
             s.error = Some(format!("step did not finish within {} (its timeout plus 15s)", crate::scenario::duration::format_duration(limit)));
         }
     }
+    // After a step that may have written RBAC, prove the authorizer caught up before the next step asks.
+    step::sentinel::after_step(ctx, step, &mut s).await;
     s.duration_ms = started.elapsed().as_millis();
     s
 }

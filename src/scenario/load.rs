@@ -24,6 +24,10 @@ pub struct LoadOptions {
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long can-i and http-from-pod ask again by default (capped at the step's timeout): an RBAC
+/// change reaches the authorizer a moment after it is written.
+pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
+
 #[derive(Deserialize)]
 struct PreScan {
     #[serde(default)]
@@ -48,6 +52,9 @@ struct RawScenario {
     #[serde(default)]
     cleanup: Vec<ObjectRef>,
     steps: Vec<serde_yaml::Value>,
+    /// Default `within` for can-i, http-from-pod and assert steps.
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    within: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +66,10 @@ struct RawStep {
     doc: Option<DocRef>,
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    within: Option<Duration>,
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    stable_for: Option<Duration>,
     #[serde(default)]
     apply: Option<RawManifests>,
     #[serde(default)]
@@ -196,7 +207,15 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     if raw.steps.is_empty() {
         errors.push(LoadError::new(path, top_key_line(&text, "steps"), "scenario has no steps"));
     }
-    let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout: raw.timeout.unwrap_or(DEFAULT_TIMEOUT) };
+    let default_timeout = raw.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    if let Some(within) = raw.within.filter(|w| *w > default_timeout) {
+        errors.push(LoadError::new(
+            path,
+            top_key_line(&text, "within"),
+            format!("within {} is longer than the scenario's timeout {}", duration::format_duration(within), duration::format_duration(default_timeout)),
+        ));
+    }
+    let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout, default_within: raw.within };
     let mut steps = Vec::new();
     for (i, parsed) in parse_steps(&text, &raw.steps).into_iter().enumerate() {
         let index = i + 1;
@@ -261,6 +280,8 @@ struct StepContext<'a> {
     dir: &'a Path,
     vars: &'a BTreeMap<String, String>,
     default_timeout: Duration,
+    /// The scenario's top-level `within`, if it has one.
+    default_within: Option<Duration>,
 }
 
 impl StepContext<'_> {
@@ -322,17 +343,76 @@ impl StepContext<'_> {
                 None
             }
         };
+        let timeout = rs.timeout.unwrap_or(self.default_timeout);
+        let within = match &action {
+            Some(action) => match self.within(action, timeout, rs.within, rs.stable_for, rs.timeout.is_some()) {
+                Ok(w) => w,
+                Err((key, msg)) => {
+                    errors.push(LoadError::new(self.path, if key.is_empty() { line } else { at(&key) }, msg));
+                    Duration::ZERO
+                }
+            },
+            None => Duration::ZERO,
+        };
         match action {
             Some(action) if errors.is_empty() => Ok(Step {
                 index,
                 name: rs.name.unwrap_or_else(|| format!("{} #{index}", action.kind())),
                 doc: rs.doc,
-                timeout: rs.timeout.unwrap_or(self.default_timeout),
+                timeout,
+                within,
+                stable_for: rs.stable_for,
                 line: slice.line,
                 action,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The step's effective `within`, checked against its timeout. Steps that look take the step's
+    /// own value; can-i, http-from-pod and assert otherwise the scenario's (can-i and http-from-pod
+    /// then 10s, assert its timeout); exec, kubectl and token ask once unless the step says otherwise
+    /// (they may have side effects, so they are not repeated on a scenario-wide default).
+    fn within(&self, action: &Action, timeout: Duration, own: Option<Duration>, stable_for: Option<Duration>, own_timeout: bool) -> Result<Duration, FieldError> {
+        let fmt = duration::format_duration;
+        if !action.looks() {
+            for (key, given) in [("within", own.is_some()), ("stable-for", stable_for.is_some())] {
+                if given {
+                    return Err((key.into(), format!(
+                        "`{key}` applies only to steps that look (can-i, http-from-pod, assert, exec, kubectl, token); a {} step waits for its own effect within its `timeout`",
+                        action.kind()
+                    )));
+                }
+            }
+            return Ok(Duration::ZERO);
+        }
+        let within = match (own, action) {
+            (Some(w), _) => {
+                if w > timeout {
+                    return Err(("within".into(), format!("within {} is longer than the step's timeout {}", fmt(w), fmt(timeout))));
+                }
+                w
+            }
+            (None, Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_)) => match self.default_within {
+                Some(w) if w > timeout => {
+                    let key = if own_timeout { "timeout" } else { "" };
+                    return Err((key.into(), format!("the scenario's within {} is longer than this step's timeout {}; give the step its own `within`", fmt(w), fmt(timeout))));
+                }
+                Some(w) => w,
+                None if matches!(action, Action::Assert(_)) => timeout,
+                None => timeout.min(DEFAULT_WITHIN),
+            },
+            (None, _) => Duration::ZERO,
+        };
+        if let Some(stable) = stable_for {
+            if within.saturating_add(stable) > timeout {
+                return Err((
+                    "stable-for".into(),
+                    format!("within {} plus stable-for {} is longer than the step's timeout {}", fmt(within), fmt(stable), fmt(timeout)),
+                ));
+            }
+        }
+        Ok(within)
     }
 
     fn manifests(&self, file: Option<String>, files: Vec<String>, inline: Option<String>, slice: &StepSlice) -> Result<Vec<Manifest>, (String, String)> {

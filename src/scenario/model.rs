@@ -35,6 +35,12 @@ pub struct Step {
     pub name: String,
     pub doc: Option<DocRef>,
     pub timeout: Duration,
+    /// How long the cluster may take to reach the expected answer: a look step (can-i, http-from-pod,
+    /// assert, exec, kubectl, token) asks again until it holds or this passes. Zero asks once; always
+    /// zero for steps that do not look.
+    pub within: Duration,
+    /// The expected answer must keep holding for this long (asked again and again) before the step passes.
+    pub stable_for: Option<Duration>,
     /// Where the step starts in its file (1-based), for messages.
     pub line: usize,
     pub action: Action,
@@ -81,6 +87,12 @@ impl Action {
             Action::Audit(_) => "audit",
             Action::Lint(_) => "lint",
         }
+    }
+
+    /// Whether the step looks at the cluster and compares an answer (so `within:` and `stable-for:`
+    /// apply to it), rather than changing it or waiting for its own change.
+    pub fn looks(&self) -> bool {
+        matches!(self, Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_) | Action::Exec(_) | Action::Kubectl(_) | Action::Token(_))
     }
 }
 

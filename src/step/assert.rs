@@ -1,22 +1,22 @@
 //! `assert`: polls an object (or a list) until every field check holds, reporting the last mismatch.
 
-use super::poll::{until, Look};
+use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api;
 use crate::check::Mismatch;
 use crate::scenario::AssertStep;
-use std::time::Duration;
 
-pub async fn run(ctx: &StepCtx<'_>, a: &AssertStep, timeout: Duration) -> Result<Check, StepError> {
+pub async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Check, StepError> {
     let r = &a.resource;
-    until(timeout, || async {
+    look(window, "every field check to hold", || async {
         let doc = if r.list {
             Some(api::list_json(&ctx.target.client, ctx.discovery, r).await?)
         } else {
             api::get_json(&ctx.target.client, ctx.discovery, r).await?
         };
         let Some(doc) = doc else {
-            return Ok(Look::NotYet(Check::with(vec![Mismatch::new(r.to_string(), "to exist", "not found")])));
+            let check = Check::with(vec![Mismatch::new(r.to_string(), "to exist", "not found")]);
+            return Ok(Asked { check, said: "not found".into() });
         };
         let mismatches: Vec<Mismatch> = a
             .fields
@@ -27,7 +27,8 @@ pub async fn run(ctx: &StepCtx<'_>, a: &AssertStep, timeout: Duration) -> Result
                 m
             })
             .collect();
-        Ok(if mismatches.is_empty() { Look::Done(Check::default()) } else { Look::NotYet(Check::with(mismatches)) })
+        let said = if mismatches.is_empty() { "every check holds".to_string() } else { format!("{} check(s) failing", mismatches.len()) };
+        Ok(Asked { check: Check::with(mismatches), said })
     })
     .await
 }

@@ -2,17 +2,19 @@
 //! `kubectl auth can-i ... --as=...`, both held to the same expected answer.
 
 use super::kubectl::kubectl;
+use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api::{self, AccessQuestion};
 use crate::check::Mismatch;
 use crate::scenario::{Answer, CanI};
 use std::time::Duration;
 
-pub async fn run(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Check, StepError> {
-    super::poll::settle(timeout.min(super::poll::SETTLE), || ask(ctx, c, timeout)).await
+pub async fn run(ctx: &StepCtx<'_>, c: &CanI, window: Window, timeout: Duration) -> Result<Check, StepError> {
+    look(window, c.expect.as_str(), || ask(ctx, c, timeout)).await
 }
 
-async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Check, StepError> {
+/// One ask; the answer in a word is the review's, with kubectl's added when it differs.
+async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Asked, StepError> {
     let q = AccessQuestion {
         user: c.user.clone(),
         verb: c.verb.clone(),
@@ -27,6 +29,7 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Check, St
     if sar != c.expect {
         check.mismatches.push(Mismatch::new(format!("SubjectAccessReview: {what}"), c.expect.as_str(), sar.as_str()));
     }
+    let mut said = sar.as_str().to_string();
     if c.kubectl {
         let words = c.kubectl_words();
         let out = kubectl(ctx, &words[1..], None, timeout).await?;
@@ -34,12 +37,15 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Check, St
         check.notes.push(format!("`{}` printed {answer:?} (exit {})", words.join(" "), out.code));
         // kubectl auth can-i exits 0 for yes and 1 for no.
         let expected_exit = if c.expect == Answer::Yes { 0 } else { 1 };
+        if answer != sar.as_str() {
+            said.push_str(&format!(" (kubectl: {})", if answer.is_empty() { "nothing" } else { answer }));
+        }
         if answer != c.expect.as_str() || out.code != expected_exit {
             let got = if answer.is_empty() { format!("nothing (exit {}, stderr: {})", out.code, out.stderr.trim()) } else { format!("{answer} (exit {})", out.code) };
             check.mismatches.push(Mismatch::new(format!("`{}`", words.join(" ")), format!("{} (exit {expected_exit})", c.expect.as_str()), got));
         }
     }
-    Ok(check)
+    Ok(Asked { check, said })
 }
 
 fn describe(c: &CanI) -> String {

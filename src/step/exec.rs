@@ -1,14 +1,19 @@
 //! `exec`: a command in a pod's container through the API (websocket), checked like a process.
 
-use super::kubectl::check_process;
+use super::kubectl::{check_process, expected_process, said_process};
+use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api;
 use crate::scenario::Exec;
 use std::time::Duration;
 
-pub async fn exec(ctx: &StepCtx<'_>, e: &Exec, timeout: Duration) -> Result<Check, StepError> {
+pub async fn exec(ctx: &StepCtx<'_>, e: &Exec, window: Window, timeout: Duration) -> Result<Check, StepError> {
     let argv = e.argv();
-    let out = api::exec(&ctx.target.client, &e.namespace, &e.pod, e.container.as_deref(), &argv, timeout).await?;
-    Ok(Check::with(check_process(&e.expect, out.code, &out.stdout, &out.stderr))
-        .note(format!("exec in {}/{}: {:?} exited {}", e.namespace, e.pod, argv, out.code)))
+    look(window, &expected_process(&e.expect), || async {
+        let out = api::exec(&ctx.target.client, &e.namespace, &e.pod, e.container.as_deref(), &argv, timeout).await?;
+        let check = Check::with(check_process(&e.expect, out.code, &out.stdout, &out.stderr))
+            .note(format!("exec in {}/{}: {:?} exited {}", e.namespace, e.pod, argv, out.code));
+        Ok(Asked { said: said_process(&check, out.code), check })
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! `http-from-pod`: the article's curl, run inside the pod with the mounted token and ca.crt, exactly
 //! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
 
+use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api;
 use crate::check::{excerpt, Mismatch};
@@ -25,25 +26,31 @@ pub fn script(path: &str, token: &TokenSource) -> String {
     )
 }
 
-pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Check, StepError> {
-    super::poll::settle(timeout.min(super::poll::SETTLE), || call(ctx, h, timeout)).await
+pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, window: Window, timeout: Duration) -> Result<Check, StepError> {
+    look(window, &h.expect.status.to_string(), || call(ctx, h, timeout)).await
 }
 
-async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Check, StepError> {
+/// One call; the answer in a word is the HTTP status (or curl's failure).
+async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Asked, StepError> {
     let argv = vec!["sh".to_string(), "-c".to_string(), script(&h.path, &h.token)];
     let out = api::exec(&ctx.target.client, &h.namespace, &h.pod, h.container.as_deref(), &argv, timeout).await?;
     if out.code != 0 {
-        return Ok(Check::with(vec![Mismatch::new(
+        let check = Check::with(vec![Mismatch::new(
             "curl in the pod",
             format!("an HTTP answer with status {}", h.expect.status),
             format!("curl exited {}: {}", out.code, excerpt(out.stderr.trim(), 400)),
-        )]));
+        )]);
+        return Ok(Asked { check, said: format!("curl exit {}", out.code) });
     }
     let (body, status) = split_status(&out.stdout);
     let mut check = Check::with(check_response(&h.expect, status, body)).note(format!("GET {} from pod {}/{} answered {}", h.path, h.namespace, h.pod, status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())));
     let compact = serde_json::from_str::<Value>(body).map(|v| v.to_string()).unwrap_or_else(|_| body.to_string());
     check.notes.push(format!("body: {}", excerpt(&compact, 400)));
-    Ok(check)
+    let mut said = status.map(|s| s.to_string()).unwrap_or_else(|| "no status".into());
+    if status == Some(h.expect.status) && !check.mismatches.is_empty() {
+        said.push_str(" (body differs)");
+    }
+    Ok(Asked { check, said })
 }
 
 /// The path as one shell word (`?a=1&b=2` must not background curl).

@@ -1,6 +1,7 @@
 //! `kubectl`: a documented command run as written, pointed at the run's cluster only (explicit
 //! --kubeconfig and --context), from the scenario's directory so relative `-f` paths work.
 
+use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::check::Mismatch;
 use crate::process::{self, Cmd, Output};
@@ -35,7 +36,23 @@ pub(super) fn check_process(expect: &ProcessExpect, code: i32, stdout: &str, std
     out
 }
 
-pub async fn run(ctx: &StepCtx<'_>, k: &Kubectl, timeout: Duration) -> Result<Check, StepError> {
-    let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
-    Ok(Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr)).note(format!("ran `{}` (exit {})", k.display, out.code)))
+/// A process expectation in a few words ("exit 0", "exit 1 and the output given").
+pub(super) fn expected_process(expect: &ProcessExpect) -> String {
+    let output = expect.stdout.is_some() || expect.stderr.is_some();
+    format!("exit {}{}", expect.exit_code(), if output { " and the output given" } else { "" })
+}
+
+/// A process's answer in a few words: its exit code, and whether its output matched.
+pub(super) fn said_process(check: &Check, code: i32) -> String {
+    let output_differs = check.mismatches.iter().any(|m| m.what != "exit code");
+    format!("exit {code}{}", if output_differs { " (output differs)" } else { "" })
+}
+
+pub async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) -> Result<Check, StepError> {
+    look(window, &expected_process(&k.expect), || async {
+        let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
+        let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr)).note(format!("ran `{}` (exit {})", k.display, out.code));
+        Ok(Asked { said: said_process(&check, out.code), check })
+    })
+    .await
 }

@@ -13,6 +13,7 @@ mod lint;
 
 pub use lint::{api_callers, applied_files};
 mod poll;
+pub mod sentinel;
 mod token;
 mod wait;
 
@@ -66,16 +67,17 @@ pub enum StepError {
 /// Runs one step.
 pub async fn run(ctx: &StepCtx<'_>, step: &Step) -> Result<Check, StepError> {
     let t = step.timeout;
+    let w = poll::Window::of(step);
     match &step.action {
         Action::Apply(a) => apply::apply(ctx, a).await,
         Action::Delete(d) => apply::delete(ctx, d, t).await,
         Action::Wait(w) => wait::wait(ctx, w, t).await,
-        Action::Exec(e) => exec::exec(ctx, e, t).await,
-        Action::HttpFromPod(h) => http_from_pod::run(ctx, h, t).await,
-        Action::CanI(c) => can_i::run(ctx, c, t).await,
-        Action::Kubectl(k) => kubectl::run(ctx, k, t).await,
-        Action::Token(tk) => token::run(ctx, tk, t).await,
-        Action::Assert(a) => assert::run(ctx, a, t).await,
+        Action::Exec(e) => exec::exec(ctx, e, w, t).await,
+        Action::HttpFromPod(h) => http_from_pod::run(ctx, h, w, t).await,
+        Action::CanI(c) => can_i::run(ctx, c, w, t).await,
+        Action::Kubectl(k) => kubectl::run(ctx, k, w, t).await,
+        Action::Token(tk) => token::run(ctx, tk, w, t).await,
+        Action::Assert(a) => assert::run(ctx, a, w).await,
         Action::Audit(a) => audit::run(ctx, a).await,
         Action::Lint(l) => lint::run(ctx, l),
     }

@@ -3,6 +3,7 @@
 //! except inside the request that uses it.
 
 use super::kubectl::kubectl;
+use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api::{self, TokenRequestSpec};
 use crate::check::Mismatch;
@@ -15,33 +16,52 @@ use std::time::Duration;
 
 const MOUNTED_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-pub async fn run(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<Check, StepError> {
+pub async fn run(ctx: &StepCtx<'_>, t: &TokenStep, window: Window, timeout: Duration) -> Result<Check, StepError> {
     let (token, how) = obtain(ctx, t, timeout).await?;
-    let mut check = Check::default().note(format!("token obtained via {how}"));
     let claims = match api::decode_jwt_claims(&token) {
         Ok(c) => c,
-        Err(e) => {
-            check.mismatches.push(Mismatch::new("token", "a JWT", e));
-            return Ok(check);
-        }
+        Err(e) => return Ok(Check::with(vec![Mismatch::new("token", "a JWT", e)]).note(format!("token obtained via {how}"))),
     };
-    check.mismatches.extend(check_claims(t, &claims));
+    // The token is obtained once; what the API server says about it is asked again within the window.
+    let mut check = look(window, &expected(t), || use_token(ctx, t, &token, &claims)).await?;
+    check.notes.insert(0, format!("token obtained via {how}"));
+    Ok(check)
+}
+
+/// The answers expected, in a few words ("whoami X, GET /path 403").
+fn expected(t: &TokenStep) -> String {
+    let mut parts = vec!["the claims given".to_string()];
+    if let Some(w) = &t.expect.whoami {
+        parts.push(format!("whoami {w}"));
+    }
+    if let Some(r) = &t.expect.request {
+        parts.push(format!("GET {} {}", r.path, r.status));
+    }
+    parts.join(", ")
+}
+
+/// One look at the token: its claims, and what the API server says to it.
+async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value) -> Result<Asked, StepError> {
+    let mut check = Check::with(check_claims(t, claims));
+    let mut said = vec![if check.mismatches.is_empty() { "the claims given".to_string() } else { "other claims".to_string() }];
     if let Some(want) = &t.expect.whoami {
-        let (status, user) = api::self_subject_review(ctx.target, &token).await?;
+        let (status, user) = api::self_subject_review(ctx.target, token).await?;
         let got = user.clone().unwrap_or_else(|| format!("no user (HTTP {status})"));
         check.notes.push(format!("SelfSubjectReview with the token: {got}"));
+        said.push(format!("whoami {got}"));
         if user.as_deref() != Some(want.as_str()) {
             check.mismatches.push(Mismatch::new("identity of the token (SelfSubjectReview)", want, got));
         }
     }
     if let Some(req) = &t.expect.request {
-        let (status, _) = api::token::call_with_token(ctx.target, &token, &req.path, None).await?;
+        let (status, _) = api::token::call_with_token(ctx.target, token, &req.path, None).await?;
         check.notes.push(format!("GET {} with the token answered {status}", req.path));
+        said.push(format!("GET {} {status}", req.path));
         if status != req.status {
             check.mismatches.push(Mismatch::new(format!("GET {} with the token", req.path), req.status.to_string(), status.to_string()));
         }
     }
-    Ok(check)
+    Ok(Asked { check, said: said.join(", ") })
 }
 
 async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(String, String), StepError> {

@@ -1,0 +1,263 @@
+//! The RBAC sentinel: after a step that may have written RBAC, prove the authorizer has caught up
+//! before the next step asks, so an expected "no" (or 403) is never accepted on a stale answer.
+//!
+//! The RBAC authorizer answers from informer caches that lag writes, one informer per kind (Role,
+//! RoleBinding, ClusterRole, ClusterRoleBinding), each delivering events in resourceVersion order. So
+//! once it has seen objects of all four kinds written *after* the step, it has seen the step's writes
+//! too. The sentinel is such a set of objects: a Role+RoleBinding in one of the scenario's namespaces
+//! and a ClusterRole+ClusterRoleBinding, granting made-up permissions (`get` on
+//! `namespacedsentinels.sa-conformance.dev` and `clustersentinels.sa-conformance.dev`) to a made-up
+//! user that is new for every write. When SubjectAccessReviews for that user answer yes for both
+//! grants, the caches are fresh; the sentinel is then deleted (the cluster-scoped half is also in the
+//! scenario's cleanup list, so an interrupt or a failure cannot leave it behind).
+
+use super::StepCtx;
+use crate::api::{self, AccessQuestion, Applied};
+use crate::outcome::{Status, StepOutcome};
+use crate::scenario::{Action, DeleteTargets, Step};
+use k8s_openapi::api::core::v1::Namespace;
+use kube::Api;
+use regex::Regex;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+const RBAC_KINDS: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
+const RBAC_API: &str = "rbac.authorization.k8s.io/v1";
+/// How often the sentinel's access reviews are asked (they are cheap; the lag is tens of ms).
+const REVIEW_INTERVAL: Duration = Duration::from_millis(20);
+
+static RBAC_KIND_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?m)^[\s-]*kind:\s*["']?(Cluster)?Role(Binding)?["']?\s*(#.*)?$"#).expect("static regex"));
+
+/// Runs the sentinel after `step` if it may have written RBAC and a later step looks at the cluster;
+/// its cost goes into the step's notes, its failure into the step's error.
+pub async fn after_step(ctx: &StepCtx<'_>, step: &Step, outcome: &mut StepOutcome) {
+    let later_look = ctx.scenario.steps.iter().any(|s| s.index > step.index && s.action.looks());
+    if !later_look || !may_write_rbac(step, &ctx.scenario.dir()) {
+        return;
+    }
+    match prove(ctx, step.timeout).await {
+        Ok(note) => outcome.notes.push(note),
+        Err(e) => {
+            outcome.status = Status::Failed;
+            let e = format!("RBAC sentinel: {e}");
+            outcome.error = Some(match outcome.error.take() {
+                Some(first) => format!("{first}; {e}"),
+                None => e,
+            });
+        }
+    }
+}
+
+/// Whether a step may have created, changed or deleted a Role, RoleBinding, ClusterRole or
+/// ClusterRoleBinding. Errs towards yes where it cannot tell (a directory, a URL, kustomize).
+pub fn may_write_rbac(step: &Step, dir: &Path) -> bool {
+    match &step.action {
+        Action::Apply(a) => a.manifests.iter().any(|m| names_rbac(&m.text)),
+        Action::Delete(d) => match &d.targets {
+            DeleteTargets::Object(r) => RBAC_KINDS.contains(&r.kind.as_str()),
+            DeleteTargets::Manifests(ms) => ms.iter().any(|m| names_rbac(&m.text)),
+        },
+        Action::Kubectl(k) => kubectl_writes_rbac(&k.args, k.stdin.as_deref(), dir),
+        _ => false,
+    }
+}
+
+fn names_rbac(manifest: &str) -> bool {
+    RBAC_KIND_LINE.is_match(manifest)
+}
+
+/// `kubectl create role ...`, `kubectl delete rolebinding x`, `kubectl apply -f rbac.yaml`,
+/// `kubectl set subject rolebinding ...`, `kubectl auth reconcile -f ...`.
+fn kubectl_writes_rbac(args: &[String], stdin: Option<&str>, dir: &Path) -> bool {
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|w| !w.starts_with('-')).collect();
+    match words.as_slice() {
+        ["auth", "reconcile", ..] => return true,
+        [verb, ..] if ["create", "apply", "delete", "patch", "edit", "replace", "set"].contains(verb) => {}
+        _ => return false,
+    }
+    let names_rbac_type = |w: &str| {
+        let ty = w.split('/').next().unwrap_or(w);
+        ty.split(',').any(|t| {
+            let t = t.to_ascii_lowercase();
+            let t = t.strip_suffix(".rbac.authorization.k8s.io").unwrap_or(&t);
+            ["role", "roles", "rolebinding", "rolebindings", "clusterrole", "clusterroles", "clusterrolebinding", "clusterrolebindings"].contains(&t)
+        })
+    };
+    if words.iter().skip(1).any(|w| names_rbac_type(w)) {
+        return true;
+    }
+    files_of(args).iter().any(|f| match f.as_str() {
+        "-" => stdin.is_some_and(names_rbac),
+        path if path.contains("://") => true,
+        path => match std::fs::read_to_string(dir.join(path)) {
+            Ok(text) => names_rbac(&text),
+            Err(_) => true,
+        },
+    }) || args.iter().any(|a| a == "-k" || a.starts_with("--kustomize"))
+}
+
+/// The values of `-f X`, `-fX`, `--filename X`, `--filename=X`.
+fn files_of(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-f" || a == "--filename" {
+            out.extend(it.next().cloned());
+        } else if let Some(v) = a.strip_prefix("--filename=").or_else(|| a.strip_prefix("-f")) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// A name no earlier sentinel had: the time, the process and a counter.
+fn unique() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{:x}{:x}{:x}", nanos % (1 << 48), std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The four sentinel objects granting `user` the made-up permissions.
+fn manifest(name: &str, namespace: &str, user: &str) -> String {
+    let subject = format!("subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: \"{user}\"}}]");
+    let meta = |ns: Option<&str>| {
+        let ns = ns.map(|n| format!(", namespace: {n}")).unwrap_or_default();
+        format!("metadata: {{name: {name}{ns}, labels: {{sa-conformance.dev/sentinel: \"true\"}}}}")
+    };
+    let rule = |resource: &str| format!("rules: [{{apiGroups: [sa-conformance.dev], resources: [{resource}], verbs: [get]}}]");
+    [
+        format!("apiVersion: {RBAC_API}\nkind: Role\n{}\n{}\n", meta(Some(namespace)), rule("namespacedsentinels")),
+        format!("apiVersion: {RBAC_API}\nkind: RoleBinding\n{}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: {name}}}\n{subject}\n", meta(Some(namespace))),
+        format!("apiVersion: {RBAC_API}\nkind: ClusterRole\n{}\n{}\n", meta(None), rule("clustersentinels")),
+        format!("apiVersion: {RBAC_API}\nkind: ClusterRoleBinding\n{}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {name}}}\n{subject}\n", meta(None)),
+    ]
+    .join("---\n")
+}
+
+/// The first of the scenario's namespaces that exists and is not going away, else `default`.
+async fn namespace_for(ctx: &StepCtx<'_>) -> String {
+    let api: Api<Namespace> = Api::all(ctx.target.client.clone());
+    for ns in &ctx.scenario.namespaces {
+        if let Ok(Some(n)) = api.get_opt(ns).await {
+            if n.metadata.deletion_timestamp.is_none() {
+                return ns.clone();
+            }
+        }
+    }
+    "default".into()
+}
+
+/// Writes the sentinel, waits until the authorizer grants both halves, deletes it; returns the note
+/// with what it cost.
+async fn prove(ctx: &StepCtx<'_>, timeout: Duration) -> Result<String, String> {
+    let id = unique();
+    let name = format!("sa-conformance-sentinel-{id}");
+    let user = format!("sa-conformance:sentinel:{id}");
+    let ns = namespace_for(ctx).await;
+    let objects: Vec<Applied> = RBAC_KINDS
+        .iter()
+        .map(|kind| Applied { api_version: RBAC_API.into(), kind: kind.to_string(), name: name.clone(), namespace: (!kind.starts_with("Cluster")).then(|| ns.clone()) })
+        .collect();
+    if let Ok(mut list) = ctx.applied.lock() {
+        list.extend(objects.iter().cloned());
+    }
+    let started = Instant::now();
+    let client = &ctx.target.client;
+    api::apply_manifest(client, ctx.discovery, &manifest(&name, &ns, &user), Some(&ns)).await.map_err(|e| e.to_string())?;
+    let written = started.elapsed();
+    let namespaced = AccessQuestion { user: user.clone(), verb: "get".into(), resource: Some("namespacedsentinels.sa-conformance.dev".into()), non_resource_url: None, namespace: Some(ns.clone()) };
+    let cluster = AccessQuestion { namespace: None, resource: Some("clustersentinels.sa-conformance.dev".into()), ..namespaced.clone() };
+    let deadline = started + timeout;
+    let mut rounds = 0;
+    let granted = loop {
+        rounds += 1;
+        let (a, b) = tokio::join!(api::access_review(client, &namespaced), api::access_review(client, &cluster));
+        let (a, b) = (a.map_err(|e| e.to_string())?.0, b.map_err(|e| e.to_string())?.0);
+        if a && b {
+            break Ok(started.elapsed());
+        }
+        if Instant::now() + REVIEW_INTERVAL > deadline {
+            let word = |x: bool| if x { "yes" } else { "no" };
+            break Err(format!(
+                "the authorizer did not grant the sentinel's permissions within {} (Role+RoleBinding in {ns}: {}, ClusterRole+ClusterRoleBinding: {}); later answers could be stale",
+                crate::scenario::duration::format_duration(timeout),
+                word(a),
+                word(b)
+            ));
+        }
+        tokio::time::sleep(REVIEW_INTERVAL).await;
+    };
+    let mut not_deleted = Vec::new();
+    for o in &objects {
+        if let Err(e) = api::delete_object(client, ctx.discovery, &o.to_ref()).await {
+            not_deleted.push(e.to_string());
+        }
+    }
+    let granted = granted?;
+    if !not_deleted.is_empty() {
+        return Err(format!("could not delete the sentinel: {}", not_deleted.join("; ")));
+    }
+    Ok(format!(
+        "RBAC sentinel {name} (Role+RoleBinding in {ns}, ClusterRole+ClusterRoleBinding): written in {}ms, granted {}ms after that ({rounds} review round(s)), deleted; {}ms in all",
+        written.as_millis(),
+        (granted - written).as_millis(),
+        started.elapsed().as_millis()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{load_str, LoadOptions};
+    use rstest::rstest;
+
+    fn step(yaml: &str) -> Step {
+        let text = format!("name: x\nsteps:\n  - {yaml}\n");
+        let s = load_str(Path::new("/nonexistent/x.scenario.yaml"), &text, &LoadOptions::default()).expect("loads");
+        s.steps[0].clone()
+    }
+
+    #[rstest]
+    #[case::apply_rolebinding("apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: RoleBinding\\nmetadata: {name: a, namespace: b}\\n\"}", true)]
+    #[case::apply_second_document_quoted("apply: {manifest: \"apiVersion: v1\\nkind: Pod\\nmetadata: {name: a}\\n---\\napiVersion: rbac.authorization.k8s.io/v1\\nkind: 'ClusterRole'\\nmetadata: {name: b}\\n\"}", true)]
+    #[case::apply_pod("apply: {manifest: \"apiVersion: v1\\nkind: Pod\\nmetadata: {name: a}\\n\"}", false)]
+    #[case::apply_sa_named_role("apply: {manifest: \"apiVersion: v1\\nkind: ServiceAccount\\nmetadata: {name: role}\\n\"}", false)]
+    #[case::delete_rolebinding("delete: {resource: {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, name: a, namespace: b}}", true)]
+    #[case::delete_pod("delete: {resource: {apiVersion: v1, kind: Pod, name: a, namespace: b}}", false)]
+    #[case::create_role("kubectl: {command: kubectl create role pod-reader --verb=get --resource=pods -n dev}", true)]
+    #[case::create_clusterrolebinding("kubectl: {command: kubectl create clusterrolebinding x --clusterrole=view --user=bob}", true)]
+    #[case::delete_rolebinding_slash("kubectl: {command: kubectl delete rolebinding/pod-reader -n dev}", true)]
+    #[case::delete_full_name("kubectl: {command: kubectl delete rolebindings.rbac.authorization.k8s.io pod-reader -n dev}", true)]
+    #[case::patch_clusterrole("kubectl: {command: kubectl patch clusterrole x --type=merge -p x}", true)]
+    #[case::set_subject("kubectl: {command: kubectl set subject rolebinding x --user=bob -n dev}", true)]
+    #[case::reconcile("kubectl: {command: kubectl auth reconcile -f rbac.yaml}", true)]
+    #[case::apply_stdin_rbac("kubectl: {command: kubectl apply -f -, stdin: \"kind: Role\\n\"}", true)]
+    #[case::apply_stdin_pod("kubectl: {command: kubectl apply -f -, stdin: \"kind: Pod\\n\"}", false)]
+    #[case::apply_unreadable_file("kubectl: {command: kubectl apply -f no-such-file.yaml}", true)]
+    #[case::apply_url("kubectl: {command: kubectl apply --filename=https://example.com/x.yaml}", true)]
+    #[case::create_namespace("kubectl: {command: kubectl create namespace dev}", false)]
+    #[case::get_rolebindings("kubectl: {command: kubectl get rolebindings -n dev}", false)]
+    #[case::can_i("kubectl: {command: kubectl auth can-i create rolebindings -n dev}", false)]
+    #[case::describe_role("kubectl: {command: kubectl describe role pod-reader -n dev}", false)]
+    #[case::a_look("can-i: {as: u, verb: get, resource: roles, expect: \"no\"}", false)]
+    fn steps_that_may_write_rbac_are_recognised(#[case] yaml: &str, #[case] writes: bool) {
+        assert_eq!(may_write_rbac(&step(yaml), Path::new("/nonexistent")), writes, "{yaml}");
+    }
+
+    #[test]
+    fn the_sentinel_grants_two_made_up_permissions_in_four_objects() {
+        let docs = api::parse_manifest(&manifest("s-1", "dev", "sa-conformance:sentinel:1")).expect("valid YAML");
+        let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+        assert_eq!(kinds, RBAC_KINDS);
+        assert_eq!(docs[0]["metadata"]["namespace"], "dev");
+        assert_eq!(docs[0]["rules"][0]["resources"][0], "namespacedsentinels");
+        assert_eq!(docs[2]["rules"][0]["resources"][0], "clustersentinels");
+        assert!(docs[2]["metadata"]["namespace"].is_null());
+        assert_eq!(docs[3]["subjects"][0]["name"], "sa-conformance:sentinel:1");
+        assert_eq!(docs[1]["roleRef"]["kind"], "Role");
+        assert_ne!(unique(), unique());
+    }
+}
