@@ -76,20 +76,31 @@ start_dockerd() {
   die "dockerd did not answer within 60s"
 }
 
+# Settings a kubelet (and systemd in each node) change or need, recorded once with the values found
+# so restore-host.sh can put them back; a key missing from an older record is appended.
+SYSCTL_KEYS=(kernel.panic kernel.panic_on_oops vm.overcommit_memory fs.inotify.max_user_instances)
+
 record_sysctls() {
-  local f="$SA_CACHE/host-sysctls.before"
+  local f="$SA_CACHE/host-sysctls.before" k
   mkdir -p "$SA_CACHE"
-  if [ -s "$f" ]; then
-    log "host sysctls already recorded in $f"
-    return
+  touch "$f"
+  for k in "${SYSCTL_KEYS[@]}"; do
+    grep -q "^$k=" "$f" && continue
+    printf '%s=%s\n' "$k" "$(sysctl -n "$k")" >>"$f"
+    log "recorded $k=$(sysctl -n "$k") in $f"
+  done
+}
+
+# systemd in every kind node takes inotify instances; at the default 128 a machine runs out after about
+# five nodes ("Failed to allocate manager object: Too many open files", the node exits at once).
+# kind's known-issues page recommends 512. Raised only when lower; restore-host.sh puts it back.
+raise_inotify() {
+  local cur
+  cur=$(sysctl -n fs.inotify.max_user_instances)
+  if [ "$cur" -lt 512 ]; then
+    step "fs.inotify.max_user_instances $cur -> 512 (kind nodes run systemd; restored by restore-host.sh)"
+    sysctl -q -w fs.inotify.max_user_instances=512
   fi
-  step "recording host sysctls to $f"
-  local k
-  for k in kernel.panic kernel.panic_on_oops vm.overcommit_memory; do
-    printf '%s=%s\n' "$k" "$(sysctl -n "$k")"
-  done >"$f.tmp"
-  mv "$f.tmp" "$f"
-  cat "$f" >&2
 }
 
 # A tiny image made here (nothing can be pulled): one static binary that exits 0.
@@ -152,6 +163,7 @@ install_packages
 [ "$PLAN" = 1 ] && exit 0
 start_dockerd
 record_sysctls
+raise_inotify
 ensure_probe_image
 step "probing docker run --privileged"
 if probe_privileged; then
