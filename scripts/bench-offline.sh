@@ -29,7 +29,7 @@ source "$SA_CACHE/offline.env"
 
 step "image sizes"
 docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' |
-  grep -E "^($K8S_REGISTRY/|$NODE_IMAGE_REPO|$USERLAND_IMAGE_REPO|${CURL_IMAGE%%:*}:|${NGINX_IMAGE%%:*}:)" | sort
+  grep -E "^($STANDIN_PREFIX/|$NODE_IMAGE_REPO|$USERLAND_IMAGE_REPO)" | sort
 
 # Restore the host only when no other kind cluster of this project is left (a developer's
 # or the harness's cluster must survive a benchmark).

@@ -19,7 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
 
 # Bump when the node assembly logic below changes in a way that must rebuild the node.
-NODE_BUILD_REV=1
+NODE_BUILD_REV=2
 
 # Apply the overrides. Overridden = some version differs from its pin; then the etcd,
 # CoreDNS and pause pins not given follow what that kubeadm asks for (its constants.go),
@@ -70,6 +70,7 @@ NODE_PACKAGES=systemd,systemd-sysv,dbus,containerd,runc,iptables,nftables,iprout
 USERLAND_PACKAGES=ca-certificates,curl,nginx,iptables,conntrack,procps,iproute2
 ROOTFS_REV=1
 
+standin()     { printf '%s/%s' "$STANDIN_PREFIX" "$1"; }   # host name of a stand-in for image $1
 stamp_ok()    { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
 stamp_write() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 image_key()   { docker image inspect -f '{{index .Config.Labels "sa-conformance.inputs"}}' "$1" 2>/dev/null || true; }
@@ -283,24 +284,24 @@ dockerfile_image() {
 build_component_images() {
   local b
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
-    scratch_image "$K8S_REGISTRY/$b:$K8S_VERSION" "$(hash_inputs 1 "$(cat "$STAMPS/k8s")")" \
+    scratch_image "$(standin "$K8S_REGISTRY/$b:$K8S_VERSION")" "$(hash_inputs 1 "$(cat "$STAMPS/k8s")")" \
       "[\"/usr/local/bin/$b\"]" "$BIN/$b:usr/local/bin/$b"
   done
   local etcd_dir="$SRC/etcd-$ETCD_VERSION/bin"
-  scratch_image "$K8S_REGISTRY/etcd:$ETCD_IMAGE_TAG" "$(hash_inputs 1 "$(cat "$STAMPS/etcd")")" \
+  scratch_image "$(standin "$K8S_REGISTRY/etcd:$ETCD_IMAGE_TAG")" "$(hash_inputs 1 "$(cat "$STAMPS/etcd")")" \
     '["/usr/local/bin/etcd"]' \
     "$etcd_dir/etcd:usr/local/bin/etcd" "$etcd_dir/etcdctl:usr/local/bin/etcdctl" "$etcd_dir/etcdutl:usr/local/bin/etcdutl"
-  scratch_image "$K8S_REGISTRY/coredns/coredns:$COREDNS_VERSION" "$(hash_inputs 1 "$(cat "$STAMPS/coredns")")" \
+  scratch_image "$(standin "$K8S_REGISTRY/coredns/coredns:$COREDNS_VERSION")" "$(hash_inputs 1 "$(cat "$STAMPS/coredns")")" \
     '["/coredns"]' "$SRC/coredns-$COREDNS_VERSION/bin/coredns:coredns"
-  scratch_image "$PAUSE_IMAGE" "$(hash_inputs 1 "$(cat "$STAMPS/pause")")" \
+  scratch_image "$(standin "$PAUSE_IMAGE")" "$(hash_inputs 1 "$(cat "$STAMPS/pause")")" \
     '["/pause"]' "$SRC/pause-$PAUSE_VERSION/pause:pause"
-  dockerfile_image "$K8S_REGISTRY/kube-proxy:$K8S_VERSION" \
+  dockerfile_image "$(standin "$K8S_REGISTRY/kube-proxy:$K8S_VERSION")" \
     "$(hash_inputs "$(cat "$STAMPS/k8s")" "$USERLAND_KEY" "$REPO_ROOT/images/kube-proxy")" kube-proxy "$BIN/kube-proxy"
 }
 
 build_tutorial_images() {
-  dockerfile_image "$CURL_IMAGE" "$(hash_inputs "$USERLAND_KEY" "$REPO_ROOT/images/curl")" curl
-  dockerfile_image "$NGINX_IMAGE" "$(hash_inputs "$USERLAND_KEY" "$REPO_ROOT/images/nginx")" nginx
+  dockerfile_image "$(standin "$CURL_IMAGE")" "$(hash_inputs "$USERLAND_KEY" "$REPO_ROOT/images/curl")" curl
+  dockerfile_image "$(standin "$NGINX_IMAGE")" "$(hash_inputs "$USERLAND_KEY" "$REPO_ROOT/images/nginx")" nginx
 }
 
 # Images kubeadm pulls, as the built kubeadm lists them; all must exist locally.
@@ -345,8 +346,8 @@ build_node_image() {
   [ ${#images[@]} -ge 7 ] || die "kubeadm listed too few images: ${images[*]}"
   local ids=""
   for i in "${images[@]}"; do
-    image_exists "$i" || die "kubeadm wants $i, which was not built"
-    ids+="$i=$(image_key "$i") "
+    image_exists "$(standin "$i")" || die "kubeadm wants $i, whose stand-in $(standin "$i") was not built"
+    ids+="$i=$(image_key "$(standin "$i")") "
   done
   key=$(hash_inputs "$NODE_BUILD_REV" "$NODE_BASE_KEY" "$ids" "$KIND_VERSION" "$(cat "$STAMPS/crictl")" \
     "$(cat "$STAMPS/cni")" "$(cat "$STAMPS/k8s")" "$POD_SUBNET" "$REPO_ROOT/images/node")
@@ -366,8 +367,15 @@ build_node_image() {
     docker exec "$cid" bash -c 'nohup containerd >/tmp/containerd.log 2>&1 &
       for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done
       cat /tmp/containerd.log; exit 1'
-    docker save "${images[@]}" |
+    local hosts=()
+    for i in "${images[@]}"; do hosts+=("$(standin "$i")"); done
+    docker save "${hosts[@]}" |
       docker exec -i "$cid" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -
+    # the documented names exist only here, inside the node
+    for i in "${images[@]}"; do
+      docker exec "$cid" ctr --namespace=k8s.io images tag --force "docker.io/$(standin "$i")" "$i" >/dev/null
+      docker exec "$cid" ctr --namespace=k8s.io images rm "docker.io/$(standin "$i")" >/dev/null
+    done
     docker exec "$cid" ctr --namespace=k8s.io images list -q >&2
     # sleep is PID 1 and reaps nothing: wait until no live (non-zombie) containerd is left
     docker exec "$cid" bash -c 'pkill containerd
@@ -390,13 +398,25 @@ build_node_image() {
   done
 }
 
+# Earlier versions of this script tagged stand-ins with the documented names in the host's Docker;
+# remove those tags, and only those (they carry this build's label).
+untag_legacy_standins() {
+  local i
+  for i in $(component_image_list) "$CURL_IMAGE" "$NGINX_IMAGE"; do
+    if [ -n "$(image_key "$i")" ]; then
+      log "removing legacy host tag $i (a stand-in made by an earlier build; now $(standin "$i"))"
+      docker rmi "$i" >/dev/null 2>&1 || log "kept $i (in use)"
+    fi
+  done
+}
+
 write_offline_env() {
   local f="$SA_CACHE/offline.env"
   cat >"$f.tmp" <<EOF
 # written by scripts/build-offline.sh; source it before running the harness
 export PATH="$BIN:\$PATH"
 export SA_CONFORMANCE_NODE_IMAGE="$NODE_IMAGE"
-export SA_CONFORMANCE_LOAD_IMAGES="$CURL_IMAGE $NGINX_IMAGE"
+export SA_CONFORMANCE_LOAD_IMAGES="$(standin "$CURL_IMAGE")=$CURL_IMAGE $(standin "$NGINX_IMAGE")=$NGINX_IMAGE"
 export SA_CONFORMANCE_KIND_CONFIG="$REPO_ROOT/kind-config.yaml"
 EOF
   mv "$f.tmp" "$f"
@@ -432,6 +452,7 @@ main() {
   timed component-images build_component_images
   timed tutorial-images build_tutorial_images
   timed node-image build_node_image
+  untag_legacy_standins
   write_offline_env
   step "done in $(($(date +%s) - t0))s"
 }

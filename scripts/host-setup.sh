@@ -1,27 +1,56 @@
 #!/bin/bash
 # Prepares this machine to run kind clusters with no registry access:
-#   - installs docker.io, debootstrap, gcc, jq from Debian if missing
+#   - installs docker.io, debootstrap, gcc, jq from Debian if missing; never docker.io over another
+#     Docker (docker-ce, containerd.io, moby): that one is used as it is
 #   - starts dockerd in the background if no daemon answers
 #   - records the host sysctls that a kubelet changes (restored by restore-host.sh)
-#   - probes `docker run --privileged`; only if it fails, installs and registers a runc
-#     shim that drops CAP_SYS_RESOURCE, then probes again.
+#   - probes `docker run --privileged`; only if it fails, backs up /etc/docker/daemon.json (restored by
+#     restore-host.sh), installs and registers a runc shim that drops CAP_SYS_RESOURCE, probes again.
 # Idempotent; safe to run as root with no stdin (CI).
+# `--plan` prints which packages it would install and changes nothing (no root needed).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-require_root
+PLAN=0
+[ "${1:-}" = "--plan" ] && PLAN=1
+[ "$PLAN" = 1 ] || require_root
 
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/sa-conformance-dockerd.log}
 SHIM=/usr/local/bin/sa-conformance-runc
 SHIM_NAME=sa-conformance-runc
 PROBE_IMAGE=sa-conformance/probe:1
 
+# pkg_installed NAME: Debian says NAME is installed. SA_FAKE_INSTALLED_PACKAGES (space-separated) adds
+# names for tests of the decision below, e.g. a host with Docker CE.
+pkg_installed() {
+  case " ${SA_FAKE_INSTALLED_PACKAGES:-} " in *" $1 "*) return 0 ;; esac
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# other_docker: the name of a Docker installation that is not Debian's docker.io, if any.
+other_docker() {
+  local p
+  for p in docker-ce docker-ce-cli containerd.io moby-engine docker-engine; do
+    pkg_installed "$p" && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 install_packages() {
-  local missing=() p
-  for p in docker.io debootstrap gcc libc6-dev jq iptables; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  local wanted=(debootstrap gcc libc6-dev jq iptables) missing=() p other
+  if other=$(other_docker); then
+    log "found $other: using that Docker as it is (docker.io would conflict with it)"
+  else
+    wanted=(docker.io "${wanted[@]}")
+  fi
+  for p in "${wanted[@]}"; do
+    pkg_installed "$p" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    log "Debian packages present: docker.io debootstrap gcc libc6-dev jq iptables"
+    log "Debian packages present: ${wanted[*]}"
+    return
+  fi
+  if [ "$PLAN" = 1 ]; then
+    log "would install: ${missing[*]}"
     return
   fi
   step "apt-get install ${missing[*]}"
@@ -47,20 +76,31 @@ start_dockerd() {
   die "dockerd did not answer within 60s"
 }
 
+# Settings a kubelet (and systemd in each node) change or need, recorded once with the values found
+# so restore-host.sh can put them back; a key missing from an older record is appended.
+SYSCTL_KEYS=(kernel.panic kernel.panic_on_oops vm.overcommit_memory fs.inotify.max_user_instances)
+
 record_sysctls() {
-  local f="$SA_CACHE/host-sysctls.before"
+  local f="$SA_CACHE/host-sysctls.before" k
   mkdir -p "$SA_CACHE"
-  if [ -s "$f" ]; then
-    log "host sysctls already recorded in $f"
-    return
+  touch "$f"
+  for k in "${SYSCTL_KEYS[@]}"; do
+    grep -q "^$k=" "$f" && continue
+    printf '%s=%s\n' "$k" "$(sysctl -n "$k")" >>"$f"
+    log "recorded $k=$(sysctl -n "$k") in $f"
+  done
+}
+
+# systemd in every kind node takes inotify instances; at the default 128 a machine runs out after about
+# five nodes ("Failed to allocate manager object: Too many open files", the node exits at once).
+# kind's known-issues page recommends 512. Raised only when lower; restore-host.sh puts it back.
+raise_inotify() {
+  local cur
+  cur=$(sysctl -n fs.inotify.max_user_instances)
+  if [ "$cur" -lt 512 ]; then
+    step "fs.inotify.max_user_instances $cur -> 512 (kind nodes run systemd; restored by restore-host.sh)"
+    sysctl -q -w fs.inotify.max_user_instances=512
   fi
-  step "recording host sysctls to $f"
-  local k
-  for k in kernel.panic kernel.panic_on_oops vm.overcommit_memory; do
-    printf '%s=%s\n' "$k" "$(sysctl -n "$k")"
-  done >"$f.tmp"
-  mv "$f.tmp" "$f"
-  cat "$f" >&2
 }
 
 # A tiny image made here (nothing can be pulled): one static binary that exits 0.
@@ -80,6 +120,21 @@ probe_privileged() {
   docker run --rm --privileged "$PROBE_IMAGE" >/dev/null 2>"$SA_CACHE/probe-privileged.err"
 }
 
+# The first change to daemon.json keeps what was there (or that nothing was) for restore-host.sh.
+backup_daemon_json() {
+  local dir="$SA_CACHE/host-backup"
+  mkdir -p "$dir"
+  if [ -e "$dir/daemon.json" ] || [ -e "$dir/daemon.json.absent" ]; then
+    log "daemon.json already backed up in $dir"
+  elif [ -e /etc/docker/daemon.json ]; then
+    cp -p /etc/docker/daemon.json "$dir/daemon.json"
+    log "backed up /etc/docker/daemon.json to $dir/daemon.json"
+  else
+    : >"$dir/daemon.json.absent"
+    log "no /etc/docker/daemon.json before: restore-host.sh will remove it"
+  fi
+}
+
 install_shim() {
   local real
   real=$(command -v runc) || die "runc not found"
@@ -90,6 +145,7 @@ install_shim() {
   mv "$SHIM.tmp" "$SHIM"
   step "registering $SHIM_NAME as docker's default runtime in /etc/docker/daemon.json"
   mkdir -p /etc/docker
+  backup_daemon_json
   local cur='{}'
   [ -s /etc/docker/daemon.json ] && cur=$(cat /etc/docker/daemon.json)
   jq --arg n "$SHIM_NAME" --arg p "$SHIM" \
@@ -104,8 +160,10 @@ install_shim() {
 }
 
 install_packages
+[ "$PLAN" = 1 ] && exit 0
 start_dockerd
 record_sysctls
+raise_inotify
 ensure_probe_image
 step "probing docker run --privileged"
 if probe_privileged; then

@@ -1,22 +1,57 @@
 #!/bin/bash
-# Leaves the machine as scripts/host-setup.sh found it, as far as clusters go:
-#   - deletes leftover kind clusters named $CLUSTER_PREFIX* (with the cached kind)
+# Leaves the machine as scripts/host-setup.sh found it, touching only what sa-conformance made:
+#   - deletes the kind clusters the harness recorded as its own in its state directory
+#     ($SA_CONFORMANCE_STATE_DIR, else $XDG_STATE_HOME/sa-conformance, else ~/.local/state/sa-conformance);
+#     a cluster it did not record (made by hand, by another person or another tool) is left alone,
+#     whatever its name
 #   - removes docker's `kind` network when no container uses it
-#   - restores kernel.panic, kernel.panic_on_oops, vm.overcommit_memory, which a
-#     privileged kubelet changes machine-wide, to the values recorded before.
+#   - restores kernel.panic, kernel.panic_on_oops, vm.overcommit_memory, which a privileged kubelet
+#     changes machine-wide, to the values recorded before
+#   - puts /etc/docker/daemon.json back as host-setup.sh found it (when it changed it and no container
+#     still uses the runtime shim)
+# `--clusters-only` does the first two (CI's "leftovers of an earlier run").
 # Idempotent; does not stop dockerd and keeps the built images.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
 
+CLUSTERS_ONLY=0
+[ "${1:-}" = "--clusters-only" ] && CLUSTERS_ONLY=1
+
 KIND="$SA_CACHE/bin/kind"
 command -v "$KIND" >/dev/null 2>&1 || KIND=$(command -v kind || true)
+STATE_DIR="${SA_CONFORMANCE_STATE_DIR:-${XDG_STATE_HOME:+$XDG_STATE_HOME/sa-conformance}}"
+STATE_DIR="${STATE_DIR:-$HOME/.local/state/sa-conformance}"
+SHIM_NAME=sa-conformance-runc
 
-if docker_ready && [ -n "$KIND" ]; then
-  step "deleting kind clusters named $CLUSTER_PREFIX*"
-  for c in $("$KIND" get clusters 2>/dev/null | grep "^$CLUSTER_PREFIX" || true); do
-    log "kind delete cluster --name $c"
-    "$KIND" delete cluster --name "$c"
+# recorded_clusters: names of the clusters the harness recorded as created by itself.
+recorded_clusters() {
+  local f
+  for f in "$STATE_DIR"/clusters/*.json; do
+    [ -e "$f" ] || continue
+    jq -r '.name // empty' "$f" 2>/dev/null | grep "^$CLUSTER_PREFIX" || true
+  done
+}
+
+delete_recorded_clusters() {
+  if ! docker_ready || [ -z "$KIND" ]; then
+    log "docker or kind not available: no clusters to delete"
+    return
+  fi
+  local existing c
+  existing=$("$KIND" get clusters 2>/dev/null || true)
+  step "deleting the kind clusters recorded in $STATE_DIR/clusters"
+  for c in $(recorded_clusters); do
+    if grep -qx "$c" <<<"$existing"; then
+      log "kind delete cluster --name $c"
+      "$KIND" delete cluster --name "$c"
+    else
+      log "$c: recorded but no longer exists"
+    fi
+    rm -f "$STATE_DIR/clusters/$c.json" "$STATE_DIR/clusters/$c.kubeconfig"
+  done
+  for c in $(grep "^$CLUSTER_PREFIX" <<<"$existing" || true); do
+    [ -e "$STATE_DIR/clusters/$c.json" ] || log "keeping kind cluster $c: not recorded as made by this harness"
   done
   if docker network inspect kind >/dev/null 2>&1; then
     if [ -z "$(docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' kind)" ]; then
@@ -26,12 +61,14 @@ if docker_ready && [ -n "$KIND" ]; then
       log "keeping docker network kind: still in use"
     fi
   fi
-else
-  log "docker or kind not available: no clusters to delete"
-fi
+}
 
-f="$SA_CACHE/host-sysctls.before"
-if [ -s "$f" ]; then
+restore_sysctls() {
+  local f="$SA_CACHE/host-sysctls.before" k v cur
+  if [ ! -s "$f" ]; then
+    log "no recorded host sysctls ($f): nothing to restore"
+    return
+  fi
   step "restoring host sysctls from $f"
   while IFS='=' read -r k v; do
     [ -n "$k" ] || continue
@@ -43,6 +80,35 @@ if [ -s "$f" ]; then
       log "$k=$v (unchanged)"
     fi
   done <"$f"
-else
-  log "no recorded host sysctls ($f): nothing to restore"
-fi
+}
+
+restore_daemon_json() {
+  local dir="$SA_CACHE/host-backup" users
+  if [ ! -e "$dir/daemon.json" ] && [ ! -e "$dir/daemon.json.absent" ]; then
+    log "daemon.json: no backup in $dir (host-setup.sh did not change it): left as it is"
+    return
+  fi
+  if docker_ready; then
+    users=$(docker ps -aq | xargs -r docker inspect -f '{{.Name}} {{.HostConfig.Runtime}}' | awk -v r="$SHIM_NAME" '$2 == r {print $1}' | tr '\n' ' ')
+    if [ -n "$users" ]; then
+      log "daemon.json: keeping the $SHIM_NAME runtime, containers still use it: $users"
+      return
+    fi
+  fi
+  step "restoring /etc/docker/daemon.json from $dir"
+  if [ -e "$dir/daemon.json" ]; then
+    cp -p "$dir/daemon.json" /etc/docker/daemon.json
+  else
+    rm -f /etc/docker/daemon.json
+  fi
+  rm -f "$dir/daemon.json" "$dir/daemon.json.absent"
+  if [ -s /var/run/docker.pid ]; then
+    kill -HUP "$(cat /var/run/docker.pid)" || true
+    sleep 1
+  fi
+}
+
+delete_recorded_clusters
+[ "$CLUSTERS_ONLY" = 1 ] && exit 0
+restore_sysctls
+restore_daemon_json

@@ -31,9 +31,15 @@ step "kind create cluster --name $CLUSTER --image $SA_CONFORMANCE_NODE_IMAGE"
 kind create cluster --config "$REPO_ROOT/kind-config.yaml" --image "$SA_CONFORMANCE_NODE_IMAGE" --name "$CLUSTER"
 k wait --for=condition=Ready node --all --timeout=120s || fail "node not Ready"
 
-step "kind load docker-image $SA_CONFORMANCE_LOAD_IMAGES"
-# shellcheck disable=SC2086
-kind load docker-image $SA_CONFORMANCE_LOAD_IMAGES --name "$CLUSTER"
+step "kind load docker-image of $SA_CONFORMANCE_LOAD_IMAGES (HOST=AS: named AS inside the node only)"
+for spec in $SA_CONFORMANCE_LOAD_IMAGES; do
+  host=${spec%%=*}; as=${spec#*=}
+  kind load docker-image "$host" --name "$CLUSTER"
+  if [ "$host" != "$as" ]; then
+    case "$as" in */*) q="docker.io/$as" ;; *) q="docker.io/library/$as" ;; esac
+    docker exec "$CLUSTER-control-plane" ctr --namespace=k8s.io images tag --force "docker.io/$host" "$q" >/dev/null
+  fi
+done
 
 step "applying the tutorial pod and an nginx pod"
 k apply -f - <<EOF

@@ -106,3 +106,12 @@ proptest! {
         let _ = load_str(Path::new("/nonexistent/fuzz.scenario.yaml"), &text, &LoadOptions::default());
     }
 }
+
+#[test]
+fn a_kubectl_step_cannot_leave_the_vetted_cluster() {
+    let errors = errors_of("retarget.scenario.yaml");
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].starts_with("tests/fixtures/bad/retarget.scenario.yaml:5: step 1: `--kubeconfig=/tmp/other.kubeconfig` would point kubectl at another cluster"), "{}", errors[0]);
+    assert!(errors[1].contains("step 2: `--server=https://10.0.0.1:6443` would point kubectl at another cluster"), "{}", errors[1]);
+    assert!(errors[2].contains("step 3: `kubectl evil-plugin` is not a built-in kubectl command"), "{}", errors[2]);
+}

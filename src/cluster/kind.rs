@@ -1,6 +1,7 @@
 //! The kind provider: create a cluster from kind-config.yaml (optionally with a local node image), load
 //! images into it, mark it as ours, re-use it only if we made it, and delete it.
 
+use super::images::{normalise, LoadImage};
 use super::state::{self, Record, MARKER_NAME, MARKER_NAMESPACE};
 use super::{connect, ClusterError, Target};
 use crate::process::{run, run_ok, Cmd};
@@ -16,7 +17,8 @@ pub struct KindSpec {
     pub config: PathBuf,
     /// Node image (`--image`); kind's default when None.
     pub image: Option<String>,
-    /// Host docker images to `kind load docker-image` after creation.
+    /// Host docker images to `kind load docker-image` after creation: `IMAGE`, or `HOST=AS` for a
+    /// stand-in that pods know by the documented name `AS` (see `cluster::images`).
     pub load_images: Vec<String>,
     /// Run on the cluster if it exists (only if this harness created it).
     pub reuse: bool,
@@ -44,6 +46,9 @@ impl KindCluster {
                 name: spec.name.clone(),
                 problem: format!("name must start with `{DEFAULT_NAME}` so it is recognisable as the harness's"),
             });
+        }
+        if let Some(problem) = spec.load_images.iter().find_map(|s| LoadImage::parse(s).err()) {
+            return Err(ClusterError::Kind { name: spec.name.clone(), problem: format!("cannot load images: {problem}") });
         }
         let kind = std::env::var("KIND").unwrap_or_else(|_| "kind".into());
         Ok(KindCluster { spec, kind })
@@ -124,13 +129,36 @@ impl KindCluster {
         let marker_uid = write_marker(&target).await.map_err(|e| self.fail(format!("could not write its marker ConfigMap: {e}")))?;
         state::save(&Record { name: self.name().into(), context, server: target.server.clone(), kubeconfig, marker_uid })?;
         wait_for_dns(&target).await.map_err(|e| self.fail(e))?;
-        if !self.spec.load_images.is_empty() {
-            let mut argv = vec![self.kind.clone(), "load".into(), "docker-image".into()];
-            argv.extend(self.spec.load_images.iter().cloned());
-            argv.push(format!("--name={}", self.name()));
-            run_ok(&Cmd::new(argv), Duration::from_secs(600))
-                .await
-                .map_err(|source| ClusterError::Process { action: format!("loading images into `{}`", self.name()), source })?;
+        self.load_images().await
+    }
+
+    /// `kind load docker-image` of the host images, then the documented name for each stand-in, set
+    /// inside every node (the host's Docker never carries it).
+    async fn load_images(&self) -> Result<(), ClusterError> {
+        let images: Vec<LoadImage> = self.spec.load_images.iter().filter_map(|s| LoadImage::parse(s).ok()).collect();
+        if images.is_empty() {
+            return Ok(());
+        }
+        let action = || format!("loading images into `{}`", self.name());
+        let mut argv = vec![self.kind.clone(), "load".into(), "docker-image".into()];
+        argv.extend(images.iter().map(|i| i.host.clone()));
+        argv.push(format!("--name={}", self.name()));
+        run_ok(&Cmd::new(argv), Duration::from_secs(600)).await.map_err(|source| ClusterError::Process { action: action(), source })?;
+        let aliased: Vec<&LoadImage> = images.iter().filter(|i| i.aliased()).collect();
+        if aliased.is_empty() {
+            return Ok(());
+        }
+        let nodes = run_ok(&Cmd::new([self.kind.as_str(), "get", "nodes", &format!("--name={}", self.name())]), SHORT)
+            .await
+            .map_err(|source| ClusterError::Process { action: action(), source })?;
+        for node in nodes.stdout.lines().map(str::trim).filter(|n| !n.is_empty()) {
+            for image in &aliased {
+                let (from, to) = (normalise(&image.host), normalise(&image.inside));
+                let argv = ["docker", "exec", node, "ctr", "--namespace=k8s.io", "images", "tag", "--force", &from, &to];
+                run_ok(&Cmd::new(argv), SHORT)
+                    .await
+                    .map_err(|source| ClusterError::Process { action: format!("naming {from} as {to} inside node {node}"), source })?;
+            }
         }
         Ok(())
     }

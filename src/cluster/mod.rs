@@ -4,6 +4,7 @@
 
 mod existing;
 mod guard;
+pub mod images;
 pub mod kind;
 pub mod state;
 

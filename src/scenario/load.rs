@@ -556,6 +556,7 @@ fn validate_can_i(c: &CanI) -> Result<(), (String, String)> {
         if w.first().map(String::as_str) != Some("kubectl") || !w.iter().any(|x| x == "can-i") {
             return Err(("command".into(), format!("`{cmd}` is not a `kubectl auth can-i` command")));
         }
+        super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
     }
     Ok(())
 }
@@ -576,6 +577,7 @@ fn build_kubectl(k: RawKubectl) -> Result<Kubectl, (String, String)> {
         }
         _ => return Err(("kubectl".into(), "kubectl needs exactly one of `command` or `args`".into())),
     };
+    super::retarget::check_kubectl_args(&args).map_err(|m| ("kubectl".to_string(), m))?;
     Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect })
 }
 
@@ -587,6 +589,7 @@ fn build_token(mut t: TokenStep) -> Result<TokenStep, (String, String)> {
         if w.len() < 3 || w[0] != "kubectl" || w[1] != "create" || w[2] != "token" {
             return Err(("command".into(), format!("`{cmd}` is not a `kubectl create token` command")));
         }
+        super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
     }
     if t.via == TokenVia::Pod && t.pod.is_none() {
         return Err(("via".into(), "`via: pod` needs `pod:` (the pod whose mounted token is read)".into()));

@@ -8,6 +8,7 @@ mod load;
 mod locate;
 mod model;
 mod vars;
+pub mod retarget;
 pub mod words;
 
 pub use claims::{Catalog, Claim};

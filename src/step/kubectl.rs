@@ -13,7 +13,9 @@ pub(super) async fn kubectl(ctx: &StepCtx<'_>, args: &[String], stdin: Option<St
     let mut argv = vec![ctx.kubectl.to_string()];
     argv.extend(ctx.target.kubectl_flags());
     argv.extend(args.iter().cloned());
-    let cmd = Cmd::new(argv).cwd(&ctx.scenario.dir()).stdin(stdin);
+    // The environment names only the harness's kubeconfig, whatever the user's shell exported.
+    let kubeconfig = ctx.target.kubeconfig.display().to_string();
+    let cmd = Cmd::new(argv).cwd(&ctx.scenario.dir()).stdin(stdin).env("KUBECONFIG", &kubeconfig);
     Ok(process::run(&cmd, timeout).await?)
 }
 

@@ -55,7 +55,11 @@ async fn check(target: &sa_conformance::cluster::Target) -> Result<(), Failed> {
 
     // The API server as other hosts on the kind network see it.
     let server = format!("https://{}-control-plane:6443", cluster_name());
-    let container = GenericImage::new("curlimages/curl", "8.10.1")
+    // Offline, the curl stand-in has the harness's own name on the host (see cluster::images).
+    let specs: Vec<String> = std::env::var("SA_CONFORMANCE_LOAD_IMAGES").unwrap_or_default().split_whitespace().map(String::from).collect();
+    let host_image = sa_conformance::cluster::images::host_name_of(&specs, "curlimages/curl:8.10.1");
+    let (repo, tag) = host_image.rsplit_once(':').unwrap_or((host_image.as_str(), "latest"));
+    let container = GenericImage::new(repo, tag)
         .with_wait_for(WaitFor::Nothing)
         .with_cmd(["sleep", "300"])
         .with_network("kind")
