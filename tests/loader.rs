@@ -63,6 +63,13 @@ fn every_problem_in_a_file_is_reported_at_once() {
 #[case("name: x\nsteps:\n  - http-from-pod: {pod: p, namespace: n, path: api/v1, expect: {status: 200}}\n", "3: step 1: path `api/v1` must start with `/`")]
 #[case("name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: Pod, name: p}\n      fields: [{path: spec}]\n", "5: step 1: field check on `spec` has no condition")]
 #[case("name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n", "5: step 1: invalid regex")]
+#[case("name: x\nsteps:\n  - within: 5s\n    wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", "3: step 1: `within` applies only to steps that look (can-i, http-from-pod, assert, exec, kubectl, token); a wait step waits for its own effect within its `timeout`")]
+#[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - stable-for: 5s\n    delete: {resource: {apiVersion: v1, kind: Pod, name: p}}\n", "4: step 2: `stable-for` applies only to steps that look")]
+#[case("name: x\nsteps:\n  - timeout: 5s\n    within: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "4: step 1: within 10s is longer than the step's timeout 5s")]
+#[case("name: x\nsteps:\n  - within: 5s\n    stable-for: 58s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "4: step 1: within 5s plus stable-for 58s is longer than the step's timeout 1m")]
+#[case("name: x\ntimeout: 5s\nwithin: 10s\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "3: within 10s is longer than the scenario's timeout 5s")]
+#[case("name: x\nwithin: 20s\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - timeout: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "5: step 2: the scenario's within 20s is longer than this step's timeout 10s; give the step its own `within`")]
+#[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3: step 1: invalid duration `1x`")]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
@@ -114,4 +121,20 @@ fn a_kubectl_step_cannot_leave_the_vetted_cluster() {
     assert!(errors[0].starts_with("tests/fixtures/bad/retarget.scenario.yaml:5: step 1: `--kubeconfig=/tmp/other.kubeconfig` would point kubectl at another cluster"), "{}", errors[0]);
     assert!(errors[1].contains("step 2: `--server=https://10.0.0.1:6443` would point kubectl at another cluster"), "{}", errors[1]);
     assert!(errors[2].contains("step 3: `kubectl evil-plugin` is not a built-in kubectl command"), "{}", errors[2]);
+}
+
+#[rstest]
+#[case::can_i_default("", "  - can-i: {as: u, verb: get, resource: pods, expect: yes}\n", 10_000, None)]
+#[case::can_i_capped_at_its_timeout("", "  - timeout: 4s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", 4_000, None)]
+#[case::http_scenario_default("within: 3s\n", "  - http-from-pod: {pod: p, namespace: n, path: /api, expect: {status: 200}}\n", 3_000, None)]
+#[case::assert_polls_to_its_timeout("", "  - timeout: 30s\n    assert: {resource: {apiVersion: v1, kind: Pod, name: p}, fields: [{path: a, absent: true}]}\n", 30_000, None)]
+#[case::exec_asks_once("within: 3s\n", "  - exec: {pod: p, namespace: n, command: [ls]}\n", 0, None)]
+#[case::kubectl_with_its_own("within: 3s\n", "  - within: 7s\n    stable-for: 2s\n    kubectl: {command: kubectl get sa}\n", 7_000, Some(2_000))]
+#[case::token_asks_once("", "  - token: {serviceaccount: s, namespace: n}\n", 0, None)]
+#[case::apply_never_looks("within: 3s\n", "  - wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", 0, None)]
+fn within_defaults_by_step_kind(#[case] top: &str, #[case] step: &str, #[case] within_ms: u64, #[case] stable_ms: Option<u64>) {
+    let text = format!("name: x\n{top}steps:\n{step}");
+    let s = load_str(Path::new("s.scenario.yaml"), &text, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.steps[0].within, std::time::Duration::from_millis(within_ms));
+    assert_eq!(s.steps[0].stable_for, stable_ms.map(std::time::Duration::from_millis));
 }
