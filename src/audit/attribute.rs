@@ -50,6 +50,14 @@ impl Rbac {
         out
     }
 
+    pub fn cluster_roles(&self) -> &[ClusterRole] {
+        &self.cluster_roles
+    }
+
+    pub fn cluster_bindings(&self) -> &[ClusterRoleBinding] {
+        &self.cluster_bindings
+    }
+
     fn cluster_role_covers(&self, role: &str, p: &Permission) -> bool {
         self.cluster_roles.iter().any(|r| name(&r.metadata.name) == role && rules_cover(r.rules.as_deref(), p))
     }
@@ -68,7 +76,7 @@ fn matches_any(subjects: Option<&[Subject]>, user: &str, groups: &[String]) -> b
     })
 }
 
-fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool {
+pub(super) fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool {
     if p.resource.starts_with('/') {
         return rules.unwrap_or_default().iter().any(|r| {
             let verb = r.verbs.iter().any(|v| v == "*" || v == &p.verb);

@@ -26,6 +26,9 @@ pub fn summary(r: &AuditReport) -> String {
             out.push_str(&format!("    … and {} more (--json or --matrix for all)\n", perms.len() - SHOWN));
         }
     }
+    for e in &r.edited_defaults {
+        out.push_str(&format!("  EDITED DEFAULT {} grants more than Kubernetes' default: {}\n", e.object, e.beyond_default.join("; ")));
+    }
     for a in &r.unused {
         out.push_str(&format!("  declared but not granted: {:?} on {:?} in {}\n", a.verbs, a.resources, a.namespace.as_deref().unwrap_or("(cluster)")));
     }
@@ -75,7 +78,7 @@ pub fn matrix(r: &AuditReport) -> String {
             out.push_str(&format!(" {}\n", other.join(" ")));
         }
     }
-    out.push_str("(✔ allowed to this identity, · allowed to every authenticated identity)\n");
+    out.push_str("(✔ allowed to this identity, · granted to every identity in its groups by Kubernetes' default policy)\n");
     for (ns, lines) in &r.rules {
         out.push_str(&format!("SelfSubjectRulesReview as {} in {ns}:\n", r.user));
         for l in lines {
