@@ -41,7 +41,7 @@ const SHOWN: usize = 12;
 pub fn grouped(r: &AuditReport) -> Vec<(String, Vec<&Permission>)> {
     let mut groups: BTreeMap<String, Vec<&Permission>> = BTreeMap::new();
     for e in &r.excess {
-        let by = if e.granted_by.is_empty() { "no binding sa-conformance could match (a group grant?)".to_string() } else { e.granted_by.join(" and ") };
+        let by = if e.granted_by.is_empty() { "no RBAC binding sa-conformance could match (another authorizer?)".to_string() } else { e.granted_by.join(" and ") };
         groups.entry(by).or_default().push(&e.permission);
     }
     let mut v: Vec<_> = groups.into_iter().collect();
