@@ -5,9 +5,12 @@
 //! `system:serviceaccounts:NS`) and their ClusterRoles are kept. A live copy that grants more than this
 //! one (an extra rule, an extra subject, an aggregation rule) is a finding of its own.
 //!
-//! Source: `plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go` (upstream Kubernetes; the same
-//! for these objects on 1.33-1.36), checked against a live v1.34.4 kind cluster with
+//! Source: `plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go` of Kubernetes v1.34.4
+//! (`ClusterRoles()` and `ClusterRoleBindings()`), checked against a live v1.34.4 kind cluster with
 //! `kubectl get clusterrolebindings,clusterroles -l kubernetes.io/bootstrapping=rbac-defaults -o json`.
+//! `system:cluster-trust-bundle-discovery` exists only while the ClusterTrustBundle feature gate is on
+//! (beta, off by default in 1.33 and 1.34); it is kept so that a cluster with the gate on does not
+//! report it as excess.
 
 use super::Permission;
 use super::attribute::rules_cover;
@@ -59,6 +62,10 @@ pub const ROLES: &[DefaultRole] = &[
         name: "system:service-account-issuer-discovery",
         rules: &[Rule { verbs: &["get"], api_groups: NONE, resources: NONE, urls: &["/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"] }],
     },
+    DefaultRole {
+        name: "system:cluster-trust-bundle-discovery",
+        rules: &[Rule { verbs: &["get", "list", "watch"], api_groups: &["certificates.k8s.io"], resources: &["clustertrustbundles"], urls: NONE }],
+    },
 ];
 
 pub const BINDINGS: &[DefaultBinding] = &[
@@ -66,6 +73,7 @@ pub const BINDINGS: &[DefaultBinding] = &[
     DefaultBinding { name: "system:discovery", role: "system:discovery", groups: &["system:authenticated"] },
     DefaultBinding { name: "system:public-info-viewer", role: "system:public-info-viewer", groups: &["system:authenticated", "system:unauthenticated"] },
     DefaultBinding { name: "system:service-account-issuer-discovery", role: "system:service-account-issuer-discovery", groups: &["system:serviceaccounts"] },
+    DefaultBinding { name: "system:cluster-trust-bundle-discovery", role: "system:cluster-trust-bundle-discovery", groups: &["system:serviceaccounts"] },
 ];
 
 fn owned(l: &[&str]) -> Option<Vec<String>> {
@@ -192,6 +200,9 @@ mod tests {
     #[case::issuer_discovery_not_for_a_user(USER, perm("get", "/openid/v1/jwks", None), false)]
     #[case::healthz_for_anonymous(ANONYMOUS, perm("get", "/healthz", None), true)]
     #[case::no_discovery_for_anonymous(ANONYMOUS, perm("get", "/apis", None), false)]
+    #[case::trust_bundles_for_sa(SA, perm("list", "clustertrustbundles.certificates.k8s.io", None), true)]
+    #[case::no_trust_bundles_for_a_user(USER, perm("list", "clustertrustbundles.certificates.k8s.io", None), false)]
+    #[case::no_trust_bundle_writes(SA, perm("create", "clustertrustbundles.certificates.k8s.io", None), false)]
     #[case::no_metrics(SA, perm("get", "/metrics", None), false)]
     #[case::no_pods(SA, perm("list", "pods", Some("dev")), false)]
     #[case::no_pods_anywhere(SA, perm("list", "pods", Some("*")), false)]
