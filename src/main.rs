@@ -164,7 +164,7 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
                     return FAILED;
                 }
             }
-            if report.excess.is_empty() { PASSED } else { FAILED }
+            if report.passed() { PASSED } else { FAILED }
         }
         Err(e) => {
             eprintln!("error: {}", sa_conformance::runner::error_chain(&e));

@@ -3,6 +3,7 @@
 //! libtest-mimic gives `cargo test -- --list`, filters and nextest support; one cluster is shared by
 //! the whole run (see `shared`).
 
+mod audit_defaults;
 mod cases;
 mod cli;
 mod external_token;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     trials.push(interrupt::namespace_trial(&shared));
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
+    trials.push(audit_defaults::trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
