@@ -40,6 +40,9 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| re(r#"(--(?:token|password)(=|\s
 /// A bootstrap token: `[a-z0-9]{6}.[a-z0-9]{16}`.
 static BOOTSTRAP: LazyLock<Regex> = LazyLock::new(|| re(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b"));
 
+/// A pattern and what a match becomes.
+type Rule = (&'static Regex, fn(&Captures) -> String);
+
 /// An opaque credential rather than a word: long enough, and with a digit or very long.
 fn looks_like_a_credential(s: &str) -> bool {
     !s.starts_with('<') && s.len() >= 8 && (s.bytes().any(|b| b.is_ascii_digit()) || s.len() >= 24)
@@ -51,14 +54,14 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     if let Some(t) = secret_data::redact(&out) {
         out = Cow::Owned(t);
     }
-    let rules: [(&Regex, &dyn Fn(&Captures) -> String); 7] = [
-        (&*JWT, &|_| "<redacted-jwt>".to_string()),
-        (&*YAML_FIELD, &|c| if c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}", &c[1]) }),
-        (&*JSON_FIELD, &|c| if c[2].is_empty() || c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}{}", &c[1], &c[3]) }),
-        (&*KEY_DATA, &|c| format!("{}{REDACTED}", &c[1])),
-        (&*BEARER, &|c| if looks_like_a_credential(&c[2]) { format!("{}{REDACTED}", &c[1]) } else { c[0].to_string() }),
-        (&*FLAG, &|c| if &c[2] == "=" || looks_like_a_credential(&c[3]) { format!("{}{REDACTED}", &c[1]) } else { c[0].to_string() }),
-        (&*BOOTSTRAP, &|_| REDACTED.to_string()),
+    let rules: [Rule; 7] = [
+        (&*JWT, |_| "<redacted-jwt>".to_string()),
+        (&*YAML_FIELD, |c| if c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}", &c[1]) }),
+        (&*JSON_FIELD, |c| if c[2].is_empty() || c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}{}", &c[1], &c[3]) }),
+        (&*KEY_DATA, |c| format!("{}{REDACTED}", &c[1])),
+        (&*BEARER, |c| if looks_like_a_credential(&c[2]) { format!("{}{REDACTED}", &c[1]) } else { c[0].to_string() }),
+        (&*FLAG, |c| if &c[2] == "=" || looks_like_a_credential(&c[3]) { format!("{}{REDACTED}", &c[1]) } else { c[0].to_string() }),
+        (&*BOOTSTRAP, |_| REDACTED.to_string()),
     ];
     for (re, replace) in rules {
         if re.is_match(&out) {
