@@ -170,6 +170,22 @@ mod tests {
         assert!(text.contains("`kind delete cluster` exited 1"), "{text}");
     }
 
+    proptest::proptest! {
+        /// Whatever a cluster prints (quotes, `token:`, `<`, `&`, control characters), both reports parse.
+        #[test]
+        fn any_text_in_an_outcome_gives_reports_that_parse(note in "(?s).{0,80}", actual in "[\\PC\\x00-\\x1f\"<>&:]{0,40}") {
+            let mut run = run();
+            run.scenarios[0].steps[1].notes.push(note.clone());
+            run.scenarios[0].steps[1].mismatches.push(Mismatch::new("stdout", "x", actual));
+            run.teardown_errors.push(note);
+            let json = to_json(&run);
+            proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "JSON does not parse:\n{}", json);
+            let junit = to_junit(&run);
+            let parsed = parse_xml(&junit);
+            proptest::prop_assert!(parsed.is_ok(), "JUnit does not parse: {:?}\n{}", parsed.err(), junit);
+        }
+    }
+
     #[rstest::rstest]
     #[case::unclosed("<a><b></b>")]
     #[case::mismatched("<a></b>")]
