@@ -71,7 +71,7 @@ pub async fn run_suite(spec: &ClusterSpec, allow: &[String], scenarios: &[Scenar
         reporter.cluster_event(&format!("deleting kind cluster `{name}`"));
     }
     if let Err(e) = session.release().await {
-        outcome.teardown_errors.push(format!("failed to release cluster `{name}`: {}", crate::runner::error_chain(&e)));
+        outcome.teardown_errors.push(crate::runner::error_chain(&e));
     }
     Ok(outcome)
 }

@@ -10,6 +10,7 @@ mod guard;
 mod interrupt;
 mod reports;
 mod shared;
+mod teardown;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sa_conformance::report::{render_failure, Silent};
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
     trials.push(reports::trial(&shared));
+    trials.push(teardown::trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()

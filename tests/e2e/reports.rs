@@ -80,7 +80,7 @@ fn check_junit(path: &Path) -> Result<(), Failed> {
 }
 
 /// Every text and attribute value of a well-formed XML document, or why it is not one.
-fn xml_text(xml: &str) -> Result<String, String> {
+pub fn xml_text(xml: &str) -> Result<String, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let (mut depth, mut roots, mut seen) = (0usize, 0usize, String::new());
