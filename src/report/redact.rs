@@ -49,7 +49,46 @@ fn looks_like_a_credential(s: &str) -> bool {
 }
 
 /// One string with every secret in it replaced by a `<redacted…>` marker; prose is left as it is.
+/// A string that quotes output the way `{:?}` does (a mismatch's `actual: "apiVersion: v1\ndata:..."`)
+/// is also read with its escapes undone, so a Secret's YAML or a kubeconfig keeps its lines there too.
 pub fn redact(text: &str) -> Cow<'_, str> {
+    let out = redact_lines(text);
+    let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).filter(|t| t.contains("\\n") || t.contains("\\\"")) else {
+        return out;
+    };
+    let inner = out.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(inner);
+    match redact_lines(&unescape(inner)) {
+        Cow::Owned(plain) => Cow::Owned(format!("{:?}", plain)),
+        Cow::Borrowed(_) => out,
+    }
+}
+
+/// Undoes the escapes `{:?}` writes for line breaks, tabs, quotes and backslashes.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(e @ ('"' | '\\' | '\'')) => out.push(e),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// The rules, on text whose line breaks are real.
+fn redact_lines(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     if let Some(t) = secret_data::redact(&out) {
         out = Cow::Owned(t);

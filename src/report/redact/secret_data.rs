@@ -93,6 +93,7 @@ fn redact_flow_map(body: &str, out: &mut String) -> usize {
                 i = end;
             }
         }
+        copy_ws(&mut i, out);
         if i < b.len() && b[i] == b',' {
             out.push(',');
             i += 1;

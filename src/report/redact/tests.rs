@@ -13,6 +13,8 @@ fn secret_yaml() -> String {
     "apiVersion: v1\ndata:\n  ca.crt: LS0tLS1CRUdJTiBDRVJU\n  token: bXktdG9rZW4=\n  tls.key: |\n    LS0tLS1CRUdJTiBLRVk\n    cGFzc3dvcmQ\nkind: Secret\nmetadata:\n  name: pod-inspector-token\ntype: kubernetes.io/service-account-token".into()
 }
 
+const SECRET_YAML_REDACTED: &str = "apiVersion: v1\ndata:\n  ca.crt: <redacted>\n  token: <redacted>\n  tls.key: |\n    <redacted>\n    <redacted>\nkind: Secret\nmetadata:\n  name: pod-inspector-token\ntype: kubernetes.io/service-account-token";
+
 #[rstest]
 #[case::jwt_after_token_field(format!("token: {JWT}"), "token: <redacted-jwt>")]
 #[case::jwt_in_quoted_stdout(format!("stdout: \"{JWT}\\n\""), "stdout: \"<redacted-jwt>\\n\"")]
@@ -29,7 +31,7 @@ fn secret_yaml() -> String {
 #[case::json_token_field(r#"{"token":"s3cr3t-value"}"#.into(), r#"{"token":"<redacted>"}"#)]
 #[case::json_token_field_cut_short(r#"body: {"status":{"token":"s3cr3t-val… (900 bytes in all)"#.into(), r#"body: {"status":{"token":"<redacted>"#)]
 #[case::token_flag("kubectl --token=s3cr3t get pods".into(), "kubectl --token=<redacted> get pods")]
-#[case::secret_yaml(secret_yaml(), "apiVersion: v1\ndata:\n  ca.crt: <redacted>\n  token: <redacted>\n  tls.key: |\n    <redacted>\n    <redacted>\nkind: Secret\nmetadata:\n  name: pod-inspector-token\ntype: kubernetes.io/service-account-token")]
+#[case::secret_yaml(secret_yaml(), SECRET_YAML_REDACTED)]
 #[case::secret_string_data("kind: Secret\nstringData:\n  password: hunter2\n  api-key: s3cr3t\n".into(), "kind: Secret\nstringData:\n  password: <redacted>\n  api-key: <redacted>\n")]
 #[case::secret_json_body(
     r#"body: {"kind":"Secret","apiVersion":"v1","metadata":{"name":"db"},"data":{"password":"aHVudGVyMg==","user":"cGFzc3dvcmQ="},"type":"Opaque"}"#.into(),
@@ -40,8 +42,18 @@ fn secret_yaml() -> String {
     r#"body: {"kind":"SecretList","items":[{"metadata":{"name":"a"},"data":{"ca.crt":"<redacted>","namespace":"<redacted>","token":"<redacted>"#
 )]
 #[case::kubectl_json_cut_before_kind(r#"{"apiVersion":"v1","data":{"k":"bXktdG9rZW4="},"#.into(), r#"{"apiVersion":"v1","data":{"k":"<redacted>"},"#)]
+#[case::secret_yaml_quoted_in_a_mismatch(format!("{:?}", secret_yaml()), &format!("{:?}", SECRET_YAML_REDACTED))]
+#[case::kubectl_json_quoted_in_a_mismatch(
+    format!("{:?}", "{\n    \"apiVersion\": \"v1\",\n    \"data\": {\n        \"password\": \"aHVudGVyMg==\",\n        \"user\": \"cGFzc3dvcmQ=\"\n    },\n    \"kind\": \"Secret\"\n}"),
+    &format!("{:?}", "{\n    \"apiVersion\": \"v1\",\n    \"data\": {\n        \"password\": \"<redacted>\",\n        \"user\": \"<redacted>\"\n    },\n    \"kind\": \"Secret\"\n}")
+)]
+#[case::kubeconfig_quoted_in_a_mismatch(
+    format!("{:?}", "users:\n- name: robot\n  user:\n    token: s3cr3t-opaque\n"),
+    &format!("{:?}", "users:\n- name: robot\n  user:\n    token: <redacted>\n")
+)]
 #[case::flow_yaml("data: {password: hunter2, user: admin}".into(), "data: {password: <redacted>, user: <redacted>}")]
 fn secrets_never_survive(#[case] input: String, #[case] want: &str) {
+    assert_ne!(input, want, "the case plants nothing");
     let got = redact(&input);
     assert_eq!(got, want);
     for planted in PLANTED {
@@ -70,6 +82,8 @@ fn secrets_never_survive(#[case] input: String, #[case] want: &str) {
 #[case("kind: ConfigMap\ndata:\n  greeting: hello\n")]
 #[case(r#"{"token":""}"#)]
 #[case("the run writes data: nothing")]
+#[case("\"NAME            SECRETS   AGE\\npod-inspector   0         5s\"")]
+#[case("\"kind: ConfigMap\\ndata:\\n  greeting: hello\\n\"")]
 fn ordinary_text_is_untouched(#[case] input: &str) {
     assert_eq!(redact(input), input);
 }
