@@ -4,9 +4,10 @@
 //!
 //! It hides what credentials look like: JWTs, `Bearer` credentials, the credential fields of a
 //! kubeconfig (`client-key-data`, `client-certificate-data`, `token:`, `password:`), bootstrap
-//! tokens, and the values of a Secret's `data`/`stringData`. Prose stays: in "SelfSubjectReview with
-//! the token: system:serviceaccount:dev:pod-inspector" the word `token:` introduces an identity, not
-//! a secret, so a `token:` field counts only where a key stands (start of a YAML line, a JSON key).
+//! tokens, and the values of a Secret's `data`/`stringData` (also `kubectl create secret
+//! --from-literal=key=value`). Prose stays: in "SelfSubjectReview with the token:
+//! system:serviceaccount:dev:pod-inspector" the word `token:` introduces an identity, not a secret,
+//! so a `token:` field counts only where a key stands (start of a YAML line, a JSON key).
 
 mod secret_data;
 
@@ -37,6 +38,9 @@ static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| re(&format!(r#"("(?:{CREDE
 static KEY_DATA: LazyLock<Regex> = LazyLock::new(|| re(r#"\b((?:client-key-data|client-certificate-data)"?\s*:\s*"?)([A-Za-z0-9+/=]+)"#));
 /// `--token=x`, `--password x`.
 static FLAG: LazyLock<Regex> = LazyLock::new(|| re(r#"(--(?:token|password)(=|\s+))([^\s"']+)"#));
+/// `kubectl create secret ... --from-literal=key=value`: the value is the Secret's data.
+static CREATE_SECRET: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bcreate\s+secret\b"));
+static FROM_LITERAL: LazyLock<Regex> = LazyLock::new(|| re(r#"(--(?:from-literal[= ][^=\s]+=|docker-password[= ]))([^\s"'`]+)"#));
 /// A bootstrap token: `[a-z0-9]{6}.[a-z0-9]{16}`.
 static BOOTSTRAP: LazyLock<Regex> = LazyLock::new(|| re(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b"));
 
@@ -92,6 +96,9 @@ fn redact_lines(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     if let Some(t) = secret_data::redact(&out) {
         out = Cow::Owned(t);
+    }
+    if CREATE_SECRET.is_match(&out) && FROM_LITERAL.is_match(&out) {
+        out = Cow::Owned(FROM_LITERAL.replace_all(&out, format!("${{1}}{REDACTED}")).into_owned());
     }
     let rules: [Rule; 7] = [
         (&*JWT, |_| "<redacted-jwt>".to_string()),

@@ -1,6 +1,7 @@
 //! The reports a real run writes: `run --json X --junit Y` on a scenario whose notes carry prose
-//! about tokens and whose failed step printed a live JWT. Both files must parse (JSON with serde_json,
-//! JUnit as XML), keep the whoami note word for word, and contain no JWT.
+//! about tokens and whose failed step printed a live JWT, and one whose failed step printed a Secret's
+//! YAML. Both files must parse (JSON with serde_json, JUnit as XML), keep the whoami note word for
+//! word, and contain no JWT and neither the Secret's value nor its base64.
 
 use crate::cli;
 use crate::shared::{cluster_name, Shared};
@@ -11,6 +12,9 @@ use std::sync::Arc;
 
 const WHOAMI: &str = "SelfSubjectReview with the token: system:serviceaccount:sa-reports-probe:probe";
 const REDACTED_JWT: &str = "<redacted-jwt>";
+/// The probe Secret's password, as created and as `data` holds it.
+const PASSWORD: [&str; 2] = ["s3cr3t-hunter2-0451", "czNjcjN0LWh1bnRlcjItMDQ1MQ=="];
+const REDACTED_DATA: &str = "password: <redacted>";
 
 pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
@@ -29,17 +33,20 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         for context in allow.split([' ', ',']).filter(|s| !s.is_empty()) {
             args.extend(["--allow-context", context]);
         }
-        args.extend(["--scenarios-dir", "tests/e2e/reports", "--json", &json_arg, "--junit", &junit_arg, "reports-probe"]);
+        args.extend(["--scenarios-dir", "tests/e2e/reports", "--json", &json_arg, "--junit", &junit_arg, "reports-probe", "reports-secret-probe"]);
         let out = cli::output(&args)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.code() != Some(1) || !stdout.contains("scenarios: 0 passed, 1 failed") {
-            return Err(format!("expected the probe to fail its last step (exit 1), got {:?}\nstdout: {stdout}\nstderr: {stderr}", out.status.code()).into());
+        if out.status.code() != Some(1) || !stdout.contains("scenarios: 0 passed, 2 failed") {
+            return Err(format!("expected both probes to fail their last step (exit 1), got {:?}\nstdout: {stdout}\nstderr: {stderr}", out.status.code()).into());
         }
         check_json(&json_path)?;
         check_junit(&junit_path)?;
-        if stderr.contains("eyJ") {
-            return Err(format!("a JWT is on the console:\n{stderr}").into());
+        if stderr.contains("eyJ") || PASSWORD.iter().any(|p| stderr.contains(p)) {
+            return Err(format!("a secret is on the console:\n{stderr}").into());
+        }
+        if !stderr.contains(REDACTED_DATA) {
+            return Err(format!("the console does not show the Secret's key with its value redacted:\n{stderr}").into());
         }
         Ok(())
     })
@@ -49,6 +56,9 @@ fn read(path: &Path) -> Result<String, Failed> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("the run wrote no report {}: {e}", path.display()))?;
     if text.contains("eyJ") {
         return Err(format!("a JWT (eyJ...) is in {}:\n{text}", path.display()).into());
+    }
+    if let Some(p) = PASSWORD.iter().find(|p| text.contains(*p)) {
+        return Err(format!("the probe Secret's password ({p}) is in {}:\n{text}", path.display()).into());
     }
     Ok(text)
 }
@@ -65,13 +75,17 @@ fn check_json(path: &Path) -> Result<(), Failed> {
     if !actual.contains(REDACTED_JWT) {
         return Err(format!("the failed step's stdout should show the token as {REDACTED_JWT}, got {actual:?}").into());
     }
+    let secret = run["scenarios"][1]["steps"][2]["mismatches"][0]["actual"].as_str().unwrap_or_default();
+    if !secret.contains(REDACTED_DATA) || !secret.contains("kind: Secret") {
+        return Err(format!("the Secret's YAML should keep its shape and lose its value, got {secret:?}").into());
+    }
     Ok(())
 }
 
 fn check_junit(path: &Path) -> Result<(), Failed> {
     let text = read(path)?;
     let seen = xml_text(&text).map_err(|e| format!("{} is not XML: {e}\n{text}", path.display()))?;
-    for want in [WHOAMI, REDACTED_JWT] {
+    for want in [WHOAMI, REDACTED_JWT, REDACTED_DATA] {
         if !seen.contains(want) {
             return Err(format!("the JUnit report lacks {want:?}:\n{text}").into());
         }

@@ -51,6 +51,11 @@ const SECRET_YAML_REDACTED: &str = "apiVersion: v1\ndata:\n  ca.crt: <redacted>\
     format!("{:?}", "users:\n- name: robot\n  user:\n    token: s3cr3t-opaque\n"),
     &format!("{:?}", "users:\n- name: robot\n  user:\n    token: <redacted>\n")
 )]
+#[case::create_secret_from_literal(
+    "ran `kubectl create secret generic db -n dev --from-literal=password=hunter2 --from-literal user=admin` (exit 0)".into(),
+    "ran `kubectl create secret generic db -n dev --from-literal=password=<redacted> --from-literal user=<redacted>` (exit 0)"
+)]
+#[case::create_secret_docker_password("kubectl create secret docker-registry r --docker-password=hunter2".into(), "kubectl create secret docker-registry r --docker-password=<redacted>")]
 #[case::flow_yaml("data: {password: hunter2, user: admin}".into(), "data: {password: <redacted>, user: <redacted>}")]
 fn secrets_never_survive(#[case] input: String, #[case] want: &str) {
     assert_ne!(input, want, "the case plants nothing");
@@ -82,6 +87,7 @@ fn secrets_never_survive(#[case] input: String, #[case] want: &str) {
 #[case("kind: ConfigMap\ndata:\n  greeting: hello\n")]
 #[case(r#"{"token":""}"#)]
 #[case("the run writes data: nothing")]
+#[case("ran `kubectl create configmap greeting -n dev --from-literal=greeting=hello` (exit 0)")]
 #[case("\"NAME            SECRETS   AGE\\npod-inspector   0         5s\"")]
 #[case("\"kind: ConfigMap\\ndata:\\n  greeting: hello\\n\"")]
 fn ordinary_text_is_untouched(#[case] input: &str) {
