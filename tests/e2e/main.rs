@@ -9,7 +9,9 @@ mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod reports;
 mod shared;
+mod teardown;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sa_conformance::report::{render_failure, Silent};
@@ -37,6 +39,8 @@ fn main() -> ExitCode {
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
     trials.push(audit_defaults::trial(&shared));
+    trials.push(reports::trial(&shared));
+    trials.push(teardown::trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
