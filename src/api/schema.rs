@@ -55,27 +55,11 @@ impl SchemaCache {
     }
 
     /// The schema of a document by its own `apiVersion` and `kind` (a response body, JSON printed by
-    /// kubectl). kubectl's `v1 List` is checked as the list of its items' kind (`ServiceAccountList`),
-    /// which has the same shape; an empty or mixed `List` has no schema.
+    /// kubectl); see [`kind_of_document`].
     pub async fn document_schema(&self, client: &Client, doc: &Value) -> Result<DocSchema, ApiError> {
-        let api_version = doc.get("apiVersion").and_then(Value::as_str);
-        let Some(kind) = doc.get("kind").and_then(Value::as_str) else {
-            return Ok(DocSchema::Unknown("the document has no `kind` to find its schema by".into()));
-        };
-        // `GET /api` answers APIVersions without an apiVersion; the type is meta/v1, served as v1.
-        let api_version = api_version.unwrap_or("v1");
-        if (api_version, kind) != ("v1", "List") {
-            return self.kind(client, api_version, kind).await;
-        }
-        let items = doc.get("items").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        let kinds: std::collections::BTreeSet<(&str, &str)> = items
-            .iter()
-            .map(|i| (i["apiVersion"].as_str().unwrap_or("?"), i["kind"].as_str().unwrap_or("?")))
-            .collect();
-        match kinds.into_iter().collect::<Vec<_>>().as_slice() {
-            [(item_version, item_kind)] => self.kind(client, item_version, &format!("{item_kind}List")).await,
-            [] => Ok(DocSchema::Unknown("an empty v1 List has no item kind to find a schema by".into())),
-            several => Ok(DocSchema::Unknown(format!("a v1 List of several kinds ({several:?}) has no one schema"))),
+        match kind_of_document(doc) {
+            Ok((api_version, kind)) => self.kind(client, &api_version, &kind).await,
+            Err(why) => Ok(DocSchema::Unknown(why)),
         }
     }
 
@@ -128,6 +112,29 @@ impl Document {
     }
 }
 
+/// The `(apiVersion, kind)` whose schema describes `doc`, or why there is none. kubectl's `v1 List`
+/// is described by the list kind of its items (`ServiceAccountList`, the same shape); an empty or
+/// mixed `List` has no schema. `GET /api` answers `APIVersions` without an apiVersion: it is v1.
+pub fn kind_of_document(doc: &Value) -> Result<(String, String), String> {
+    let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("v1");
+    let Some(kind) = doc.get("kind").and_then(Value::as_str) else {
+        return Err("the document has no `kind` to find its schema by".into());
+    };
+    if (api_version, kind) != ("v1", "List") {
+        return Ok((api_version.to_string(), kind.to_string()));
+    }
+    let items = doc.get("items").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let kinds: std::collections::BTreeSet<(&str, &str)> = items
+        .iter()
+        .map(|i| (i["apiVersion"].as_str().unwrap_or("?"), i["kind"].as_str().unwrap_or("?")))
+        .collect();
+    match kinds.into_iter().collect::<Vec<_>>().as_slice() {
+        [(item_version, item_kind)] => Ok((item_version.to_string(), format!("{item_kind}List"))),
+        [] => Err("an empty v1 List has no item kind to find a schema by".into()),
+        several => Err(format!("a v1 List of several kinds ({several:?}) has no one schema")),
+    }
+}
+
 /// GET `path` as JSON; `None` on 404.
 async fn get(client: &Client, path: &str) -> Result<Option<Value>, ApiError> {
     let request = http::Request::get(path)
@@ -137,5 +144,36 @@ async fn get(client: &Client, path: &str) -> Result<Option<Value>, ApiError> {
         Ok(v) => Ok(Some(v)),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
         Err(e) => Err(ApiError::Kube { action: format!("GET {path}"), source: e }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case(json!({"apiVersion": "v1", "kind": "Status", "code": 403}), Ok(("v1", "Status")))]
+    #[case(json!({"kind": "APIVersions", "versions": ["v1"]}), Ok(("v1", "APIVersions")))]
+    #[case(json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}), Ok(("authentication.k8s.io/v1", "SelfSubjectReview")))]
+    #[case(json!({"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ServiceAccount"}]}), Ok(("v1", "ServiceAccountList")))]
+    #[case(json!({"apiVersion": "v1", "kind": "List", "items": []}), Err("an empty v1 List has no item kind to find a schema by"))]
+    #[case(json!({"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod"}, {"apiVersion": "v1", "kind": "Secret"}]}),
+           Err("a v1 List of several kinds ([(\"v1\", \"Pod\"), (\"v1\", \"Secret\")]) has no one schema"))]
+    #[case(json!({"items": []}), Err("the document has no `kind` to find its schema by"))]
+    fn a_document_names_its_schema(#[case] doc: Value, #[case] want: Result<(&str, &str), &str>) {
+        let want = want.map(|(v, k)| (v.to_string(), k.to_string())).map_err(String::from);
+        assert_eq!(kind_of_document(&doc), want);
+    }
+
+    #[test]
+    fn kinds_are_indexed_by_their_group_version_kind() {
+        let body: Value = serde_json::from_str(include_str!("../../tests/fixtures/openapi/api-v1.json")).unwrap();
+        let doc = Document::parse(body);
+        let name = |k: &str| doc.kinds.get(&(String::new(), "v1".into(), k.into())).cloned();
+        assert_eq!(name("Pod").as_deref(), Some("io.k8s.api.core.v1.Pod"));
+        assert_eq!(name("Status").as_deref(), Some("io.k8s.apimachinery.pkg.apis.meta.v1.Status"));
+        assert_eq!(name("NoSuchKind"), None);
+        assert!(doc.defs.contains_key("io.k8s.api.core.v1.PodSpec"));
     }
 }
