@@ -149,7 +149,7 @@ impl KindSchema {
 }
 
 /// A segment as written in a path (`first`: without the leading dot).
-pub(super) fn render_segment(seg: &Segment, first: bool) -> String {
+fn render_segment(seg: &Segment, first: bool) -> String {
     match seg {
         Segment::Key(k) if first => k.replace('.', "\\."),
         Segment::Key(k) => format!(".{}", k.replace('.', "\\.")),
