@@ -63,6 +63,8 @@ fn every_problem_in_a_file_is_reported_at_once() {
 #[case("name: x\nsteps:\n  - http-from-pod: {pod: p, namespace: n, path: api/v1, expect: {status: 200}}\n", "3: step 1: path `api/v1` must start with `/`")]
 #[case("name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: Pod, name: p}\n      fields: [{path: spec}]\n", "5: step 1: field check on `spec` has no condition")]
 #[case("name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n", "5: step 1: invalid regex")]
+#[case("name: x\nsteps:\n  - token:\n      serviceaccount: s\n      namespace: n\n      expect: {claims: [{path: 'kubernetes\\.io.serviceacount.name', absent: true}]}\n",
+       "3: step 1: field `kubernetes\\.io.serviceacount.name`: no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)")]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();

@@ -1,6 +1,6 @@
 //! `exec`: a command in a pod's container through the API (websocket), checked like a process.
 
-use super::kubectl::check_process;
+use super::kubectl::{check_process, stream_schemas};
 use super::{Check, StepCtx, StepError};
 use crate::api;
 use crate::scenario::Exec;
@@ -9,6 +9,7 @@ use std::time::Duration;
 pub async fn exec(ctx: &StepCtx<'_>, e: &Exec, timeout: Duration) -> Result<Check, StepError> {
     let argv = e.argv();
     let out = api::exec(&ctx.target.client, &e.namespace, &e.pod, e.container.as_deref(), &argv, timeout).await?;
-    Ok(Check::with(check_process(&e.expect, out.code, &out.stdout, &out.stderr))
+    let schemas = stream_schemas(ctx, &e.expect, &out.stdout, &out.stderr).await?;
+    Ok(Check::with(check_process(&e.expect, out.code, &out.stdout, &out.stderr, &schemas))
         .note(format!("exec in {}/{}: {:?} exited {}", e.namespace, e.pod, argv, out.code)))
 }
