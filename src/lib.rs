@@ -15,6 +15,7 @@ pub mod step;
 pub mod runner;
 pub mod report;
 pub mod cli;
+pub mod exit;
 pub mod suite;
 pub mod audit;
 pub mod lint;

@@ -4,6 +4,7 @@
 use clap::Parser;
 use sa_conformance::cli::{Cli, ClusterCommand, Command, ListArgs, RunArgs};
 use sa_conformance::cluster::{ClusterError, KindCluster};
+use sa_conformance::exit::{FAILED, INTERRUPTED, PASSED, USAGE};
 use sa_conformance::interrupt::Interrupt;
 use sa_conformance::outcome::RunOutcome;
 use sa_conformance::report::{self, listing, Console};
@@ -17,11 +18,6 @@ use std::process::ExitCode;
 fn out(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
-
-const PASSED: u8 = 0;
-const FAILED: u8 = 1;
-const USAGE: u8 = 2;
-const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -87,11 +83,11 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
     let mut console = Console::new(verbose);
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {
+        // Reports are written for every run that got a cluster, a failed teardown included.
         Ok(outcome) => {
-            if let Err(code) = write_reports(args, &outcome) {
-                return code;
-            }
-            summary(&outcome)
+            let written = write_reports(args, &outcome);
+            let code = summary(&outcome);
+            written.map(|()| code).unwrap_or_else(|code| code)
         }
         Err(SuiteError::Interrupted) => {
             eprintln!("interrupted: {}", SuiteError::Interrupted);
@@ -125,14 +121,13 @@ fn summary(outcome: &RunOutcome) -> u8 {
     let passed = outcome.scenarios.iter().filter(|s| s.passed()).count();
     let failed = outcome.scenarios.len() - passed;
     out(&format!("scenarios: {passed} passed, {failed} failed\n"));
-    if outcome.interrupted {
-        eprintln!("interrupted: what the run created has been deleted");
-        INTERRUPTED
-    } else if failed > 0 {
-        FAILED
-    } else {
-        PASSED
+    for e in &report::redact::run(outcome).teardown_errors {
+        eprintln!("error: teardown: {e}");
     }
+    if outcome.interrupted && outcome.teardown_errors.is_empty() {
+        eprintln!("interrupted: what the run created has been deleted");
+    }
+    sa_conformance::exit::for_run(outcome)
 }
 
 async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
@@ -158,13 +153,15 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
             }
             out(&sa_conformance::audit::summary(&report));
             if let Some(p) = &args.json {
-                let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-                if let Err(e) = std::fs::write(p, report::redact(&text).as_ref()) {
+                let mut value = serde_json::to_value(&report).unwrap_or_default();
+                report::redact::redact_value(&mut value);
+                let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+                if let Err(e) = std::fs::write(p, text) {
                     eprintln!("error: cannot write {}: {e}", p.display());
                     return FAILED;
                 }
             }
-            if report.excess.is_empty() { PASSED } else { FAILED }
+            if report.passed() { PASSED } else { FAILED }
         }
         Err(e) => {
             eprintln!("error: {}", sa_conformance::runner::error_chain(&e));

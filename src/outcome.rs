@@ -71,10 +71,12 @@ pub struct RunOutcome {
     pub server: String,
     pub scenarios: Vec<ScenarioOutcome>,
     pub interrupted: bool,
+    /// Problems releasing the cluster after the run (e.g. the kind cluster could not be deleted).
+    pub teardown_errors: Vec<String>,
 }
 
 impl RunOutcome {
     pub fn passed(&self) -> bool {
-        !self.interrupted && self.scenarios.iter().all(ScenarioOutcome::passed)
+        !self.interrupted && self.teardown_errors.is_empty() && self.scenarios.iter().all(ScenarioOutcome::passed)
     }
 }

@@ -46,7 +46,7 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
 pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> RunOutcome {
     reporter.run_started(target, scenarios.len());
     let discovery = DiscoveryCache::default();
-    let mut outcome = RunOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false };
+    let mut outcome = RunOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false, teardown_errors: Vec::new() };
     for s in scenarios {
         if opts.interrupt.is_set() {
             outcome.interrupted = true;
@@ -61,13 +61,17 @@ pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, 
     outcome
 }
 
-/// Acquire, run, release.
+/// Acquire, run, release. A failed release does not lose what the run found: it is attached to the
+/// outcome as a teardown error, which turns the run red and is written to every report.
 pub async fn run_suite(spec: &ClusterSpec, allow: &[String], scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<RunOutcome, SuiteError> {
     let session = acquire(spec, allow, opts, reporter).await?;
-    let outcome = run_on(&session.target, scenarios, opts, reporter).await;
+    let mut outcome = run_on(&session.target, scenarios, opts, reporter).await;
+    let name = session.target.name.clone();
     if session.deletes_cluster() {
-        reporter.cluster_event(&format!("deleting kind cluster `{}`", session.target.name));
+        reporter.cluster_event(&format!("deleting kind cluster `{name}`"));
     }
-    session.release().await?;
+    if let Err(e) = session.release().await {
+        outcome.teardown_errors.push(crate::runner::error_chain(&e));
+    }
     Ok(outcome)
 }

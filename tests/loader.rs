@@ -70,6 +70,8 @@ fn every_problem_in_a_file_is_reported_at_once() {
 #[case("name: x\ntimeout: 5s\nwithin: 10s\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "3: within 10s is longer than the scenario's timeout 5s")]
 #[case("name: x\nwithin: 20s\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - timeout: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "5: step 2: the scenario's within 20s is longer than this step's timeout 10s; give the step its own `within`")]
 #[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3: step 1: invalid duration `1x`")]
+#[case("name: x\nsteps:\n  - token:\n      serviceaccount: s\n      namespace: n\n      expect: {claims: [{path: 'kubernetes\\.io.serviceacount.name', absent: true}]}\n",
+       "3: step 1: field `kubernetes\\.io.serviceacount.name`: no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)")]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();

@@ -19,6 +19,9 @@ pub struct AccessQuestion {
 
 /// The groups the API server adds for a user name (`system:serviceaccount:NS:NAME` -> its SA groups).
 pub fn groups_for(user: &str) -> Vec<String> {
+    if user == "system:anonymous" {
+        return vec!["system:unauthenticated".into()];
+    }
     let mut groups = Vec::new();
     if let Some(rest) = user.strip_prefix("system:serviceaccount:") {
         if let Some((ns, _)) = rest.split_once(':') {
@@ -122,5 +125,6 @@ mod tests {
             vec!["system:serviceaccounts", "system:serviceaccounts:dev", "system:authenticated"]
         );
         assert_eq!(groups_for("bob"), vec!["system:authenticated"]);
+        assert_eq!(groups_for("system:anonymous"), vec!["system:unauthenticated"]);
     }
 }

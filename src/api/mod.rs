@@ -6,6 +6,7 @@ pub mod access;
 mod diagnostics;
 mod exec;
 mod objects;
+pub mod schema;
 pub mod token;
 
 pub use access::{access_review, AccessQuestion};
@@ -43,8 +44,9 @@ impl ApiError {
     }
 }
 
-/// Discovery answers, cached for the run (resolving a kind costs a request).
+/// Discovery answers and OpenAPI schemas, cached for the run (each costs a request).
 #[derive(Default)]
 pub struct DiscoveryCache {
     entries: Mutex<HashMap<kube::api::GroupVersionKind, (kube::api::ApiResource, bool)>>,
+    pub schemas: schema::SchemaCache,
 }

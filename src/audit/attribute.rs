@@ -50,6 +50,14 @@ impl Rbac {
         out
     }
 
+    pub fn cluster_roles(&self) -> &[ClusterRole] {
+        &self.cluster_roles
+    }
+
+    pub fn cluster_bindings(&self) -> &[ClusterRoleBinding] {
+        &self.cluster_bindings
+    }
+
     fn cluster_role_covers(&self, role: &str, p: &Permission) -> bool {
         self.cluster_roles.iter().any(|r| name(&r.metadata.name) == role && rules_cover(r.rules.as_deref(), p))
     }
@@ -68,7 +76,7 @@ fn matches_any(subjects: Option<&[Subject]>, user: &str, groups: &[String]) -> b
     })
 }
 
-fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool {
+pub(super) fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool {
     if p.resource.starts_with('/') {
         return rules.unwrap_or_default().iter().any(|r| {
             let verb = r.verbs.iter().any(|v| v == "*" || v == &p.verb);
@@ -85,4 +93,33 @@ fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool {
         let has = |list: &Option<Vec<String>>, v: &str| list.as_ref().is_some_and(|l| l.iter().any(|x| x == "*" || x == v));
         has(&r.verbs.clone().into(), &p.verb) && has(&r.api_groups, &group) && (has(&r.resources, &full) || (sub.is_some() && has(&r.resources, &format!("{resource}/*"))))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::access::groups_for;
+    use rstest::rstest;
+
+    fn subject(kind: &str, name: &str, namespace: Option<&str>) -> Subject {
+        Subject { kind: kind.into(), name: name.into(), namespace: namespace.map(String::from), api_group: None }
+    }
+
+    const SA: &str = "system:serviceaccount:dev:pod-inspector";
+
+    #[rstest]
+    #[case::the_service_account(SA, subject("ServiceAccount", "pod-inspector", Some("dev")), true)]
+    #[case::another_service_account(SA, subject("ServiceAccount", "default", Some("dev")), false)]
+    #[case::as_a_user_name(SA, subject("User", SA, None), true)]
+    #[case::every_service_account(SA, subject("Group", "system:serviceaccounts", None), true)]
+    #[case::its_namespace(SA, subject("Group", "system:serviceaccounts:dev", None), true)]
+    #[case::another_namespace(SA, subject("Group", "system:serviceaccounts:prod", None), false)]
+    #[case::every_authenticated_identity(SA, subject("Group", "system:authenticated", None), true)]
+    #[case::not_anonymous(SA, subject("Group", "system:unauthenticated", None), false)]
+    #[case::a_user_is_no_service_account("bob", subject("Group", "system:serviceaccounts", None), false)]
+    #[case::anonymous("system:anonymous", subject("Group", "system:unauthenticated", None), true)]
+    #[case::anonymous_is_not_authenticated("system:anonymous", subject("Group", "system:authenticated", None), false)]
+    fn bindings_match_the_identity_and_its_implicit_groups(#[case] user: &str, #[case] s: Subject, #[case] want: bool) {
+        assert_eq!(matches_any(Some(&[s]), user, &groups_for(user)), want);
+    }
 }

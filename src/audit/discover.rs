@@ -16,6 +16,26 @@ pub struct Resource {
 /// Non-resource URLs checked with `get`.
 pub const NON_RESOURCE_URLS: &[&str] = &["/api", "/apis", "/healthz", "/livez", "/readyz", "/version", "/openapi/v2", "/metrics", "/logs/", "/.well-known/openid-configuration", "/openid/v1/jwks"];
 
+/// Verbs that discovery does not list but RBAC checks, on the resources they apply to: binding and
+/// escalating roles, impersonation, approving and signing certificates; plus two grants that turn
+/// into other identities' power (token requests, the kubelet API through `nodes/proxy`), asked even
+/// if discovery omits them. `(verb, resource, namespaced)`.
+pub const UNLISTED_VERBS: &[(&str, &str, bool)] = &[
+    ("bind", "roles.rbac.authorization.k8s.io", true),
+    ("escalate", "roles.rbac.authorization.k8s.io", true),
+    ("bind", "clusterroles.rbac.authorization.k8s.io", false),
+    ("escalate", "clusterroles.rbac.authorization.k8s.io", false),
+    ("impersonate", "users", false),
+    ("impersonate", "groups", false),
+    ("impersonate", "serviceaccounts", true),
+    ("impersonate", "uids.authentication.k8s.io", false),
+    ("impersonate", "userextras.authentication.k8s.io/*", false),
+    ("approve", "signers.certificates.k8s.io", false),
+    ("sign", "signers.certificates.k8s.io", false),
+    ("create", "serviceaccounts/token", true),
+    ("get", "nodes/proxy", false),
+];
+
 /// Every resource the API server serves (preferred version of each group), subresources included.
 pub async fn resources(client: &Client) -> Result<Vec<Resource>, ApiError> {
     let mut lists = vec![("".to_string(), client.list_core_api_resources("v1").await.map_err(ApiError::kube("discovery of /api/v1"))?)];

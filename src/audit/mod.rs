@@ -1,14 +1,20 @@
 //! The least-privilege audit: what an identity can really do on the live cluster, compared with what a
 //! scenario declares it needs. Every served resource and subresource times its verbs is asked as a
-//! SubjectAccessReview, in each namespace of interest and cluster-wide, plus common non-resource URLs;
-//! what every authenticated identity may do anyway (discovery, self reviews) is subtracted, and any
-//! permission left beyond the declared set is listed with the binding and role that grant it. A
-//! SelfSubjectRulesReview made while impersonating the identity is kept alongside, as kubectl sees it.
+//! SubjectAccessReview, in each namespace of interest and cluster-wide, plus the verbs discovery does
+//! not list (bind, escalate, impersonate, approve, sign) and common non-resource URLs. What Kubernetes'
+//! default policy grants every identity in the same implicit groups (discovery, self reviews, OIDC
+//! issuer discovery) is subtracted, computed from an embedded copy of that policy (`defaults`), never
+//! measured live: a grant to `system:serviceaccounts` is excess like any other. Any permission left
+//! beyond the declared set is listed with the binding and role that grant it, and a default role or
+//! binding edited to grant more is a finding of its own. A SelfSubjectRulesReview made while
+//! impersonating the identity is kept alongside, as kubectl sees it.
 
 mod attribute;
+mod defaults;
 mod discover;
 mod render;
 
+pub use defaults::EditedDefault;
 pub use render::{grouped, matrix, summary};
 
 use crate::api::access::groups_for;
@@ -84,9 +90,12 @@ pub struct AuditReport {
     pub namespaces: Vec<String>,
     /// Everything allowed, baseline included.
     pub effective: Vec<Permission>,
-    /// Allowed to every authenticated identity too (discovery, self reviews).
+    /// Granted by Kubernetes' default policy to every identity in the same implicit groups
+    /// (discovery, self reviews, OIDC issuer discovery for service accounts).
     pub baseline: Vec<Permission>,
     pub excess: Vec<Excess>,
+    /// Default ClusterRoles and ClusterRoleBindings that grant more than Kubernetes' default.
+    pub edited_defaults: Vec<EditedDefault>,
     /// Declared but not allowed (informational).
     pub unused: Vec<Allow>,
     /// Rules from a SelfSubjectRulesReview made as the identity, per namespace.
@@ -95,16 +104,13 @@ pub struct AuditReport {
     pub elapsed_ms: u128,
 }
 
-/// The identity that measures the baseline: for a service account, a service account of a namespace
-/// that does not exist (so it has exactly what every service account has, e.g. OIDC issuer
-/// discovery); for a user, an authenticated user bound to nothing.
-fn baseline_user(user: &str) -> &'static str {
-    if user.starts_with("system:serviceaccount:") {
-        "system:serviceaccount:sa-conformance-baseline:probe"
-    } else {
-        "sa-conformance:baseline-probe"
+impl AuditReport {
+    /// Nothing beyond the declared set and no edited default: the step passes, the command exits 0.
+    pub fn passed(&self) -> bool {
+        self.excess.is_empty() && self.edited_defaults.is_empty()
     }
 }
+
 const PARALLEL: usize = 24;
 
 /// Audits `spec.user` on the target.
@@ -112,28 +118,36 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
     let started = Instant::now();
     let client = &target.client;
     let resources = discover::resources(client).await?;
-    let mut questions: Vec<Permission> = Vec::new();
-    for r in &resources {
-        let scopes: Vec<Option<String>> = if r.namespaced {
+    let scopes = |namespaced: bool| -> Vec<Option<String>> {
+        if namespaced {
             spec.namespaces.iter().cloned().map(Some).chain([Some("*".to_string())]).collect()
         } else {
             vec![None]
-        };
+        }
+    };
+    let mut questions: BTreeSet<Permission> = BTreeSet::new();
+    for r in &resources {
         for verb in &r.verbs {
-            for ns in &scopes {
-                questions.push(Permission { verb: verb.clone(), resource: r.name.clone(), namespace: ns.clone() });
+            for ns in scopes(r.namespaced) {
+                questions.insert(Permission { verb: verb.clone(), resource: r.name.clone(), namespace: ns });
             }
         }
     }
+    for (verb, resource, namespaced) in discover::UNLISTED_VERBS {
+        for ns in scopes(*namespaced) {
+            questions.insert(Permission { verb: verb.to_string(), resource: resource.to_string(), namespace: ns });
+        }
+    }
     for url in discover::NON_RESOURCE_URLS {
-        questions.push(Permission { verb: "get".into(), resource: url.to_string(), namespace: None });
+        questions.insert(Permission { verb: "get".into(), resource: url.to_string(), namespace: None });
     }
     let asked = questions.len();
-    let effective = allowed(client, &spec.user, questions).await?;
-    // Only what the subject may do needs a baseline answer.
-    let baseline: BTreeSet<Permission> = allowed(client, baseline_user(&spec.user), effective.iter().cloned().collect()).await?;
-    let rbac = attribute::Rbac::load(client).await?;
+    let effective = allowed(client, &spec.user, questions.into_iter().collect()).await?;
     let groups = groups_for(&spec.user);
+    let default_rules = defaults::rules_for(&groups);
+    let baseline: BTreeSet<Permission> = effective.iter().filter(|p| defaults::grants(&default_rules, p)).cloned().collect();
+    let rbac = attribute::Rbac::load(client).await?;
+    let edited_defaults = defaults::edited(rbac.cluster_roles(), rbac.cluster_bindings());
     let wide: BTreeSet<(String, String)> = effective.iter().filter(|p| p.namespace.as_deref() == Some("*")).map(|p| (p.verb.clone(), p.resource.clone())).collect();
     let excess = effective
         .iter()
@@ -150,6 +164,7 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
         effective: effective.into_iter().collect(),
         baseline: baseline.into_iter().collect(),
         excess,
+        edited_defaults,
         unused,
         rules,
         questions: asked,

@@ -26,6 +26,9 @@ pub fn summary(r: &AuditReport) -> String {
             out.push_str(&format!("    … and {} more (--json or --matrix for all)\n", perms.len() - SHOWN));
         }
     }
+    for e in &r.edited_defaults {
+        out.push_str(&format!("  EDITED DEFAULT {} grants more than Kubernetes' default: {}\n", e.object, e.beyond_default.join("; ")));
+    }
     for a in &r.unused {
         out.push_str(&format!("  declared but not granted: {:?} on {:?} in {}\n", a.verbs, a.resources, a.namespace.as_deref().unwrap_or("(cluster)")));
     }
@@ -38,7 +41,7 @@ const SHOWN: usize = 12;
 pub fn grouped(r: &AuditReport) -> Vec<(String, Vec<&Permission>)> {
     let mut groups: BTreeMap<String, Vec<&Permission>> = BTreeMap::new();
     for e in &r.excess {
-        let by = if e.granted_by.is_empty() { "no binding sa-conformance could match (a group grant?)".to_string() } else { e.granted_by.join(" and ") };
+        let by = if e.granted_by.is_empty() { "no RBAC binding sa-conformance could match (another authorizer?)".to_string() } else { e.granted_by.join(" and ") };
         groups.entry(by).or_default().push(&e.permission);
     }
     let mut v: Vec<_> = groups.into_iter().collect();
@@ -75,7 +78,7 @@ pub fn matrix(r: &AuditReport) -> String {
             out.push_str(&format!(" {}\n", other.join(" ")));
         }
     }
-    out.push_str("(✔ allowed to this identity, · allowed to every authenticated identity)\n");
+    out.push_str("(✔ allowed to this identity, · granted to every identity in its groups by Kubernetes' default policy)\n");
     for (ns, lines) in &r.rules {
         out.push_str(&format!("SelfSubjectRulesReview as {} in {ns}:\n", r.user));
         for l in lines {

@@ -1,6 +1,9 @@
 //! Field checks on JSON documents (API objects, response bodies, JWT claims) with a small path
 //! language: `spec.containers[0].volumeMounts[*].mountPath`, `\.` for a literal dot in a key.
+//! Paths are checked against the document's schema before anything is compared (see
+//! [`super::schema`]), and comparisons are typed: `"403"` is not `403`.
 
+use super::schema::DocSchema;
 use super::Mismatch;
 use regex::Regex;
 use serde::Deserialize;
@@ -21,16 +24,20 @@ pub struct FieldCheck {
     pub matches: Option<String>,
     #[serde(default)]
     pub absent: Option<bool>,
+    /// The author vouches for a path no schema can validate (a document whose kind the cluster
+    /// publishes no schema for). Without it, a check that would pass on a missing field fails there.
+    #[serde(default)]
+    pub unchecked_path: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Segment {
+pub(super) enum Segment {
     Key(String),
     Index(usize),
     All,
 }
 
-fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+pub(super) fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     let mut segments = Vec::new();
     let mut key = String::new();
     let mut chars = path.chars().peekable();
@@ -122,14 +129,52 @@ fn expected_items(v: &Value) -> Vec<&Value> {
 }
 
 impl FieldCheck {
-    /// Every condition that does not hold, as a mismatch naming the path.
-    pub fn check(&self, doc: &Value) -> Vec<Mismatch> {
-        let what = format!("field `{}`", self.path);
-        let (found, multi) = match lookup(doc, &self.path) {
-            Ok(found) => found,
-            Err(e) => return vec![Mismatch::new(what, "a valid path", e)],
+    /// Every condition that does not hold, as a mismatch naming the path; first of all, a path that
+    /// names no field of the document's kind (then nothing else is compared).
+    pub fn check(&self, doc: &Value, schema: &DocSchema) -> Vec<Mismatch> {
+        if let Some(m) = self.path_problem(schema) {
+            return vec![m];
+        }
+        match lookup(doc, &self.path) {
+            Ok((found, multi)) => self.evaluate(&found, multi),
+            Err(e) => vec![Mismatch::new(self.what(), "a valid path", e)],
+        }
+    }
+
+    /// The path checked against `schema` alone: a field the kind cannot have, or a check that would
+    /// pass on a missing field where no schema can tell a misspelling from an absent field.
+    pub fn path_problem(&self, schema: &DocSchema) -> Option<Mismatch> {
+        let segments = match parse_path(&self.path) {
+            Ok(s) => s,
+            Err(e) => return Some(Mismatch::new(self.what(), "a valid path", e)),
         };
-        let actual = show(&found, multi);
+        match schema {
+            DocSchema::Known(kind) => kind
+                .check_path(&segments)
+                .err()
+                .map(|problem| Mismatch::new(self.what(), format!("a path of {}", kind.label), problem.to_string())),
+            DocSchema::Unknown(why) if !self.unchecked_path && self.passes_on_nothing(&segments) => Some(Mismatch::new(
+                self.what(),
+                "a path that can be validated (this check passes when nothing is found)",
+                format!("{why}; set `unchecked-path: true` to vouch for the spelling"),
+            )),
+            DocSchema::Unknown(_) => None,
+        }
+    }
+
+    fn what(&self) -> String {
+        format!("field `{}`", self.path)
+    }
+
+    /// True when finding nothing at all would satisfy every condition (`absent: true`,
+    /// `not-contains`, `equals: null` ...): such a check cannot tell a misspelled path from a pass.
+    fn passes_on_nothing(&self, segments: &[Segment]) -> bool {
+        self.evaluate(&[], segments.contains(&Segment::All)).is_empty()
+    }
+
+    fn evaluate(&self, found: &[&Value], multi: bool) -> Vec<Mismatch> {
+        let what = self.what();
+        let actual = show(found, multi);
         let mut out = Vec::new();
         if let Some(absent) = self.absent {
             if absent != found.is_empty() {
@@ -143,21 +188,22 @@ impl FieldCheck {
             } else {
                 found.first().map(|v| (*v).clone()).unwrap_or(Value::Null)
             };
-            if !loosely_equal(want, &got) {
-                out.push(Mismatch::new(&what, format!("== {want}"), &actual));
+            if !same_value(want, &got) {
+                out.push(Mismatch::new(&what, format!("== {want}{}", type_hint(want, &got)), &actual));
             }
         }
-        let items = flatten(&found);
+        let items = flatten(found);
         if let Some(want) = &self.contains {
             for w in expected_items(want) {
-                if !items.iter().any(|v| loosely_equal(w, v)) {
-                    out.push(Mismatch::new(&what, format!("to contain {w}"), &actual));
+                if !items.iter().any(|v| same_value(w, v)) {
+                    let hint = items.iter().map(|v| type_hint(w, v)).find(|h| !h.is_empty()).unwrap_or_default();
+                    out.push(Mismatch::new(&what, format!("to contain {w}{hint}"), &actual));
                 }
             }
         }
         if let Some(unwanted) = &self.not_contains {
             for w in expected_items(unwanted) {
-                if items.iter().any(|v| loosely_equal(w, v)) {
+                if items.iter().any(|v| same_value(w, v)) {
                     out.push(Mismatch::new(&what, format!("not to contain {w}"), &actual));
                 }
             }
@@ -197,40 +243,87 @@ impl FieldCheck {
             ))
         }
     }
+
+    /// Load-time validation against a schema known without a cluster (token claims).
+    pub fn validate_against(&self, schema: &DocSchema) -> Result<(), String> {
+        self.validate()?;
+        self.path_problem(schema).map_or(Ok(()), |m| Err(format!("{}: {}", m.what, m.actual)))
+    }
 }
 
-/// YAML `600` and JSON `600.0`, or `"0"` and `0`, compare equal: scenario authors write scalars.
-fn loosely_equal(want: &Value, got: &Value) -> bool {
+/// Typed equality: numbers by value (YAML `600` equals JSON `600.0`), everything else by type and
+/// value, so the string `"403"` never equals the number `403` nor `"true"` the boolean `true`.
+pub fn same_value(want: &Value, got: &Value) -> bool {
     match (want, got) {
-        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        (Value::String(a), Value::Number(b)) | (Value::Number(b), Value::String(a)) => *a == b.to_string(),
-        (Value::String(a), Value::Bool(b)) | (Value::Bool(b), Value::String(a)) => *a == b.to_string(),
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| loosely_equal(x, y))
+        (Value::Number(a), Value::Number(b)) => match (a.as_i64(), b.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a.as_f64() == b.as_f64(),
+        },
+        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y)),
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| same_value(x, y)))
         }
         _ => want == got,
     }
 }
 
+/// A note when two scalars read the same but differ in type (`"403"` and `403`): the usual cause
+/// is quotes in the scenario, and the message should say so.
+fn type_hint(want: &Value, got: &Value) -> String {
+    fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            _ => "",
+        }
+    }
+    let text = |v: &Value| v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+    let scalars = !kind(want).is_empty() && !kind(got).is_empty();
+    if scalars && kind(want) != kind(got) && text(want) == text(got) {
+        format!(" ({}, but the field holds {})", kind(want), kind(got))
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::schema::{fixture, token_claims, KindSchema};
     use super::*;
     use rstest::rstest;
     use serde_json::json;
+    use std::sync::Arc;
 
+    const MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+    /// A pod as the API server returns it with its token mounted (trimmed).
     fn pod() -> Value {
         json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "probe", "labels": {"app": "curl"}, "annotations": {"kubernetes.io/psp": "x"}},
             "spec": {
                 "serviceAccountName": "default",
-                "containers": [{"name": "curl", "volumeMounts": [
-                    {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}]
-            },
-            "claims": {"kubernetes.io": {"namespace": "dev"}}
+                "terminationGracePeriodSeconds": 600.0,
+                "containers": [{"name": "curl", "volumeMounts": [{"name": "kube-api-access-x", "mountPath": MOUNT}]}],
+                "volumes": [{"name": "kube-api-access-x", "projected": {"sources": [
+                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}}]
+            }
         })
+    }
+
+    /// The same pod with automount off: no token volume, no mount.
+    fn pod_without_token() -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod", "spec": {"automountServiceAccountToken": false, "containers": [{"name": "nginx"}]}})
     }
 
     fn check(yaml: &str) -> FieldCheck {
         serde_yaml::from_str(yaml).unwrap()
+    }
+
+    fn messages(yaml: &str, doc: &Value, schema: &DocSchema) -> Vec<String> {
+        check(yaml).check(doc, schema).iter().map(ToString::to_string).collect()
     }
 
     #[rstest]
@@ -238,21 +331,157 @@ mod tests {
     #[case("{path: 'spec.containers[*].volumeMounts[*].mountPath', contains: /var/run/secrets/kubernetes.io/serviceaccount}")]
     #[case("{path: 'spec.containers[0].name', matches: '^cu'}")]
     #[case("{path: spec.automountServiceAccountToken, absent: true}")]
-    #[case("{path: 'claims.kubernetes\\.io.namespace', equals: dev}")]
     #[case("{path: 'spec.containers[*].name', equals: [curl]}")]
-    fn holds(#[case] yaml: &str) {
-        assert_eq!(check(yaml).check(&pod()), vec![]);
+    #[case("{path: 'spec.volumes[*].projected.sources[*].serviceAccountToken.expirationSeconds', contains: 3607}")]
+    #[case("{path: metadata.labels.app, equals: curl}")]
+    #[case("{path: 'metadata.annotations.kubernetes\\.io/psp', equals: x}")]
+    #[case("{path: metadata.labels.team, absent: true}")]
+    #[case("{path: spec.terminationGracePeriodSeconds, equals: 600}")]
+    fn holds_on_a_pod(#[case] yaml: &str) {
+        assert_eq!(messages(yaml, &pod(), &fixture("Pod")), Vec::<String>::new());
+    }
+
+    #[rstest]
+    #[case("{path: 'spec.volumes[*].projected.sources[*].serviceAccountToken', absent: true}")]
+    #[case("{path: 'spec.containers[*].volumeMounts[*].mountPath', not-contains: /var/run/secrets/kubernetes.io/serviceaccount}")]
+    #[case("{path: spec.serviceAccountName, absent: true}")]
+    fn a_valid_path_to_a_missing_field_is_absent(#[case] yaml: &str) {
+        assert_eq!(messages(yaml, &pod_without_token(), &fixture("Pod")), Vec::<String>::new());
+    }
+
+    #[rstest]
+    #[case("{path: spec.serviceAcountName, equals: default}",
+           "field `spec.serviceAcountName`: expected a path of v1 Pod, got no field `serviceAcountName` in `spec` (did you mean `serviceAccountName`?)")]
+    #[case("{path: 'spec.containers[*].volumeMount[*].mountPath', contains: /var/run/secrets/kubernetes.io/serviceaccount}",
+           "field `spec.containers[*].volumeMount[*].mountPath`: expected a path of v1 Pod, got no field `volumeMount` in `spec.containers[*]` (did you mean `volumeMounts`?)")]
+    #[case("{path: 'spec.containers[*].volumeMount[*].mountPath', not-contains: /var/run/secrets/kubernetes.io/serviceaccount}",
+           "field `spec.containers[*].volumeMount[*].mountPath`: expected a path of v1 Pod, got no field `volumeMount` in `spec.containers[*]` (did you mean `volumeMounts`?)")]
+    #[case("{path: 'spec.containers[0].nmae', matches: '^cu'}",
+           "field `spec.containers[0].nmae`: expected a path of v1 Pod, got no field `nmae` in `spec.containers[0]` (did you mean `name`?)")]
+    #[case("{path: 'spec.volumes[*].projected.sources[*].serviceAcountToken', absent: true}",
+           "field `spec.volumes[*].projected.sources[*].serviceAcountToken`: expected a path of v1 Pod, got no field `serviceAcountToken` in `spec.volumes[*].projected.sources[*]` (did you mean `serviceAccountToken`?)")]
+    #[case("{path: automountServiceAccountToken, absent: true}",
+           "field `automountServiceAccountToken`: expected a path of v1 Pod, got no field `automountServiceAccountToken` at the top (fields there: apiVersion, kind, metadata, spec, status)")]
+    #[case("{path: spec.containers.name, equals: curl}",
+           "field `spec.containers.name`: expected a path of v1 Pod, got `spec.containers` is a list, it has no field `name`")]
+    #[case("{path: 'spec.serviceAccountName[0]', absent: true}",
+           "field `spec.serviceAccountName[0]`: expected a path of v1 Pod, got `spec.serviceAccountName` is a string, not a list (no `[...]` after it)")]
+    fn a_misspelled_path_fails_naming_the_field_and_the_real_one(#[case] yaml: &str, #[case] message: &str) {
+        // On both pods: a negative check must not pass where the field is really missing either.
+        for doc in [pod(), pod_without_token()] {
+            assert_eq!(messages(yaml, &doc, &fixture("Pod")), vec![message.to_string()]);
+        }
     }
 
     #[rstest]
     #[case("{path: spec.serviceAccountName, equals: pod-inspector}", "field `spec.serviceAccountName`: expected == \"pod-inspector\", got \"default\"")]
     #[case("{path: 'spec.containers[*].volumeMounts[*].mountPath', not-contains: /var/run/secrets/kubernetes.io/serviceaccount}",
            "field `spec.containers[*].volumeMounts[*].mountPath`: expected not to contain \"/var/run/secrets/kubernetes.io/serviceaccount\", got [\"/var/run/secrets/kubernetes.io/serviceaccount\"]")]
+    #[case("{path: 'spec.volumes[*].projected.sources[*].serviceAccountToken', absent: true}",
+           "field `spec.volumes[*].projected.sources[*].serviceAccountToken`: expected absent, got [{\"expirationSeconds\":3607,\"path\":\"token\"}]")]
     #[case("{path: spec.nodeName, absent: false}", "field `spec.nodeName`: expected present, got nothing")]
     fn fails_with_expected_and_actual(#[case] yaml: &str, #[case] message: &str) {
-        let mismatches = check(yaml).check(&pod());
-        assert_eq!(mismatches.len(), 1);
-        assert_eq!(mismatches[0].to_string(), message);
+        assert_eq!(messages(yaml, &pod(), &fixture("Pod")), vec![message.to_string()]);
+    }
+
+    #[rstest]
+    #[case("{path: code, equals: '403'}", "field `code`: expected == \"403\" (a string, but the field holds a number), got 403")]
+    #[case("{path: code, contains: '403'}", "field `code`: expected to contain \"403\" (a string, but the field holds a number), got 403")]
+    #[case("{path: details.retryAfterSeconds, equals: '0'}", "field `details.retryAfterSeconds`: expected == \"0\" (a string, but the field holds a number), got 0")]
+    #[case("{path: code, equals: 403.5}", "field `code`: expected == 403.5, got 403")]
+    fn a_string_never_equals_a_number(#[case] yaml: &str, #[case] message: &str) {
+        let status = json!({"apiVersion": "v1", "kind": "Status", "code": 403, "details": {"retryAfterSeconds": 0}});
+        assert_eq!(messages(yaml, &status, &fixture("Status")), vec![message.to_string()]);
+    }
+
+    #[rstest]
+    #[case(json!(600), json!(600.0), true)]
+    #[case(json!(600.0), json!(600), true)]
+    #[case(json!(403), json!(403), true)]
+    #[case(json!("403"), json!(403), false)]
+    #[case(json!(403), json!("403"), false)]
+    #[case(json!("true"), json!(true), false)]
+    #[case(json!(false), json!("false"), false)]
+    #[case(json!([[""]]), json!([[""]]), true)]
+    #[case(json!(["600"]), json!([600]), false)]
+    #[case(json!({"a": 1}), json!({"a": 1.0}), true)]
+    #[case(json!({"a": "1"}), json!({"a": 1}), false)]
+    #[case(json!(null), json!(null), true)]
+    fn comparisons_are_typed(#[case] want: Value, #[case] got: Value, #[case] equal: bool) {
+        assert_eq!(same_value(&want, &got), equal, "{want} vs {got}");
+    }
+
+    #[test]
+    fn a_boolean_string_is_not_a_boolean() {
+        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": false});
+        assert_eq!(
+            messages("{path: automountServiceAccountToken, equals: 'false'}", &sa, &fixture("ServiceAccount")),
+            vec!["field `automountServiceAccountToken`: expected == \"false\" (a string, but the field holds a boolean), got false"]
+        );
+        assert_eq!(messages("{path: automountServiceAccountToken, equals: false}", &sa, &fixture("ServiceAccount")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn list_items_and_map_fields_are_checked_through() {
+        let list = json!({"items": [{"type": "kubernetes.io/service-account-token", "data": {"token": "x"}}]});
+        let secrets = fixture("SecretList");
+        assert_eq!(messages("{path: 'items[*].type', contains: kubernetes.io/service-account-token}", &list, &secrets), Vec::<String>::new());
+        assert_eq!(messages("{path: 'items[*].data.token', absent: false}", &list, &secrets), Vec::<String>::new());
+        assert_eq!(
+            messages("{path: 'items[*].typ', not-contains: kubernetes.io/service-account-token}", &list, &secrets),
+            vec!["field `items[*].typ`: expected a path of v1 SecretList, got no field `typ` in `items[*]` (did you mean `type`?)"]
+        );
+    }
+
+    #[test]
+    fn below_preserve_unknown_fields_anything_goes() {
+        let root = json!({"type": "object", "properties": {
+            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "status": {"type": "object", "properties": {"phase": {"type": "string"}}}}});
+        let schema = DocSchema::Known(Arc::new(KindSchema::new("example.com/v1 Widget", root, Arc::default())));
+        let doc = json!({"spec": {"deep": {"er": [1]}}});
+        assert_eq!(messages("{path: 'spec.deep.er[*]', contains: 1}", &doc, &schema), Vec::<String>::new());
+        assert_eq!(messages("{path: spec.anything, absent: true}", &doc, &schema), Vec::<String>::new());
+        assert_eq!(
+            messages("{path: status.phse, absent: true}", &doc, &schema),
+            vec!["field `status.phse`: expected a path of example.com/v1 Widget, got no field `phse` in `status` (did you mean `phase`?)"]
+        );
+    }
+
+    #[rstest]
+    #[case("{path: 'kubernetes\\.io.namespace', equals: dev}", None)]
+    #[case("{path: 'kubernetes\\.io.pod.name', equals: probe}", None)]
+    #[case("{path: exp, absent: false}", None)]
+    #[case("{path: 'kubernetes\\.io.secret', absent: true}", None)]
+    #[case("{path: 'kubernetes\\.io.serviceacount.name', equals: default}",
+           Some("field `kubernetes\\.io.serviceacount.name`: expected a path of ServiceAccount token claims, got no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)"))]
+    #[case("{path: 'kubernetes\\.io.node.nme', absent: true}",
+           Some("field `kubernetes\\.io.node.nme`: expected a path of ServiceAccount token claims, got no field `nme` in `kubernetes\\.io.node` (did you mean `name`?)"))]
+    fn token_claims_have_a_built_in_schema(#[case] yaml: &str, #[case] message: Option<&str>) {
+        let claims = json!({"sub": "system:serviceaccount:dev:default", "exp": 1, "iat": 0,
+            "kubernetes.io": {"namespace": "dev", "pod": {"name": "probe", "uid": "u"}, "serviceaccount": {"name": "default", "uid": "v"}}});
+        let schema = DocSchema::Known(token_claims());
+        assert_eq!(messages(yaml, &claims, &schema), message.into_iter().map(String::from).collect::<Vec<_>>());
+        assert_eq!(check(yaml).validate_against(&schema).is_err(), message.is_some());
+    }
+
+    #[rstest]
+    #[case("{path: 'items[*].metadata.nme', not-contains: x}", true)]
+    #[case("{path: metadata.nme, absent: true}", true)]
+    #[case("{path: metadata.nme, equals: null}", true)]
+    #[case("{path: metadata.nme, absent: true, unchecked-path: true}", false)]
+    #[case("{path: 'items[*].metadata.name', contains: x}", false)]
+    #[case("{path: metadata.name, absent: false}", false)]
+    fn without_a_schema_only_checks_that_pass_on_nothing_are_refused(#[case] yaml: &str, #[case] refused: bool) {
+        let why = DocSchema::Unknown("an empty v1 List has no item kind to find a schema by".into());
+        let problem = check(yaml).path_problem(&why);
+        assert_eq!(problem.is_some(), refused, "{problem:?}");
+        if let Some(m) = problem {
+            assert_eq!(
+                m.to_string(),
+                format!("field `{}`: expected a path that can be validated (this check passes when nothing is found), got an empty v1 List has no item kind to find a schema by; set `unchecked-path: true` to vouch for the spelling", check(yaml).path)
+            );
+        }
     }
 
     #[rstest]

@@ -1,11 +1,14 @@
 //! Expectations shared by step kinds: text (stdout, stderr, kubectl output), JSON field checks and
 //! kubectl tables. Each check returns every mismatch as expected-vs-actual, never a bare `false`.
+//! Field paths are checked against the document's schema, and comparisons are typed.
 
 mod fields;
+mod schema;
 mod table;
 mod text;
 
-pub use fields::{lookup, FieldCheck};
+pub use fields::{lookup, same_value, FieldCheck};
+pub use schema::{token_claims, DocSchema, Definitions, KindSchema};
 pub use table::parse_table;
 pub use text::TextExpect;
 

@@ -1,7 +1,7 @@
 //! Expectations on text a process printed: exact, contains, regex, JSON fields, kubectl table rows and
 //! columns, and `Key: value` lines of `kubectl describe`.
 
-use super::{excerpt, parse_table, FieldCheck, Mismatch, OneOrMany};
+use super::{excerpt, parse_table, DocSchema, FieldCheck, Mismatch, OneOrMany};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -30,8 +30,17 @@ pub struct TextExpect {
 const EXCERPT: usize = 600;
 
 impl TextExpect {
-    /// Every expectation on `stream` (e.g. "stdout") that `text` does not meet.
-    pub fn check(&self, stream: &str, text: &str) -> Vec<Mismatch> {
+    /// The JSON document in `text` when there are `json:` checks on it (to look up its schema).
+    pub fn json_document(&self, text: &str) -> Option<serde_json::Value> {
+        if self.json.is_empty() {
+            return None;
+        }
+        serde_json::from_str(text.trim_end_matches(['\n', '\r'])).ok()
+    }
+
+    /// Every expectation on `stream` (e.g. "stdout") that `text` does not meet; `json:` paths are
+    /// checked against `schema`, the schema of the document's kind.
+    pub fn check(&self, stream: &str, text: &str, schema: &DocSchema) -> Vec<Mismatch> {
         let text = text.trim_end_matches(['\n', '\r']);
         let shown = || format!("{:?}", excerpt(text, EXCERPT));
         let mut out = Vec::new();
@@ -59,7 +68,7 @@ impl TextExpect {
         }
         if !self.json.is_empty() {
             match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(doc) => out.extend(self.json.iter().flat_map(|c| c.check(&doc))),
+                Ok(doc) => out.extend(self.json.iter().flat_map(|c| c.check(&doc, schema))),
                 Err(e) => out.push(Mismatch::new(stream, "JSON", format!("{e}: {}", shown()))),
             }
         }
@@ -149,7 +158,7 @@ mod tests {
     #[case("{table: [{NAME: pod-inspector, SECRETS: '0'}]}", TABLE)]
     #[case("{column: {NAME: [pod-inspector, default]}}", TABLE)]
     fn passes_when_the_text_matches(#[case] yaml: &str, #[case] text: &str) {
-        assert_eq!(expect(yaml).check("stdout", text), vec![]);
+        assert_eq!(expect(yaml).check("stdout", text, &DocSchema::Unknown("no schema in this test".into())), vec![]);
     }
 
     #[rstest]
@@ -163,7 +172,7 @@ mod tests {
            "stdout column NAME: expected [\"default\"], got [\"default\", \"pod-inspector\"]")]
     #[case("{json: [{path: kind, equals: PodList}]}", "not json", "stdout: expected JSON, got expected ident at line 1 column 2: \"not json\"")]
     fn fails_with_expected_and_actual(#[case] yaml: &str, #[case] text: &str, #[case] message: &str) {
-        let got = expect(yaml).check("stdout", text);
+        let got = expect(yaml).check("stdout", text, &DocSchema::Unknown("no schema in this test".into()));
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].to_string(), message);
     }

@@ -1,7 +1,8 @@
 //! Console output: one progress line per scenario and, for a failure, the whole story: the step, its
-//! doc section, file:line, expected versus actual, notes and diagnostics. All text is redacted.
+//! doc section, file:line, expected versus actual, notes and diagnostics. Rendered from the redacted
+//! outcome (each string redacted on its own, see `redact`).
 
-use super::redact::redact;
+use super::redact;
 use super::Reporter;
 use crate::cluster::Target;
 use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
@@ -72,6 +73,7 @@ fn symbol(s: Status) -> &'static str {
 
 /// Everything a reader needs to understand why a scenario failed (redacted).
 pub fn render_failure(o: &ScenarioOutcome) -> String {
+    let o = &redact::scenario(o);
     let mut out = format!("scenario `{}` ({}) failed\n", o.name, o.file.display());
     if let Some(e) = &o.setup_error {
         out.push_str(&format!("  before the first step: {e}\n"));
@@ -89,7 +91,7 @@ pub fn render_failure(o: &ScenarioOutcome) -> String {
     for e in &o.cleanup_errors {
         out.push_str(&format!("  cleanup: {e}\n"));
     }
-    redact(&out).into_owned()
+    out
 }
 
 fn render_step(s: &StepOutcome) -> String {

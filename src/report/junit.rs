@@ -1,13 +1,16 @@
 //! The JUnit XML report: a test suite per scenario, a test case per step named with the article section
-//! it verifies, failures carrying expected versus actual. Redacted.
+//! it verifies, failures carrying expected versus actual, each step's notes as its system-out, and a
+//! `teardown` suite when releasing the cluster failed. Built from the redacted outcome; the XML itself
+//! is never rewritten.
 
-use super::redact::redact;
+use super::redact;
 use crate::outcome::{RunOutcome, Status};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
 /// JUnit XML for the run.
 pub fn to_junit(run: &RunOutcome) -> String {
+    let run = &redact::run(run);
     let mut report = Report::new("sa-conformance");
     for o in &run.scenarios {
         let mut suite = TestSuite::new(o.name.as_str());
@@ -21,7 +24,7 @@ pub fn to_junit(run: &RunOutcome) -> String {
                 Status::Failed => {
                     let mut st = TestCaseStatus::non_success(if s.error.is_some() { NonSuccessKind::Error } else { NonSuccessKind::Failure });
                     let message = s.mismatches.first().map(|m| m.to_string()).or_else(|| s.error.clone()).unwrap_or_default();
-                    st.set_message(redact(&message).into_owned());
+                    st.set_message(message);
                     let mut detail = format!("{} at {}\n", s.kind, s.location);
                     for m in &s.mismatches {
                         detail.push_str(&format!("{}\n  expected: {}\n  actual:   {}\n", m.what, m.expected, m.actual));
@@ -32,13 +35,16 @@ pub fn to_junit(run: &RunOutcome) -> String {
                     if let Some(d) = &s.diagnostics {
                         detail.push_str(&format!("diagnostics:\n{d}"));
                     }
-                    st.set_description(redact(&detail).into_owned());
+                    st.set_description(detail);
                     st
                 }
             };
             let mut case = TestCase::new(name, status);
             case.set_classname(format!("{}.{}", o.name, s.kind));
             case.set_time(Duration::from_millis(s.duration_ms as u64));
+            if !s.notes.is_empty() {
+                case.set_system_out(s.notes.iter().map(|n| format!("note: {n}\n")).collect::<String>());
+            }
             if let Some(doc) = &s.doc {
                 case.add_property(quick_junit::Property::new("doc.section", doc.section.as_str()));
                 if !doc.claims.is_empty() {
@@ -49,6 +55,16 @@ pub fn to_junit(run: &RunOutcome) -> String {
         }
         report.add_test_suite(suite);
     }
-    let xml = report.to_string().unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->"));
-    redact(&xml).into_owned()
+    if !run.teardown_errors.is_empty() {
+        let mut suite = TestSuite::new("teardown");
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message("the cluster could not be released");
+        status.set_description(run.teardown_errors.join("\n"));
+        suite.add_test_case(TestCase::new(format!("release cluster `{}`", run.cluster), status));
+        report.add_test_suite(suite);
+    }
+    report.to_string().unwrap_or_else(|e| {
+        tracing::error!("cannot render the JUnit report: {e}");
+        r#"<testsuites name="sa-conformance" tests="0" failures="0" errors="1"/>"#.to_string()
+    })
 }

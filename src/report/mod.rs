@@ -38,6 +38,11 @@ mod tests {
     use crate::scenario::DocRef;
 
     const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OnBvZC1pbnNwZWN0b3IifQ.c2lnbmF0dXJlLWJ5dGVz";
+    /// The note that once cost the JSON report its closing quote: prose, not a secret.
+    const MEASURED: &str = "SelfSubjectReview with the token: system:serviceaccount:dev:pod-inspector";
+    const SECRET_YAML: &str = "apiVersion: v1\ndata:\n  token: ZXlKaGJHY2lPaUpTVXpJ\nkind: Secret\nmetadata:\n  name: pod-inspector-token\n";
+    /// Fragments of the planted secrets; none may be in any report.
+    const PLANTED: &[&str] = &["eyJhbGci", "eyJzdWIi", "c2lnbmF0dXJl", "ZXlKaGJH"];
 
     fn run() -> RunOutcome {
         let step = |index, status, mismatches: Vec<Mismatch>| StepOutcome {
@@ -50,7 +55,7 @@ mod tests {
             duration_ms: 5,
             mismatches,
             error: None,
-            notes: vec![format!("token obtained: {JWT}")],
+            notes: vec![format!("token obtained: {JWT}"), format!("token: {JWT}"), MEASURED.into(), "token obtained via TokenRequest".into(), SECRET_YAML.into()],
             diagnostics: Some(format!("log: Authorization: Bearer {JWT}")),
         };
         RunOutcome {
@@ -71,7 +76,124 @@ mod tests {
                 duration_ms: 15,
                 interrupted: false,
             }],
+            teardown_errors: vec![],
         }
+    }
+
+    /// Every text and attribute value of a well-formed XML document, or why it is not one.
+    pub(crate) fn parse_xml(xml: &str) -> Result<String, String> {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut depth, mut roots, mut seen) = (0usize, 0usize, String::new());
+        let err = |e: &dyn std::fmt::Display| e.to_string();
+        loop {
+            let event = reader.read_event().map_err(|e| format!("not XML at byte {}: {e}", reader.buffer_position()))?;
+            match &event {
+                Event::Start(e) | Event::Empty(e) => {
+                    roots += usize::from(depth == 0);
+                    depth += usize::from(matches!(event, Event::Start(_)));
+                    for a in e.attributes() {
+                        let a = a.map_err(|e| err(&e))?;
+                        seen.push_str(&a.normalized_value(quick_xml::XmlVersion::Explicit1_0).map_err(|e| err(&e))?);
+                        seen.push('\n');
+                    }
+                }
+                Event::End(_) => depth = depth.checked_sub(1).ok_or("an end tag without a start")?,
+                Event::Text(t) => {
+                    let text = t.decode().map_err(|e| err(&e))?;
+                    if depth == 0 && !text.trim().is_empty() {
+                        return Err(format!("text outside the root element: {text:?}"));
+                    }
+                    seen.push_str(&text);
+                }
+                Event::CData(t) => seen.push_str(&t.decode().map_err(|e| err(&e))?),
+                Event::GeneralRef(r) => {
+                    let name = r.decode().map_err(|e| err(&e))?;
+                    seen.push_str(&quick_xml::escape::unescape(&format!("&{name};")).map_err(|e| err(&e))?);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        match (depth, roots) {
+            (0, 1) => Ok(seen),
+            (0, n) => Err(format!("{n} root elements")),
+            (d, _) => Err(format!("{d} element(s) never closed")),
+        }
+    }
+
+    /// Every string in a JSON value, one per line.
+    fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|x| json_strings(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_report_parses_and_hides_secrets_but_not_prose() {
+        let run = run();
+        let json: serde_json::Value = serde_json::from_str(&to_json(&run)).unwrap_or_else(|e| panic!("the JSON report does not parse: {e}\n{}", to_json(&run)));
+        let notes = &json["scenarios"][0]["steps"][1]["notes"];
+        assert_eq!(notes[0], "token obtained: <redacted-jwt>");
+        assert_eq!(notes[1], "token: <redacted-jwt>");
+        assert_eq!(notes[2], MEASURED);
+        assert_eq!(notes[3], "token obtained via TokenRequest");
+        assert_eq!(notes[4], SECRET_YAML.replace("ZXlKaGJHY2lPaUpTVXpJ", "<redacted>"));
+        let mut strings = Vec::new();
+        json_strings(&json, &mut strings);
+        let junit = parse_xml(&to_junit(&run)).unwrap_or_else(|e| panic!("the JUnit report does not parse: {e}\n{}", to_junit(&run)));
+        assert!(junit.contains(&format!("note: {MEASURED}")), "{junit}");
+        assert!(junit.contains("actual:   \"<redacted-jwt>\""), "{junit}");
+        let console = render_failure(&run.scenarios[0]);
+        assert!(console.contains(&format!("note: {MEASURED}")), "{console}");
+        for (name, text) in [("JSON", strings.join("\n")), ("JUnit", junit), ("console", console)] {
+            for planted in PLANTED {
+                assert!(!text.contains(planted), "{planted} survived in the {name} report:\n{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_teardown_is_in_every_report() {
+        let mut run = run();
+        run.teardown_errors.push("failed to release cluster `sa-conformance`: `kind delete cluster` exited 1".into());
+        assert!(!run.passed());
+        let json: serde_json::Value = serde_json::from_str(&to_json(&run)).expect("the JSON report parses");
+        assert_eq!(json["teardown_errors"][0], run.teardown_errors[0]);
+        let junit = to_junit(&run);
+        let text = parse_xml(&junit).expect("the JUnit report parses");
+        assert!(junit.contains(r#"<testsuite name="teardown""#), "{junit}");
+        assert!(junit.contains("<error"), "{junit}");
+        assert!(text.contains("`kind delete cluster` exited 1"), "{text}");
+    }
+
+    proptest::proptest! {
+        /// Whatever a cluster prints (quotes, `token:`, `<`, `&`, control characters), both reports parse.
+        #[test]
+        fn any_text_in_an_outcome_gives_reports_that_parse(note in "(?s).{0,80}", actual in "[\\PC\\x00-\\x1f\"<>&:]{0,40}") {
+            let mut run = run();
+            run.scenarios[0].steps[1].notes.push(note.clone());
+            run.scenarios[0].steps[1].mismatches.push(Mismatch::new("stdout", "x", actual));
+            run.teardown_errors.push(note);
+            let json = to_json(&run);
+            proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "JSON does not parse:\n{}", json);
+            let junit = to_junit(&run);
+            let parsed = parse_xml(&junit);
+            proptest::prop_assert!(parsed.is_ok(), "JUnit does not parse: {:?}\n{}", parsed.err(), junit);
+        }
+    }
+
+    #[rstest::rstest]
+    #[case::unclosed("<a><b></b>")]
+    #[case::mismatched("<a></b>")]
+    #[case::attribute_cut_by_a_regex(r#"<a name="token: x"/>"/>"#)]
+    #[case::unterminated_attribute(r#"<a name="token: x/>"#)]
+    #[case::two_roots("<a/><b/>")]
+    fn the_xml_check_rejects_what_is_not_xml(#[case] xml: &str) {
+        assert!(parse_xml(xml).is_err(), "{xml} passed as XML");
     }
 
     #[test]

@@ -594,7 +594,8 @@ fn build_token(mut t: TokenStep) -> Result<TokenStep, (String, String)> {
     if t.via == TokenVia::Pod && t.pod.is_none() {
         return Err(("via".into(), "`via: pod` needs `pod:` (the pod whose mounted token is read)".into()));
     }
-    t.expect.claims.iter().try_for_each(|f| f.validate().map_err(|m| ("claims".to_string(), m)))?;
+    let claims = crate::check::DocSchema::Known(crate::check::token_claims());
+    t.expect.claims.iter().try_for_each(|f| f.validate_against(&claims).map_err(|m| ("claims".to_string(), m)))?;
     Ok(t)
 }
 

@@ -4,7 +4,7 @@
 use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api;
-use crate::check::{excerpt, Mismatch};
+use crate::check::{excerpt, DocSchema, Mismatch};
 use crate::scenario::{HttpExpect, HttpFromPod, TokenSource};
 use serde_json::Value;
 use std::time::Duration;
@@ -43,7 +43,11 @@ async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<A
         return Ok(Asked { check, said: format!("curl exit {}", out.code) });
     }
     let (body, status) = split_status(&out.stdout);
-    let mut check = Check::with(check_response(&h.expect, status, body)).note(format!("GET {} from pod {}/{} answered {}", h.path, h.namespace, h.pod, status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())));
+    let schema = match serde_json::from_str::<Value>(body) {
+        Ok(doc) if !h.expect.fields.is_empty() => ctx.discovery.schemas.document_schema(&ctx.target.client, &doc).await?,
+        _ => DocSchema::Unknown("no JSON body".into()),
+    };
+    let mut check = Check::with(check_response(&h.expect, status, body, &schema)).note(format!("GET {} from pod {}/{} answered {}", h.path, h.namespace, h.pod, status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())));
     let compact = serde_json::from_str::<Value>(body).map(|v| v.to_string()).unwrap_or_else(|_| body.to_string());
     check.notes.push(format!("body: {}", excerpt(&compact, 400)));
     let mut said = status.map(|s| s.to_string()).unwrap_or_else(|| "no status".into());
@@ -70,8 +74,9 @@ pub fn split_status(stdout: &str) -> (&str, Option<u16>) {
     }
 }
 
-/// Every way the response differs from the expectation.
-pub fn check_response(expect: &HttpExpect, status: Option<u16>, body: &str) -> Vec<Mismatch> {
+/// Every way the response differs from the expectation (`fields` paths checked against `schema`,
+/// the schema of the body's kind).
+pub fn check_response(expect: &HttpExpect, status: Option<u16>, body: &str, schema: &DocSchema) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if status != Some(expect.status) {
         out.push(Mismatch::new("HTTP status", expect.status.to_string(), status.map(|s| s.to_string()).unwrap_or_else(|| "none".into())));
@@ -113,7 +118,7 @@ pub fn check_response(expect: &HttpExpect, status: Option<u16>, body: &str) -> V
             }
         }
     }
-    out.extend(expect.fields.iter().flat_map(|f| f.check(&doc)));
+    out.extend(expect.fields.iter().flat_map(|f| f.check(&doc, schema)));
     out
 }
 
@@ -129,6 +134,10 @@ mod tests {
     use super::*;
 
     const FORBIDDEN: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods is forbidden: User \"system:serviceaccount:dev:pod-inspector\" cannot list resource \"pods\" in API group \"\" in the namespace \"dev\"","reason":"Forbidden","details":{"kind":"pods"},"code":403}"#;
+
+    fn no_schema() -> DocSchema {
+        DocSchema::Unknown("no schema in this test".into())
+    }
 
     fn expect(yaml: &str) -> HttpExpect {
         serde_yaml::from_str(yaml).unwrap()
@@ -157,13 +166,13 @@ mod tests {
     fn the_articles_403_matches_character_for_character() {
         let e = expect(r#"{status: 403, status-body: {kind: Status, status: Failure, reason: Forbidden, code: 403,
             message: 'pods is forbidden: User "system:serviceaccount:dev:pod-inspector" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#);
-        assert_eq!(check_response(&e, Some(403), FORBIDDEN), vec![]);
+        assert_eq!(check_response(&e, Some(403), FORBIDDEN, &no_schema()), vec![]);
     }
 
     #[test]
     fn a_different_identity_in_the_message_is_a_mismatch() {
         let e = expect(r#"{status: 403, status-body: {message: 'pods is forbidden: User "system:serviceaccount:dev:default" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#);
-        let got = check_response(&e, Some(403), FORBIDDEN);
+        let got = check_response(&e, Some(403), FORBIDDEN, &no_schema());
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].what, "Status field `message`");
     }
@@ -172,8 +181,8 @@ mod tests {
     fn a_pod_list_is_checked_by_names() {
         let e = expect("{status: 200, list: {kind: PodList, contains: [alpine-curl], not-contains: [nginx]}}");
         let body = r#"{"kind":"PodList","items":[{"metadata":{"name":"alpine-curl"}}]}"#;
-        assert_eq!(check_response(&e, Some(200), body), vec![]);
-        let got = check_response(&e, Some(403), FORBIDDEN);
+        assert_eq!(check_response(&e, Some(200), body, &no_schema()), vec![]);
+        let got = check_response(&e, Some(403), FORBIDDEN, &no_schema());
         assert_eq!(got[0].to_string(), "HTTP status: expected 200, got 403");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
-use crate::check::Mismatch;
+use crate::check::{DocSchema, Mismatch};
 use crate::process::{self, Cmd, Output};
 use crate::scenario::{Kubectl, ProcessExpect};
 use std::time::Duration;
@@ -19,8 +19,19 @@ pub(super) async fn kubectl(ctx: &StepCtx<'_>, args: &[String], stdin: Option<St
     Ok(process::run(&cmd, timeout).await?)
 }
 
-/// Checks exit code, stdout and stderr against a process expectation.
-pub(super) fn check_process(expect: &ProcessExpect, code: i32, stdout: &str, stderr: &str) -> Vec<Mismatch> {
+/// The schema of the JSON document stdout and stderr printed, for a stream with `json:` checks.
+pub(super) async fn stream_schemas(ctx: &StepCtx<'_>, expect: &ProcessExpect, stdout: &str, stderr: &str) -> Result<[DocSchema; 2], StepError> {
+    let mut schemas = [(); 2].map(|_| DocSchema::Unknown("no JSON document".into()));
+    for (slot, (t, text)) in schemas.iter_mut().zip([(&expect.stdout, stdout), (&expect.stderr, stderr)]) {
+        if let Some(doc) = t.as_ref().and_then(|t| t.json_document(text)) {
+            *slot = ctx.discovery.schemas.document_schema(&ctx.target.client, &doc).await?;
+        }
+    }
+    Ok(schemas)
+}
+
+/// Checks exit code, stdout and stderr against a process expectation (`schemas`: see [`stream_schemas`]).
+pub(super) fn check_process(expect: &ProcessExpect, code: i32, stdout: &str, stderr: &str, schemas: &[DocSchema; 2]) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if code != expect.exit_code() {
         let mut actual = format!("{code}");
@@ -30,10 +41,10 @@ pub(super) fn check_process(expect: &ProcessExpect, code: i32, stdout: &str, std
         out.push(Mismatch::new("exit code", expect.exit_code().to_string(), actual));
     }
     if let Some(t) = &expect.stdout {
-        out.extend(t.check("stdout", stdout));
+        out.extend(t.check("stdout", stdout, &schemas[0]));
     }
     if let Some(t) = &expect.stderr {
-        out.extend(t.check("stderr", stderr));
+        out.extend(t.check("stderr", stderr, &schemas[1]));
     }
     out
 }
@@ -53,7 +64,8 @@ pub(super) fn said_process(check: &Check, code: i32) -> String {
 pub async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) -> Result<Check, StepError> {
     look(window, &expected_process(&k.expect), || async {
         let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
-        let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr)).note(format!("ran `{}` (exit {})", k.display, out.code));
+        let schemas = stream_schemas(ctx, &k.expect, &out.stdout, &out.stderr).await?;
+        let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr, &schemas)).note(format!("ran `{}` (exit {})", k.display, out.code));
         Ok(Asked { said: said_process(&check, out.code), check })
     })
     .await

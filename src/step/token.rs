@@ -6,7 +6,7 @@ use super::kubectl::kubectl;
 use super::poll::{look, Asked, Window};
 use super::{Check, StepCtx, StepError};
 use crate::api::{self, TokenRequestSpec};
-use crate::check::Mismatch;
+use crate::check::{token_claims, DocSchema, Mismatch};
 use crate::scenario::duration::format_duration;
 use crate::scenario::{words, TokenStep, TokenVia};
 use k8s_openapi::api::core::v1::Pod;
@@ -134,6 +134,7 @@ pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
             out.push(Mismatch::new("token audiences (aud)", format!("to contain {want}"), format!("{aud:?}")));
         }
     }
-    out.extend(t.expect.claims.iter().flat_map(|f| f.check(claims)));
+    let schema = DocSchema::Known(token_claims());
+    out.extend(t.expect.claims.iter().flat_map(|f| f.check(claims, &schema)));
     out
 }

@@ -3,12 +3,15 @@
 //! libtest-mimic gives `cargo test -- --list`, filters and nextest support; one cluster is shared by
 //! the whole run (see `shared`).
 
+mod audit_defaults;
 mod cases;
 mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod reports;
 mod shared;
+mod teardown;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sa_conformance::report::{render_failure, Silent};
@@ -35,6 +38,9 @@ fn main() -> ExitCode {
     trials.push(interrupt::namespace_trial(&shared));
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
+    trials.push(audit_defaults::trial(&shared));
+    trials.push(reports::trial(&shared));
+    trials.push(teardown::trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
