@@ -37,8 +37,12 @@ const CONFIG_READS: &[&str] = &["view", "current-context", "get-contexts", "get-
 pub fn check_kubectl_args(args: &[String]) -> Result<(), String> {
     // After `--` the words belong to the command run in the pod (`kubectl exec ... -- sh -c ...`).
     let args: Vec<&String> = args.iter().take_while(|w| *w != "--").collect();
+    let names_subjects = names_rbac_subjects(&args);
     for word in &args {
         let flag = word.split_once('=').map_or(word.as_str(), |(f, _)| f);
+        if flag == "--user" && names_subjects {
+            continue;
+        }
         if RETARGETING.contains(&flag) || (word.starts_with("-s") && word.len() > 2 && !word.starts_with("--")) {
             return Err(format!(
                 "`{word}` would point kubectl at another cluster or identity than the run's; the harness passes its own \
@@ -57,6 +61,13 @@ pub fn check_kubectl_args(args: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `kubectl create rolebinding|clusterrolebinding` and `kubectl set subject` take `--user` as the
+/// binding's subject (a User in RBAC), not as the kubeconfig user to connect as.
+fn names_rbac_subjects(args: &[&String]) -> bool {
+    let words: Vec<&str> = args.iter().filter(|w| !w.starts_with('-')).map(|w| w.as_str()).collect();
+    words.windows(2).any(|w| matches!(w, ["create", "rolebinding" | "clusterrolebinding"] | ["set", "subject"]))
 }
 
 /// Global flags that take their value as the next word (`-n dev get pods`).
@@ -94,6 +105,7 @@ mod tests {
     #[case("get pods --server=https://x", "`--server=https://x`")]
     #[case("get pods --token=abc", "`--token=abc`")]
     #[case("get pods --user admin", "`--user`")]
+    #[case("create namespace x --user=admin", "`--user=admin`")]
     #[case("--cluster=other get pods", "`--cluster=other`")]
     #[case("evil-plugin do-things", "not a built-in kubectl command")]
     #[case("config use-context prod", "would edit a kubeconfig")]
@@ -110,6 +122,9 @@ mod tests {
     #[case("create token pod-inspector -n dev --duration=10m")]
     #[case("-n dev get pods -o yaml")]
     #[case("config view --minify")]
+    #[case("create clusterrolebinding bob-view --clusterrole=view --user=bob")]
+    #[case("create rolebinding r --role=pod-reader --user bob -n dev")]
+    #[case("set subject rolebinding r --user=alice -n dev")]
     #[case("exec alpine-curl -n dev -- sh -c 'echo --context'")]
     fn allows_the_articles_commands(#[case] args: &str) {
         assert_eq!(check_kubectl_args(&words(args)), Ok(()));
