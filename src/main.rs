@@ -125,6 +125,7 @@ fn summary(outcome: &RunOutcome) -> u8 {
     let passed = outcome.scenarios.iter().filter(|s| s.passed()).count();
     let failed = outcome.scenarios.len() - passed;
     out(&format!("scenarios: {passed} passed, {failed} failed\n"));
+    out(&report::render_claims(outcome));
     if outcome.interrupted {
         eprintln!("interrupted: what the run created has been deleted");
         INTERRUPTED

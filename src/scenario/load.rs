@@ -60,6 +60,12 @@ struct RawStep {
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     timeout: Option<Duration>,
     #[serde(default)]
+    prerequisite: bool,
+    #[serde(default)]
+    erratum: Option<super::erratum::Erratum>,
+    #[serde(default)]
+    when_version: Option<String>,
+    #[serde(default)]
     apply: Option<RawManifests>,
     #[serde(default)]
     delete: Option<RawDelete>,
@@ -322,6 +328,13 @@ impl StepContext<'_> {
                 None
             }
         };
+        let (erratum, when_version) = match resolve_erratum(rs.doc.as_ref(), rs.erratum, rs.when_version) {
+            Ok(found) => found,
+            Err((key, msg)) => {
+                errors.push(LoadError::new(self.path, at(&key), msg));
+                (None, None)
+            }
+        };
         match action {
             Some(action) if errors.is_empty() => Ok(Step {
                 index,
@@ -330,6 +343,9 @@ impl StepContext<'_> {
                 timeout: rs.timeout.unwrap_or(self.default_timeout),
                 line: slice.line,
                 action,
+                prerequisite: rs.prerequisite,
+                erratum,
+                when_version,
             }),
             _ => Err(errors),
         }
@@ -433,6 +449,32 @@ pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     docs
 }
 
+/// An erratum names one claim of its step (the step's only claim when it names none); `when-version` is
+/// given once, on the step or on its erratum.
+fn resolve_erratum(doc: Option<&DocRef>, erratum: Option<super::erratum::Erratum>, when_version: Option<String>) -> Result<(Option<super::erratum::Erratum>, Option<super::erratum::VersionReq>), FieldError> {
+    let range = match (&erratum, &when_version) {
+        (Some(e), Some(_)) if e.when_version.is_some() => return Err(("when-version".into(), "give `when-version` once: on the step or on its erratum".into())),
+        (Some(e), None) => e.when_version.clone(),
+        (_, step) => step.clone(),
+    };
+    let req = range.as_deref().map(super::erratum::VersionReq::parse).transpose().map_err(|m| ("when-version".to_string(), m))?;
+    let Some(mut e) = erratum else { return Ok((None, req)) };
+    let claims = doc.map(|d| d.claims.as_slice()).unwrap_or_default();
+    match (&e.claim, claims) {
+        (Some(c), _) if !claims.contains(c) => {
+            return Err(("erratum".into(), format!("the erratum's claim `{c}` is not among the step's doc.claims ({})", claims.join(", "))))
+        }
+        (Some(_), _) => {}
+        (None, [only]) => e.claim = Some(only.clone()),
+        (None, []) => return Err(("erratum".into(), "an erratum needs the claim it corrects: list it in the step's doc.claims".into())),
+        (None, _) => return Err(("erratum".into(), format!("the step verifies several claims ({}); say which one the erratum corrects with `claim:`", claims.join(", ")))),
+    }
+    if e.article.trim().is_empty() || e.actual.trim().is_empty() {
+        return Err(("erratum".into(), "an erratum says what the article says (`article`) and what is true instead (`actual`)".into()));
+    }
+    Ok((Some(e), req))
+}
+
 fn validate_wait(w: &Wait) -> Result<(), (String, String)> {
     if w.resource.name.is_none() {
         return Err(("resource".into(), format!("wait on {} needs a `name`", w.resource.kind)));
@@ -507,6 +549,9 @@ fn build_token(mut t: TokenStep) -> Result<TokenStep, (String, String)> {
         if w.len() < 3 || w[0] != "kubectl" || w[1] != "create" || w[2] != "token" {
             return Err(("command".into(), format!("`{cmd}` is not a `kubectl create token` command")));
         }
+    }
+    if t.expect.bound_to_pod && t.pod.is_none() {
+        return Err(("bound-to-pod".into(), "`bound-to-pod: true` needs `pod:` (the pod the token must be bound to)".into()));
     }
     if t.via == TokenVia::Pod && t.pod.is_none() {
         return Err(("via".into(), "`via: pod` needs `pod:` (the pod whose mounted token is read)".into()));

@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod duration;
+pub mod erratum;
 mod error;
 mod load;
 mod locate;
@@ -11,6 +12,7 @@ mod vars;
 pub mod words;
 
 pub use claims::{Catalog, Claim};
+pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
 pub use load::{discover, load_file, load_str, split_documents, LoadOptions};
 pub use model::*;

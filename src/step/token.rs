@@ -26,6 +26,17 @@ pub async fn run(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<
         }
     };
     check.mismatches.extend(check_claims(t, &claims));
+    if let (Some(lifetime), Some(warn)) = (span(&claims, "exp"), span(&claims, "kubernetes.io.warnafter")) {
+        check.notes.push(format!("measured: exp - iat = {lifetime}s, warnafter - iat = {warn}s"));
+    } else if let Some(lifetime) = span(&claims, "exp") {
+        check.notes.push(format!("measured: exp - iat = {lifetime}s"));
+    }
+    if t.expect.bound_to_pod {
+        let name = t.pod.as_deref().unwrap_or_default();
+        let pods: Api<Pod> = Api::namespaced(ctx.target.client.clone(), &t.namespace);
+        let pod = pods.get(name).await.map_err(api::ApiError::kube(format!("get pod {}/{name}", t.namespace)))?;
+        check.mismatches.extend(check_bound_pod(&claims, name, pod.metadata.uid.as_deref().unwrap_or_default()));
+    }
     if let Some(want) = &t.expect.whoami {
         let (status, user) = api::self_subject_review(ctx.target, &token).await?;
         let got = user.clone().unwrap_or_else(|| format!("no user (HTTP {status})"));
@@ -88,6 +99,32 @@ async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(
     }
 }
 
+/// Seconds from `iat` to the numeric claim at `path` (`exp`, or `kubernetes.io.warnafter`).
+fn span(claims: &Value, path: &str) -> Option<i64> {
+    let at = path.split('.').collect::<Vec<_>>();
+    let value = match at.as_slice() {
+        ["kubernetes", "io", rest] => claims.get("kubernetes.io").and_then(|k| k.get(*rest)),
+        _ => claims.get(path),
+    };
+    Some(value?.as_i64()? - claims.get("iat")?.as_i64()?)
+}
+
+/// The token's `kubernetes.io.pod` is the live pod: same name and same uid (a token of an earlier pod
+/// of that name has another uid).
+pub fn check_bound_pod(claims: &Value, name: &str, uid: &str) -> Vec<Mismatch> {
+    let pod = &claims["kubernetes.io"]["pod"];
+    let mut out = Vec::new();
+    let got_name = pod["name"].as_str().unwrap_or("<none>");
+    if got_name != name {
+        out.push(Mismatch::new("pod the token is bound to (kubernetes.io.pod.name)", name, got_name));
+    }
+    let got_uid = pod["uid"].as_str().unwrap_or("<none>");
+    if uid.is_empty() || got_uid != uid {
+        out.push(Mismatch::new("uid of the pod the token is bound to (kubernetes.io.pod.uid)", format!("{uid} (the live pod's uid)"), got_uid));
+    }
+    out
+}
+
 /// Subject, lifetime, audiences and field checks on the decoded claims.
 pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
     let mut out = Vec::new();
@@ -102,6 +139,13 @@ pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
         if lifetime != Some(want.as_secs() as i64) {
             let got = lifetime.map(|l| format!("{l}s")).unwrap_or_else(|| "no exp/iat".into());
             out.push(Mismatch::new("token lifetime (exp - iat)", format!("{}s", want.as_secs()), got));
+        }
+    }
+    if let Some(want) = t.expect.warn_after {
+        let got = span(claims, "kubernetes.io.warnafter");
+        if got != Some(want.as_secs() as i64) {
+            let got = got.map(|l| format!("{l}s")).unwrap_or_else(|| "no kubernetes.io.warnafter/iat".into());
+            out.push(Mismatch::new("token refresh time (kubernetes.io.warnafter - iat)", format!("{}s", want.as_secs()), got));
         }
     }
     let aud: Vec<&str> = match &claims["aud"] {
