@@ -11,6 +11,9 @@ mod model;
 mod vars;
 pub mod words;
 
+#[cfg(test)]
+mod tests;
+
 pub use claims::{Catalog, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};

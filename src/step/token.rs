@@ -161,3 +161,51 @@ pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
     out.extend(t.expect.claims.iter().flat_map(|f| f.check(claims)));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(yaml: &str) -> TokenStep {
+        serde_yaml::from_str(yaml).expect("token step")
+    }
+
+    /// The mounted token on a default cluster: valid a year, refresh due after 3607 s.
+    fn extended() -> Value {
+        json!({"iat": 1000, "exp": 1000 + 31536000, "kubernetes.io": {"warnafter": 1000 + 3607, "pod": {"name": "alpine-curl", "uid": "u-1"}}})
+    }
+
+    /// The same token on a cluster with --service-account-extend-token-expiration=false.
+    fn short() -> Value {
+        json!({"iat": 1000, "exp": 1000 + 3607, "kubernetes.io": {"pod": {"name": "alpine-curl", "uid": "u-1"}}})
+    }
+
+    #[test]
+    fn the_one_year_erratum_holds_on_an_extended_token_and_fails_on_a_short_one() {
+        let t = step("{ serviceaccount: pod-inspector, namespace: dev, via: pod, pod: alpine-curl, expect: { lifetime: 8760h, warn-after: 3607s } }");
+        assert!(check_claims(&t, &extended()).is_empty());
+        let m = check_claims(&t, &short());
+        let text: Vec<String> = m.iter().map(|m| m.to_string()).collect();
+        assert_eq!(m.len(), 2, "{text:?}");
+        assert_eq!((m[0].expected.as_str(), m[0].actual.as_str()), ("31536000s", "3607s"));
+        assert_eq!(m[1].actual, "no kubernetes.io.warnafter/iat");
+    }
+
+    #[test]
+    fn a_short_lived_expectation_fails_on_the_extended_token() {
+        let t = step("{ serviceaccount: pod-inspector, namespace: dev, expect: { lifetime: 3607s } }");
+        assert!(check_claims(&t, &short()).is_empty());
+        assert_eq!(check_claims(&t, &extended())[0].actual, "31536000s");
+    }
+
+    #[test]
+    fn a_token_is_bound_to_the_live_pod_only_with_its_name_and_uid() {
+        assert!(check_bound_pod(&extended(), "alpine-curl", "u-1").is_empty());
+        let other_uid = check_bound_pod(&extended(), "alpine-curl", "u-2");
+        assert_eq!(other_uid.len(), 1);
+        assert_eq!(other_uid[0].actual, "u-1");
+        assert_eq!(check_bound_pod(&extended(), "nginx", "u-1").len(), 1);
+        assert_eq!(check_bound_pod(&json!({"iat": 1}), "alpine-curl", "u-1").len(), 2);
+    }
+}
