@@ -71,8 +71,13 @@ pub async fn run_scenario(target: &Target, discovery: &DiscoveryCache, scenario:
             outcome.steps.push(s);
             continue;
         }
-        let s = match applies(target, step, &mut version).await {
-            Ok(true) => tokio::select! {
+        let runs = match &step.inapplicable {
+            Some(why) => Err(why.clone()),
+            None => Ok(applies(target, step, &mut version).await),
+        };
+        let s = match runs {
+            Err(why) => not_applicable(scenario, step, why),
+            Ok(Ok(true)) => tokio::select! {
                 s = run_step(&ctx, step) => s,
                 _ = opts.interrupt.wait() => {
                     outcome.interrupted = true;
@@ -82,8 +87,11 @@ pub async fn run_scenario(target: &Target, discovery: &DiscoveryCache, scenario:
                     s
                 }
             },
-            Ok(false) => not_applicable(scenario, step, version.as_deref().unwrap_or("?")),
-            Err(e) => {
+            Ok(Ok(false)) => {
+                let range = step.when_version.as_ref().map(|r| r.as_str()).unwrap_or_default();
+                not_applicable(scenario, step, format!("the step is for server versions {range}, the server is {}", version.as_deref().unwrap_or("?")))
+            }
+            Ok(Err(e)) => {
                 let mut s = skipped(scenario, step);
                 s.settle(Status::Failed);
                 s.error = Some(e);
@@ -141,11 +149,10 @@ async fn applies(target: &Target, step: &Step, version: &mut Option<String>) -> 
     Ok(req.matches(parsed))
 }
 
-fn not_applicable(scenario: &Scenario, step: &Step, version: &str) -> StepOutcome {
+fn not_applicable(scenario: &Scenario, step: &Step, why: String) -> StepOutcome {
     let mut s = skipped(scenario, step);
     s.verdict = Verdict::NotApplicable;
-    let range = step.when_version.as_ref().map(|r| r.as_str()).unwrap_or_default();
-    s.notes.push(format!("not applicable: the step is for server versions {range}, the server is {version}"));
+    s.notes.push(format!("not applicable: {why}"));
     s
 }
 

@@ -66,6 +66,8 @@ struct RawStep {
     #[serde(default)]
     when_version: Option<String>,
     #[serde(default)]
+    when_var: BTreeMap<String, String>,
+    #[serde(default)]
     apply: Option<RawManifests>,
     #[serde(default)]
     delete: Option<RawDelete>,
@@ -335,6 +337,16 @@ impl StepContext<'_> {
                 (None, None)
             }
         };
+        let mut inapplicable = None;
+        for (key, want) in &rs.when_var {
+            match self.vars.get(key) {
+                None => errors.push(LoadError::new(self.path, at("when-var"), unknown_var_message(key, self.vars))),
+                Some(have) if have != want && inapplicable.is_none() => {
+                    inapplicable = Some(format!("the step is for {key}={want}, this run has {key}={have}"));
+                }
+                Some(_) => {}
+            }
+        }
         match action {
             Some(action) if errors.is_empty() => Ok(Step {
                 index,
@@ -346,6 +358,7 @@ impl StepContext<'_> {
                 prerequisite: rs.prerequisite,
                 erratum,
                 when_version,
+                inapplicable,
             }),
             _ => Err(errors),
         }

@@ -45,6 +45,9 @@ pub struct Step {
     /// Server versions this step runs on (its own `when-version`, or its erratum's); others skip it
     /// as not applicable.
     pub when_version: Option<super::erratum::VersionReq>,
+    /// Why the step does not apply to this run, decided at load time from `when-var` (e.g. a
+    /// cluster profile the user names with `--var`); such a step is reported not applicable.
+    pub inapplicable: Option<String>,
 }
 
 impl Step {
