@@ -1,5 +1,6 @@
 //! End-to-end trials against a real cluster, one per shipped scenario plus the harness's own cases
-//! (each step kind passing and failing, the wrong-context guard, interrupts, an external token user).
+//! (each step kind passing and failing, the wrong-context guard, interrupts, an external token user,
+//! the non-extending token profile on a cluster of its own).
 //! libtest-mimic gives `cargo test -- --list`, filters and nextest support; one cluster is shared by
 //! the whole run (see `shared`).
 
