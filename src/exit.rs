@@ -43,6 +43,7 @@ mod tests {
             scenarios: vec![scenario],
             interrupted,
             teardown_errors: teardown_errors.iter().map(|e| e.to_string()).collect(),
+            claims: Vec::new(),
         }
     }
 

@@ -121,6 +121,7 @@ fn summary(outcome: &RunOutcome) -> u8 {
     let passed = outcome.scenarios.iter().filter(|s| s.passed()).count();
     let failed = outcome.scenarios.len() - passed;
     out(&format!("scenarios: {passed} passed, {failed} failed\n"));
+    out(&report::render_claims(outcome));
     for e in &report::redact::run(outcome).teardown_errors {
         eprintln!("error: teardown: {e}");
     }

@@ -1,11 +1,12 @@
 //! Runs scenarios on a target: checks the scenario's namespaces are free, runs the steps in order
-//! (skipping the rest after a failure), gathers diagnostics when a step fails, and always cleans up
-//! what the scenario created, also when interrupted.
+//! (a failed look is recorded and the scenario goes on; a failed change, wait or prerequisite skips
+//! the rest), gathers diagnostics when a step fails, and always cleans up what the scenario created,
+//! also when interrupted.
 
 use crate::api::{self, Applied, DiscoveryCache};
 use crate::cluster::Target;
 use crate::interrupt::Interrupt;
-use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
+use crate::outcome::{ScenarioOutcome, Status, StepOutcome, Verdict};
 use crate::scenario::{ObjectRef, Scenario, Step};
 use crate::step::{self, StepCtx};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -61,25 +62,44 @@ pub async fn run_scenario(target: &Target, discovery: &DiscoveryCache, scenario:
     let applied = Mutex::new(Vec::new());
     let ctx = StepCtx { target, discovery, scenario, kubectl: &opts.kubectl, applied: &applied };
     let mut labelled = BTreeSet::new();
-    let mut failed = false;
+    let mut stopped = false;
+    let mut version = None;
     for step in &scenario.steps {
-        if failed || outcome.interrupted {
+        if stopped || outcome.interrupted {
             let s = skipped(scenario, step);
             on_step(&s);
             outcome.steps.push(s);
             continue;
         }
-        let s = tokio::select! {
-            s = run_step(&ctx, step) => s,
-            _ = opts.interrupt.wait() => {
-                outcome.interrupted = true;
+        let runs = match &step.inapplicable {
+            Some(why) => Err(why.clone()),
+            None => Ok(applies(target, step, &mut version).await),
+        };
+        let s = match runs {
+            Err(why) => not_applicable(scenario, step, why),
+            Ok(Ok(true)) => tokio::select! {
+                s = run_step(&ctx, step) => s,
+                _ = opts.interrupt.wait() => {
+                    outcome.interrupted = true;
+                    let mut s = skipped(scenario, step);
+                    s.settle(Status::Failed);
+                    s.error = Some("interrupted (Ctrl-C or SIGTERM)".into());
+                    s
+                }
+            },
+            Ok(Ok(false)) => {
+                let range = step.when_version.as_ref().map(|r| r.as_str()).unwrap_or_default();
+                not_applicable(scenario, step, format!("the step is for server versions {range}, the server is {}", version.as_deref().unwrap_or("?")))
+            }
+            Ok(Err(e)) => {
                 let mut s = skipped(scenario, step);
-                s.status = Status::Failed;
-                s.error = Some("interrupted (Ctrl-C or SIGTERM)".into());
+                s.settle(Status::Failed);
+                s.error = Some(e);
                 s
             }
         };
-        failed = s.status != Status::Passed;
+        let failed = s.status == Status::Failed;
+        stopped = failed && step.stops_on_failure();
         label_new_namespaces(target, scenario, &preexisting, &mut labelled).await;
         let mut s = s;
         if failed && !outcome.interrupted {
@@ -111,7 +131,29 @@ fn skipped(scenario: &Scenario, step: &Step) -> StepOutcome {
         error: None,
         notes: Vec::new(),
         diagnostics: None,
+        verdict: Verdict::NotRun,
+        erratum: step.erratum.clone(),
     }
+}
+
+/// Whether a step runs on this server: always, unless it has a `when-version` range. The server
+/// version is asked once, when the first such step comes.
+async fn applies(target: &Target, step: &Step, version: &mut Option<String>) -> Result<bool, String> {
+    let Some(req) = &step.when_version else { return Ok(true) };
+    if version.is_none() {
+        let info = target.client.apiserver_version().await.map_err(|e| format!("cannot read the server version for `when-version: {}`: {e}", req.as_str()))?;
+        *version = Some(info.git_version);
+    }
+    let text = version.as_deref().unwrap_or_default();
+    let parsed = crate::scenario::erratum::minor_version(text).ok_or_else(|| format!("cannot read MAJOR.MINOR from the server version `{text}`"))?;
+    Ok(req.matches(parsed))
+}
+
+fn not_applicable(scenario: &Scenario, step: &Step, why: String) -> StepOutcome {
+    let mut s = skipped(scenario, step);
+    s.verdict = Verdict::NotApplicable;
+    s.notes.push(format!("not applicable: {why}"));
+    s
 }
 
 async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
@@ -121,16 +163,16 @@ async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
     let limit = step.timeout + Duration::from_secs(15);
     match tokio::time::timeout(limit, step::run(ctx, step)).await {
         Ok(Ok(check)) => {
-            s.status = if check.mismatches.is_empty() { Status::Passed } else { Status::Failed };
+            s.settle(if check.mismatches.is_empty() { Status::Passed } else { Status::Failed });
             s.mismatches = check.mismatches;
             s.notes = check.notes;
         }
         Ok(Err(e)) => {
-            s.status = Status::Failed;
+            s.settle(Status::Failed);
             s.error = Some(error_chain(&e));
         }
         Err(_) => {
-            s.status = Status::Failed;
+            s.settle(Status::Failed);
             s.error = Some(format!("step did not finish within {} (its timeout plus 15s)", crate::scenario::duration::format_duration(limit)));
         }
     }

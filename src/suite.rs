@@ -46,7 +46,7 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
 pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> RunOutcome {
     reporter.run_started(target, scenarios.len());
     let discovery = DiscoveryCache::default();
-    let mut outcome = RunOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false, teardown_errors: Vec::new() };
+    let mut outcome = RunOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false, teardown_errors: Vec::new(), claims: Vec::new() };
     for s in scenarios {
         if opts.interrupt.is_set() {
             outcome.interrupted = true;
@@ -58,6 +58,7 @@ pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, 
         outcome.interrupted |= o.interrupted;
         outcome.scenarios.push(o);
     }
+    outcome.claims = crate::outcome::claim_verdicts(&outcome.scenarios);
     outcome
 }
 

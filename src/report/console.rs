@@ -5,7 +5,7 @@
 use super::redact;
 use super::Reporter;
 use crate::cluster::Target;
-use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
+use crate::outcome::{ClaimKind, RunOutcome, ScenarioOutcome, Status, StepOutcome, Verdict};
 use crate::scenario::Scenario;
 use std::io::Write;
 
@@ -43,7 +43,10 @@ impl Reporter for Console {
 
     fn step_finished(&mut self, step: &StepOutcome) {
         if self.verbose {
-            eprintln!("    {} {:02} {} ({}ms)", symbol(step.status), step.index, step.name, step.duration_ms);
+            eprintln!("    {} {:02} {} ({}ms)", symbol(step), step.index, step.name, step.duration_ms);
+            if let (Verdict::Erratum, Some(e)) = (step.verdict, &step.erratum) {
+                eprintln!("{}", render_erratum(e));
+            }
         }
     }
 
@@ -55,20 +58,82 @@ impl Reporter for Console {
             eprint!("  {} ", o.name);
         }
         if o.passed() {
-            eprintln!("ok ({passed} steps, {secs:.1}s)");
+            eprintln!("ok ({passed} steps passed{}, {secs:.1}s)", verdict_counts(o));
+            if !self.verbose {
+                for s in o.steps.iter().filter(|s| s.verdict == Verdict::Erratum) {
+                    eprintln!("  ERRATUM step {} `{}` at {}", s.index, s.name, s.location);
+                    if let Some(e) = &s.erratum {
+                        eprintln!("{}", render_erratum(e));
+                    }
+                }
+            }
         } else {
-            eprintln!("FAILED ({passed}/{} steps passed, {secs:.1}s)", o.steps.len());
+            eprintln!("FAILED ({passed}/{} steps passed{}, {secs:.1}s)", o.steps.len(), verdict_counts(o));
             eprintln!("{}", render_failure(o));
         }
     }
 }
 
-fn symbol(s: Status) -> &'static str {
-    match s {
-        Status::Passed => "ok  ",
-        Status::Failed => "FAIL",
-        Status::Skipped => "skip",
+/// `, 1 erratum, 2 not applicable` (nothing when there are none).
+fn verdict_counts(o: &ScenarioOutcome) -> String {
+    let errata = o.steps.iter().filter(|s| s.verdict == Verdict::Erratum).count();
+    let na = o.steps.iter().filter(|s| s.verdict == Verdict::NotApplicable).count();
+    let mut out = String::new();
+    if errata > 0 {
+        out.push_str(&format!(", {errata} of them ERRATUM"));
     }
+    if na > 0 {
+        out.push_str(&format!(", {na} not applicable"));
+    }
+    out
+}
+
+fn symbol(s: &StepOutcome) -> &'static str {
+    match (s.status, s.verdict) {
+        (Status::Passed, Verdict::Erratum) => "ERRATUM",
+        (Status::Passed, _) => "ok     ",
+        (Status::Failed, _) => "FAIL   ",
+        (Status::Skipped, Verdict::NotApplicable) => "n/a    ",
+        (Status::Skipped, _) => "skip   ",
+    }
+}
+
+/// The erratum as three indented lines: what the article says, what is true, and when.
+pub fn render_erratum(e: &crate::scenario::Erratum) -> String {
+    let mut out = String::new();
+    if let Some(c) = &e.claim {
+        out.push_str(&format!("    claim: {c}\n"));
+    }
+    out.push_str(&format!("    the article says: {}\n    what is true:     {}", e.article, e.actual));
+    if let Some(w) = &e.when {
+        out.push_str(&format!("\n    when:             {w}"));
+    }
+    if let Some(v) = &e.when_version {
+        out.push_str(&format!("\n    server versions:  {v}"));
+    }
+    redact(&out).into_owned()
+}
+
+/// The per-claim verdicts of a run: a count line, then each erratum and each claim not verified.
+pub fn render_claims(run: &RunOutcome) -> String {
+    let count = |k: ClaimKind| run.claims.iter().filter(|c| c.verdict == k).count();
+    let mut out = format!(
+        "claims: {} hold, {} erratum, {} not verified\n",
+        count(ClaimKind::Holds),
+        count(ClaimKind::Erratum),
+        count(ClaimKind::NotVerified)
+    );
+    for c in run.claims.iter().filter(|c| c.verdict != ClaimKind::Holds) {
+        out.push_str(&format!("  {} {}\n", c.verdict.as_str().to_uppercase(), c.id));
+        if let Some(e) = &c.erratum {
+            out.push_str(&render_erratum(&crate::scenario::Erratum { claim: None, ..e.clone() }));
+            out.push('\n');
+        }
+        if c.verdict == ClaimKind::NotVerified {
+            out.push_str(&format!("    steps: {}\n", c.steps.join("; ")));
+        }
+    }
+    redact(&out).into_owned()
 }
 
 /// Everything a reader needs to understand why a scenario failed (redacted).
@@ -81,12 +146,17 @@ pub fn render_failure(o: &ScenarioOutcome) -> String {
     if o.interrupted {
         out.push_str("  the run was interrupted\n");
     }
-    for s in o.steps.iter().filter(|s| s.status == Status::Failed) {
+    let failures: Vec<&StepOutcome> = o.failures().collect();
+    if failures.len() > 1 {
+        out.push_str(&format!("  {} steps failed\n", failures.len()));
+    }
+    for s in &failures {
         out.push_str(&render_step(s));
     }
-    let skipped = o.steps.iter().filter(|s| s.status == Status::Skipped).count();
+    let skipped = o.steps.iter().filter(|s| s.verdict == Verdict::NotRun).count();
     if skipped > 0 {
-        out.push_str(&format!("  {skipped} later step(s) skipped\n"));
+        let stopper = o.steps.iter().rev().find(|s| s.status == Status::Failed).map(|s| format!(" (after step {} failed)", s.index)).unwrap_or_default();
+        out.push_str(&format!("  {skipped} later step(s) skipped{stopper}\n"));
     }
     for e in &o.cleanup_errors {
         out.push_str(&format!("  cleanup: {e}\n"));
@@ -101,6 +171,11 @@ fn render_step(s: &StepOutcome) -> String {
         if !doc.claims.is_empty() {
             out.push_str(&format!(" (claims: {})", doc.claims.join(", ")));
         }
+        out.push('\n');
+    }
+    if let Some(e) = &s.erratum {
+        out.push_str("    declared erratum (the expectation is what the scenario measured as true; the cluster no longer matches it):\n");
+        out.push_str(&render_erratum(e).replace("\n    ", "\n      ").replacen("    ", "      ", 1));
         out.push('\n');
     }
     for m in &s.mismatches {
@@ -119,4 +194,157 @@ fn render_step(s: &StepOutcome) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Mismatch;
+    use crate::outcome::{claim_verdicts, ClaimKind};
+    use crate::scenario::{DocRef, Erratum};
+
+    fn erratum() -> Erratum {
+        Erratum {
+            claim: Some("pods-get-short-lived-projected-tokens".into()),
+            article: "pods get short-lived tokens".into(),
+            actual: "the mounted token is valid for one year (exp - iat = 31536000)".into(),
+            when: Some("default kube-apiserver settings".into()),
+            when_version: None,
+        }
+    }
+
+    fn step(index: usize, status: Status, erratum: Option<Erratum>, mismatch: Option<Mismatch>) -> StepOutcome {
+        StepOutcome {
+            index,
+            name: format!("step {index}"),
+            kind: "token",
+            location: format!("scenarios/article/walkthrough.scenario.yaml:{}", index * 10),
+            doc: Some(DocRef { section: "Creating a Service Account".into(), claims: vec!["pods-get-short-lived-projected-tokens".into(), "other-claim".into()] }),
+            status,
+            duration_ms: 1,
+            mismatches: mismatch.into_iter().collect(),
+            error: None,
+            notes: Vec::new(),
+            diagnostics: None,
+            verdict: crate::outcome::Verdict::of(status, erratum.as_ref()),
+            erratum,
+        }
+    }
+
+    fn scenario(steps: Vec<StepOutcome>) -> ScenarioOutcome {
+        ScenarioOutcome {
+            name: "article-walkthrough".into(),
+            description: String::new(),
+            file: "scenarios/article/walkthrough.scenario.yaml".into(),
+            steps,
+            cleanup_errors: Vec::new(),
+            setup_error: None,
+            duration_ms: 3,
+            interrupted: false,
+        }
+    }
+
+    fn lifetime_mismatch() -> Option<Mismatch> {
+        Some(Mismatch::new("token lifetime (exp - iat)", "31536000s", "3607s"))
+    }
+
+    #[test]
+    fn a_measured_erratum_is_reported_as_erratum_not_as_a_pass() {
+        let s = step(1, Status::Passed, Some(erratum()), None);
+        assert_eq!(s.verdict, Verdict::Erratum);
+        assert_eq!(symbol(&s), "ERRATUM");
+        let o = scenario(vec![s]);
+        assert!(o.passed());
+        assert_eq!(verdict_counts(&o), ", 1 of them ERRATUM");
+        let claims = claim_verdicts(&[o]);
+        let short = claims.iter().find(|c| c.id == "pods-get-short-lived-projected-tokens").expect("claim");
+        assert_eq!(short.verdict, ClaimKind::Erratum);
+        assert!(short.erratum.is_some());
+        // The erratum is the named claim's; the step's other claim holds.
+        assert_eq!(claims.iter().find(|c| c.id == "other-claim").map(|c| c.verdict), Some(ClaimKind::Holds));
+    }
+
+    #[test]
+    fn an_erratum_the_cluster_no_longer_matches_fails_and_says_what_was_declared() {
+        let o = scenario(vec![step(1, Status::Failed, Some(erratum()), lifetime_mismatch())]);
+        assert_eq!(o.steps[0].verdict, Verdict::Failed);
+        assert!(!o.passed());
+        let text = render_failure(&o);
+        assert!(text.contains("declared erratum"), "{text}");
+        assert!(text.contains("the article says: pods get short-lived tokens"), "{text}");
+        assert!(text.contains("expected: 31536000s"), "{text}");
+        assert!(text.contains("actual:   3607s"), "{text}");
+        let claims = claim_verdicts(&[o]);
+        assert!(claims.iter().all(|c| c.verdict == ClaimKind::NotVerified), "{claims:?}");
+    }
+
+    #[test]
+    fn every_failed_step_is_reported_and_a_failed_look_turns_the_scenario_red() {
+        let o = scenario(vec![
+            step(1, Status::Failed, None, Some(Mismatch::new("stdout column SECRETS", "present", "absent"))),
+            step(2, Status::Passed, None, None),
+            step(3, Status::Failed, None, lifetime_mismatch()),
+            step(4, Status::Skipped, None, None),
+        ]);
+        assert!(!o.passed(), "a failed look must turn the scenario red");
+        let text = render_failure(&o);
+        assert!(text.contains("2 steps failed"), "{text}");
+        assert!(text.contains("step 1 `step 1`"), "{text}");
+        assert!(text.contains("step 3 `step 3`"), "{text}");
+        assert!(!text.contains("step 2 `step 2`"), "{text}");
+        assert!(text.contains("1 later step(s) skipped (after step 3 failed)"), "{text}");
+    }
+
+    #[test]
+    fn a_step_for_other_versions_is_not_a_failure_and_verifies_nothing() {
+        let mut s = step(1, Status::Skipped, None, None);
+        s.verdict = Verdict::NotApplicable;
+        assert_eq!(symbol(&s), "n/a    ");
+        let o = scenario(vec![s]);
+        assert!(o.passed());
+        let claims = claim_verdicts(std::slice::from_ref(&o));
+        assert!(claims.iter().all(|c| c.verdict == ClaimKind::NotVerified), "{claims:?}");
+        // A skipped (not run) step is not a pass either.
+        let o = scenario(vec![step(1, Status::Skipped, None, None)]);
+        assert!(!o.passed());
+    }
+
+    #[test]
+    fn the_claims_summary_names_each_erratum() {
+        let run = RunOutcome {
+            cluster: "c".into(),
+            server: "s".into(),
+            scenarios: Vec::new(),
+            interrupted: false,
+            teardown_errors: Vec::new(),
+            claims: claim_verdicts(&[scenario(vec![step(1, Status::Passed, Some(erratum()), None)])]),
+        };
+        let text = render_claims(&run);
+        assert!(text.starts_with("claims: 1 hold, 1 erratum, 0 not verified"), "{text}");
+        assert!(text.contains("ERRATUM pods-get-short-lived-projected-tokens"), "{text}");
+        assert!(text.contains("what is true:     the mounted token is valid for one year"), "{text}");
+    }
+
+    #[test]
+    fn junit_and_json_carry_the_verdict_and_the_erratum() {
+        let run = RunOutcome {
+            cluster: "c".into(),
+            server: "s".into(),
+            scenarios: vec![scenario(vec![step(1, Status::Passed, Some(erratum()), None)])],
+            interrupted: false,
+            teardown_errors: Vec::new(),
+            claims: claim_verdicts(&[scenario(vec![step(1, Status::Passed, Some(erratum()), None)])]),
+        };
+        let xml = crate::report::to_junit(&run);
+        assert!(xml.contains(r#"name="verdict" value="erratum""#), "{xml}");
+        assert!(xml.contains(r#"name="erratum.article" value="pods get short-lived tokens""#), "{xml}");
+        assert!(xml.contains(r#"<testsuite name="claims""#), "{xml}");
+        let json: serde_json::Value = serde_json::from_str(&crate::report::to_json(&run)).expect("valid JSON");
+        assert_eq!(json["scenarios"][0]["steps"][0]["verdict"], "erratum");
+        assert_eq!(json["scenarios"][0]["steps"][0]["erratum"]["actual"], "the mounted token is valid for one year (exp - iat = 31536000)");
+        let claims = json["claims"].as_array().expect("claims");
+        let short = claims.iter().find(|c| c["id"] == "pods-get-short-lived-projected-tokens").expect("claim in JSON");
+        assert_eq!(short["verdict"], "erratum");
+        assert_eq!(claims.iter().find(|c| c["id"] == "other-claim").map(|c| c["verdict"].clone()), Some("holds".into()));
+    }
 }

@@ -8,6 +8,31 @@ use crate::outcome::{RunOutcome, Status};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
+/// The per-claim verdicts as one suite `claims`: a case per claim, an erratum a passing case with
+/// its `verdict` and `erratum.*` properties, a claim not verified a failure.
+fn claims_suite(run: &RunOutcome) -> TestSuite {
+    let mut suite = TestSuite::new("claims");
+    for c in &run.claims {
+        let status = match c.verdict {
+            crate::outcome::ClaimKind::NotVerified => {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                st.set_message(format!("not verified: {}", c.steps.join("; ")));
+                st
+            }
+            _ => TestCaseStatus::success(),
+        };
+        let mut case = TestCase::new(c.id.as_str(), status);
+        case.set_classname("claims");
+        case.add_property(quick_junit::Property::new("verdict", c.verdict.as_str()));
+        if let Some(e) = &c.erratum {
+            case.add_property(quick_junit::Property::new("erratum.article", redact(&e.article).into_owned()));
+            case.add_property(quick_junit::Property::new("erratum.actual", redact(&e.actual).into_owned()));
+        }
+        suite.add_test_case(case);
+    }
+    suite
+}
+
 /// JUnit XML for the run.
 pub fn to_junit(run: &RunOutcome) -> String {
     let run = &redact::run(run);
@@ -20,7 +45,11 @@ pub fn to_junit(run: &RunOutcome) -> String {
             let name = format!("{:02} {}{}", s.index, s.name, section);
             let status = match s.status {
                 Status::Passed => TestCaseStatus::success(),
-                Status::Skipped => TestCaseStatus::skipped(),
+                Status::Skipped => {
+                    let mut st = TestCaseStatus::skipped();
+                    st.set_message(if s.verdict == crate::outcome::Verdict::NotApplicable { "not applicable to this server version" } else { "not run: an earlier step that changes the cluster failed" });
+                    st
+                }
                 Status::Failed => {
                     let mut st = TestCaseStatus::non_success(if s.error.is_some() { NonSuccessKind::Error } else { NonSuccessKind::Failure });
                     let message = s.mismatches.first().map(|m| m.to_string()).or_else(|| s.error.clone()).unwrap_or_default();
@@ -45,6 +74,18 @@ pub fn to_junit(run: &RunOutcome) -> String {
             if !s.notes.is_empty() {
                 case.set_system_out(s.notes.iter().map(|n| format!("note: {n}\n")).collect::<String>());
             }
+            case.add_property(quick_junit::Property::new("verdict", s.verdict.as_str()));
+            if let Some(e) = &s.erratum {
+                case.add_property(quick_junit::Property::new("erratum.claim", e.claim.as_deref().unwrap_or_default()));
+                case.add_property(quick_junit::Property::new("erratum.article", redact(&e.article).into_owned()));
+                case.add_property(quick_junit::Property::new("erratum.actual", redact(&e.actual).into_owned()));
+                if let Some(w) = &e.when {
+                    case.add_property(quick_junit::Property::new("erratum.when", redact(w).into_owned()));
+                }
+                if let Some(v) = &e.when_version {
+                    case.add_property(quick_junit::Property::new("erratum.when-version", v.as_str()));
+                }
+            }
             if let Some(doc) = &s.doc {
                 case.add_property(quick_junit::Property::new("doc.section", doc.section.as_str()));
                 if !doc.claims.is_empty() {
@@ -55,6 +96,7 @@ pub fn to_junit(run: &RunOutcome) -> String {
         }
         report.add_test_suite(suite);
     }
+    report.add_test_suite(claims_suite(run));
     if !run.teardown_errors.is_empty() {
         let mut suite = TestSuite::new("teardown");
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);

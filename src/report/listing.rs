@@ -30,14 +30,48 @@ pub fn claims(catalog: &Catalog) -> String {
         if !steps.is_empty() {
             verified += 1;
         }
-        out.push_str(&format!("{} [{}]\n  {}\n", c.id, c.section, c.text.trim_end().replace('\n', "\n  ")));
+        out.push_str(&format!("{} [{}] {}\n  {}\n", c.id, c.section, expected_verdict(catalog, &c.id), c.text.trim_end().replace('\n', "\n  ")));
         if steps.is_empty() {
             out.push_str("  verified by: NOTHING\n");
         }
         for (scenario, index, name) in steps {
             out.push_str(&format!("  verified by: {scenario} step {index} ({name})\n"));
         }
+        for (scenario, step) in errata(catalog, &c.id) {
+            let e = step.erratum.as_ref().map(|e| format!("the article says: {}; what is true: {}{}", e.article, e.actual, e.when.as_deref().map(|w| format!("; when: {w}")).unwrap_or_default()));
+            out.push_str(&format!("  erratum at {scenario} step {}: {}\n", step.index, e.unwrap_or_default()));
+        }
     }
     out.push_str(&format!("claims: {verified} verified by steps, {} without\n", catalog.claims.len() - verified));
+    let with_errata = catalog.claims.iter().filter(|c| !errata(catalog, &c.id).is_empty()).count();
+    out.push_str(&format!("verdicts expected: {} hold, {with_errata} erratum, {} not verified\n", verified - with_errata, catalog.claims.len() - verified));
     out
+}
+
+/// The steps declaring an erratum on `claim_id`.
+fn errata<'a>(catalog: &'a Catalog, claim_id: &str) -> Vec<(&'a str, &'a crate::scenario::Step)> {
+    catalog
+        .scenarios
+        .iter()
+        .flat_map(|s| s.steps.iter().map(move |st| (s.name.as_str(), st)))
+        .filter(|(_, st)| st.erratum.as_ref().is_some_and(|e| e.claim.as_deref() == Some(claim_id)))
+        .collect()
+}
+
+/// What a run is expected to find for a claim, from the scenarios alone: `(holds)`, `(erratum)`,
+/// `(erratum on >=1.35, holds otherwise)` or `(not verified)`.
+pub fn expected_verdict(catalog: &Catalog, claim_id: &str) -> String {
+    if catalog.verifiers(claim_id).is_empty() {
+        return "(not verified)".into();
+    }
+    let errata = errata(catalog, claim_id);
+    if errata.is_empty() {
+        return "(holds)".into();
+    }
+    let ranges: Vec<&str> = errata.iter().filter_map(|(_, st)| st.when_version.as_ref().map(|r| r.as_str())).collect();
+    if ranges.len() < errata.len() {
+        "(erratum)".into()
+    } else {
+        format!("(erratum on {}, holds otherwise)", ranges.join(" / "))
+    }
 }

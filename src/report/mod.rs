@@ -7,7 +7,7 @@ mod junit;
 pub mod listing;
 pub mod redact;
 
-pub use console::{render_failure, Console};
+pub use console::{render_claims, render_erratum, render_failure, Console};
 pub use json::to_json;
 pub use junit::to_junit;
 pub use redact::redact;
@@ -57,11 +57,14 @@ mod tests {
             error: None,
             notes: vec![format!("token obtained: {JWT}"), format!("token: {JWT}"), MEASURED.into(), "token obtained via TokenRequest".into(), SECRET_YAML.into()],
             diagnostics: Some(format!("log: Authorization: Bearer {JWT}")),
+            verdict: crate::outcome::Verdict::of(status, None),
+            erratum: None,
         };
         RunOutcome {
             cluster: "sa-conformance".into(),
             server: "https://127.0.0.1:1".into(),
             interrupted: false,
+            claims: Vec::new(),
             scenarios: vec![ScenarioOutcome {
                 name: "article-walkthrough".into(),
                 description: String::new(),

@@ -177,6 +177,11 @@ fn step(s: &mut StepOutcome) {
     s.error.iter_mut().for_each(redact_in_place);
     s.notes.iter_mut().for_each(redact_in_place);
     s.diagnostics.iter_mut().for_each(redact_in_place);
+    if let Some(e) = &mut s.erratum {
+        redact_in_place(&mut e.article);
+        redact_in_place(&mut e.actual);
+        e.when.iter_mut().for_each(redact_in_place);
+    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,14 @@ struct RawStep {
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     stable_for: Option<Duration>,
     #[serde(default)]
+    prerequisite: bool,
+    #[serde(default)]
+    erratum: Option<super::erratum::Erratum>,
+    #[serde(default)]
+    when_version: Option<String>,
+    #[serde(default)]
+    when_var: BTreeMap<String, String>,
+    #[serde(default)]
     apply: Option<RawManifests>,
     #[serde(default)]
     delete: Option<RawDelete>,
@@ -354,6 +362,23 @@ impl StepContext<'_> {
             },
             None => Duration::ZERO,
         };
+        let (erratum, when_version) = match resolve_erratum(rs.doc.as_ref(), rs.erratum, rs.when_version) {
+            Ok(found) => found,
+            Err((key, msg)) => {
+                errors.push(LoadError::new(self.path, at(&key), msg));
+                (None, None)
+            }
+        };
+        let mut inapplicable = None;
+        for (key, want) in &rs.when_var {
+            match self.vars.get(key) {
+                None => errors.push(LoadError::new(self.path, at("when-var"), unknown_var_message(key, self.vars))),
+                Some(have) if have != want && inapplicable.is_none() => {
+                    inapplicable = Some(format!("the step is for {key}={want}, this run has {key}={have}"));
+                }
+                Some(_) => {}
+            }
+        }
         match action {
             Some(action) if errors.is_empty() => Ok(Step {
                 index,
@@ -364,6 +389,10 @@ impl StepContext<'_> {
                 stable_for: rs.stable_for,
                 line: slice.line,
                 action,
+                prerequisite: rs.prerequisite,
+                erratum,
+                when_version,
+                inapplicable,
             }),
             _ => Err(errors),
         }
@@ -513,6 +542,32 @@ pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     docs
 }
 
+/// An erratum names one claim of its step (the step's only claim when it names none); `when-version` is
+/// given once, on the step or on its erratum.
+fn resolve_erratum(doc: Option<&DocRef>, erratum: Option<super::erratum::Erratum>, when_version: Option<String>) -> Result<(Option<super::erratum::Erratum>, Option<super::erratum::VersionReq>), FieldError> {
+    let range = match (&erratum, &when_version) {
+        (Some(e), Some(_)) if e.when_version.is_some() => return Err(("when-version".into(), "give `when-version` once: on the step or on its erratum".into())),
+        (Some(e), None) => e.when_version.clone(),
+        (_, step) => step.clone(),
+    };
+    let req = range.as_deref().map(super::erratum::VersionReq::parse).transpose().map_err(|m| ("when-version".to_string(), m))?;
+    let Some(mut e) = erratum else { return Ok((None, req)) };
+    let claims = doc.map(|d| d.claims.as_slice()).unwrap_or_default();
+    match (&e.claim, claims) {
+        (Some(c), _) if !claims.contains(c) => {
+            return Err(("erratum".into(), format!("the erratum's claim `{c}` is not among the step's doc.claims ({})", claims.join(", "))))
+        }
+        (Some(_), _) => {}
+        (None, [only]) => e.claim = Some(only.clone()),
+        (None, []) => return Err(("erratum".into(), "an erratum needs the claim it corrects: list it in the step's doc.claims".into())),
+        (None, _) => return Err(("erratum".into(), format!("the step verifies several claims ({}); say which one the erratum corrects with `claim:`", claims.join(", ")))),
+    }
+    if e.article.trim().is_empty() || e.actual.trim().is_empty() {
+        return Err(("erratum".into(), "an erratum says what the article says (`article`) and what is true instead (`actual`)".into()));
+    }
+    Ok((Some(e), req))
+}
+
 fn validate_wait(w: &Wait) -> Result<(), (String, String)> {
     if w.resource.name.is_none() {
         return Err(("resource".into(), format!("wait on {} needs a `name`", w.resource.kind)));
@@ -590,6 +645,9 @@ fn build_token(mut t: TokenStep) -> Result<TokenStep, (String, String)> {
             return Err(("command".into(), format!("`{cmd}` is not a `kubectl create token` command")));
         }
         super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
+    }
+    if t.expect.bound_to_pod && t.pod.is_none() {
+        return Err(("bound-to-pod".into(), "`bound-to-pod: true` needs `pod:` (the pod the token must be bound to)".into()));
     }
     if t.via == TokenVia::Pod && t.pod.is_none() {
         return Err(("via".into(), "`via: pod` needs `pod:` (the pod whose mounted token is read)".into()));

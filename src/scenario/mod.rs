@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod duration;
+pub mod erratum;
 mod error;
 mod load;
 mod locate;
@@ -11,7 +12,11 @@ mod vars;
 pub mod retarget;
 pub mod words;
 
+#[cfg(test)]
+mod tests;
+
 pub use claims::{Catalog, Claim};
+pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
 pub use load::{discover, load_file, load_str, split_documents, LoadOptions};
 pub use model::*;

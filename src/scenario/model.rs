@@ -44,6 +44,25 @@ pub struct Step {
     /// Where the step starts in its file (1-based), for messages.
     pub line: usize,
     pub action: Action,
+    /// `prerequisite: true`: a failure of this step stops the scenario even if the step only looks.
+    pub prerequisite: bool,
+    /// Where the article is wrong and this step measures what is true instead.
+    pub erratum: Option<super::erratum::Erratum>,
+    /// Server versions this step runs on (its own `when-version`, or its erratum's); others skip it
+    /// as not applicable.
+    pub when_version: Option<super::erratum::VersionReq>,
+    /// Why the step does not apply to this run, decided at load time from `when-var` (e.g. a
+    /// cluster profile the user names with `--var`); such a step is reported not applicable.
+    pub inapplicable: Option<String>,
+}
+
+impl Step {
+    /// Whether a failure of this step stops the scenario: a step that changes the cluster, a wait (what
+    /// follows depends on it), or one marked `prerequisite`. A failed look is recorded and the
+    /// scenario goes on, so one wrong table does not hide the rest of a walkthrough.
+    pub fn stops_on_failure(&self) -> bool {
+        self.prerequisite || !self.action.only_looks()
+    }
 }
 
 /// The part of the documentation a step verifies.
@@ -93,6 +112,17 @@ impl Action {
     /// apply to it), rather than changing it or waiting for its own change.
     pub fn looks(&self) -> bool {
         matches!(self, Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_) | Action::Exec(_) | Action::Kubectl(_) | Action::Token(_))
+    }
+
+    /// Whether this step kind (as configured) only reads the cluster. Apply, delete and wait are never
+    /// looks; exec is a change unless marked `read-only: true`; kubectl is a look when its verb is.
+    pub fn only_looks(&self) -> bool {
+        match self {
+            Action::Apply(_) | Action::Delete(_) | Action::Wait(_) => false,
+            Action::Exec(e) => e.read_only,
+            Action::Kubectl(k) => k.only_looks(),
+            Action::HttpFromPod(_) | Action::CanI(_) | Action::Token(_) | Action::Assert(_) | Action::Audit(_) | Action::Lint(_) => true,
+        }
     }
 }
 
@@ -203,6 +233,9 @@ pub struct Exec {
     pub script: Option<String>,
     #[serde(default)]
     pub expect: ProcessExpect,
+    /// The command only reads (cat, ls, a GET with curl): its failure does not stop the scenario.
+    #[serde(default, rename = "read-only")]
+    pub read_only: bool,
 }
 
 impl Exec {
@@ -362,6 +395,35 @@ pub struct Kubectl {
     pub expect: ProcessExpect,
 }
 
+/// kubectl verbs (and `auth` subcommands) that only read the cluster.
+const KUBECTL_LOOKS: &[&str] = &["get", "describe", "explain", "logs", "top", "version", "api-resources", "api-versions", "cluster-info", "diff", "events"];
+const KUBECTL_AUTH_LOOKS: &[&str] = &["can-i", "whoami"];
+/// Global flags that take their value as the next word.
+const KUBECTL_VALUE_FLAGS: &[&str] = &["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--as", "--as-group"];
+
+impl Kubectl {
+    /// The verb (and, for `auth`, its subcommand) is one that only reads.
+    pub fn only_looks(&self) -> bool {
+        let mut words = Vec::new();
+        let mut it = self.args.iter();
+        while let Some(w) = it.next() {
+            if KUBECTL_VALUE_FLAGS.contains(&w.as_str()) {
+                it.next();
+            } else if !w.starts_with('-') {
+                words.push(w.as_str());
+                if words.len() == 2 {
+                    break;
+                }
+            }
+        }
+        match words.as_slice() {
+            ["auth", sub, ..] => KUBECTL_AUTH_LOOKS.contains(sub),
+            [verb, ..] => KUBECTL_LOOKS.contains(verb),
+            [] => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "kebab-case")]
 pub enum TokenVia {
@@ -397,6 +459,12 @@ pub struct TokenExpect {
     pub subject: Option<String>,
     #[serde(default, deserialize_with = "crate::scenario::duration::deserialize_opt")]
     pub lifetime: Option<Duration>,
+    /// `kubernetes.io.warnafter - iat`: when a client should refresh a token the API server extended.
+    #[serde(default, deserialize_with = "crate::scenario::duration::deserialize_opt")]
+    pub warn_after: Option<Duration>,
+    /// The token's `kubernetes.io.pod` name and uid are those of the live pod (`pod:`).
+    #[serde(default)]
+    pub bound_to_pod: bool,
     #[serde(default)]
     pub audiences: Vec<String>,
     #[serde(default)]

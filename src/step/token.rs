@@ -44,6 +44,17 @@ fn expected(t: &TokenStep) -> String {
 async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value) -> Result<Asked, StepError> {
     let mut check = Check::with(check_claims(t, claims));
     let mut said = vec![if check.mismatches.is_empty() { "the claims given".to_string() } else { "other claims".to_string() }];
+    if let (Some(lifetime), Some(warn)) = (span(claims, "exp"), span(claims, "kubernetes.io.warnafter")) {
+        check.notes.push(format!("measured: exp - iat = {lifetime}s, warnafter - iat = {warn}s"));
+    } else if let Some(lifetime) = span(claims, "exp") {
+        check.notes.push(format!("measured: exp - iat = {lifetime}s"));
+    }
+    if t.expect.bound_to_pod {
+        let name = t.pod.as_deref().unwrap_or_default();
+        let pods: Api<Pod> = Api::namespaced(ctx.target.client.clone(), &t.namespace);
+        let pod = pods.get(name).await.map_err(api::ApiError::kube(format!("get pod {}/{name}", t.namespace)))?;
+        check.mismatches.extend(check_bound_pod(claims, name, pod.metadata.uid.as_deref().unwrap_or_default()));
+    }
     if let Some(want) = &t.expect.whoami {
         let (status, user) = api::self_subject_review(ctx.target, token).await?;
         let got = user.clone().unwrap_or_else(|| format!("no user (HTTP {status})"));
@@ -108,6 +119,32 @@ async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(
     }
 }
 
+/// Seconds from `iat` to the numeric claim at `path` (`exp`, or `kubernetes.io.warnafter`).
+fn span(claims: &Value, path: &str) -> Option<i64> {
+    let at = path.split('.').collect::<Vec<_>>();
+    let value = match at.as_slice() {
+        ["kubernetes", "io", rest] => claims.get("kubernetes.io").and_then(|k| k.get(*rest)),
+        _ => claims.get(path),
+    };
+    Some(value?.as_i64()? - claims.get("iat")?.as_i64()?)
+}
+
+/// The token's `kubernetes.io.pod` is the live pod: same name and same uid (a token of an earlier pod
+/// of that name has another uid).
+pub fn check_bound_pod(claims: &Value, name: &str, uid: &str) -> Vec<Mismatch> {
+    let pod = &claims["kubernetes.io"]["pod"];
+    let mut out = Vec::new();
+    let got_name = pod["name"].as_str().unwrap_or("<none>");
+    if got_name != name {
+        out.push(Mismatch::new("pod the token is bound to (kubernetes.io.pod.name)", name, got_name));
+    }
+    let got_uid = pod["uid"].as_str().unwrap_or("<none>");
+    if uid.is_empty() || got_uid != uid {
+        out.push(Mismatch::new("uid of the pod the token is bound to (kubernetes.io.pod.uid)", format!("{uid} (the live pod's uid)"), got_uid));
+    }
+    out
+}
+
 /// Subject, lifetime, audiences and field checks on the decoded claims.
 pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
     let mut out = Vec::new();
@@ -124,6 +161,13 @@ pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
             out.push(Mismatch::new("token lifetime (exp - iat)", format!("{}s", want.as_secs()), got));
         }
     }
+    if let Some(want) = t.expect.warn_after {
+        let got = span(claims, "kubernetes.io.warnafter");
+        if got != Some(want.as_secs() as i64) {
+            let got = got.map(|l| format!("{l}s")).unwrap_or_else(|| "no kubernetes.io.warnafter/iat".into());
+            out.push(Mismatch::new("token refresh time (kubernetes.io.warnafter - iat)", format!("{}s", want.as_secs()), got));
+        }
+    }
     let aud: Vec<&str> = match &claims["aud"] {
         Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
         Value::String(s) => vec![s.as_str()],
@@ -137,4 +181,52 @@ pub fn check_claims(t: &TokenStep, claims: &Value) -> Vec<Mismatch> {
     let schema = DocSchema::Known(token_claims());
     out.extend(t.expect.claims.iter().flat_map(|f| f.check(claims, &schema)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn step(yaml: &str) -> TokenStep {
+        serde_yaml::from_str(yaml).expect("token step")
+    }
+
+    /// The mounted token on a default cluster: valid a year, refresh due after 3607 s.
+    fn extended() -> Value {
+        json!({"iat": 1000, "exp": 1000 + 31536000, "kubernetes.io": {"warnafter": 1000 + 3607, "pod": {"name": "alpine-curl", "uid": "u-1"}}})
+    }
+
+    /// The same token on a cluster with --service-account-extend-token-expiration=false.
+    fn short() -> Value {
+        json!({"iat": 1000, "exp": 1000 + 3607, "kubernetes.io": {"pod": {"name": "alpine-curl", "uid": "u-1"}}})
+    }
+
+    #[test]
+    fn the_one_year_erratum_holds_on_an_extended_token_and_fails_on_a_short_one() {
+        let t = step("{ serviceaccount: pod-inspector, namespace: dev, via: pod, pod: alpine-curl, expect: { lifetime: 8760h, warn-after: 3607s } }");
+        assert!(check_claims(&t, &extended()).is_empty());
+        let m = check_claims(&t, &short());
+        let text: Vec<String> = m.iter().map(|m| m.to_string()).collect();
+        assert_eq!(m.len(), 2, "{text:?}");
+        assert_eq!((m[0].expected.as_str(), m[0].actual.as_str()), ("31536000s", "3607s"));
+        assert_eq!(m[1].actual, "no kubernetes.io.warnafter/iat");
+    }
+
+    #[test]
+    fn a_short_lived_expectation_fails_on_the_extended_token() {
+        let t = step("{ serviceaccount: pod-inspector, namespace: dev, expect: { lifetime: 3607s } }");
+        assert!(check_claims(&t, &short()).is_empty());
+        assert_eq!(check_claims(&t, &extended())[0].actual, "31536000s");
+    }
+
+    #[test]
+    fn a_token_is_bound_to_the_live_pod_only_with_its_name_and_uid() {
+        assert!(check_bound_pod(&extended(), "alpine-curl", "u-1").is_empty());
+        let other_uid = check_bound_pod(&extended(), "alpine-curl", "u-2");
+        assert_eq!(other_uid.len(), 1);
+        assert_eq!(other_uid[0].actual, "u-1");
+        assert_eq!(check_bound_pod(&extended(), "nginx", "u-1").len(), 1);
+        assert_eq!(check_bound_pod(&json!({"iat": 1}), "alpine-curl", "u-1").len(), 2);
+    }
 }

@@ -1,10 +1,13 @@
 //! The harness's own cases: each step kind on a case that should pass (`pass-*.scenario.yaml`) and on
 //! one that should fail (`fail-*.scenario.yaml`), whose failure report must contain every line given
 //! in the file as `# expect-failure: TEXT`. These prove that a wrong expectation is reported in words
-//! a workshop organiser can act on, without editing the shipped scenarios.
+//! a workshop organiser can act on, without editing the shipped scenarios. A case may also pin the
+//! verdict of a step with `# expect-verdict: N VERDICT` (holds, erratum, failed, not run, not
+//! applicable), e.g. to prove that the steps after a failed look still ran.
 
 use crate::shared::{root, Shared};
 use libtest_mimic::{Failed, Trial};
+use sa_conformance::outcome::ScenarioOutcome;
 use sa_conformance::report::{render_failure, Silent};
 use sa_conformance::scenario::{discover, load_file, LoadOptions};
 use std::path::Path;
@@ -33,6 +36,27 @@ fn expected_failures(file: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `# expect-verdict: N VERDICT` lines: (step index, verdict).
+fn expected_verdicts(file: &Path) -> Vec<(usize, String)> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect-verdict: "))
+        .filter_map(|l| l.split_once(' ').and_then(|(n, v)| Some((n.parse().ok()?, v.trim().to_string()))))
+        .collect()
+}
+
+/// Every pinned verdict that the outcome contradicts, as readable lines.
+fn verdict_mismatches(file: &Path, outcome: &ScenarioOutcome) -> Vec<String> {
+    expected_verdicts(file)
+        .into_iter()
+        .filter_map(|(index, want)| {
+            let got = outcome.steps.iter().find(|s| s.index == index).map(|s| s.verdict.as_str()).unwrap_or("no such step");
+            (got != want).then(|| format!("step {index}: expected verdict `{want}`, got `{got}`"))
+        })
+        .collect()
+}
+
 fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
     let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
     let must_fail = scenario.name.starts_with("fail-");
@@ -42,6 +66,10 @@ fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
     let outcome = run.scenarios.first().ok_or("interrupted before the case started")?;
     if !outcome.cleanup_errors.is_empty() {
         return Err(format!("cleanup failed: {:?}", outcome.cleanup_errors).into());
+    }
+    let wrong_verdicts = verdict_mismatches(file, outcome);
+    if !wrong_verdicts.is_empty() {
+        return Err(format!("{}\n{}", wrong_verdicts.join("\n"), render_failure(outcome)).into());
     }
     match (must_fail, outcome.passed()) {
         (false, true) => Ok(()),

@@ -1,5 +1,6 @@
 //! End-to-end trials against a real cluster, one per shipped scenario plus the harness's own cases
-//! (each step kind passing and failing, the wrong-context guard, interrupts, an external token user).
+//! (each step kind passing and failing, the wrong-context guard, interrupts, an external token user,
+//! the non-extending token profile on a cluster of its own).
 //! libtest-mimic gives `cargo test -- --list`, filters and nextest support; one cluster is shared by
 //! the whole run (see `shared`).
 
@@ -10,6 +11,7 @@ mod external_token;
 mod guard;
 mod interrupt;
 mod reports;
+mod profile;
 mod shared;
 mod teardown;
 
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     trials.push(audit_defaults::trial(&shared));
     trials.push(reports::trial(&shared));
     trials.push(teardown::trial(&shared));
+    trials.push(profile::trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
