@@ -183,14 +183,56 @@ pub enum DeleteTargets {
     Manifests(Vec<Manifest>),
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(rename_all = "kebab-case")]
+/// What a `wait` waits for: `ready`, `exists`, `deleted`, or `{ condition: TYPE }` (the documented
+/// form; YAML's `!condition TYPE` tag is read too).
+#[derive(Debug, Clone, PartialEq)]
 pub enum WaitFor {
     Ready,
     Exists,
     Deleted,
-    #[serde(rename = "condition")]
     Condition(String),
+}
+
+impl<'de> Deserialize<'de> for WaitFor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        const EXPECTED: &str = "`ready`, `exists`, `deleted` or `{ condition: TYPE }`";
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WaitFor;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<WaitFor, E> {
+                match v {
+                    "ready" => Ok(WaitFor::Ready),
+                    "exists" => Ok(WaitFor::Exists),
+                    "deleted" => Ok(WaitFor::Deleted),
+                    other => Err(E::custom(format!("unknown wait `{other}`, expected {EXPECTED}"))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WaitFor, A::Error> {
+                let key: String = map.next_key()?.ok_or_else(|| A::Error::custom(format!("empty map, expected {EXPECTED}")))?;
+                if key != "condition" {
+                    return Err(A::Error::custom(format!("unknown wait `{key}`, expected {EXPECTED}")));
+                }
+                let value: String = map.next_value()?;
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(A::Error::custom(format!("unexpected `{extra}` next to `condition`")));
+                }
+                Ok(WaitFor::Condition(value))
+            }
+            fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<WaitFor, A::Error> {
+                use serde::de::VariantAccess;
+                let (tag, variant): (String, _) = data.variant()?;
+                match tag.as_str() {
+                    "condition" => Ok(WaitFor::Condition(variant.newtype_variant()?)),
+                    other => Err(A::Error::custom(format!("unknown wait `!{other}`, expected {EXPECTED}"))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
