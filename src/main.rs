@@ -79,7 +79,8 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    opts.lease.no_wait = args.no_wait;
     let mut console = Console::new(verbose);
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {
@@ -92,6 +93,10 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
         Err(SuiteError::Interrupted) => {
             eprintln!("interrupted: {}", SuiteError::Interrupted);
             INTERRUPTED
+        }
+        Err(e @ SuiteError::NamespaceHeld(_)) => {
+            eprintln!("error: {e}");
+            USAGE
         }
         Err(SuiteError::Cluster(e @ ClusterError::Guard(_))) => {
             eprintln!("error: {e}");

@@ -6,6 +6,7 @@ mod existing;
 mod guard;
 pub mod images;
 pub mod kind;
+pub mod lease;
 pub mod state;
 
 pub use existing::ExistingSpec;

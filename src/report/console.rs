@@ -4,6 +4,7 @@
 
 use super::redact;
 use super::Reporter;
+use crate::cluster::lease::LeaseEvent;
 use crate::cluster::Target;
 use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
 use crate::scenario::Scenario;
@@ -45,6 +46,24 @@ impl Reporter for Console {
         if self.verbose {
             eprintln!("    {} {:02} {} ({}ms)", symbol(step.status), step.index, step.name, step.duration_ms);
         }
+    }
+
+    fn lease_event(&mut self, event: &LeaseEvent) {
+        // The scenario line is open (`[1/2] name ... `) unless verbose; a lease message gets its own line.
+        let lead = if self.verbose { "" } else { "\n" };
+        match event {
+            LeaseEvent::Waiting { namespace, holder, until } => {
+                eprint!("{lead}sa-conformance: waiting for namespace `{namespace}`: held by run {holder} (lease renewed until {until}) ... ")
+            }
+            LeaseEvent::TookOver { namespace, holder } => {
+                eprint!("{lead}sa-conformance: took over namespace `{namespace}` from run {holder}, which stopped renewing its lease ... ")
+            }
+            LeaseEvent::Acquired { namespace, waited } => eprint!("{lead}sa-conformance: got namespace `{namespace}` after waiting {:.1}s ... ", waited.as_secs_f64()),
+        }
+        if self.verbose {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
     }
 
     fn scenario_finished(&mut self, o: &ScenarioOutcome) {

@@ -24,6 +24,8 @@ pub trait Reporter {
     fn scenario_started(&mut self, _scenario: &Scenario) {}
     fn step_finished(&mut self, _step: &StepOutcome) {}
     fn scenario_finished(&mut self, _outcome: &ScenarioOutcome) {}
+    /// The run is waiting for another run's namespace, took one over from a dead run, or got it.
+    fn lease_event(&mut self, _event: &crate::cluster::lease::LeaseEvent) {}
 }
 
 /// A reporter that says nothing (tests, libraries).

@@ -9,6 +9,7 @@ mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod lease;
 mod reports;
 mod shared;
 mod teardown;
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
     trials.push(audit_defaults::trial(&shared));
     trials.push(reports::trial(&shared));
     trials.push(teardown::trial(&shared));
+    trials.push(lease::two_runs_trial(&shared));
+    trials.push(lease::killed_run_trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
