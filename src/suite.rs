@@ -25,6 +25,8 @@ pub enum SuiteError {
 pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<Session, SuiteError> {
     let made_here = match spec {
         ClusterSpec::Kind(k) => {
+            let offline_bin = crate::cluster::offline::discover().ok().flatten().map(|b| b.bin);
+            crate::cluster::preflight::check(offline_bin).await.map_err(ClusterError::from)?;
             let c = KindCluster::new(k.clone())?;
             (!c.exists().await?).then_some(c)
         }

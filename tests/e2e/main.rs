@@ -22,6 +22,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
+    // As the CLI does: the offline build (if any) provides kind, kubectl and the images, no `source`.
+    if let Err(e) = sa_conformance::cluster::offline::use_offline_build() {
+        eprintln!("e2e: {e}");
+        return ExitCode::from(2);
+    }
     let mut args = Arguments::from_args();
     // Scenarios share namespace names (the article's `dev`), so trials run one at a time.
     args.test_threads = Some(1);
