@@ -36,15 +36,27 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
         let image = k.image.as_deref().map(|i| format!(" from node image {i}")).unwrap_or_default();
         reporter.cluster_event(&format!("creating kind cluster `{}`{image} (config {})", c.spec.name, k.config.display()));
     }
-    tokio::select! {
-        s = Session::acquire(spec, allow) => Ok(s?),
-        _ = opts.interrupt.wait() => {
-            if let Some(c) = made_here {
-                if let Err(e) = c.delete().await {
-                    tracing::error!("after the interrupt: {e}");
+    let acquiring = Session::acquire(spec, allow);
+    tokio::pin!(acquiring);
+    let started = std::time::Instant::now();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let task = made_here.as_ref().map(|c| format!("creating kind cluster `{}` (nodes, then CoreDNS, then loading images)", c.spec.name));
+    loop {
+        tokio::select! {
+            s = &mut acquiring => return Ok(s?),
+            _ = opts.interrupt.wait() => {
+                if let Some(c) = made_here {
+                    if let Err(e) = c.delete().await {
+                        tracing::error!("after the interrupt: {e}");
+                    }
+                }
+                return Err(SuiteError::Interrupted);
+            }
+            _ = tick.tick() => {
+                if let Some(task) = &task {
+                    reporter.progress(task, started.elapsed());
                 }
             }
-            Err(SuiteError::Interrupted)
         }
     }
 }

@@ -131,6 +131,8 @@ pub enum LeaseEvent<'a> {
     Waiting { namespace: &'a str, holder: &'a str, until: Timestamp },
     TookOver { namespace: &'a str, holder: &'a str },
     Acquired { namespace: &'a str, waited: Duration },
+    /// Still waiting (about once a second).
+    StillWaiting { namespace: &'a str, holder: &'a str, waited: Duration },
 }
 
 /// Takes the lease of every namespace in order (sorted, so two runs never wait for each other in a
@@ -216,6 +218,8 @@ async fn take(target: &Target, namespace: &str, opts: &LeaseOptions, on_event: &
                 if told.as_deref() != Some(holder.as_str()) {
                     on_event(LeaseEvent::Waiting { namespace, holder, until: *until });
                     told = Some(holder.clone());
+                } else {
+                    on_event(LeaseEvent::StillWaiting { namespace, holder, waited: started.elapsed() });
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
