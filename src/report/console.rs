@@ -21,6 +21,8 @@ pub struct Console {
     /// A live progress line is on screen and must be cleared before the next message.
     live_line: bool,
     last_plain: Option<std::time::Instant>,
+    /// `[1/2] name ... ` is on screen without its newline.
+    scenario_line_open: bool,
 }
 
 /// How often long work gets a line when stderr is not a terminal.
@@ -33,10 +35,13 @@ impl Console {
 
     /// A console that writes as if stderr were (or were not) a terminal.
     pub fn with_terminal(verbose: bool, live: bool) -> Self {
-        Console { total: 0, done: 0, verbose, live, live_line: false, last_plain: None }
+        Console { total: 0, done: 0, verbose, live, live_line: false, last_plain: None, scenario_line_open: false }
     }
 
     fn clear_live(&mut self) {
+        if std::mem::take(&mut self.scenario_line_open) {
+            eprintln!();
+        }
         if self.live_line {
             eprint!("\r\x1b[2K");
             self.live_line = false;
@@ -72,6 +77,9 @@ impl Reporter for Console {
 
     fn progress(&mut self, task: &str, elapsed: std::time::Duration) {
         if let Some(line) = self.progress_line(task, elapsed) {
+            if std::mem::take(&mut self.scenario_line_open) {
+                eprintln!();
+            }
             eprint!("{line}");
             self.live_line = self.live;
             let _ = std::io::stderr().flush();
@@ -89,6 +97,7 @@ impl Reporter for Console {
             eprintln!("[{}/{}] {}", self.done + 1, self.total, scenario.name);
         } else {
             eprint!("[{}/{}] {} ... ", self.done + 1, self.total, scenario.name);
+            self.scenario_line_open = true;
             let _ = std::io::stderr().flush();
         }
     }
@@ -103,23 +112,26 @@ impl Reporter for Console {
         if let LeaseEvent::StillWaiting { namespace, holder, waited } = event {
             return self.progress(&format!("waiting for namespace `{namespace}` (held by run {holder})"), *waited);
         }
+        // Ends the open scenario line (`[1/2] name ... `) or the live line: a lease message has its own.
         self.clear_live();
-        // The scenario line is open (`[1/2] name ... `) unless verbose; a lease message gets its own line.
-        let lead = if self.verbose { "" } else { "\n" };
         match event {
             LeaseEvent::StillWaiting { .. } => {}
             LeaseEvent::Waiting { namespace, holder, until } => {
-                eprintln!("{lead}sa-conformance: waiting for namespace `{namespace}`: held by run {holder} (lease renewed until {until})")
+                eprintln!("sa-conformance: waiting for namespace `{namespace}`: held by run {holder} (lease renewed until {until})")
             }
             LeaseEvent::TookOver { namespace, holder } => {
-                eprintln!("{lead}sa-conformance: took over namespace `{namespace}` from run {holder}, which stopped renewing its lease")
+                eprintln!("sa-conformance: took over namespace `{namespace}` from run {holder}, which stopped renewing its lease")
             }
-            LeaseEvent::Acquired { namespace, waited } => eprintln!("{lead}sa-conformance: got namespace `{namespace}` after waiting {:.1}s", waited.as_secs_f64()),
+            LeaseEvent::Acquired { namespace, waited } => eprintln!("sa-conformance: got namespace `{namespace}` after waiting {:.1}s", waited.as_secs_f64()),
         }
     }
 
     fn scenario_finished(&mut self, o: &ScenarioOutcome) {
+        let open = std::mem::take(&mut self.scenario_line_open);
         self.clear_live();
+        if !open && !self.verbose {
+            eprint!("[{}/{}] {} ... ", self.done + 1, self.total, o.name);
+        }
         self.done += 1;
         let passed = o.steps.iter().filter(|s| s.status == Status::Passed).count();
         let secs = o.duration_ms as f64 / 1000.0;
