@@ -10,6 +10,7 @@ mod external_token;
 mod guard;
 mod interrupt;
 mod lease;
+mod setup;
 mod reports;
 mod shared;
 mod teardown;
@@ -49,6 +50,8 @@ fn main() -> ExitCode {
     trials.push(teardown::trial(&shared));
     trials.push(lease::two_runs_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
+    trials.push(setup::no_toolchain_trial());
+    trials.push(setup::daemon_down_trial());
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
