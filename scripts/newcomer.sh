@@ -8,6 +8,7 @@
 #   bash scripts/newcomer.sh                 # both commands
 #   NEWCOMER_COMMANDS='cargo run -- run' bash scripts/newcomer.sh   # a subset (each must be in the README)
 #   NEWCOMER_CARGO_TARGET_DIR=DIR bash scripts/newcomer.sh          # reuse compiled dependencies (says so)
+#   NEWCOMER_REV=COMMIT bash scripts/newcomer.sh                    # another commit (e.g. one before a fix)
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sa-newcomer.XXXXXX")
@@ -41,9 +42,11 @@ fi
 default_commands=$'cargo run -- run\ncargo test'
 commands=${NEWCOMER_COMMANDS:-$default_commands}
 
-log "cloning $(git -C "$repo" rev-parse --short HEAD) into $work/sa-conformance"
+rev=$(git -C "$repo" rev-parse --short "${NEWCOMER_REV:-HEAD}") || exit 2
+log "cloning $rev into $work/sa-conformance"
 git clone --quiet "$repo" "$work/sa-conformance" || exit 1
 cd "$work/sa-conformance" || exit 1
+git checkout --quiet "$rev" || exit 1
 
 env_args=(env -i "PATH=$PATH" "HOME=$HOME")
 if [ -n "${NEWCOMER_CARGO_TARGET_DIR:-}" ]; then
