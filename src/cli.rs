@@ -87,6 +87,9 @@ pub struct RunArgs {
     /// Write a JSON report here
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Refuse at once (exit 2) when another run holds a scenario's namespace, instead of waiting
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 #[derive(Args, Debug)]

@@ -20,7 +20,18 @@ fn out(text: &str) {
 }
 
 fn main() -> ExitCode {
+    // Before anything reads the environment (clap's `env =` defaults) or starts a thread.
+    let offline = match sa_conformance::cluster::offline::use_offline_build() {
+        Ok(applied) => applied,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
     let cli = Cli::parse();
+    if let (sa_conformance::cluster::offline::Applied::Used(b), Command::Run(_) | Command::Cluster(ClusterCommand::Up(_))) = (&offline, &cli.command) {
+        eprintln!("sa-conformance: using the offline build (kind and kubectl from {}, node image {})", b.bin.display(), b.node_image);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SA_CONFORMANCE_LOG").unwrap_or_else(|_| "warn,kube_client=off".into()))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -79,7 +90,8 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    opts.lease.no_wait = args.no_wait;
     let mut console = Console::new(verbose);
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {
@@ -92,6 +104,10 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
         Err(SuiteError::Interrupted) => {
             eprintln!("interrupted: {}", SuiteError::Interrupted);
             INTERRUPTED
+        }
+        Err(e @ SuiteError::NamespaceHeld(_)) => {
+            eprintln!("error: {e}");
+            USAGE
         }
         Err(SuiteError::Cluster(e @ ClusterError::Guard(_))) => {
             eprintln!("error: {e}");

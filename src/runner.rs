@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub interrupt: Interrupt,
     /// How long cleanup may wait for namespaces to go.
     pub cleanup_timeout: Duration,
+    /// How the run holds its scenarios' namespaces against other runs (see `cluster::lease`).
+    pub lease: crate::cluster::lease::LeaseOptions,
 }
 
 impl Default for RunOptions {
@@ -33,6 +35,7 @@ impl Default for RunOptions {
             kubectl: std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into()),
             interrupt: Interrupt::never(),
             cleanup_timeout: Duration::from_secs(180),
+            lease: Default::default(),
         }
     }
 }

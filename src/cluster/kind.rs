@@ -81,8 +81,10 @@ impl KindCluster {
             }
             if state::load(self.name()).is_none() {
                 return Err(self.fail(format!(
-                    "exists but sa-conformance did not create it (no record in {}); refusing to re-use it",
-                    state::state_dir().display()
+                    "exists but sa-conformance did not create it (no record in {}); refusing to re-use it. Run on a cluster of another name with `--name {}-2`, or, if that cluster is yours to lose, delete it with `kind delete cluster --name {}`",
+                    state::state_dir().display(),
+                    self.name(),
+                    self.name()
                 )));
             }
             self.write_kubeconfig().await?;

@@ -6,6 +6,9 @@ mod existing;
 mod guard;
 pub mod images;
 pub mod kind;
+pub mod lease;
+pub mod offline;
+pub mod preflight;
 pub mod state;
 
 pub use existing::ExistingSpec;
@@ -25,6 +28,9 @@ pub enum ClusterError {
     Connect { context: String, server: String, message: String },
     #[error(transparent)]
     Guard(#[from] GuardError),
+    /// The host cannot run kind clusters yet (no kind, no Docker, ...); the message names the fix.
+    #[error(transparent)]
+    Host(#[from] preflight::HostError),
     #[error("cannot reach the API server {server} (context `{context}`): {message}")]
     Unreachable { context: String, server: String, message: String },
     #[error("kind cluster `{name}` {problem}")]

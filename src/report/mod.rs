@@ -24,6 +24,10 @@ pub trait Reporter {
     fn scenario_started(&mut self, _scenario: &Scenario) {}
     fn step_finished(&mut self, _step: &StepOutcome) {}
     fn scenario_finished(&mut self, _outcome: &ScenarioOutcome) {}
+    /// The run is waiting for another run's namespace, took one over from a dead run, or got it.
+    fn lease_event(&mut self, _event: &crate::cluster::lease::LeaseEvent) {}
+    /// Long work still going on (`task`, for `elapsed` so far); called about once a second.
+    fn progress(&mut self, _task: &str, _elapsed: std::time::Duration) {}
 }
 
 /// A reporter that says nothing (tests, libraries).

@@ -10,6 +10,8 @@ mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod lease;
+mod setup;
 mod reports;
 mod profile;
 mod shared;
@@ -23,6 +25,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
+    // As the CLI does: the offline build (if any) provides kind, kubectl and the images, no `source`.
+    if let Err(e) = sa_conformance::cluster::offline::use_offline_build() {
+        eprintln!("e2e: {e}");
+        return ExitCode::from(2);
+    }
     let mut args = Arguments::from_args();
     // Scenarios share namespace names (the article's `dev`), so trials run one at a time.
     args.test_threads = Some(1);
@@ -44,6 +51,10 @@ fn main() -> ExitCode {
     trials.push(reports::trial(&shared));
     trials.push(teardown::trial(&shared));
     trials.push(profile::trial(&shared));
+    trials.push(lease::two_runs_trial(&shared));
+    trials.push(lease::killed_run_trial(&shared));
+    trials.push(setup::no_toolchain_trial());
+    trials.push(setup::daemon_down_trial());
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
