@@ -18,3 +18,4 @@ pub mod cli;
 pub mod suite;
 pub mod audit;
 pub mod lint;
+pub mod mutate;

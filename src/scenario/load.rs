@@ -48,6 +48,8 @@ struct RawScenario {
     #[serde(default)]
     cleanup: Vec<ObjectRef>,
     steps: Vec<serde_yaml::Value>,
+    #[serde(default)]
+    mutants: MutantPolicy,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +224,7 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
         vars,
         cleanup: raw.cleanup,
         steps,
+        mutants: raw.mutants,
     })
 }
 
