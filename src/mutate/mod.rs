@@ -41,3 +41,6 @@ pub struct Change {
     /// The changed manifest text or step, as run.
     pub text: String,
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@ mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod mutate;
 mod shared;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
     trials.push(interrupt::namespace_trial(&shared));
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
+    trials.push(mutate::survivor_trial(&shared));
+    trials.push(mutate::killed_trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
