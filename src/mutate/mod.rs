@@ -14,7 +14,7 @@ mod run;
 pub use operators::{Operator, OPERATORS};
 pub use plan::{plan, Plan, PlanError};
 pub use report::{by_claim, render_table, summary_line, to_json, to_junit};
-pub use run::{run_plans, MutantResult, MutateOutcome, ScenarioKills, Verdict};
+pub use run::{run_plans, KilledBy, MutantResult, MutateOutcome, ScenarioKills, Verdict};
 
 use crate::scenario::Scenario;
 use serde::Serialize;

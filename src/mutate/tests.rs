@@ -265,3 +265,58 @@ fn unknown_key_under_mutants_is_a_load_error() {
     let text = POLICY.replace("  skip:", "  ignore: []\n  skip:");
     assert!(load_str(Path::new("p.scenario.yaml"), &text, &LoadOptions::default()).is_err());
 }
+
+fn outcome() -> super::MutateOutcome {
+    use super::run::{KilledBy, MutantResult, ScenarioKills};
+    use super::{Change, Verdict};
+    let result = |id: &str, verdict, killed_by| MutantResult {
+        id: id.into(),
+        operator: Operator::BindingEarly,
+        family: "order",
+        change: Change { description: format!("{id} changed"), text: "kind: RoleBinding\n".into() },
+        verdict,
+        killed_by,
+        reason: None,
+        cleanup_errors: Vec::new(),
+        duration_ms: 1500,
+    };
+    let by = KilledBy { step: 7, name: "pod-inspector alone may not list pods".into(), location: "w.yaml:70".into(), claims: vec!["serviceaccount-alone-does-nothing".into()], why: "answer".into() };
+    super::MutateOutcome {
+        cluster: "c".into(),
+        server: "https://127.0.0.1:1".into(),
+        interrupted: false,
+        scenarios: vec![ScenarioKills {
+            name: "s".into(),
+            file: "s.scenario.yaml".into(),
+            claims: vec!["serviceaccount-alone-does-nothing".into(), "never-kills".into()],
+            baseline_failure: None,
+            baseline_ms: 1000,
+            skipped: Vec::new(),
+            mutants: vec![result("binding-early:a", Verdict::Killed, Some(by)), result("binding-early:b", Verdict::Survived, None)],
+            duration_ms: 4000,
+        }],
+    }
+}
+
+#[test]
+fn a_survivor_fails_the_run_and_every_report_shows_its_change() {
+    let run = outcome();
+    assert!(!run.ok());
+    let table = super::render_table(&run);
+    assert!(table.contains("s: 2 mutants, 1 killed, 1 survived, 0 accepted, 0 errors"), "{table}");
+    assert!(table.contains("SURVIVED binding-early:b: binding-early:b changed\n      kind: RoleBinding"), "{table}");
+    assert!(table.contains("7 `pod-inspector alone may not list pods`: serviceaccount-alone-does-nothing"), "{table}");
+    assert!(table.contains("claims that killed none: never-kills"), "{table}");
+    let xml = super::to_junit(&run);
+    assert!(xml.contains(r#"<testcase name="binding-early:b""#) && xml.contains("mutant survived: binding-early:b changed"), "{xml}");
+    let json: serde_json::Value = serde_json::from_str(&super::to_json(&run)).unwrap();
+    assert_eq!(json["scenarios"][0]["by_claim"]["serviceaccount-alone-does-nothing"][0], "binding-early:a");
+    assert_eq!(json["scenarios"][0]["mutants"][1]["verdict"], "survived");
+}
+
+#[test]
+fn an_accepted_survivor_passes_the_run() {
+    let mut run = outcome();
+    run.scenarios[0].mutants[1].verdict = super::Verdict::Accepted;
+    assert!(run.ok());
+}
