@@ -66,15 +66,31 @@ pub fn automount(scenario: &Scenario, sites: &[Site], pods: bool) -> Vec<Draft> 
             };
             let Some(holder) = holder else { continue };
             let old = holder.get("automountServiceAccountToken").and_then(Value::as_bool);
-            let new = !old.unwrap_or(true);
+            // Unset on a pod means "as its ServiceAccount says": flip what the pod actually gets.
+            let inherited = if pods { serviceaccount_automount(scenario, sites, holder, &manifests::namespace(&site.docs[i], step)) } else { None };
+            let new = !old.or(inherited).unwrap_or(true);
             holder["automountServiceAccountToken"] = json!(new);
             let target = doc_target(&site.docs[i], step);
-            let was = old.map(|b| b.to_string()).unwrap_or_else(|| "unset (true)".into());
+            let was = match (old, inherited) {
+                (Some(b), _) => b.to_string(),
+                (None, Some(b)) => format!("unset ({b} from its ServiceAccount)"),
+                (None, None) => "unset (true)".into(),
+            };
             let description = format!("{target} in {}: automountServiceAccountToken {was} -> {new}", site.origin);
             out.push(Draft::new(op, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
         }
     }
     out
+}
+
+/// The `automountServiceAccountToken` of the ServiceAccount a pod spec runs as, if the scenario sets it.
+fn serviceaccount_automount(scenario: &Scenario, sites: &[Site], spec: &Value, ns: &str) -> Option<bool> {
+    let sa = spec.get("serviceAccountName").and_then(Value::as_str).unwrap_or("default");
+    sites
+        .iter()
+        .flat_map(|s| s.docs.iter().map(move |d| (s, d)))
+        .find(|(s, d)| manifests::kind(d) == "ServiceAccount" && manifests::name(d) == sa && manifests::namespace(d, &scenario.steps[s.step]) == ns)
+        .and_then(|(_, d)| d.get("automountServiceAccountToken").and_then(Value::as_bool))
 }
 
 /// A different duration: twice as long (half, from a day on, to stay within what clusters allow).

@@ -159,6 +159,16 @@ fn identity_mutants_change_the_pod_or_the_serviceaccount() {
 }
 
 #[test]
+fn automount_pod_flips_what_the_pod_inherits_from_its_serviceaccount() {
+    let s = article("disable-automount.scenario.yaml");
+    let all = mutants(&s, Operator::AutomountPod);
+    let m = all.iter().find(|m| m.id == "automount-pod:Pod/dev/no-api-curl").expect("mutant of no-api-curl");
+    assert!(m.change.description.contains("unset (false from its ServiceAccount) -> true"), "{}", m.change.description);
+    let nginx = all.iter().find(|m| m.id == "automount-pod:Pod/dev/nginx").expect("mutant of nginx");
+    assert!(nginx.change.description.contains("automountServiceAccountToken false -> true"), "{}", nginx.change.description);
+}
+
+#[test]
 fn binding_early_moves_the_rolebinding_before_the_first_access_check() {
     let s = walkthrough();
     let m = &mutants(&s, Operator::BindingEarly)[0];
