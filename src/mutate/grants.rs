@@ -253,8 +253,10 @@ fn after_setup(scenario: &Scenario, sites: &[Site], before: usize) -> usize {
     at
 }
 
-/// Each binding applied before the first access check that precedes it (after the namespace and
-/// ServiceAccount exist). A binding that shares its apply with other objects is split out of it.
+/// Each binding, with the Role it refers to when that comes later, applied before the first access
+/// check that precedes the binding (after the namespace and ServiceAccount exist): the grant is in
+/// place when the documented "403 before" is looked at. A documented apply that holds only what moves
+/// is moved whole (its documented output still checked); otherwise what moves is split out of it.
 pub fn binding_early(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
     let mut out = Vec::new();
     for site in sites {
@@ -264,25 +266,73 @@ pub fn binding_early(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             let Some(at) = (from..site.step).find(|&p| checks_access(&scenario.steps[p])) else { continue };
             let like = &scenario.steps[at];
             let target = doc_target(doc, step);
-            let (steps, how) = if site.docs.len() == 1 {
-                let mut steps = scenario.steps.clone();
-                let moved = steps.remove(site.step);
-                steps.insert(at, moved);
-                (steps, format!("step {} `{}` moved", step.index, step.name))
-            } else {
-                let mut rest = site.docs.clone();
-                rest.remove(i);
-                let mut steps = Draft::site_steps(scenario, site, &rest);
-                steps.insert(at, manifests::apply_step(like, format!("mutant: apply {target} early"), std::slice::from_ref(doc)));
-                (steps, format!("split out of step {} `{}`", step.index, step.name))
-            };
-            let description = format!("{target} from {} applied before step {} `{}`: {how}", site.origin, like.index, like.name);
-            let mut d = Draft::new(Operator::BindingEarly, target, description, manifests::render(std::slice::from_ref(doc)), steps);
-            if site.docs.len() > 1 {
-                d.injected.push(at);
+            // What moves: (site, document index), the Role first when it is applied after `at`.
+            let mut units: Vec<(&Site, usize)> = Vec::new();
+            let ns = manifests::namespace(doc, step);
+            let role_kind = doc["roleRef"]["kind"].as_str().unwrap_or_default();
+            let role_name = doc["roleRef"]["name"].as_str().unwrap_or_default();
+            let role = sites.iter().flat_map(|s| (0..s.docs.len()).map(move |j| (s, j))).find(|(s, j)| {
+                let d = &s.docs[*j];
+                manifests::kind(d) == role_kind && manifests::name(d) == role_name && (role_kind == "ClusterRole" || manifests::namespace(d, &scenario.steps[s.step]) == ns)
+            });
+            let mut with_role = String::new();
+            if let Some((rs, j)) = role.filter(|(rs, _)| rs.step > at) {
+                units.push((rs, j));
+                with_role = format!(" with {}", doc_target(&rs.docs[j], &scenario.steps[rs.step]));
             }
+            units.push((site, i));
+            let (steps, injected, how) = move_early(scenario, &units, at, &target);
+            let description = format!("{target}{with_role} applied before step {} `{}`: {how}", like.index, like.name);
+            let moved: Vec<serde_json::Value> = units.iter().map(|(s, j)| s.docs[*j].clone()).collect();
+            let mut d = Draft::new(Operator::BindingEarly, target, description, manifests::render(&moved), steps);
+            d.injected = injected;
             out.push(d);
         }
     }
     out
+}
+
+/// The scenario's steps with the documents of `units` applied at position `at`; the positions of
+/// steps the mutant added; and what was done, for the description.
+fn move_early(scenario: &Scenario, units: &[(&Site, usize)], at: usize, target: &str) -> (Vec<Step>, Vec<usize>, String) {
+    let mut by_step: Vec<(&Site, Vec<usize>)> = Vec::new();
+    for (s, j) in units {
+        match by_step.iter_mut().find(|(bs, _)| bs.step == s.step) {
+            Some((_, js)) => js.push(*j),
+            None => by_step.push((s, vec![*j])),
+        }
+    }
+    by_step.sort_by_key(|(s, _)| s.step);
+    let mut steps = scenario.steps.clone();
+    let mut inserts = Vec::new();
+    let mut injected = Vec::new();
+    let mut how = Vec::new();
+    for (s, js) in by_step.iter().rev() {
+        let original = &scenario.steps[s.step];
+        if js.len() == s.docs.len() {
+            inserts.push((steps.remove(s.step), false));
+            how.push(format!("step {} `{}` moved", original.index, original.name));
+        } else {
+            let moving: Vec<serde_json::Value> = js.iter().map(|j| s.docs[*j].clone()).collect();
+            let rest: Vec<serde_json::Value> = s.docs.iter().enumerate().filter(|(k, _)| !js.contains(k)).map(|(_, d)| d.clone()).collect();
+            match manifests::with_docs(original, s, &rest) {
+                Some(kept) => steps[s.step] = kept,
+                None => {
+                    steps.remove(s.step);
+                }
+            }
+            let name = format!("mutant: apply {target} early (split out of step {})", original.index);
+            inserts.push((manifests::apply_step(&scenario.steps[at], name, &moving), true));
+            how.push(format!("split out of step {} `{}`", original.index, original.name));
+        }
+    }
+    inserts.reverse();
+    how.reverse();
+    for (k, (step, added)) in inserts.into_iter().enumerate() {
+        if added {
+            injected.push(at + k);
+        }
+        steps.insert(at + k, step);
+    }
+    (steps, injected, how.join(", "))
 }

@@ -169,13 +169,16 @@ fn automount_pod_flips_what_the_pod_inherits_from_its_serviceaccount() {
 }
 
 #[test]
-fn binding_early_moves_the_rolebinding_before_the_first_access_check() {
+fn binding_early_moves_the_role_and_rolebinding_before_the_first_access_check() {
     let s = walkthrough();
     let m = &mutants(&s, Operator::BindingEarly)[0];
-    assert_eq!(position(&m.scenario, BINDING_STEP) + 1, position(&m.scenario, FIRST_CHECK));
-    assert!(position(&m.scenario, SA_STEP) < position(&m.scenario, BINDING_STEP));
+    let check = position(&m.scenario, FIRST_CHECK);
+    assert_eq!(position(&m.scenario, ROLE_STEP) + 1, position(&m.scenario, BINDING_STEP));
+    assert_eq!(position(&m.scenario, BINDING_STEP) + 1, check);
+    assert!(position(&m.scenario, SA_STEP) < position(&m.scenario, ROLE_STEP));
     assert_eq!(m.scenario.steps.len(), s.steps.len());
-    assert!(m.injected.is_empty(), "a moved documented step is not the mutant's own");
+    assert!(m.injected.is_empty(), "moved documented steps are not the mutant's own");
+    assert!(m.change.description.contains("RoleBinding/dev/pod-reader with Role/dev/pod-reader applied before step 6"), "{}", m.change.description);
 }
 
 #[test]
