@@ -295,33 +295,37 @@ pub fn binding_early(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
 /// The scenario's steps with the documents of `units` applied at position `at`; the positions of
 /// steps the mutant added; and what was done, for the description.
 fn move_early(scenario: &Scenario, units: &[(&Site, usize)], at: usize, target: &str) -> (Vec<Step>, Vec<usize>, String) {
-    let mut by_step: Vec<(&Site, Vec<usize>)> = Vec::new();
+    let mut by_site: Vec<(&Site, Vec<usize>)> = Vec::new();
     for (s, j) in units {
-        match by_step.iter_mut().find(|(bs, _)| bs.step == s.step) {
+        match by_site.iter_mut().find(|(bs, _)| (bs.step, bs.source) == (s.step, s.source)) {
             Some((_, js)) => js.push(*j),
-            None => by_step.push((s, vec![*j])),
+            None => by_site.push((s, vec![*j])),
         }
     }
-    by_step.sort_by_key(|(s, _)| s.step);
+    by_site.sort_by_key(|(s, _)| (s.step, s.source));
     let mut steps = scenario.steps.clone();
     let mut inserts = Vec::new();
     let mut injected = Vec::new();
     let mut how = Vec::new();
-    for (s, js) in by_step.iter().rev() {
+    // From the last site back, so removing a step or a manifest does not shift the ones still to do.
+    for (s, js) in by_site.iter().rev() {
         let original = &scenario.steps[s.step];
-        if js.len() == s.docs.len() {
+        let current = steps[s.step].clone();
+        let one_source = !matches!(&current.action, Action::Apply(a) if a.manifests.len() > 1);
+        if js.len() == s.docs.len() && one_source {
             inserts.push((steps.remove(s.step), false));
             how.push(format!("step {} `{}` moved", original.index, original.name));
         } else {
             let moving: Vec<serde_json::Value> = js.iter().map(|j| s.docs[*j].clone()).collect();
             let rest: Vec<serde_json::Value> = s.docs.iter().enumerate().filter(|(k, _)| !js.contains(k)).map(|(_, d)| d.clone()).collect();
-            match manifests::with_docs(original, s, &rest) {
+            match manifests::with_docs(&current, s, &rest) {
                 Some(kept) => steps[s.step] = kept,
                 None => {
                     steps.remove(s.step);
                 }
             }
-            let name = format!("mutant: apply {target} early (split out of step {})", original.index);
+            let what: Vec<String> = moving.iter().map(|d| format!("{} {}", manifests::kind(d), manifests::name(d))).collect();
+            let name = format!("mutant: apply {} early for {target} (split out of step {})", what.join(", "), original.index);
             inserts.push((manifests::apply_step(&scenario.steps[at], name, &moving), true));
             how.push(format!("split out of step {} `{}`", original.index, original.name));
         }

@@ -60,10 +60,18 @@ pub fn render(docs: &[Value]) -> String {
     docs.iter().map(|d| serde_yaml::to_string(d).unwrap_or_default()).collect::<Vec<_>>().join("---\n")
 }
 
-/// The step of `site` applying `docs` instead; `None` when no document is left (the apply is skipped).
+/// The step of `site` applying `docs` instead; `None` when the step has nothing left to apply.
 pub fn with_docs(step: &Step, site: &Site, docs: &[Value]) -> Option<Step> {
     if docs.is_empty() {
-        return None;
+        // One manifest of several in an `apply:` step: only that manifest goes.
+        let mut s = step.clone();
+        return match &mut s.action {
+            Action::Apply(a) if a.manifests.len() > 1 && site.source < a.manifests.len() => {
+                a.manifests.remove(site.source);
+                Some(s)
+            }
+            _ => None,
+        };
     }
     let text = render(docs);
     let mut s = step.clone();

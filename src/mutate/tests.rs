@@ -182,6 +182,26 @@ fn binding_early_moves_the_role_and_rolebinding_before_the_first_access_check() 
 }
 
 #[test]
+fn a_manifest_among_several_in_one_apply_is_skipped_or_moved_alone() {
+    let s = article("default-service-accounts.scenario.yaml");
+    let step = "apply the article's pod-inspector, its Role and its RoleBinding";
+    let origins = |m: &Mutant| match &m.scenario.steps[position(&m.scenario, step)].action {
+        Action::Apply(a) => a.manifests.iter().map(|x| x.origin.clone()).collect::<Vec<_>>(),
+        other => panic!("{}", other.kind()),
+    };
+    let skip = mutants(&s, Operator::SkipRbac).into_iter().find(|m| m.id == "skip-rbac:RoleBinding/dev/pod-reader").expect("mutant");
+    assert_eq!(origins(&skip).len(), 2, "{:?}", origins(&skip));
+    assert!(origins(&skip).iter().all(|o| !o.contains("rolebinding")), "{:?}", origins(&skip));
+    let early = &mutants(&s, Operator::BindingEarly)[0];
+    assert_eq!(origins(early).len(), 1, "only the ServiceAccount stays: {:?}", origins(early));
+    assert!(origins(early)[0].contains("service-account/pod-inspector.yaml"), "{:?}", origins(early));
+    let added: Vec<&crate::scenario::Step> = early.scenario.steps.iter().filter(|st| st.name.starts_with("mutant: ")).collect();
+    assert_eq!(added.len(), 2, "the Role and the RoleBinding, each split out");
+    let text: String = added.iter().map(|st| applied_text(early, &st.name)).collect();
+    assert!(text.contains("kind: Role\n") && text.contains("kind: RoleBinding"), "{text}");
+}
+
+#[test]
 fn token_duration_changes_the_documented_flag() {
     let s = article("manual-tokens.scenario.yaml");
     let all = mutants(&s, Operator::TokenDuration);
