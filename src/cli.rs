@@ -30,6 +30,30 @@ pub enum Command {
     Audit(AuditArgs),
     /// Check manifests (files, directories, or scenarios) against the article's best practices
     Lint(LintArgs),
+    /// Kill matrix: run generic mutants of scenarios (a wrong cluster or lab) and report survivors
+    Mutate(MutateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MutateArgs {
+    /// Scenario names (default: all)
+    pub scenarios: Vec<String>,
+    /// Only these mutation operators (repeatable; default: all)
+    #[arg(long = "operator", value_parser = parse_operator)]
+    pub operators: Vec<crate::mutate::Operator>,
+    /// Print the mutants and their changes without running anything
+    #[arg(long)]
+    pub list: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Write the kill matrix as JUnit XML here
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the kill matrix as JSON here
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
@@ -217,6 +241,13 @@ fn parse_allow(s: &str) -> Result<crate::audit::Allow, String> {
         [verbs, resources, ns] => Ok(crate::audit::Allow { verbs: split(verbs), resources: split(resources), namespace: Some(ns.to_string()) }),
         _ => Err(format!("`{s}` is not VERBS:RESOURCES[:NAMESPACE] (e.g. get,list,watch:pods:dev)")),
     }
+}
+
+fn parse_operator(s: &str) -> Result<crate::mutate::Operator, String> {
+    crate::mutate::Operator::from_name(s).ok_or_else(|| {
+        let known: Vec<&str> = crate::mutate::OPERATORS.iter().map(|o| o.name()).collect();
+        format!("unknown operator `{s}` (known: {})", known.join(", "))
+    })
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

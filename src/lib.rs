@@ -19,3 +19,4 @@ pub mod exit;
 pub mod suite;
 pub mod audit;
 pub mod lint;
+pub mod mutate;

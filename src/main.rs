@@ -55,6 +55,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Cluster(ClusterCommand::Down { name }) => cluster_down(&name).await,
         Command::Audit(args) => audit(&args).await,
         Command::Lint(args) => lint(&args),
+        Command::Mutate(args) => mutate(&args).await,
     }
 }
 
@@ -184,6 +185,70 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
             eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
             FAILED
         }
+    }
+}
+
+async fn mutate(args: &sa_conformance::cli::MutateArgs) -> u8 {
+    use sa_conformance::mutate;
+    let catalog = match load(&args.load, &args.scenarios) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut plans = Vec::new();
+    for s in &catalog.scenarios {
+        match mutate::plan(s, &args.operators) {
+            Ok(p) => plans.push(p),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return USAGE;
+            }
+        }
+    }
+    if args.list {
+        for p in &plans {
+            out(&format!("{}: {} mutant(s)\n", p.scenario.name, p.mutants.len()));
+            for m in &p.mutants {
+                out(&format!("  {}\n    {}\n", m.id, m.change.description));
+            }
+        }
+        return PASSED;
+    }
+    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    let mut console = Console::new(false);
+    let session = match sa_conformance::suite::acquire(&args.target.spec(), &args.target.allow_context, &opts, &mut console).await {
+        Ok(s) => s,
+        Err(SuiteError::Interrupted) => return INTERRUPTED,
+        Err(SuiteError::Cluster(e @ ClusterError::Guard(_))) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+        Err(e) => {
+            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            return FAILED;
+        }
+    };
+    out(&format!("mutate: {} on {}\n", session.target.name, session.target.server));
+    let outcome = mutate::run_plans(&session.target, &plans, &opts, &mut |line| out(&format!("{line}\n"))).await;
+    if let Err(e) = session.release().await {
+        eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+    }
+    out(&mutate::render_table(&outcome));
+    let outputs = [(args.junit.as_ref(), mutate::to_junit(&outcome)), (args.json.as_ref(), mutate::to_json(&outcome))];
+    for (path, text) in outputs {
+        if let Some(p) = path {
+            if let Err(e) = std::fs::write(p, text) {
+                eprintln!("error: cannot write report {}: {e}", p.display());
+                return FAILED;
+            }
+        }
+    }
+    if outcome.interrupted {
+        eprintln!("interrupted: what the run created has been deleted");
+        INTERRUPTED
+    } else if outcome.ok() {
+        PASSED
+    } else {
+        FAILED
     }
 }
 

@@ -46,6 +46,8 @@ fn every_yaml_example_in_the_format_reference_loads() {
                 failures.push(format!("docs/scenario-format.md:{line}: claims example without `- id:`"));
             }
             continue;
+        } else if first.starts_with("mutants:") {
+            format!("name: doc-example\n{body}steps:\n  - kubectl: {{ command: kubectl version }}\n")
         } else if first.starts_with("- path:") {
             let resource = "{ apiVersion: v1, kind: Pod, name: alpine-curl, namespace: dev }";
             format!("name: doc-example\nsteps:\n  - assert:\n      resource: {resource}\n      fields:\n{}", indent(body, 8))

@@ -55,6 +55,8 @@ struct RawScenario {
     /// Default `within` for can-i, http-from-pod and assert steps.
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     within: Option<Duration>,
+    #[serde(default)]
+    mutants: MutantPolicy,
 }
 
 #[derive(Deserialize)]
@@ -249,6 +251,7 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
         vars,
         cleanup: raw.cleanup,
         steps,
+        mutants: raw.mutants,
     })
 }
 

@@ -18,6 +18,37 @@ pub struct Scenario {
     pub vars: BTreeMap<String, String>,
     pub cleanup: Vec<ObjectRef>,
     pub steps: Vec<Step>,
+    /// What `sa-conformance mutate` may skip or accept for this scenario, each with a written reason.
+    pub mutants: MutantPolicy,
+}
+
+/// The `mutants:` key: operators this scenario excludes and surviving mutants it accepts, with reasons.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MutantPolicy {
+    #[serde(default)]
+    pub skip: Vec<SkipOperator>,
+    #[serde(default)]
+    pub accept: Vec<AcceptSurvivor>,
+}
+
+/// An operator that does not apply to a scenario, and why.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SkipOperator {
+    pub operator: String,
+    pub reason: String,
+}
+
+/// A survivor accepted as equivalent: one mutant by `id`, or every mutant of an `operator`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptSurvivor {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub operator: Option<String>,
+    pub reason: String,
 }
 
 impl Scenario {

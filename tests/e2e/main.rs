@@ -14,6 +14,7 @@ mod lease;
 mod setup;
 mod reports;
 mod profile;
+mod mutate;
 mod shared;
 mod teardown;
 
@@ -55,6 +56,8 @@ fn main() -> ExitCode {
     trials.push(lease::killed_run_trial(&shared));
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
+    trials.push(mutate::survivor_trial(&shared));
+    trials.push(mutate::killed_trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()

@@ -1,0 +1,83 @@
+//! The kill matrix end to end: `sa-conformance mutate` on a scenario that leaves out its negative
+//! checks (tests/e2e/mutate/) must report the order and over-grant survivors and exit 1, and must
+//! report a mutant the scenario does notice as killed, by the step that noticed it. Both leave no
+//! ClusterRoleBinding behind.
+
+use crate::cli;
+use crate::shared::Shared;
+use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
+use kube::api::{Api, ListParams};
+use libtest_mimic::{Failed, Trial};
+use serde_json::Value;
+use std::sync::Arc;
+
+const SCENARIO: &str = "mutate-no-negative-check";
+
+/// Runs `mutate` on the shared cluster with the given operators; (exit code, stdout, JSON report).
+fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), Failed> {
+    let target = shared.target()?;
+    let kubeconfig = target.kubeconfig.display().to_string();
+    let json = std::env::temp_dir().join(format!("sa-conformance-mutate-{}-{}.json", std::process::id(), operators.join("-")));
+    let json_arg = json.display().to_string();
+    let mut args = vec!["mutate", "--scenarios-dir", "tests/e2e/mutate", "--cluster", "existing", "--kubeconfig", &kubeconfig, "--context", &target.context, "--allow-context", &target.context, "--json", &json_arg];
+    for op in operators {
+        args.extend(["--operator", op]);
+    }
+    args.push(SCENARIO);
+    let out = cli::output(&args)?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report = std::fs::read_to_string(&json).map_err(|e| format!("no JSON report ({e}); stdout:\n{stdout}\nstderr:\n{stderr}"))?;
+    let report: Value = serde_json::from_str(&report).map_err(|e| e.to_string())?;
+    let leftovers = shared.runtime.block_on(Api::<ClusterRoleBinding>::all(target.client.clone()).list(&ListParams::default().labels("sa-conformance.dev/mutant")));
+    let leftovers: Vec<String> = leftovers.map_err(|e| e.to_string())?.items.into_iter().filter_map(|b| b.metadata.name).collect();
+    if !leftovers.is_empty() {
+        return Err(format!("mutant ClusterRoleBindings left behind: {leftovers:?}").into());
+    }
+    Ok((out.status.code().unwrap_or(-1), stdout, report))
+}
+
+fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
+    report["scenarios"][0]["mutants"].as_array()?.iter().find(|m| m["id"] == id)
+}
+
+/// The order and over-grant mutants survive a scenario without its "403 before": reported, exit 1.
+pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
+    let shared = Arc::clone(shared);
+    Trial::test("mutate::survivor_reported_with_exit_1", move || {
+        let (code, stdout, report) = mutate(&shared, &["binding-early", "over-grant"])?;
+        if code != 1 {
+            return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
+        }
+        for id in ["binding-early:RoleBinding/mutate-e2e/pod-reader", "over-grant:cluster-admin@sa:mutate-e2e:pod-inspector"] {
+            let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
+            if v["verdict"] != "survived" {
+                return Err(format!("{id}: {}, expected survived:\n{stdout}", v["verdict"]).into());
+            }
+            if !stdout.contains(&format!("SURVIVED {id}: ")) {
+                return Err(format!("the console does not show the survivor {id} with its change:\n{stdout}").into());
+            }
+        }
+        if !stdout.contains("kind: ClusterRoleBinding") {
+            return Err(format!("the survivor's changed manifest is not shown:\n{stdout}").into());
+        }
+        Ok(())
+    })
+}
+
+/// Without the RoleBinding the documented "may list pods" goes red: killed by that step, exit 0.
+pub fn killed_trial(shared: &Arc<Shared>) -> Trial {
+    let shared = Arc::clone(shared);
+    Trial::test("mutate::killed_mutant_names_the_step", move || {
+        let (code, stdout, report) = mutate(&shared, &["skip-rbac"])?;
+        let id = "skip-rbac:RoleBinding/mutate-e2e/pod-reader";
+        let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
+        if v["verdict"] != "killed" || v["killed_by"]["name"] != "pod-inspector may list pods" {
+            return Err(format!("{id}: {v}, expected killed by `pod-inspector may list pods`:\n{stdout}").into());
+        }
+        if code != 0 {
+            return Err(format!("exit {code}, expected 0 (every mutant killed):\n{stdout}").into());
+        }
+        Ok(())
+    })
+}
