@@ -220,7 +220,9 @@ impl TargetArgs {
     pub fn spec(&self) -> ClusterSpec {
         match self.cluster {
             ClusterKind::Kind => ClusterSpec::Kind(self.kind.spec(self.reuse, self.keep)),
-            ClusterKind::Existing => ClusterSpec::Existing(ExistingSpec { kubeconfig: self.kubeconfig.clone(), context: self.context.clone() }),
+            ClusterKind::Existing => {
+                ClusterSpec::Existing(ExistingSpec { kubeconfig: self.kubeconfig.clone(), context: self.context.clone() })
+            }
         }
     }
 }
@@ -238,7 +240,9 @@ fn parse_allow(s: &str) -> Result<crate::audit::Allow, String> {
     let split = |p: &str| p.split(',').filter(|x| !x.is_empty()).map(String::from).collect::<Vec<_>>();
     match parts.as_slice() {
         [verbs, resources] => Ok(crate::audit::Allow { verbs: split(verbs), resources: split(resources), namespace: None }),
-        [verbs, resources, ns] => Ok(crate::audit::Allow { verbs: split(verbs), resources: split(resources), namespace: Some(ns.to_string()) }),
+        [verbs, resources, ns] => {
+            Ok(crate::audit::Allow { verbs: split(verbs), resources: split(resources), namespace: Some(ns.to_string()) })
+        }
         _ => Err(format!("`{s}` is not VERBS:RESOURCES[:NAMESPACE] (e.g. get,list,watch:pods:dev)")),
     }
 }
@@ -273,7 +277,17 @@ mod tests {
 
     #[test]
     fn audit_allow_rules_parse() {
-        let cli = Cli::try_parse_from(["sa-conformance", "audit", "--as", "system:serviceaccount:dev:pod-inspector", "-n", "dev", "--allow", "get,list,watch:pods:dev"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "sa-conformance",
+            "audit",
+            "--as",
+            "system:serviceaccount:dev:pod-inspector",
+            "-n",
+            "dev",
+            "--allow",
+            "get,list,watch:pods:dev",
+        ])
+        .unwrap();
         let Command::Audit(a) = cli.command else { panic!("not audit") };
         assert_eq!(a.allow[0].verbs, ["get", "list", "watch"]);
         assert_eq!(a.allow[0].namespace.as_deref(), Some("dev"));

@@ -4,19 +4,19 @@
 //! Data flows one way: scenario files -> [`scenario`] model -> [`runner`] on a [`cluster`] ->
 //! [`outcome`]s -> [`report`]ers.
 
-pub mod check;
-pub mod scenario;
-pub mod cluster;
-pub mod interrupt;
-pub mod process;
 pub mod api;
-pub mod outcome;
-pub mod step;
-pub mod runner;
-pub mod report;
-pub mod cli;
-pub mod exit;
-pub mod suite;
 pub mod audit;
+pub mod check;
+pub mod cli;
+pub mod cluster;
+pub mod exit;
+pub mod interrupt;
 pub mod lint;
 pub mod mutate;
+pub mod outcome;
+pub mod process;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod step;
+pub mod suite;

@@ -29,11 +29,15 @@ fn main() -> ExitCode {
         }
     };
     let cli = Cli::parse();
-    if let (sa_conformance::cluster::offline::Applied::Used(b), Command::Run(_) | Command::Cluster(ClusterCommand::Up(_))) = (&offline, &cli.command) {
+    if let (sa_conformance::cluster::offline::Applied::Used(b), Command::Run(_) | Command::Cluster(ClusterCommand::Up(_))) =
+        (&offline, &cli.command)
+    {
         eprintln!("sa-conformance: using the offline build (kind and kubectl from {}, node image {})", b.bin.display(), b.node_image);
     }
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SA_CONFORMANCE_LOG").unwrap_or_else(|_| "warn,kube_client=off".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SA_CONFORMANCE_LOG").unwrap_or_else(|_| "warn,kube_client=off".into()),
+        )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
@@ -179,7 +183,11 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
                     return FAILED;
                 }
             }
-            if report.passed() { PASSED } else { FAILED }
+            if report.passed() {
+                PASSED
+            } else {
+                FAILED
+            }
         }
         Err(e) => {
             eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
@@ -297,7 +305,11 @@ fn lint(args: &sa_conformance::cli::LintArgs) -> u8 {
         }
         None => out(&text),
     }
-    if findings.iter().any(|f| f.severity > Severity::Info) { FAILED } else { PASSED }
+    if findings.iter().any(|f| f.severity > Severity::Info) {
+        FAILED
+    } else {
+        PASSED
+    }
 }
 
 async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
@@ -335,7 +347,10 @@ async fn cluster_down(name: &str) -> u8 {
             return Ok(());
         }
         if sa_conformance::cluster::state::load(name).is_none() {
-            return Err(ClusterError::Kind { name: name.into(), problem: "was not created by sa-conformance; refusing to delete it".into() });
+            return Err(ClusterError::Kind {
+                name: name.into(),
+                problem: "was not created by sa-conformance; refusing to delete it".into(),
+            });
         }
         cluster.delete().await?;
         out(&format!("deleted kind cluster `{name}`\n"));

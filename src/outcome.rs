@@ -142,7 +142,12 @@ pub fn claim_verdicts(scenarios: &[ScenarioOutcome]) -> Vec<ClaimVerdict> {
                     Verdict::Erratum if own_erratum.is_none() => Verdict::Holds,
                     v => v,
                 };
-                let c = by_id.entry(id.clone()).or_insert_with(|| ClaimVerdict { id: id.clone(), verdict: ClaimKind::Holds, erratum: None, steps: Vec::new() });
+                let c = by_id.entry(id.clone()).or_insert_with(|| ClaimVerdict {
+                    id: id.clone(),
+                    verdict: ClaimKind::Holds,
+                    erratum: None,
+                    steps: Vec::new(),
+                });
                 c.steps.push(format!("{} step {}: {}", o.name, s.index, step_verdict.as_str()));
                 *applied.entry(id.clone()).or_default() |= step_verdict != Verdict::NotApplicable;
                 match step_verdict {
@@ -181,10 +186,7 @@ pub struct ScenarioOutcome {
 
 impl ScenarioOutcome {
     pub fn passed(&self) -> bool {
-        self.setup_error.is_none()
-            && self.cleanup_errors.is_empty()
-            && !self.interrupted
-            && self.steps.iter().all(StepOutcome::ok)
+        self.setup_error.is_none() && self.cleanup_errors.is_empty() && !self.interrupted && self.steps.iter().all(StepOutcome::ok)
     }
 
     /// The first step that failed.

@@ -41,7 +41,13 @@ impl Default for RunOptions {
 }
 
 /// Runs one scenario to its end and cleans up after it. `on_step` sees each outcome as it happens.
-pub async fn run_scenario(target: &Target, discovery: &DiscoveryCache, scenario: &Scenario, opts: &RunOptions, on_step: &mut dyn FnMut(&StepOutcome)) -> ScenarioOutcome {
+pub async fn run_scenario(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    scenario: &Scenario,
+    opts: &RunOptions,
+    on_step: &mut dyn FnMut(&StepOutcome),
+) -> ScenarioOutcome {
     let started = Instant::now();
     let mut outcome = ScenarioOutcome {
         name: scenario.name.clone(),
@@ -92,7 +98,11 @@ pub async fn run_scenario(target: &Target, discovery: &DiscoveryCache, scenario:
             },
             Ok(Ok(false)) => {
                 let range = step.when_version.as_ref().map(|r| r.as_str()).unwrap_or_default();
-                not_applicable(scenario, step, format!("the step is for server versions {range}, the server is {}", version.as_deref().unwrap_or("?")))
+                not_applicable(
+                    scenario,
+                    step,
+                    format!("the step is for server versions {range}, the server is {}", version.as_deref().unwrap_or("?")),
+                )
             }
             Ok(Err(e)) => {
                 let mut s = skipped(scenario, step);
@@ -144,11 +154,16 @@ fn skipped(scenario: &Scenario, step: &Step) -> StepOutcome {
 async fn applies(target: &Target, step: &Step, version: &mut Option<String>) -> Result<bool, String> {
     let Some(req) = &step.when_version else { return Ok(true) };
     if version.is_none() {
-        let info = target.client.apiserver_version().await.map_err(|e| format!("cannot read the server version for `when-version: {}`: {e}", req.as_str()))?;
+        let info = target
+            .client
+            .apiserver_version()
+            .await
+            .map_err(|e| format!("cannot read the server version for `when-version: {}`: {e}", req.as_str()))?;
         *version = Some(info.git_version);
     }
     let text = version.as_deref().unwrap_or_default();
-    let parsed = crate::scenario::erratum::minor_version(text).ok_or_else(|| format!("cannot read MAJOR.MINOR from the server version `{text}`"))?;
+    let parsed =
+        crate::scenario::erratum::minor_version(text).ok_or_else(|| format!("cannot read MAJOR.MINOR from the server version `{text}`"))?;
     Ok(req.matches(parsed))
 }
 
@@ -176,7 +191,8 @@ async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
         }
         Err(_) => {
             s.settle(Status::Failed);
-            s.error = Some(format!("step did not finish within {} (its timeout plus 15s)", crate::scenario::duration::format_duration(limit)));
+            s.error =
+                Some(format!("step did not finish within {} (its timeout plus 15s)", crate::scenario::duration::format_duration(limit)));
         }
     }
     // After a step that may have written RBAC, prove the authorizer caught up before the next step asks.
@@ -244,7 +260,14 @@ async fn label_new_namespaces(target: &Target, scenario: &Scenario, preexisting:
 }
 
 /// Deletes cluster-scoped objects the scenario applied or listed, then its namespaces, and waits.
-async fn cleanup(target: &Target, discovery: &DiscoveryCache, scenario: &Scenario, preexisting: &BTreeSet<String>, applied: &[Applied], timeout: Duration) -> Vec<String> {
+async fn cleanup(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    scenario: &Scenario,
+    preexisting: &BTreeSet<String>,
+    applied: &[Applied],
+    timeout: Duration,
+) -> Vec<String> {
     let mut errors = Vec::new();
     let mut refs: Vec<ObjectRef> = applied.iter().filter(|a| a.namespace.is_none() && a.kind != "Namespace").map(Applied::to_ref).collect();
     refs.extend(scenario.cleanup.iter().cloned());

@@ -4,8 +4,8 @@
 use crate::api::DiscoveryCache;
 use crate::cluster::lease::{self, LeaseError};
 use crate::cluster::{ClusterError, ClusterSpec, KindCluster, Session, Target};
-use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
 use crate::outcome::RunOutcome;
+use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
 use crate::report::Reporter;
 use crate::runner::{run_scenario, RunOptions};
 use crate::scenario::Scenario;
@@ -68,10 +68,22 @@ pub async fn run_on(target: &Target, scenarios: &[Scenario], opts: &RunOptions, 
 }
 
 /// [`run_on`], also saying whether it stopped because another run held a namespace (`--no-wait`).
-async fn run_leased(target: &Target, scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> (RunOutcome, Option<LeaseError>) {
+async fn run_leased(
+    target: &Target,
+    scenarios: &[Scenario],
+    opts: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> (RunOutcome, Option<LeaseError>) {
     reporter.run_started(target, scenarios.len());
     let discovery = DiscoveryCache::default();
-    let mut outcome = RunOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false, teardown_errors: Vec::new(), claims: Vec::new() };
+    let mut outcome = RunOutcome {
+        cluster: target.name.clone(),
+        server: target.server.clone(),
+        scenarios: Vec::new(),
+        interrupted: false,
+        teardown_errors: Vec::new(),
+        claims: Vec::new(),
+    };
     for s in scenarios {
         if opts.interrupt.is_set() {
             outcome.interrupted = true;
@@ -137,7 +149,13 @@ fn not_started(s: &Scenario, e: &LeaseError) -> ScenarioOutcome {
 
 /// Acquire, run, release. A failed release does not lose what the run found: it is attached to the
 /// outcome as a teardown error, which turns the run red and is written to every report.
-pub async fn run_suite(spec: &ClusterSpec, allow: &[String], scenarios: &[Scenario], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<RunOutcome, SuiteError> {
+pub async fn run_suite(
+    spec: &ClusterSpec,
+    allow: &[String],
+    scenarios: &[Scenario],
+    opts: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<RunOutcome, SuiteError> {
     let session = acquire(spec, allow, opts, reporter).await?;
     let (mut outcome, held) = run_leased(&session.target, scenarios, opts, reporter).await;
     let name = session.target.name.clone();

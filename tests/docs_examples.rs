@@ -68,7 +68,9 @@ fn every_yaml_example_in_the_format_reference_loads() {
 fn the_documented_condition_form_of_wait_loads() {
     let at = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/doc-example.scenario.yaml");
     for form in ["{ condition: Ready }", "!condition Ready"] {
-        let text = format!("name: x\nsteps:\n  - wait:\n      resource: {{ apiVersion: v1, kind: Pod, name: p, namespace: dev }}\n      for: {form}\n");
+        let text = format!(
+            "name: x\nsteps:\n  - wait:\n      resource: {{ apiVersion: v1, kind: Pod, name: p, namespace: dev }}\n      for: {form}\n"
+        );
         load_str(&at, &text, &LoadOptions::default()).unwrap_or_else(|e| panic!("`for: {form}` does not load: {e}"));
     }
     let text = "name: x\nsteps:\n  - wait:\n      resource: { apiVersion: v1, kind: Pod, name: p, namespace: dev }\n      for: { condtion: Ready }\n";

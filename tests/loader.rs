@@ -33,7 +33,12 @@ fn an_unknown_step_kind_names_the_line_and_lists_the_valid_kinds() {
 fn a_missing_manifest_names_the_path() {
     let errors = errors_of("missing-manifest.scenario.yaml");
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].starts_with("tests/fixtures/bad/missing-manifest.scenario.yaml:5: step 1: manifest `no/such/manifest.yaml` cannot be read"), "{}", errors[0]);
+    assert!(
+        errors[0]
+            .starts_with("tests/fixtures/bad/missing-manifest.scenario.yaml:5: step 1: manifest `no/such/manifest.yaml` cannot be read"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -54,20 +59,47 @@ fn every_problem_in_a_file_is_reported_at_once() {
 }
 
 #[rstest]
-#[case("name: x\nsteps:\n  - {}\n", "3: step 1: step has no step kind; expected one of: apply, delete, wait, exec, http-from-pod, can-i, kubectl, token, assert")]
-#[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n    exec: {pod: p, namespace: n, command: [ls]}\n", "3: step 1: step has several step kinds (exec, kubectl); a step does exactly one thing")]
-#[case("name: x\nstep: []\n", "2: unknown field `step`, expected one of `name`, `description`, `namespaces`, `vars`, `timeout`, `cleanup`, `steps`")]
-#[case("name: Bad_Name\nsteps:\n  - kubectl: {command: kubectl version}\n", "1: scenario name `Bad_Name` must be lower-case letters, digits and '-'")]
+#[case(
+    "name: x\nsteps:\n  - {}\n",
+    "3: step 1: step has no step kind; expected one of: apply, delete, wait, exec, http-from-pod, can-i, kubectl, token, assert"
+)]
+#[case(
+    "name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n    exec: {pod: p, namespace: n, command: [ls]}\n",
+    "3: step 1: step has several step kinds (exec, kubectl); a step does exactly one thing"
+)]
+#[case(
+    "name: x\nstep: []\n",
+    "2: unknown field `step`, expected one of `name`, `description`, `namespaces`, `vars`, `timeout`, `cleanup`, `steps`"
+)]
+#[case(
+    "name: Bad_Name\nsteps:\n  - kubectl: {command: kubectl version}\n",
+    "1: scenario name `Bad_Name` must be lower-case letters, digits and '-'"
+)]
 #[case("name: x\ntimeout: 10\nsteps:\n  - kubectl: {command: kubectl version}\n", "2: invalid duration `10`: missing unit (ms, s, m or h)")]
 #[case("name: x\nsteps:\n  - kubectl: {command: get pods}\n", "3: step 1: command must start with `kubectl`: `get pods`")]
-#[case("name: x\nsteps:\n  - http-from-pod: {pod: p, namespace: n, path: api/v1, expect: {status: 200}}\n", "3: step 1: path `api/v1` must start with `/`")]
-#[case("name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: Pod, name: p}\n      fields: [{path: spec}]\n", "5: step 1: field check on `spec` has no condition")]
+#[case(
+    "name: x\nsteps:\n  - http-from-pod: {pod: p, namespace: n, path: api/v1, expect: {status: 200}}\n",
+    "3: step 1: path `api/v1` must start with `/`"
+)]
+#[case(
+    "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: Pod, name: p}\n      fields: [{path: spec}]\n",
+    "5: step 1: field check on `spec` has no condition"
+)]
 #[case("name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n", "5: step 1: invalid regex")]
 #[case("name: x\nsteps:\n  - within: 5s\n    wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", "3: step 1: `within` applies only to steps that look (can-i, http-from-pod, assert, exec, kubectl, token); a wait step waits for its own effect within its `timeout`")]
 #[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - stable-for: 5s\n    delete: {resource: {apiVersion: v1, kind: Pod, name: p}}\n", "4: step 2: `stable-for` applies only to steps that look")]
-#[case("name: x\nsteps:\n  - timeout: 5s\n    within: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "4: step 1: within 10s is longer than the step's timeout 5s")]
-#[case("name: x\nsteps:\n  - within: 5s\n    stable-for: 58s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "4: step 1: within 5s plus stable-for 58s is longer than the step's timeout 1m")]
-#[case("name: x\ntimeout: 5s\nwithin: 10s\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "3: within 10s is longer than the scenario's timeout 5s")]
+#[case(
+    "name: x\nsteps:\n  - timeout: 5s\n    within: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n",
+    "4: step 1: within 10s is longer than the step's timeout 5s"
+)]
+#[case(
+    "name: x\nsteps:\n  - within: 5s\n    stable-for: 58s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n",
+    "4: step 1: within 5s plus stable-for 58s is longer than the step's timeout 1m"
+)]
+#[case(
+    "name: x\ntimeout: 5s\nwithin: 10s\nsteps:\n  - kubectl: {command: kubectl get sa}\n",
+    "3: within 10s is longer than the scenario's timeout 5s"
+)]
 #[case("name: x\nwithin: 20s\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - timeout: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "5: step 2: the scenario's within 20s is longer than this step's timeout 10s; give the step its own `within`")]
 #[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3: step 1: invalid duration `1x`")]
 #[case("name: x\nsteps:\n  - token:\n      serviceaccount: s\n      namespace: n\n      expect: {claims: [{path: 'kubernetes\\.io.serviceacount.name', absent: true}]}\n",
@@ -98,10 +130,41 @@ fn an_empty_scenario_directory_is_an_error_not_a_pass() {
 
 /// Fragments the generator splices together: real keys, broken YAML, odd values.
 const PIECES: &[&str] = &[
-    "name: x\n", "steps:\n", "  - ", "apply:", " {file: a.yaml}", "kubectl:", " {command: kubectl get sa}", "exec: {pod: p, namespace: n, command: [ls]}",
-    "\n", "    ", "- ", "{", "}", "[", "]", ":", "${", "${namespace}", "$${x}", "vars: {namespace: dev}\n", "timeout: 5q\n", "'", "\"", "#", "---\n",
-    "can-i: {as: u, verb: get, resource: pods, expect: yes}", "wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}", "doc: {section: s, claims: [a]}",
-    "token: {serviceaccount: s, namespace: n, via: pod}", "assert: {resource: {apiVersion: v1, kind: Pod, name: p}, fields: [{path: 'a[', absent: true}]}", "\t", "é", "&a ", "*a", "!!binary ",
+    "name: x\n",
+    "steps:\n",
+    "  - ",
+    "apply:",
+    " {file: a.yaml}",
+    "kubectl:",
+    " {command: kubectl get sa}",
+    "exec: {pod: p, namespace: n, command: [ls]}",
+    "\n",
+    "    ",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    "${",
+    "${namespace}",
+    "$${x}",
+    "vars: {namespace: dev}\n",
+    "timeout: 5q\n",
+    "'",
+    "\"",
+    "#",
+    "---\n",
+    "can-i: {as: u, verb: get, resource: pods, expect: yes}",
+    "wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}",
+    "doc: {section: s, claims: [a]}",
+    "token: {serviceaccount: s, namespace: n, via: pod}",
+    "assert: {resource: {apiVersion: v1, kind: Pod, name: p}, fields: [{path: 'a[', absent: true}]}",
+    "\t",
+    "é",
+    "&a ",
+    "*a",
+    "!!binary ",
 ];
 
 proptest! {
@@ -128,10 +191,25 @@ fn a_kubectl_step_cannot_leave_the_vetted_cluster() {
 #[rstest]
 #[case::can_i_default("", "  - can-i: {as: u, verb: get, resource: pods, expect: yes}\n", 10_000, None)]
 #[case::can_i_capped_at_its_timeout("", "  - timeout: 4s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", 4_000, None)]
-#[case::http_scenario_default("within: 3s\n", "  - http-from-pod: {pod: p, namespace: n, path: /api, expect: {status: 200}}\n", 3_000, None)]
-#[case::assert_polls_to_its_timeout("", "  - timeout: 30s\n    assert: {resource: {apiVersion: v1, kind: Pod, name: p}, fields: [{path: a, absent: true}]}\n", 30_000, None)]
+#[case::http_scenario_default(
+    "within: 3s\n",
+    "  - http-from-pod: {pod: p, namespace: n, path: /api, expect: {status: 200}}\n",
+    3_000,
+    None
+)]
+#[case::assert_polls_to_its_timeout(
+    "",
+    "  - timeout: 30s\n    assert: {resource: {apiVersion: v1, kind: Pod, name: p}, fields: [{path: a, absent: true}]}\n",
+    30_000,
+    None
+)]
 #[case::exec_asks_once("within: 3s\n", "  - exec: {pod: p, namespace: n, command: [ls]}\n", 0, None)]
-#[case::kubectl_with_its_own("within: 3s\n", "  - within: 7s\n    stable-for: 2s\n    kubectl: {command: kubectl get sa}\n", 7_000, Some(2_000))]
+#[case::kubectl_with_its_own(
+    "within: 3s\n",
+    "  - within: 7s\n    stable-for: 2s\n    kubectl: {command: kubectl get sa}\n",
+    7_000,
+    Some(2_000)
+)]
 #[case::token_asks_once("", "  - token: {serviceaccount: s, namespace: n}\n", 0, None)]
 #[case::apply_never_looks("within: 3s\n", "  - wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", 0, None)]
 fn within_defaults_by_step_kind(#[case] top: &str, #[case] step: &str, #[case] within_ms: u64, #[case] stable_ms: Option<u64>) {

@@ -56,7 +56,8 @@ pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool,
             ..Default::default()
         }
     });
-    let non_resource_attributes = q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
+    let non_resource_attributes =
+        q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
     let sar = SubjectAccessReview {
         spec: SubjectAccessReviewSpec {
             user: Some(q.user.clone()),
@@ -68,10 +69,7 @@ pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool,
         ..Default::default()
     };
     let api: Api<SubjectAccessReview> = Api::all(client.clone());
-    let answer = api
-        .create(&PostParams::default(), &sar)
-        .await
-        .map_err(ApiError::kube(format!("SubjectAccessReview for {}", q.user)))?;
+    let answer = api.create(&PostParams::default(), &sar).await.map_err(ApiError::kube(format!("SubjectAccessReview for {}", q.user)))?;
     let status = answer.status.unwrap_or_default();
     Ok((status.allowed, status.reason.unwrap_or_default()))
 }
@@ -88,15 +86,29 @@ pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace
     config.auth_info.impersonate = Some(user.to_string());
     config.auth_info.impersonate_groups = Some(groups_for(user));
     let client = kube::Client::try_from(config).map_err(ApiError::kube(what.clone()))?;
-    let review = SelfSubjectRulesReview { spec: SelfSubjectRulesReviewSpec { namespace: Some(namespace.to_string()) }, ..Default::default() };
+    let review =
+        SelfSubjectRulesReview { spec: SelfSubjectRulesReviewSpec { namespace: Some(namespace.to_string()) }, ..Default::default() };
     let answer = Api::<SelfSubjectRulesReview>::all(client).create(&PostParams::default(), &review).await.map_err(ApiError::kube(what))?;
     let status = answer.status.unwrap_or_default();
     let mut lines: Vec<String> = status
         .resource_rules
         .iter()
-        .map(|r| format!("{} {} (apiGroups {:?}{})", r.verbs.join(","), r.resources.clone().unwrap_or_default().join(","), r.api_groups.clone().unwrap_or_default(), r.resource_names.as_ref().map(|n| format!(", names {n:?}")).unwrap_or_default()))
+        .map(|r| {
+            format!(
+                "{} {} (apiGroups {:?}{})",
+                r.verbs.join(","),
+                r.resources.clone().unwrap_or_default().join(","),
+                r.api_groups.clone().unwrap_or_default(),
+                r.resource_names.as_ref().map(|n| format!(", names {n:?}")).unwrap_or_default()
+            )
+        })
         .collect();
-    lines.extend(status.non_resource_rules.iter().map(|r| format!("{} {}", r.verbs.join(","), r.non_resource_urls.clone().unwrap_or_default().join(","))));
+    lines.extend(
+        status
+            .non_resource_rules
+            .iter()
+            .map(|r| format!("{} {}", r.verbs.join(","), r.non_resource_urls.clone().unwrap_or_default().join(","))),
+    );
     if status.incomplete {
         lines.push(format!("(incomplete: {})", status.evaluation_error.unwrap_or_default()));
     }

@@ -58,7 +58,13 @@ fn pod_line(ns: &str, p: &Pod) -> String {
     let waiting: Vec<String> = status
         .iter()
         .flat_map(|s| s.container_statuses.iter().flatten())
-        .filter_map(|cs| cs.state.as_ref()?.waiting.as_ref().map(|w| format!("{}: {} {}", cs.name, w.reason.as_deref().unwrap_or(""), w.message.as_deref().unwrap_or(""))))
+        .filter_map(|cs| {
+            cs.state
+                .as_ref()?
+                .waiting
+                .as_ref()
+                .map(|w| format!("{}: {} {}", cs.name, w.reason.as_deref().unwrap_or(""), w.message.as_deref().unwrap_or("")))
+        })
         .collect();
     format!("  pod {ns}/{name}: {phase}{}\n", if waiting.is_empty() { String::new() } else { format!(" ({})", waiting.join("; ")) })
 }

@@ -17,7 +17,14 @@ pub struct ExecOutput {
 }
 
 /// Runs `argv` in `namespace/pod` (container optional) and waits up to `timeout`.
-pub async fn exec(client: &Client, namespace: &str, pod: &str, container: Option<&str>, argv: &[String], timeout: Duration) -> Result<ExecOutput, ApiError> {
+pub async fn exec(
+    client: &Client,
+    namespace: &str,
+    pod: &str,
+    container: Option<&str>,
+    argv: &[String],
+    timeout: Duration,
+) -> Result<ExecOutput, ApiError> {
     let what = format!("exec in pod {namespace}/{pod}");
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let mut params = AttachParams::default().stdin(false).stdout(true).stderr(true);
@@ -41,9 +48,7 @@ pub async fn exec(client: &Client, namespace: &str, pod: &str, container: Option
             code: exit_code(status.as_ref()),
         })
     };
-    tokio::time::timeout(timeout, run)
-        .await
-        .map_err(|_| ApiError::other(&what, format!("no result within {}s", timeout.as_secs())))?
+    tokio::time::timeout(timeout, run).await.map_err(|_| ApiError::other(&what, format!("no result within {}s", timeout.as_secs())))?
 }
 
 /// The exit code in an exec Status: Success = 0; NonZeroExitCode carries it in details.causes.

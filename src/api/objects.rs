@@ -22,7 +22,13 @@ pub struct Applied {
 
 impl Applied {
     pub fn to_ref(&self) -> ObjectRef {
-        ObjectRef { api_version: self.api_version.clone(), kind: self.kind.clone(), name: Some(self.name.clone()), namespace: self.namespace.clone(), list: false }
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            name: Some(self.name.clone()),
+            namespace: self.namespace.clone(),
+            list: false,
+        }
     }
 }
 
@@ -47,7 +53,13 @@ pub async fn resolve(client: &Client, cache: &DiscoveryCache, api_version: &str,
     Ok(entry)
 }
 
-async fn api_for(client: &Client, cache: &DiscoveryCache, api_version: &str, kind: &str, namespace: Option<&str>) -> Result<(Api<DynamicObject>, Option<String>), ApiError> {
+async fn api_for(
+    client: &Client,
+    cache: &DiscoveryCache,
+    api_version: &str,
+    kind: &str,
+    namespace: Option<&str>,
+) -> Result<(Api<DynamicObject>, Option<String>), ApiError> {
     let (ar, namespaced) = resolve(client, cache, api_version, kind).await?;
     Ok(match (namespaced, namespace) {
         (true, Some(ns)) => (Api::namespaced_with(client.clone(), ns, &ar), Some(ns.to_string())),
@@ -69,7 +81,12 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Value>, String> {
 }
 
 /// Server-side applies every document in order; returns what was applied.
-pub async fn apply_manifest(client: &Client, cache: &DiscoveryCache, text: &str, default_ns: Option<&str>) -> Result<Vec<Applied>, ApiError> {
+pub async fn apply_manifest(
+    client: &Client,
+    cache: &DiscoveryCache,
+    text: &str,
+    default_ns: Option<&str>,
+) -> Result<Vec<Applied>, ApiError> {
     let docs = parse_manifest(text).map_err(|m| ApiError::other("cannot parse manifest", m))?;
     let mut applied = Vec::new();
     for doc in docs {
@@ -83,9 +100,7 @@ pub async fn apply_manifest(client: &Client, cache: &DiscoveryCache, text: &str,
             meta.insert("namespace".into(), Value::String(n.clone()));
         }
         let what = format!("apply {kind} {}{name}", namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default());
-        api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&obj))
-            .await
-            .map_err(ApiError::kube(what))?;
+        api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&obj)).await.map_err(ApiError::kube(what))?;
         applied.push(Applied { api_version, kind, name, namespace });
     }
     Ok(applied)

@@ -71,9 +71,8 @@ impl SchemaCache {
                     return Ok::<_, ApiError>(None);
                 };
                 let paths = root.get("paths").and_then(Value::as_object).into_iter().flatten();
-                let urls = paths
-                    .filter_map(|(gv, entry)| Some((gv.clone(), entry.get("serverRelativeURL")?.as_str()?.to_string())))
-                    .collect();
+                let urls =
+                    paths.filter_map(|(gv, entry)| Some((gv.clone(), entry.get("serverRelativeURL")?.as_str()?.to_string()))).collect();
                 Ok(Some(urls))
             })
             .await?;
@@ -124,10 +123,8 @@ pub fn kind_of_document(doc: &Value) -> Result<(String, String), String> {
         return Ok((api_version.to_string(), kind.to_string()));
     }
     let items = doc.get("items").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let kinds: std::collections::BTreeSet<(&str, &str)> = items
-        .iter()
-        .map(|i| (i["apiVersion"].as_str().unwrap_or("?"), i["kind"].as_str().unwrap_or("?")))
-        .collect();
+    let kinds: std::collections::BTreeSet<(&str, &str)> =
+        items.iter().map(|i| (i["apiVersion"].as_str().unwrap_or("?"), i["kind"].as_str().unwrap_or("?"))).collect();
     match kinds.into_iter().collect::<Vec<_>>().as_slice() {
         [(item_version, item_kind)] => Ok((item_version.to_string(), format!("{item_kind}List"))),
         [] => Err("an empty v1 List has no item kind to find a schema by".into()),
@@ -137,9 +134,7 @@ pub fn kind_of_document(doc: &Value) -> Result<(String, String), String> {
 
 /// GET `path` as JSON; `None` on 404.
 async fn get(client: &Client, path: &str) -> Result<Option<Value>, ApiError> {
-    let request = http::Request::get(path)
-        .body(Vec::new())
-        .map_err(|e| ApiError::other(format!("GET {path}"), e.to_string()))?;
+    let request = http::Request::get(path).body(Vec::new()).map_err(|e| ApiError::other(format!("GET {path}"), e.to_string()))?;
     match client.request::<Value>(request).await {
         Ok(v) => Ok(Some(v)),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),

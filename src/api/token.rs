@@ -42,10 +42,7 @@ pub async fn request_token(client: &kube::Client, spec: &TokenRequestSpec) -> Re
         .create_token_request(&spec.serviceaccount, &PostParams::default(), &req)
         .await
         .map_err(ApiError::kube(format!("TokenRequest for serviceaccount {}/{}", spec.namespace, spec.serviceaccount)))?;
-    answer
-        .status
-        .map(|s| s.token)
-        .ok_or_else(|| ApiError::other("TokenRequest", "the answer had no status.token"))
+    answer.status.map(|s| s.token).ok_or_else(|| ApiError::other("TokenRequest", "the answer had no status.token"))
 }
 
 /// The payload of a JWT, decoded without verifying it (the API server verifies it when it is used).
@@ -72,11 +69,7 @@ fn http_client(target: &Target) -> Result<reqwest::Client, ApiError> {
         .map_err(|e| fail(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| fail(e.to_string()))
+    reqwest::Client::builder().tls_backend_preconfigured(tls).timeout(Duration::from_secs(30)).build().map_err(|e| fail(e.to_string()))
 }
 
 /// Calls the API server with `token` (GET `path`, or POST `body`); returns (status, body).
@@ -87,11 +80,7 @@ pub async fn call_with_token(target: &Target, token: &str, path: &str, body: Opt
         Some(b) => client.post(&url).json(b),
         None => client.get(&url),
     };
-    let resp = req
-        .bearer_auth(token)
-        .send()
-        .await
-        .map_err(|e| ApiError::other(format!("calling {url} with the token"), e.to_string()))?;
+    let resp = req.bearer_auth(token).send().await.map_err(|e| ApiError::other(format!("calling {url} with the token"), e.to_string()))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     Ok((status, text))
@@ -101,9 +90,7 @@ pub async fn call_with_token(target: &Target, token: &str, path: &str, body: Opt
 pub async fn self_subject_review(target: &Target, token: &str) -> Result<(u16, Option<String>), ApiError> {
     let body = serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
     let (status, text) = call_with_token(target, token, "/apis/authentication.k8s.io/v1/selfsubjectreviews", Some(&body)).await?;
-    let user = serde_json::from_str::<Value>(&text)
-        .ok()
-        .and_then(|v| v["status"]["userInfo"]["username"].as_str().map(String::from));
+    let user = serde_json::from_str::<Value>(&text).ok().and_then(|v| v["status"]["userInfo"]["username"].as_str().map(String::from));
     Ok((status, user))
 }
 
@@ -113,7 +100,8 @@ mod tests {
 
     #[test]
     fn decodes_the_payload_of_a_jwt() {
-        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"sub":"system:serviceaccount:dev:pod-inspector","exp":1600,"iat":1000}"#);
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"sub":"system:serviceaccount:dev:pod-inspector","exp":1600,"iat":1000}"#);
         let token = format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln");
         let claims = decode_jwt_claims(&token).unwrap();
         assert_eq!(claims["sub"], "system:serviceaccount:dev:pod-inspector");

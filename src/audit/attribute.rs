@@ -19,7 +19,11 @@ impl Rbac {
     pub async fn load(client: &Client) -> Result<Rbac, ApiError> {
         let lp = ListParams::default();
         Ok(Rbac {
-            cluster_bindings: Api::<ClusterRoleBinding>::all(client.clone()).list(&lp).await.map_err(ApiError::kube("list ClusterRoleBindings"))?.items,
+            cluster_bindings: Api::<ClusterRoleBinding>::all(client.clone())
+                .list(&lp)
+                .await
+                .map_err(ApiError::kube("list ClusterRoleBindings"))?
+                .items,
             bindings: Api::<RoleBinding>::all(client.clone()).list(&lp).await.map_err(ApiError::kube("list RoleBindings"))?.items,
             cluster_roles: Api::<ClusterRole>::all(client.clone()).list(&lp).await.map_err(ApiError::kube("list ClusterRoles"))?.items,
             roles: Api::<Role>::all(client.clone()).list(&lp).await.map_err(ApiError::kube("list Roles"))?.items,
@@ -41,7 +45,11 @@ impl Rbac {
             }
             let covers = match b.role_ref.kind.as_str() {
                 "ClusterRole" => self.cluster_role_covers(&b.role_ref.name, p),
-                _ => self.roles.iter().any(|r| r.metadata.namespace.as_deref() == Some(ns) && name(&r.metadata.name) == b.role_ref.name && rules_cover(r.rules.as_deref(), p)),
+                _ => self.roles.iter().any(|r| {
+                    r.metadata.namespace.as_deref() == Some(ns)
+                        && name(&r.metadata.name) == b.role_ref.name
+                        && rules_cover(r.rules.as_deref(), p)
+                }),
             };
             if covers {
                 out.push(format!("RoleBinding {ns}/{} -> {} {}", name(&b.metadata.name), b.role_ref.kind, b.role_ref.name));
@@ -80,7 +88,11 @@ pub(super) fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool 
     if p.resource.starts_with('/') {
         return rules.unwrap_or_default().iter().any(|r| {
             let verb = r.verbs.iter().any(|v| v == "*" || v == &p.verb);
-            let url = r.non_resource_urls.iter().flatten().any(|u| u == &p.resource || u == "*" || u.strip_suffix('*').is_some_and(|prefix| p.resource.starts_with(prefix)));
+            let url = r
+                .non_resource_urls
+                .iter()
+                .flatten()
+                .any(|u| u == &p.resource || u == "*" || u.strip_suffix('*').is_some_and(|prefix| p.resource.starts_with(prefix)));
             verb && url
         });
     }
@@ -91,7 +103,9 @@ pub(super) fn rules_cover(rules: Option<&[PolicyRule]>, p: &Permission) -> bool 
     };
     rules.unwrap_or_default().iter().any(|r| {
         let has = |list: &Option<Vec<String>>, v: &str| list.as_ref().is_some_and(|l| l.iter().any(|x| x == "*" || x == v));
-        has(&r.verbs.clone().into(), &p.verb) && has(&r.api_groups, &group) && (has(&r.resources, &full) || (sub.is_some() && has(&r.resources, &format!("{resource}/*"))))
+        has(&r.verbs.clone().into(), &p.verb)
+            && has(&r.api_groups, &group)
+            && (has(&r.resources, &full) || (sub.is_some() && has(&r.resources, &format!("{resource}/*"))))
     })
 }
 

@@ -12,8 +12,8 @@
 //! (beta, off by default in 1.33 and 1.34); it is kept so that a cluster with the gate on does not
 //! report it as excess.
 
-use super::Permission;
 use super::attribute::rules_cover;
+use super::Permission;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -44,7 +44,12 @@ pub const ROLES: &[DefaultRole] = &[
     DefaultRole {
         name: "system:basic-user",
         rules: &[
-            Rule { verbs: &["create"], api_groups: &["authorization.k8s.io"], resources: &["selfsubjectaccessreviews", "selfsubjectrulesreviews"], urls: NONE },
+            Rule {
+                verbs: &["create"],
+                api_groups: &["authorization.k8s.io"],
+                resources: &["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                urls: NONE,
+            },
             Rule { verbs: &["create"], api_groups: &["authentication.k8s.io"], resources: &["selfsubjectreviews"], urls: NONE },
         ],
     },
@@ -54,26 +59,68 @@ pub const ROLES: &[DefaultRole] = &[
             verbs: &["get"],
             api_groups: NONE,
             resources: NONE,
-            urls: &["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"],
+            urls: &[
+                "/api",
+                "/api/*",
+                "/apis",
+                "/apis/*",
+                "/healthz",
+                "/livez",
+                "/openapi",
+                "/openapi/*",
+                "/readyz",
+                "/version",
+                "/version/",
+            ],
         }],
     },
-    DefaultRole { name: "system:public-info-viewer", rules: &[Rule { verbs: &["get"], api_groups: NONE, resources: NONE, urls: &["/healthz", "/livez", "/readyz", "/version", "/version/"] }] },
+    DefaultRole {
+        name: "system:public-info-viewer",
+        rules: &[Rule {
+            verbs: &["get"],
+            api_groups: NONE,
+            resources: NONE,
+            urls: &["/healthz", "/livez", "/readyz", "/version", "/version/"],
+        }],
+    },
     DefaultRole {
         name: "system:service-account-issuer-discovery",
-        rules: &[Rule { verbs: &["get"], api_groups: NONE, resources: NONE, urls: &["/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"] }],
+        rules: &[Rule {
+            verbs: &["get"],
+            api_groups: NONE,
+            resources: NONE,
+            urls: &["/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"],
+        }],
     },
     DefaultRole {
         name: "system:cluster-trust-bundle-discovery",
-        rules: &[Rule { verbs: &["get", "list", "watch"], api_groups: &["certificates.k8s.io"], resources: &["clustertrustbundles"], urls: NONE }],
+        rules: &[Rule {
+            verbs: &["get", "list", "watch"],
+            api_groups: &["certificates.k8s.io"],
+            resources: &["clustertrustbundles"],
+            urls: NONE,
+        }],
     },
 ];
 
 pub const BINDINGS: &[DefaultBinding] = &[
     DefaultBinding { name: "system:basic-user", role: "system:basic-user", groups: &["system:authenticated"] },
     DefaultBinding { name: "system:discovery", role: "system:discovery", groups: &["system:authenticated"] },
-    DefaultBinding { name: "system:public-info-viewer", role: "system:public-info-viewer", groups: &["system:authenticated", "system:unauthenticated"] },
-    DefaultBinding { name: "system:service-account-issuer-discovery", role: "system:service-account-issuer-discovery", groups: &["system:serviceaccounts"] },
-    DefaultBinding { name: "system:cluster-trust-bundle-discovery", role: "system:cluster-trust-bundle-discovery", groups: &["system:serviceaccounts"] },
+    DefaultBinding {
+        name: "system:public-info-viewer",
+        role: "system:public-info-viewer",
+        groups: &["system:authenticated", "system:unauthenticated"],
+    },
+    DefaultBinding {
+        name: "system:service-account-issuer-discovery",
+        role: "system:service-account-issuer-discovery",
+        groups: &["system:serviceaccounts"],
+    },
+    DefaultBinding {
+        name: "system:cluster-trust-bundle-discovery",
+        role: "system:cluster-trust-bundle-discovery",
+        groups: &["system:serviceaccounts"],
+    },
 ];
 
 fn owned(l: &[&str]) -> Option<Vec<String>> {
@@ -86,7 +133,13 @@ fn owned(l: &[&str]) -> Option<Vec<String>> {
 
 impl Rule {
     fn policy_rule(&self) -> PolicyRule {
-        PolicyRule { verbs: self.verbs.iter().map(|s| s.to_string()).collect(), api_groups: owned(self.api_groups), resources: owned(self.resources), non_resource_urls: owned(self.urls), resource_names: None }
+        PolicyRule {
+            verbs: self.verbs.iter().map(|s| s.to_string()).collect(),
+            api_groups: owned(self.api_groups),
+            resources: owned(self.resources),
+            non_resource_urls: owned(self.urls),
+            resource_names: None,
+        }
     }
 }
 
@@ -218,12 +271,25 @@ mod tests {
         let d = role(name).expect("a default role");
         let mut rules: Vec<PolicyRule> = d.rules.iter().map(Rule::policy_rule).collect();
         rules.extend(extra);
-        ClusterRole { metadata: kube::api::ObjectMeta { name: Some(name.into()), ..Default::default() }, rules: Some(rules), aggregation_rule: None }
+        ClusterRole {
+            metadata: kube::api::ObjectMeta { name: Some(name.into()), ..Default::default() },
+            rules: Some(rules),
+            aggregation_rule: None,
+        }
     }
 
     fn live_binding(name: &str, extra: Option<Subject>) -> ClusterRoleBinding {
         let d = BINDINGS.iter().find(|b| b.name == name).expect("a default binding");
-        let mut subjects: Vec<Subject> = d.groups.iter().map(|g| Subject { kind: "Group".into(), name: g.to_string(), api_group: Some("rbac.authorization.k8s.io".into()), namespace: None }).collect();
+        let mut subjects: Vec<Subject> = d
+            .groups
+            .iter()
+            .map(|g| Subject {
+                kind: "Group".into(),
+                name: g.to_string(),
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                namespace: None,
+            })
+            .collect();
         subjects.extend(extra);
         ClusterRoleBinding {
             metadata: kube::api::ObjectMeta { name: Some(name.into()), ..Default::default() },
@@ -233,7 +299,12 @@ mod tests {
     }
 
     fn secrets_rule() -> PolicyRule {
-        PolicyRule { verbs: vec!["get".into()], api_groups: Some(vec!["".into()]), resources: Some(vec!["secrets".into()]), ..Default::default() }
+        PolicyRule {
+            verbs: vec!["get".into()],
+            api_groups: Some(vec!["".into()]),
+            resources: Some(vec!["secrets".into()]),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -246,21 +317,31 @@ mod tests {
     #[test]
     fn a_default_role_with_fewer_rules_is_not_reported() {
         let mut role = live_role("system:discovery", None);
-        role.rules = Some(vec![PolicyRule { verbs: vec!["get".into()], non_resource_urls: Some(vec!["/api".into()]), ..Default::default() }]);
+        role.rules =
+            Some(vec![PolicyRule { verbs: vec!["get".into()], non_resource_urls: Some(vec!["/api".into()]), ..Default::default() }]);
         assert_eq!(edited(&[role], &[]), vec![]);
     }
 
     #[test]
     fn a_default_role_with_an_extra_rule_is_reported() {
         let found = edited(&[live_role("system:discovery", Some(secrets_rule()))], &[]);
-        assert_eq!(found, vec![EditedDefault { object: "ClusterRole system:discovery".into(), beyond_default: vec![r#"get secrets (apiGroups [""])"#.into()] }]);
+        assert_eq!(
+            found,
+            vec![EditedDefault {
+                object: "ClusterRole system:discovery".into(),
+                beyond_default: vec![r#"get secrets (apiGroups [""])"#.into()]
+            }]
+        );
     }
 
     #[test]
     fn a_default_role_with_a_wider_url_is_reported() {
         let rule = PolicyRule { verbs: vec!["get".into()], non_resource_urls: Some(vec!["*".into()]), ..Default::default() };
         let found = edited(&[live_role("system:public-info-viewer", Some(rule))], &[]);
-        assert_eq!(found, vec![EditedDefault { object: "ClusterRole system:public-info-viewer".into(), beyond_default: vec!["get *".into()] }]);
+        assert_eq!(
+            found,
+            vec![EditedDefault { object: "ClusterRole system:public-info-viewer".into(), beyond_default: vec!["get *".into()] }]
+        );
     }
 
     #[test]
@@ -274,14 +355,26 @@ mod tests {
     fn a_default_binding_with_an_extra_subject_is_reported() {
         let sa = Subject { kind: "ServiceAccount".into(), name: "ci".into(), namespace: Some("dev".into()), api_group: None };
         let found = edited(&[], &[live_binding("system:basic-user", Some(sa))]);
-        assert_eq!(found, vec![EditedDefault { object: "ClusterRoleBinding system:basic-user".into(), beyond_default: vec!["subject ServiceAccount dev/ci".into()] }]);
+        assert_eq!(
+            found,
+            vec![EditedDefault {
+                object: "ClusterRoleBinding system:basic-user".into(),
+                beyond_default: vec!["subject ServiceAccount dev/ci".into()]
+            }]
+        );
     }
 
     #[test]
     fn a_default_binding_given_to_anonymous_is_reported() {
         let anon = Subject { kind: "Group".into(), name: "system:unauthenticated".into(), api_group: None, namespace: None };
         let found = edited(&[], &[live_binding("system:discovery", Some(anon))]);
-        assert_eq!(found, vec![EditedDefault { object: "ClusterRoleBinding system:discovery".into(), beyond_default: vec!["subject Group system:unauthenticated".into()] }]);
+        assert_eq!(
+            found,
+            vec![EditedDefault {
+                object: "ClusterRoleBinding system:discovery".into(),
+                beyond_default: vec!["subject Group system:unauthenticated".into()]
+            }]
+        );
     }
 
     #[test]

@@ -14,7 +14,19 @@ pub struct Resource {
 }
 
 /// Non-resource URLs checked with `get`.
-pub const NON_RESOURCE_URLS: &[&str] = &["/api", "/apis", "/healthz", "/livez", "/readyz", "/version", "/openapi/v2", "/metrics", "/logs/", "/.well-known/openid-configuration", "/openid/v1/jwks"];
+pub const NON_RESOURCE_URLS: &[&str] = &[
+    "/api",
+    "/apis",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/version",
+    "/openapi/v2",
+    "/metrics",
+    "/logs/",
+    "/.well-known/openid-configuration",
+    "/openid/v1/jwks",
+];
 
 /// Verbs that discovery does not list but RBAC checks, on the resources they apply to: binding and
 /// escalating roles, impersonation, approving and signing certificates; plus two grants that turn

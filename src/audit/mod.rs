@@ -148,7 +148,8 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
     let baseline: BTreeSet<Permission> = effective.iter().filter(|p| defaults::grants(&default_rules, p)).cloned().collect();
     let rbac = attribute::Rbac::load(client).await?;
     let edited_defaults = defaults::edited(rbac.cluster_roles(), rbac.cluster_bindings());
-    let wide: BTreeSet<(String, String)> = effective.iter().filter(|p| p.namespace.as_deref() == Some("*")).map(|p| (p.verb.clone(), p.resource.clone())).collect();
+    let wide: BTreeSet<(String, String)> =
+        effective.iter().filter(|p| p.namespace.as_deref() == Some("*")).map(|p| (p.verb.clone(), p.resource.clone())).collect();
     let excess = effective
         .iter()
         .filter(|p| !baseline.contains(p) && !spec.allow.iter().any(|a| a.covers(p)))
@@ -176,10 +177,22 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
 async fn allowed(client: &kube::Client, user: &str, questions: Vec<Permission>) -> Result<BTreeSet<Permission>, ApiError> {
     let answers: Vec<Result<(Permission, bool), ApiError>> = stream::iter(questions.into_iter().map(|p| async move {
         let q = if p.resource.starts_with('/') {
-            AccessQuestion { user: user.to_string(), verb: p.verb.clone(), resource: None, non_resource_url: Some(p.resource.clone()), namespace: None }
+            AccessQuestion {
+                user: user.to_string(),
+                verb: p.verb.clone(),
+                resource: None,
+                non_resource_url: Some(p.resource.clone()),
+                namespace: None,
+            }
         } else {
             let namespace = p.namespace.clone().filter(|n| n != "*");
-            AccessQuestion { user: user.to_string(), verb: p.verb.clone(), resource: Some(p.resource.clone()), non_resource_url: None, namespace }
+            AccessQuestion {
+                user: user.to_string(),
+                verb: p.verb.clone(),
+                resource: Some(p.resource.clone()),
+                non_resource_url: None,
+                namespace,
+            }
         };
         access_review(client, &q).await.map(|(ok, _)| (p, ok))
     }))

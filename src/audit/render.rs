@@ -30,7 +30,12 @@ pub fn summary(r: &AuditReport) -> String {
         out.push_str(&format!("  EDITED DEFAULT {} grants more than Kubernetes' default: {}\n", e.object, e.beyond_default.join("; ")));
     }
     for a in &r.unused {
-        out.push_str(&format!("  declared but not granted: {:?} on {:?} in {}\n", a.verbs, a.resources, a.namespace.as_deref().unwrap_or("(cluster)")));
+        out.push_str(&format!(
+            "  declared but not granted: {:?} on {:?} in {}\n",
+            a.verbs,
+            a.resources,
+            a.namespace.as_deref().unwrap_or("(cluster)")
+        ));
     }
     out
 }
@@ -41,7 +46,11 @@ const SHOWN: usize = 12;
 pub fn grouped(r: &AuditReport) -> Vec<(String, Vec<&Permission>)> {
     let mut groups: BTreeMap<String, Vec<&Permission>> = BTreeMap::new();
     for e in &r.excess {
-        let by = if e.granted_by.is_empty() { "no RBAC binding sa-conformance could match (another authorizer?)".to_string() } else { e.granted_by.join(" and ") };
+        let by = if e.granted_by.is_empty() {
+            "no RBAC binding sa-conformance could match (another authorizer?)".to_string()
+        } else {
+            e.granted_by.join(" and ")
+        };
         groups.entry(by).or_default().push(&e.permission);
     }
     let mut v: Vec<_> = groups.into_iter().collect();

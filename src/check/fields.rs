@@ -66,9 +66,7 @@ pub(super) fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
                 if inner == "*" {
                     segments.push(Segment::All);
                 } else {
-                    let index = inner
-                        .parse()
-                        .map_err(|_| format!("invalid index `[{inner}]` in path `{path}`"))?;
+                    let index = inner.parse().map_err(|_| format!("invalid index `[{inner}]` in path `{path}`"))?;
                     segments.push(Segment::Index(index));
                 }
             }
@@ -212,8 +210,7 @@ impl FieldCheck {
             match Regex::new(pattern) {
                 Err(e) => out.push(Mismatch::new(&what, "a valid regex", e.to_string())),
                 Ok(re) => {
-                    let ok = !items.is_empty()
-                        && items.iter().all(|v| v.as_str().is_some_and(|s| re.is_match(s)));
+                    let ok = !items.is_empty() && items.iter().all(|v| v.as_str().is_some_and(|s| re.is_match(s)));
                     if !ok {
                         out.push(Mismatch::new(&what, format!("to match /{pattern}/"), &actual));
                     }
@@ -237,10 +234,7 @@ impl FieldCheck {
         if any {
             Ok(())
         } else {
-            Err(format!(
-                "field check on `{}` has no condition (equals, contains, not-contains, matches or absent)",
-                self.path
-            ))
+            Err(format!("field check on `{}` has no condition (equals, contains, not-contains, matches or absent)", self.path))
         }
     }
 
@@ -260,9 +254,7 @@ pub fn same_value(want: &Value, got: &Value) -> bool {
             _ => a.as_f64() == b.as_f64(),
         },
         (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y)),
-        (Value::Object(a), Value::Object(b)) => {
-            a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| same_value(x, y)))
-        }
+        (Value::Object(a), Value::Object(b)) => a.len() == b.len() && a.iter().all(|(k, x)| b.get(k).is_some_and(|y| same_value(x, y))),
         _ => want == got,
     }
 }
@@ -356,14 +348,18 @@ mod tests {
            "field `spec.containers[*].volumeMount[*].mountPath`: expected a path of v1 Pod, got no field `volumeMount` in `spec.containers[*]` (did you mean `volumeMounts`?)")]
     #[case("{path: 'spec.containers[*].volumeMount[*].mountPath', not-contains: /var/run/secrets/kubernetes.io/serviceaccount}",
            "field `spec.containers[*].volumeMount[*].mountPath`: expected a path of v1 Pod, got no field `volumeMount` in `spec.containers[*]` (did you mean `volumeMounts`?)")]
-    #[case("{path: 'spec.containers[0].nmae', matches: '^cu'}",
-           "field `spec.containers[0].nmae`: expected a path of v1 Pod, got no field `nmae` in `spec.containers[0]` (did you mean `name`?)")]
+    #[case(
+        "{path: 'spec.containers[0].nmae', matches: '^cu'}",
+        "field `spec.containers[0].nmae`: expected a path of v1 Pod, got no field `nmae` in `spec.containers[0]` (did you mean `name`?)"
+    )]
     #[case("{path: 'spec.volumes[*].projected.sources[*].serviceAcountToken', absent: true}",
            "field `spec.volumes[*].projected.sources[*].serviceAcountToken`: expected a path of v1 Pod, got no field `serviceAcountToken` in `spec.volumes[*].projected.sources[*]` (did you mean `serviceAccountToken`?)")]
     #[case("{path: automountServiceAccountToken, absent: true}",
            "field `automountServiceAccountToken`: expected a path of v1 Pod, got no field `automountServiceAccountToken` at the top (fields there: apiVersion, kind, metadata, spec, status)")]
-    #[case("{path: spec.containers.name, equals: curl}",
-           "field `spec.containers.name`: expected a path of v1 Pod, got `spec.containers` is a list, it has no field `name`")]
+    #[case(
+        "{path: spec.containers.name, equals: curl}",
+        "field `spec.containers.name`: expected a path of v1 Pod, got `spec.containers` is a list, it has no field `name`"
+    )]
     #[case("{path: 'spec.serviceAccountName[0]', absent: true}",
            "field `spec.serviceAccountName[0]`: expected a path of v1 Pod, got `spec.serviceAccountName` is a string, not a list (no `[...]` after it)")]
     fn a_misspelled_path_fails_naming_the_field_and_the_real_one(#[case] yaml: &str, #[case] message: &str) {
@@ -374,7 +370,10 @@ mod tests {
     }
 
     #[rstest]
-    #[case("{path: spec.serviceAccountName, equals: pod-inspector}", "field `spec.serviceAccountName`: expected == \"pod-inspector\", got \"default\"")]
+    #[case(
+        "{path: spec.serviceAccountName, equals: pod-inspector}",
+        "field `spec.serviceAccountName`: expected == \"pod-inspector\", got \"default\""
+    )]
     #[case("{path: 'spec.containers[*].volumeMounts[*].mountPath', not-contains: /var/run/secrets/kubernetes.io/serviceaccount}",
            "field `spec.containers[*].volumeMounts[*].mountPath`: expected not to contain \"/var/run/secrets/kubernetes.io/serviceaccount\", got [\"/var/run/secrets/kubernetes.io/serviceaccount\"]")]
     #[case("{path: 'spec.volumes[*].projected.sources[*].serviceAccountToken', absent: true}",
@@ -387,7 +386,10 @@ mod tests {
     #[rstest]
     #[case("{path: code, equals: '403'}", "field `code`: expected == \"403\" (a string, but the field holds a number), got 403")]
     #[case("{path: code, contains: '403'}", "field `code`: expected to contain \"403\" (a string, but the field holds a number), got 403")]
-    #[case("{path: details.retryAfterSeconds, equals: '0'}", "field `details.retryAfterSeconds`: expected == \"0\" (a string, but the field holds a number), got 0")]
+    #[case(
+        "{path: details.retryAfterSeconds, equals: '0'}",
+        "field `details.retryAfterSeconds`: expected == \"0\" (a string, but the field holds a number), got 0"
+    )]
     #[case("{path: code, equals: 403.5}", "field `code`: expected == 403.5, got 403")]
     fn a_string_never_equals_a_number(#[case] yaml: &str, #[case] message: &str) {
         let status = json!({"apiVersion": "v1", "kind": "Status", "code": 403, "details": {"retryAfterSeconds": 0}});
@@ -425,7 +427,10 @@ mod tests {
     fn list_items_and_map_fields_are_checked_through() {
         let list = json!({"items": [{"type": "kubernetes.io/service-account-token", "data": {"token": "x"}}]});
         let secrets = fixture("SecretList");
-        assert_eq!(messages("{path: 'items[*].type', contains: kubernetes.io/service-account-token}", &list, &secrets), Vec::<String>::new());
+        assert_eq!(
+            messages("{path: 'items[*].type', contains: kubernetes.io/service-account-token}", &list, &secrets),
+            Vec::<String>::new()
+        );
         assert_eq!(messages("{path: 'items[*].data.token', absent: false}", &list, &secrets), Vec::<String>::new());
         assert_eq!(
             messages("{path: 'items[*].typ', not-contains: kubernetes.io/service-account-token}", &list, &secrets),

@@ -8,7 +8,7 @@ mod table;
 mod text;
 
 pub use fields::{lookup, same_value, FieldCheck};
-pub use schema::{token_claims, DocSchema, Definitions, KindSchema};
+pub use schema::{token_claims, Definitions, DocSchema, KindSchema};
 pub use table::parse_table;
 pub use text::TextExpect;
 

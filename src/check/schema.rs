@@ -32,9 +32,21 @@ pub enum DocSchema {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PathProblem {
     /// `suggestion`: the nearest field if it is close; else `known`: the fields there are, if few.
-    NoSuchField { at: String, field: String, suggestion: Option<String>, known: Vec<String> },
-    NotAnObject { at: String, field: String, is: &'static str },
-    NotAList { at: String, is: &'static str },
+    NoSuchField {
+        at: String,
+        field: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
+    NotAnObject {
+        at: String,
+        field: String,
+        is: &'static str,
+    },
+    NotAList {
+        at: String,
+        is: &'static str,
+    },
 }
 
 impl std::fmt::Display for PathProblem {
@@ -59,7 +71,10 @@ impl std::fmt::Display for PathProblem {
 enum Node<'a> {
     /// Anything goes below (x-kubernetes-preserve-unknown-fields, untyped, `additionalProperties: true`).
     Open,
-    Object { properties: &'a serde_json::Map<String, Value>, additional: Option<&'a Value> },
+    Object {
+        properties: &'a serde_json::Map<String, Value>,
+        additional: Option<&'a Value>,
+    },
     Map(&'a Value),
     List(&'a Value),
     Scalar(&'static str),

@@ -9,11 +9,8 @@ pub fn parse_table(text: &str) -> Vec<BTreeMap<String, String>> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let Some(header) = lines.next() else { return Vec::new() };
     let starts = column_starts(header);
-    let names: Vec<String> = starts
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| slice(header, s, starts.get(i + 1).copied()).trim().to_string())
-        .collect();
+    let names: Vec<String> =
+        starts.iter().enumerate().map(|(i, &s)| slice(header, s, starts.get(i + 1).copied()).trim().to_string()).collect();
     lines
         .map(|line| {
             names

@@ -87,11 +87,7 @@ impl TextExpect {
             let found = rows.iter().any(|row| want.iter().all(|(k, v)| row.get(k) == Some(v)));
             if !found {
                 let want_s = want.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
-                out.push(Mismatch::new(
-                    format!("{stream} table"),
-                    format!("a row with {want_s}"),
-                    format!("{:?}", excerpt(text, EXCERPT)),
-                ));
+                out.push(Mismatch::new(format!("{stream} table"), format!("a row with {want_s}"), format!("{:?}", excerpt(text, EXCERPT))));
             }
         }
         for (header, want) in &self.column {
@@ -100,11 +96,7 @@ impl TextExpect {
             got.sort();
             want_sorted.sort();
             if got != want_sorted {
-                out.push(Mismatch::new(
-                    format!("{stream} column {header}"),
-                    format!("{want_sorted:?}"),
-                    format!("{got:?}"),
-                ));
+                out.push(Mismatch::new(format!("{stream} column {header}"), format!("{want_sorted:?}"), format!("{got:?}")));
             }
         }
         out
@@ -164,13 +156,19 @@ mod tests {
     #[rstest]
     #[case("{equals: prod}", "dev\n", "stdout: expected \"prod\", got \"dev\"")]
     #[case("{contains: token}", "ca.crt", "stdout: expected to contain \"token\", got \"ca.crt\"")]
-    #[case("{lines: {Service Account: default}}", DESCRIBE,
-           "stdout line `Service Account:`: expected \"default\", got [\"pod-inspector\"]")]
+    #[case(
+        "{lines: {Service Account: default}}",
+        DESCRIBE,
+        "stdout line `Service Account:`: expected \"default\", got [\"pod-inspector\"]"
+    )]
     #[case("{table: [{NAME: pod-inspector, SECRETS: '1'}]}", TABLE,
            "stdout table: expected a row with NAME=pod-inspector SECRETS=1, got \"NAME            SECRETS   AGE\\ndefault         0         1m\\npod-inspector   0         5s\"")]
-    #[case("{column: {NAME: [default]}}", TABLE,
-           "stdout column NAME: expected [\"default\"], got [\"default\", \"pod-inspector\"]")]
-    #[case("{json: [{path: kind, equals: PodList}]}", "not json", "stdout: expected JSON, got expected ident at line 1 column 2: \"not json\"")]
+    #[case("{column: {NAME: [default]}}", TABLE, "stdout column NAME: expected [\"default\"], got [\"default\", \"pod-inspector\"]")]
+    #[case(
+        "{json: [{path: kind, equals: PodList}]}",
+        "not json",
+        "stdout: expected JSON, got expected ident at line 1 column 2: \"not json\""
+    )]
     fn fails_with_expected_and_actual(#[case] yaml: &str, #[case] text: &str, #[case] message: &str) {
         let got = expect(yaml).check("stdout", text, &DocSchema::Unknown("no schema in this test".into()));
         assert_eq!(got.len(), 1, "{got:?}");

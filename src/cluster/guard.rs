@@ -33,7 +33,9 @@ pub async fn check(target: &Target, allow: &[String]) -> Result<(), GuardError> 
     let api: Api<ConfigMap> = Api::namespaced(target.client.clone(), MARKER_NAMESPACE);
     match api.get_opt(MARKER_NAME).await {
         Ok(Some(cm)) if cm.metadata.uid.as_deref() == Some(record.marker_uid.as_str()) => Ok(()),
-        Ok(Some(_)) => Err(refuse(format!("the cluster at this address is not the one sa-conformance created (marker {MARKER_NAMESPACE}/{MARKER_NAME} has another uid)"))),
+        Ok(Some(_)) => Err(refuse(format!(
+            "the cluster at this address is not the one sa-conformance created (marker {MARKER_NAMESPACE}/{MARKER_NAME} has another uid)"
+        ))),
         Ok(None) => Err(refuse(format!("the cluster has no marker {MARKER_NAMESPACE}/{MARKER_NAME}, so sa-conformance did not create it"))),
         Err(e) => Err(refuse(format!("could not read the marker {MARKER_NAMESPACE}/{MARKER_NAME}: {e}"))),
     }

@@ -183,7 +183,13 @@ impl KindCluster {
         tracing::info!(cluster = self.name(), "deleting kind cluster");
         let kubeconfig = state::kubeconfig_path(self.name());
         let out = run(
-            &Cmd::new([self.kind.clone(), "delete".into(), "cluster".into(), format!("--name={}", self.name()), format!("--kubeconfig={}", kubeconfig.display())]),
+            &Cmd::new([
+                self.kind.clone(),
+                "delete".into(),
+                "cluster".into(),
+                format!("--name={}", self.name()),
+                format!("--kubeconfig={}", kubeconfig.display()),
+            ]),
             Duration::from_secs(180),
         )
         .await

@@ -45,26 +45,13 @@ impl Default for LeaseOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum LeaseError {
     #[error("namespace `{namespace}` is in use by another sa-conformance run ({holder}, lease {LEASE_NAMESPACE}/{lease} renewed until {until}); not waiting (--no-wait)")]
-    Held {
-        namespace: String,
-        lease: String,
-        holder: String,
-        until: String,
-    },
+    Held { namespace: String, lease: String, holder: String, until: String },
     #[error("namespace `{namespace}` is still in use by another sa-conformance run ({holder}) after waiting {secs}s")]
-    WaitedTooLong {
-        namespace: String,
-        holder: String,
-        secs: u64,
-    },
+    WaitedTooLong { namespace: String, holder: String, secs: u64 },
     #[error("interrupted while waiting for namespace `{namespace}`")]
     Interrupted { namespace: String },
     #[error("cannot {action} lease {LEASE_NAMESPACE}/{lease}: {message}")]
-    Api {
-        action: &'static str,
-        lease: String,
-        message: String,
-    },
+    Api { action: &'static str, lease: String, message: String },
 }
 
 /// This process's run id: host, pid and start time, unique enough to tell two runs apart.
@@ -77,11 +64,7 @@ pub fn run_id() -> &'static str {
             .filter(|h| !h.is_empty())
             .or_else(|| std::env::var("HOSTNAME").ok())
             .unwrap_or_else(|| "unknown-host".into());
-        format!(
-            "{host}/pid-{}/{}",
-            std::process::id(),
-            Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        )
+        format!("{host}/pid-{}/{}", std::process::id(), Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ"))
     })
 }
 
@@ -103,9 +86,7 @@ impl Holding {
         let spec = lease.spec.as_ref();
         Holding {
             holder: spec.and_then(|s| s.holder_identity.clone()),
-            renewed: spec
-                .and_then(|s| s.renew_time.as_ref().or(s.acquire_time.as_ref()))
-                .map(|t| t.0),
+            renewed: spec.and_then(|s| s.renew_time.as_ref().or(s.acquire_time.as_ref())).map(|t| t.0),
             duration_secs: spec.and_then(|s| s.lease_duration_seconds),
         }
     }
@@ -137,11 +118,7 @@ pub fn decide(lease: Option<&Holding>, me: &str, now: Timestamp) -> Decision {
     // A lease without a renew time or duration cannot expire by itself; treat it as renewed at the
     // epoch with no duration, so it counts as expired rather than blocking every run forever.
     let renewed = lease.renewed.unwrap_or(Timestamp::UNIX_EPOCH);
-    let until = renewed
-        .saturating_add(SignedDuration::from_secs(
-            lease.duration_secs.unwrap_or(0).max(0) as i64,
-        ))
-        .unwrap_or(renewed);
+    let until = renewed.saturating_add(SignedDuration::from_secs(lease.duration_secs.unwrap_or(0).max(0) as i64)).unwrap_or(renewed);
     if until < now {
         Decision::Expired { holder }
     } else {
@@ -194,11 +171,7 @@ where
     let mut sorted: Vec<&String> = namespaces.iter().collect();
     sorted.sort();
     sorted.dedup();
-    let mut claim = Claim {
-        target: target.clone(),
-        leases: Vec::new(),
-        renewer: None,
-    };
+    let mut claim = Claim { target: target.clone(), leases: Vec::new(), renewer: None };
     tokio::pin!(interrupted);
     for ns in sorted {
         let taken = tokio::select! {
@@ -211,12 +184,7 @@ where
         }
         claim.leases.push(lease_name(ns));
     }
-    let (client, leases, every, duration) = (
-        target.client.clone(),
-        claim.leases.clone(),
-        opts.renew_every,
-        opts.duration,
-    );
+    let (client, leases, every, duration) = (target.client.clone(), claim.leases.clone(), opts.renew_every, opts.duration);
     claim.renewer = Some(tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
@@ -241,13 +209,7 @@ fn lease_body(name: &str, resource_version: Option<String>, duration: Duration) 
             name: Some(name.to_string()),
             namespace: Some(LEASE_NAMESPACE.into()),
             resource_version,
-            labels: Some(
-                [(
-                    "app.kubernetes.io/managed-by".to_string(),
-                    "sa-conformance".to_string(),
-                )]
-                .into(),
-            ),
+            labels: Some([("app.kubernetes.io/managed-by".to_string(), "sa-conformance".to_string())].into()),
             ..Default::default()
         },
         spec: Some(LeaseSpec {
@@ -262,28 +224,15 @@ fn lease_body(name: &str, resource_version: Option<String>, duration: Duration) 
 
 /// Takes one namespace's lease: create it, or replace a free or expired one (the resourceVersion makes
 /// two runs racing for it one winner and one conflict), or wait while a live run holds it.
-async fn take(
-    target: &Target,
-    namespace: &str,
-    opts: &LeaseOptions,
-    on_event: &mut dyn FnMut(LeaseEvent),
-) -> Result<(), LeaseError> {
+async fn take(target: &Target, namespace: &str, opts: &LeaseOptions, on_event: &mut dyn FnMut(LeaseEvent)) -> Result<(), LeaseError> {
     let name = lease_name(namespace);
     let api = api(target);
-    let err = |action, e: kube::Error| LeaseError::Api {
-        action,
-        lease: name.clone(),
-        message: e.to_string(),
-    };
+    let err = |action, e: kube::Error| LeaseError::Api { action, lease: name.clone(), message: e.to_string() };
     let started = std::time::Instant::now();
     let mut told: Option<String> = None;
     loop {
         let existing = api.get_opt(&name).await.map_err(|e| err("read", e))?;
-        let decision = decide(
-            existing.as_ref().map(Holding::of).as_ref(),
-            run_id(),
-            Timestamp::now(),
-        );
+        let decision = decide(existing.as_ref().map(Holding::of).as_ref(), run_id(), Timestamp::now());
         let result = match (&decision, existing) {
             (Decision::Ours, _) => return Ok(()),
             (Decision::Held { holder, until }, _) => {
@@ -303,36 +252,17 @@ async fn take(
                     });
                 }
                 if told.as_deref() != Some(holder.as_str()) {
-                    on_event(LeaseEvent::Waiting {
-                        namespace,
-                        holder,
-                        until: *until,
-                    });
+                    on_event(LeaseEvent::Waiting { namespace, holder, until: *until });
                     told = Some(holder.clone());
                 } else {
-                    on_event(LeaseEvent::StillWaiting {
-                        namespace,
-                        holder,
-                        waited: started.elapsed(),
-                    });
+                    on_event(LeaseEvent::StillWaiting { namespace, holder, waited: started.elapsed() });
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
-            (_, None) => {
-                api.create(
-                    &PostParams::default(),
-                    &lease_body(&name, None, opts.duration),
-                )
-                .await
-            }
+            (_, None) => api.create(&PostParams::default(), &lease_body(&name, None, opts.duration)).await,
             (_, Some(old)) => {
-                api.replace(
-                    &name,
-                    &PostParams::default(),
-                    &lease_body(&name, old.metadata.resource_version, opts.duration),
-                )
-                .await
+                api.replace(&name, &PostParams::default(), &lease_body(&name, old.metadata.resource_version, opts.duration)).await
             }
         };
         match result {
@@ -341,10 +271,7 @@ async fn take(
                     on_event(LeaseEvent::TookOver { namespace, holder });
                 }
                 if told.is_some() {
-                    on_event(LeaseEvent::Acquired {
-                        namespace,
-                        waited: started.elapsed(),
-                    });
+                    on_event(LeaseEvent::Acquired { namespace, waited: started.elapsed() });
                 }
                 return Ok(());
             }
@@ -362,17 +289,11 @@ async fn renew(client: &kube::Client, name: &str, duration: Duration) -> Result<
     };
     let spec = lease.spec.get_or_insert_with(Default::default);
     if spec.holder_identity.as_deref() != Some(run_id()) {
-        return Err(format!(
-            "it is now held by {}",
-            spec.holder_identity.as_deref().unwrap_or("nobody")
-        ));
+        return Err(format!("it is now held by {}", spec.holder_identity.as_deref().unwrap_or("nobody")));
     }
     spec.renew_time = Some(MicroTime(Timestamp::now()));
     spec.lease_duration_seconds = Some(duration.as_secs() as i32);
-    api.replace(name, &PostParams::default(), &lease)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    api.replace(name, &PostParams::default(), &lease).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
 impl Claim {
@@ -391,10 +312,7 @@ impl Claim {
                 continue;
             }
             let dp = DeleteParams {
-                preconditions: Some(Preconditions {
-                    resource_version: lease.metadata.resource_version.clone(),
-                    uid: None,
-                }),
+                preconditions: Some(Preconditions { resource_version: lease.metadata.resource_version.clone(), uid: None }),
                 ..Default::default()
             };
             if let Err(e) = api.delete(name, &dp).await {
@@ -424,79 +342,30 @@ mod tests {
     }
 
     fn held(holder: &str, renewed: i64, duration: i32) -> Holding {
-        Holding {
-            holder: Some(holder.into()),
-            renewed: Some(at(renewed)),
-            duration_secs: Some(duration),
-        }
+        Holding { holder: Some(holder.into()), renewed: Some(at(renewed)), duration_secs: Some(duration) }
     }
 
     #[test]
     fn no_lease_or_no_holder_is_free() {
         assert_eq!(decide(None, ME, at(0)), Decision::Free);
-        assert_eq!(
-            decide(
-                Some(&Holding {
-                    holder: None,
-                    renewed: Some(at(0)),
-                    duration_secs: Some(30)
-                }),
-                ME,
-                at(1)
-            ),
-            Decision::Free
-        );
-        assert_eq!(
-            decide(
-                Some(&Holding {
-                    holder: Some(String::new()),
-                    renewed: None,
-                    duration_secs: None
-                }),
-                ME,
-                at(1)
-            ),
-            Decision::Free
-        );
+        assert_eq!(decide(Some(&Holding { holder: None, renewed: Some(at(0)), duration_secs: Some(30) }), ME, at(1)), Decision::Free);
+        assert_eq!(decide(Some(&Holding { holder: Some(String::new()), renewed: None, duration_secs: None }), ME, at(1)), Decision::Free);
         // ... and a lease someone holds is not free.
         assert_ne!(decide(Some(&held(OTHER, 0, 30)), ME, at(1)), Decision::Free);
     }
 
     #[test]
     fn a_live_holder_blocks_until_renew_time_plus_duration() {
-        assert_eq!(
-            decide(Some(&held(OTHER, 0, 30)), ME, at(10)),
-            Decision::Held {
-                holder: OTHER.into(),
-                until: at(30)
-            }
-        );
-        assert_eq!(
-            decide(Some(&held(OTHER, 0, 30)), ME, at(30)),
-            Decision::Held {
-                holder: OTHER.into(),
-                until: at(30)
-            }
-        );
+        assert_eq!(decide(Some(&held(OTHER, 0, 30)), ME, at(10)), Decision::Held { holder: OTHER.into(), until: at(30) });
+        assert_eq!(decide(Some(&held(OTHER, 0, 30)), ME, at(30)), Decision::Held { holder: OTHER.into(), until: at(30) });
         // One second later the holder is dead.
-        assert_eq!(
-            decide(Some(&held(OTHER, 0, 30)), ME, at(31)),
-            Decision::Expired {
-                holder: OTHER.into()
-            }
-        );
+        assert_eq!(decide(Some(&held(OTHER, 0, 30)), ME, at(31)), Decision::Expired { holder: OTHER.into() });
     }
 
     #[test]
     fn a_renewal_keeps_the_holder_alive() {
-        assert!(matches!(
-            decide(Some(&held(OTHER, 0, 30)), ME, at(35)),
-            Decision::Expired { .. }
-        ));
-        assert!(matches!(
-            decide(Some(&held(OTHER, 20, 30)), ME, at(35)),
-            Decision::Held { .. }
-        ));
+        assert!(matches!(decide(Some(&held(OTHER, 0, 30)), ME, at(35)), Decision::Expired { .. }));
+        assert!(matches!(decide(Some(&held(OTHER, 20, 30)), ME, at(35)), Decision::Held { .. }));
     }
 
     #[test]
@@ -509,26 +378,14 @@ mod tests {
 
     #[test]
     fn a_lease_without_times_expires_instead_of_blocking_forever() {
-        let h = Holding {
-            holder: Some(OTHER.into()),
-            renewed: None,
-            duration_secs: None,
-        };
-        assert_eq!(
-            decide(Some(&h), ME, at(0)),
-            Decision::Expired {
-                holder: OTHER.into()
-            }
-        );
+        let h = Holding { holder: Some(OTHER.into()), renewed: None, duration_secs: None };
+        assert_eq!(decide(Some(&h), ME, at(0)), Decision::Expired { holder: OTHER.into() });
     }
 
     #[test]
     fn run_ids_name_host_pid_and_start() {
         let id = run_id();
-        assert!(
-            id.contains(&format!("/pid-{}/", std::process::id())),
-            "{id}"
-        );
+        assert!(id.contains(&format!("/pid-{}/", std::process::id())), "{id}");
         assert_eq!(id, run_id(), "one id per process");
         assert_eq!(lease_name("dev"), "sa-conformance-ns-dev");
     }

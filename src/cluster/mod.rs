@@ -36,7 +36,11 @@ pub enum ClusterError {
     #[error("kind cluster `{name}` {problem}")]
     Kind { name: String, problem: String },
     #[error("{action} failed")]
-    Process { action: String, #[source] source: ProcessError },
+    Process {
+        action: String,
+        #[source]
+        source: ProcessError,
+    },
     #[error("cannot write harness state in {path}: {message}")]
     State { path: PathBuf, message: String },
 }
@@ -101,7 +105,8 @@ pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str
 
 /// Asks the API server for its version, so an unreachable cluster is one clear error up front.
 async fn reachable(target: &Target) -> Result<(), ClusterError> {
-    let unreachable = |message: String| ClusterError::Unreachable { context: target.context.clone(), server: target.server.clone(), message };
+    let unreachable =
+        |message: String| ClusterError::Unreachable { context: target.context.clone(), server: target.server.clone(), message };
     match tokio::time::timeout(std::time::Duration::from_secs(20), target.client.apiserver_version()).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(unreachable(crate::runner::error_chain(&e))),

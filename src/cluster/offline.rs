@@ -22,10 +22,7 @@ pub struct OfflineBuild {
 
 /// The cache directory: `$SA_CACHE`, or the default.
 pub fn cache_dir() -> PathBuf {
-    std::env::var_os("SA_CACHE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CACHE))
+    std::env::var_os("SA_CACHE").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_CACHE))
 }
 
 /// The file build-offline.sh writes.
@@ -44,28 +41,16 @@ pub fn parse(text: &str, file: &Path) -> Result<OfflineBuild, String> {
         }
         let at = || format!("{}:{}", file.display(), i + 1);
         let assignment = line.strip_prefix("export ").unwrap_or(line);
-        let (name, quoted) = assignment
-            .split_once('=')
-            .ok_or_else(|| format!("{}: `{line}` is not NAME=\"VALUE\"", at()))?;
+        let (name, quoted) = assignment.split_once('=').ok_or_else(|| format!("{}: `{line}` is not NAME=\"VALUE\"", at()))?;
         let value = quoted
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .filter(|v| !v.contains('"'))
-            .ok_or_else(|| {
-                format!(
-                    "{}: the value of {name} must be one double-quoted string",
-                    at()
-                )
-            })?;
+            .ok_or_else(|| format!("{}: the value of {name} must be one double-quoted string", at()))?;
         if name == "PATH" {
-            let dir = value
-                .strip_suffix(":$PATH")
-                .ok_or_else(|| format!("{}: PATH must be \"DIR:$PATH\", got \"{value}\"", at()))?;
+            let dir = value.strip_suffix(":$PATH").ok_or_else(|| format!("{}: PATH must be \"DIR:$PATH\", got \"{value}\"", at()))?;
             if !dir.starts_with('/') || dir.contains(['$', '`', ':', '\\']) {
-                return Err(format!(
-                    "{}: PATH must add one absolute directory, got \"{dir}\"",
-                    at()
-                ));
+                return Err(format!("{}: PATH must add one absolute directory, got \"{dir}\"", at()));
             }
             bin = Some(PathBuf::from(dir));
             continue;
@@ -81,17 +66,10 @@ pub fn parse(text: &str, file: &Path) -> Result<OfflineBuild, String> {
             other => return Err(format!("{}: unknown variable {other}", at())),
         }
     }
-    let missing = |what: &str| {
-        format!(
-            "{} has no {what}; rebuild it with `sudo bash scripts/build-offline.sh`",
-            file.display()
-        )
-    };
+    let missing = |what: &str| format!("{} has no {what}; rebuild it with `sudo bash scripts/build-offline.sh`", file.display());
     Ok(OfflineBuild {
         bin: bin.ok_or_else(|| missing("PATH line"))?,
-        node_image: node_image
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| missing(NODE_IMAGE_VAR))?,
+        node_image: node_image.filter(|s| !s.is_empty()).ok_or_else(|| missing(NODE_IMAGE_VAR))?,
         load_images: load_images.ok_or_else(|| missing(LOAD_IMAGES_VAR))?,
     })
 }
@@ -110,9 +88,7 @@ pub fn discover() -> Result<Option<OfflineBuild>, String> {
 /// stays out of the way. `SA_CONFORMANCE_OFFLINE=0` also turns it off.
 pub fn user_configured() -> bool {
     let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-    set(NODE_IMAGE_VAR)
-        || set(LOAD_IMAGES_VAR)
-        || std::env::var("SA_CONFORMANCE_OFFLINE").is_ok_and(|v| v == "0")
+    set(NODE_IMAGE_VAR) || set(LOAD_IMAGES_VAR) || std::env::var("SA_CONFORMANCE_OFFLINE").is_ok_and(|v| v == "0")
 }
 
 /// What [`use_offline_build`] did, for the console.
@@ -137,8 +113,7 @@ pub fn use_offline_build() -> Result<Applied, String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs: Vec<PathBuf> = vec![build.bin.clone()];
     dirs.extend(std::env::split_paths(&path).filter(|d| d != &build.bin));
-    let joined = std::env::join_paths(dirs)
-        .map_err(|e| format!("cannot put {} on PATH: {e}", build.bin.display()))?;
+    let joined = std::env::join_paths(dirs).map_err(|e| format!("cannot put {} on PATH: {e}", build.bin.display()))?;
     std::env::set_var("PATH", joined);
     std::env::set_var(NODE_IMAGE_VAR, &build.node_image);
     std::env::set_var(LOAD_IMAGES_VAR, &build.load_images);
@@ -166,16 +141,11 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
         let b = parse(WRITTEN, &file()).unwrap();
         assert_eq!(b.bin, PathBuf::from("/var/cache/sa-conformance/bin"));
         assert_eq!(b.node_image, "sa-conformance/node:v1.34.4-39992d2e20ca");
-        assert!(b
-            .load_images
-            .starts_with("sa-conformance/stand-in/curlimages/curl:8.10.1=curlimages/curl:8.10.1 "));
+        assert!(b.load_images.starts_with("sa-conformance/stand-in/curlimages/curl:8.10.1=curlimages/curl:8.10.1 "));
     }
 
     #[rstest]
-    #[case::command_substitution(
-        "export SA_CONFORMANCE_NODE_IMAGE=\"$(rm -rf /)\"",
-        "shell expansion"
-    )]
+    #[case::command_substitution("export SA_CONFORMANCE_NODE_IMAGE=\"$(rm -rf /)\"", "shell expansion")]
     #[case::backquote("export SA_CONFORMANCE_NODE_IMAGE=\"`id`\"", "shell expansion")]
     #[case::unquoted("export SA_CONFORMANCE_NODE_IMAGE=x", "one double-quoted string")]
     #[case::path_replaced("export PATH=\"/tmp/evil\"", "PATH must be \"DIR:$PATH\"")]
@@ -183,10 +153,7 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
     #[case::path_two_dirs("export PATH=\"/a:/b:$PATH\"", "one absolute directory")]
     #[case::unknown("export LD_PRELOAD=\"/x.so\"", "unknown variable LD_PRELOAD")]
     #[case::not_assignment("source /etc/profile", "is not NAME=\"VALUE\"")]
-    fn anything_but_plain_assignments_is_refused_with_its_line(
-        #[case] bad: &str,
-        #[case] says: &str,
-    ) {
+    fn anything_but_plain_assignments_is_refused_with_its_line(#[case] bad: &str, #[case] says: &str) {
         let text = format!("{WRITTEN}{bad}\n");
         let e = parse(&text, &file()).unwrap_err();
         assert!(e.contains(says), "{e}");
@@ -194,22 +161,10 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
     }
 
     #[rstest]
-    #[case(
-        "export PATH=\"/var/cache/sa-conformance/bin:$PATH\"\n",
-        "no SA_CONFORMANCE_NODE_IMAGE"
-    )]
-    #[case(
-        "export SA_CONFORMANCE_NODE_IMAGE=\"n\"\nexport SA_CONFORMANCE_LOAD_IMAGES=\"\"\n",
-        "no PATH line"
-    )]
-    fn an_incomplete_file_names_what_is_missing_and_the_rebuild(
-        #[case] text: &str,
-        #[case] says: &str,
-    ) {
+    #[case("export PATH=\"/var/cache/sa-conformance/bin:$PATH\"\n", "no SA_CONFORMANCE_NODE_IMAGE")]
+    #[case("export SA_CONFORMANCE_NODE_IMAGE=\"n\"\nexport SA_CONFORMANCE_LOAD_IMAGES=\"\"\n", "no PATH line")]
+    fn an_incomplete_file_names_what_is_missing_and_the_rebuild(#[case] text: &str, #[case] says: &str) {
         let e = parse(text, &file()).unwrap_err();
-        assert!(
-            e.contains(says) && e.contains("sudo bash scripts/build-offline.sh"),
-            "{e}"
-        );
+        assert!(e.contains(says) && e.contains("sudo bash scripts/build-offline.sh"), "{e}");
     }
 }

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The command that prepares a machine without a registry (host first: it starts dockerd).
-pub const PREPARE_OFFLINE: &str =
-    "sudo bash scripts/host-setup.sh && sudo bash scripts/build-offline.sh";
+pub const PREPARE_OFFLINE: &str = "sudo bash scripts/host-setup.sh && sudo bash scripts/build-offline.sh";
 
 /// A host that cannot run kind clusters yet, with the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,12 +16,10 @@ pub enum HostError {
         "{missing} not found on PATH and there is no offline build ({env_file} does not exist). Without a registry, prepare this machine with `{PREPARE_OFFLINE}` (Docker, then kind, kubectl and every image built from sources; the harness then finds them by itself). On a machine with a registry, install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and kubectl instead"
     )]
     NoToolchain { missing: String, env_file: PathBuf },
-    #[error("{missing} not found in the offline build's {bin} (read from {env_file}); rebuild it with `sudo bash scripts/build-offline.sh`")]
-    BrokenOfflineBuild {
-        missing: String,
-        bin: PathBuf,
-        env_file: PathBuf,
-    },
+    #[error(
+        "{missing} not found in the offline build's {bin} (read from {env_file}); rebuild it with `sudo bash scripts/build-offline.sh`"
+    )]
+    BrokenOfflineBuild { missing: String, bin: PathBuf, env_file: PathBuf },
     #[error("docker not found on PATH; kind runs its nodes as Docker containers. Install it with `sudo bash scripts/host-setup.sh` (docker.io from the distribution; it never replaces another Docker)")]
     NoDocker,
     #[error("the Docker daemon does not answer (`docker version`: {detail}); start it with `sudo bash scripts/host-setup.sh` (starts dockerd if none answers) or `sudo systemctl start docker`")]
@@ -46,23 +43,12 @@ pub struct Facts {
 
 /// The first thing that stops kind from working, with its fix.
 pub fn diagnose(f: &Facts) -> Result<(), HostError> {
-    let missing: Vec<&str> = [("kind", f.kind), ("kubectl", f.kubectl)]
-        .iter()
-        .filter(|(_, ok)| !ok)
-        .map(|(n, _)| *n)
-        .collect();
+    let missing: Vec<&str> = [("kind", f.kind), ("kubectl", f.kubectl)].iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
     if !missing.is_empty() {
         let missing = missing.join(" and ");
         return Err(match &f.offline_bin {
-            Some(bin) => HostError::BrokenOfflineBuild {
-                missing,
-                bin: bin.clone(),
-                env_file: f.env_file.clone(),
-            },
-            None => HostError::NoToolchain {
-                missing,
-                env_file: f.env_file.clone(),
-            },
+            Some(bin) => HostError::BrokenOfflineBuild { missing, bin: bin.clone(), env_file: f.env_file.clone() },
+            None => HostError::NoToolchain { missing, env_file: f.env_file.clone() },
         });
     }
     if !f.docker {
@@ -72,23 +58,9 @@ pub fn diagnose(f: &Facts) -> Result<(), HostError> {
         Ok(()) => Ok(()),
         Err(stderr) => {
             // With --format, a stopped daemon also prints a template error; the connect line says more.
-            let lines: Vec<&str> = stderr
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
-            let telling = |l: &&&str| {
-                ["connect", "permission denied", "daemon"]
-                    .iter()
-                    .any(|w| l.to_lowercase().contains(w))
-            };
-            let detail = lines
-                .iter()
-                .find(telling)
-                .or(lines.first())
-                .copied()
-                .unwrap_or("no output")
-                .to_string();
+            let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let telling = |l: &&&str| ["connect", "permission denied", "daemon"].iter().any(|w| l.to_lowercase().contains(w));
+            let detail = lines.iter().find(telling).or(lines.first()).copied().unwrap_or("no output").to_string();
             if stderr.to_lowercase().contains("permission denied") {
                 Err(HostError::SocketPermission { detail })
             } else {
@@ -101,15 +73,11 @@ pub fn diagnose(f: &Facts) -> Result<(), HostError> {
 /// Whether `program` (a name looked up on PATH, or a path) is an executable file.
 pub fn on_path(program: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
+    let executable = |p: &Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
     if program.contains('/') {
         return executable(Path::new(program));
     }
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|d| executable(&d.join(program))))
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|d| executable(&d.join(program))))
 }
 
 /// Looks at this host and says what is missing (see [`diagnose`]).
@@ -118,12 +86,7 @@ pub async fn check(offline_bin: Option<PathBuf>) -> Result<(), HostError> {
     let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
     let docker = on_path("docker");
     let docker_info = if docker {
-        match run(
-            &Cmd::new(["docker", "version", "--format", "{{.Server.Version}}"]),
-            Duration::from_secs(30),
-        )
-        .await
-        {
+        match run(&Cmd::new(["docker", "version", "--format", "{{.Server.Version}}"]), Duration::from_secs(30)).await {
             Ok(o) if o.success() => Ok(()),
             Ok(o) => Err(format!("{}{}", o.stderr, o.stdout)),
             Err(e) => Err(e.to_string()),
@@ -131,14 +94,8 @@ pub async fn check(offline_bin: Option<PathBuf>) -> Result<(), HostError> {
     } else {
         Err("docker not found".into())
     };
-    let facts = Facts {
-        kind: on_path(&kind),
-        kubectl: on_path(&kubectl),
-        docker,
-        docker_info,
-        env_file: super::offline::env_file(),
-        offline_bin,
-    };
+    let facts =
+        Facts { kind: on_path(&kind), kubectl: on_path(&kubectl), docker, docker_info, env_file: super::offline::env_file(), offline_bin };
     diagnose(&facts)
 }
 
@@ -160,66 +117,35 @@ mod tests {
     #[test]
     fn a_ready_host_passes_and_each_missing_piece_fails() {
         assert_eq!(diagnose(&ready()), Ok(()));
-        assert!(diagnose(&Facts {
-            kind: false,
-            ..ready()
-        })
-        .is_err());
-        assert!(diagnose(&Facts {
-            kubectl: false,
-            ..ready()
-        })
-        .is_err());
-        assert!(diagnose(&Facts {
-            docker: false,
-            ..ready()
-        })
-        .is_err());
-        assert!(diagnose(&Facts {
-            docker_info: Err("x".into()),
-            ..ready()
-        })
-        .is_err());
+        assert!(diagnose(&Facts { kind: false, ..ready() }).is_err());
+        assert!(diagnose(&Facts { kubectl: false, ..ready() }).is_err());
+        assert!(diagnose(&Facts { docker: false, ..ready() }).is_err());
+        assert!(diagnose(&Facts { docker_info: Err("x".into()), ..ready() }).is_err());
     }
 
     #[test]
     fn no_kind_and_no_offline_build_names_both_preparation_commands() {
-        let e = diagnose(&Facts {
-            kind: false,
-            kubectl: false,
-            docker_info: Err("Cannot connect".into()),
-            ..ready()
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(e.starts_with("kind and kubectl not found on PATH and there is no offline build (/var/cache/sa-conformance/offline.env does not exist)"), "{e}");
+        let e =
+            diagnose(&Facts { kind: false, kubectl: false, docker_info: Err("Cannot connect".into()), ..ready() }).unwrap_err().to_string();
         assert!(
-            e.contains("`sudo bash scripts/host-setup.sh && sudo bash scripts/build-offline.sh`"),
+            e.starts_with(
+                "kind and kubectl not found on PATH and there is no offline build (/var/cache/sa-conformance/offline.env does not exist)"
+            ),
             "{e}"
         );
+        assert!(e.contains("`sudo bash scripts/host-setup.sh && sudo bash scripts/build-offline.sh`"), "{e}");
         assert!(e.contains("install kind"), "{e}");
     }
 
     #[test]
     fn an_offline_build_without_kind_asks_for_a_rebuild() {
-        let e = diagnose(&Facts {
-            kubectl: false,
-            offline_bin: Some("/c/bin".into()),
-            ..ready()
-        })
-        .unwrap_err()
-        .to_string();
+        let e = diagnose(&Facts { kubectl: false, offline_bin: Some("/c/bin".into()), ..ready() }).unwrap_err().to_string();
         assert_eq!(e, "kubectl not found in the offline build's /c/bin (read from /var/cache/sa-conformance/offline.env); rebuild it with `sudo bash scripts/build-offline.sh`");
     }
 
     #[test]
     fn missing_docker_names_host_setup() {
-        let e = diagnose(&Facts {
-            docker: false,
-            docker_info: Err("docker not found".into()),
-            ..ready()
-        })
-        .unwrap_err();
+        let e = diagnose(&Facts { docker: false, docker_info: Err("docker not found".into()), ..ready() }).unwrap_err();
         assert_eq!(e, HostError::NoDocker);
         assert!(e.to_string().contains("`sudo bash scripts/host-setup.sh`"));
     }
@@ -227,44 +153,18 @@ mod tests {
     #[test]
     fn a_stopped_daemon_and_a_closed_socket_are_told_apart() {
         let down = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
-        let e = diagnose(&Facts {
-            docker_info: Err(down.into()),
-            ..ready()
-        })
-        .unwrap_err();
+        let e = diagnose(&Facts { docker_info: Err(down.into()), ..ready() }).unwrap_err();
         assert!(matches!(e, HostError::DaemonDown { .. }), "{e:?}");
-        assert!(
-            e.to_string().contains("Is the docker daemon running?")
-                && e.to_string().contains("sudo systemctl start docker"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("Is the docker daemon running?") && e.to_string().contains("sudo systemctl start docker"), "{e}");
         let denied = "\npermission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.47/info\": dial unix /var/run/docker.sock: connect: permission denied\n";
-        let e = diagnose(&Facts {
-            docker_info: Err(denied.into()),
-            ..ready()
-        })
-        .unwrap_err();
+        let e = diagnose(&Facts { docker_info: Err(denied.into()), ..ready() }).unwrap_err();
         assert!(matches!(e, HostError::SocketPermission { .. }), "{e:?}");
-        assert!(
-            e.to_string().contains("sudo usermod -aG docker $USER"),
-            "{e}"
-        );
-        assert!(
-            e.to_string()
-                .contains("(`docker version`: permission denied while trying"),
-            "the first non-empty line: {e}"
-        );
+        assert!(e.to_string().contains("sudo usermod -aG docker $USER"), "{e}");
+        assert!(e.to_string().contains("(`docker version`: permission denied while trying"), "the first non-empty line: {e}");
         let templated = "template: :1:2: executing \"\" at <.ServerVersion>: nil pointer\nCannot connect to the Docker daemon at unix:///tmp/x.sock. Is the docker daemon running?";
-        let e = diagnose(&Facts {
-            docker_info: Err(templated.into()),
-            ..ready()
-        })
-        .unwrap_err()
-        .to_string();
+        let e = diagnose(&Facts { docker_info: Err(templated.into()), ..ready() }).unwrap_err().to_string();
         assert!(
-            e.contains(
-                "(`docker version`: Cannot connect to the Docker daemon at unix:///tmp/x.sock"
-            ),
+            e.contains("(`docker version`: Cannot connect to the Docker daemon at unix:///tmp/x.sock"),
             "the telling line, not the template error: {e}"
         );
     }
@@ -276,10 +176,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("kind");
         std::fs::write(&plain, "#!/bin/sh\n").unwrap();
-        assert!(
-            !on_path(plain.to_str().unwrap()),
-            "a file that is not executable"
-        );
+        assert!(!on_path(plain.to_str().unwrap()), "a file that is not executable");
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o755)).unwrap();
         assert!(on_path(plain.to_str().unwrap()));

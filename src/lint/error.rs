@@ -19,11 +19,7 @@ pub enum LintError {
         source: std::io::Error,
     },
     #[error("{}:{line}: invalid YAML: {message}", file.display())]
-    Yaml {
-        file: PathBuf,
-        line: usize,
-        message: String,
-    },
+    Yaml { file: PathBuf, line: usize, message: String },
     #[error("no manifests (*.yaml, *.yml) found in {}", path.display())]
     NoManifests { path: PathBuf },
 }

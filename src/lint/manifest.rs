@@ -72,20 +72,13 @@ impl Object {
         } else if TEMPLATED.iter().any(|(group, kind)| self.is(group, kind)) {
             (&["spec", "template"], "spec.template.spec")
         } else if self.is(BATCH, "CronJob") {
-            (
-                &["spec", "jobTemplate", "spec", "template"],
-                "spec.jobTemplate.spec.template.spec",
-            )
+            (&["spec", "jobTemplate", "spec", "template"], "spec.jobTemplate.spec.template.spec")
         } else {
             return None;
         };
         let parent = self.node.path(path)?;
         let spec = parent.get("spec").filter(|s| s.is_map())?;
-        Some(PodSpec {
-            spec,
-            line: parent.key_line("spec").unwrap_or(self.line),
-            field,
-        })
+        Some(PodSpec { spec, line: parent.key_line("spec").unwrap_or(self.line), field })
     }
 
     /// The line of a top-level key, or the object's own line.
@@ -109,36 +102,19 @@ fn collect(file: &Path, node: Node, out: &mut Vec<Object>) {
         return;
     };
     if kind == "List" || (kind.ends_with("List") && node.get("items").is_some()) {
-        let items = node
-            .get("items")
-            .map(|n| n.items().to_vec())
-            .unwrap_or_default();
+        let items = node.get("items").map(|n| n.items().to_vec()).unwrap_or_default();
         items.into_iter().for_each(|item| collect(file, item, out));
         return;
     }
     let meta = node.get("metadata");
-    let name = meta
-        .and_then(|m| m.get("name"))
-        .and_then(Node::as_str)
-        .unwrap_or("<unnamed>")
-        .to_string();
-    let declared = meta
-        .and_then(|m| m.get("namespace"))
-        .and_then(Node::as_str)
-        .map(str::to_string);
+    let name = meta.and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("<unnamed>").to_string();
+    let declared = meta.and_then(|m| m.get("namespace")).and_then(Node::as_str).map(str::to_string);
     let namespace = match declared {
         Some(ns) => Some(ns),
         None if is_cluster_scoped(&kind) => None,
         None => Some(DEFAULT_NAMESPACE.to_string()),
     };
-    out.push(Object {
-        file: file.to_path_buf(),
-        kind,
-        name,
-        namespace,
-        line: node.line,
-        node,
-    });
+    out.push(Object { file: file.to_path_buf(), kind, name, namespace, line: node.line, node });
 }
 
 /// Built-in kinds that live outside namespaces (enough to label objects; unknown kinds count as namespaced).
@@ -187,10 +163,7 @@ mod tests {
 
     #[rstest]
     #[case("kind: Pod\nspec:\n  containers: []\n", 2)]
-    #[case(
-        "kind: Deployment\nspec:\n  template:\n    spec:\n      containers: []\n",
-        4
-    )]
+    #[case("kind: Deployment\nspec:\n  template:\n    spec:\n      containers: []\n", 4)]
     #[case("kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {}\n        spec: {containers: []}\n", 7)]
     fn pod_specs_are_found_in_every_workload_kind(#[case] text: &str, #[case] line: usize) {
         assert_eq!(one(text).pod_spec().map(|p| p.line), Some(line));
@@ -202,11 +175,7 @@ mod tests {
     #[case("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n", RBAC, true)]
     #[case("apiVersion: iam.aws.crossplane.io/v1beta1\nkind: Role\n", RBAC, false)]
     #[case("apiVersion: example.com/v1\nkind: Pod\nspec: {}\n", CORE, false)]
-    fn kinds_are_matched_with_their_api_group(
-        #[case] text: &str,
-        #[case] group: &str,
-        #[case] expected: bool,
-    ) {
+    fn kinds_are_matched_with_their_api_group(#[case] text: &str, #[case] group: &str, #[case] expected: bool) {
         let obj = one(text);
         assert_eq!(obj.is(group, &obj.kind.clone()), expected);
         if obj.kind == "Pod" {

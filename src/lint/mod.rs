@@ -46,28 +46,17 @@ pub struct LintContext {
 pub fn lint_files(paths: &[PathBuf], ctx: &LintContext) -> Result<Vec<Finding>, LintError> {
     let mut objects = Vec::new();
     for file in walk::manifest_files(paths)? {
-        let text = std::fs::read_to_string(&file).map_err(|source| LintError::Read {
-            file: file.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&file).map_err(|source| LintError::Read { file: file.clone(), source })?;
         objects.extend(parse(&file, &text)?);
     }
     Ok(check::run(&objects, ctx))
 }
 
 /// Lints the manifests in `text` as if read from `file`, touching no file system.
-pub fn lint_documents(
-    file: &Path,
-    text: &str,
-    ctx: &LintContext,
-) -> Result<Vec<Finding>, LintError> {
+pub fn lint_documents(file: &Path, text: &str, ctx: &LintContext) -> Result<Vec<Finding>, LintError> {
     Ok(check::run(&parse(file, text)?, ctx))
 }
 
 fn parse(file: &Path, text: &str) -> Result<Vec<manifest::Object>, LintError> {
-    manifest::objects(file, text).map_err(|e| LintError::Yaml {
-        file: file.to_path_buf(),
-        line: e.line,
-        message: e.message,
-    })
+    manifest::objects(file, text).map_err(|e| LintError::Yaml { file: file.to_path_buf(), line: e.line, message: e.message })
 }

@@ -100,7 +100,8 @@ mod tests {
     #[test]
     fn console_lines_read_file_line_severity_rule() {
         let text = render_console(&sample());
-        let expected = "m/pod.yaml:7: warning[SA001] Pod/dev/nginx: runs as the default ServiceAccount (fix: set spec.serviceAccountName)\n\
+        let expected =
+            "m/pod.yaml:7: warning[SA001] Pod/dev/nginx: runs as the default ServiceAccount (fix: set spec.serviceAccountName)\n\
                         m/pod.yaml:7: info[SA009] Pod/dev/nginx: mounts a token (fix: set spec.automountServiceAccountToken: false)\n\
                         2 findings: 0 errors, 1 warning, 1 info\n";
         assert_eq!(text, expected);
@@ -115,9 +116,6 @@ mod tests {
         assert_eq!(value["findings"][0]["file"], "m/pod.yaml");
         assert_eq!(value["findings"][0]["line"], 7);
         assert_eq!(value["findings"][1]["severity"], "info");
-        assert_eq!(
-            value["summary"],
-            json!({"total": 2, "error": 0, "warning": 1, "info": 1})
-        );
+        assert_eq!(value["summary"], json!({"total": 2, "error": 0, "warning": 1, "info": 1}));
     }
 }

@@ -74,8 +74,7 @@ pub const WILDCARD_RESOURCE: RuleInfo = RuleInfo {
     id: "SA003",
     name: "wildcard-resource",
     severity: Severity::Error,
-    description:
-        "a Role or ClusterRole rule grants resources: [\"*\"] (secrets and tokens included)",
+    description: "a Role or ClusterRole rule grants resources: [\"*\"] (secrets and tokens included)",
     practice: "Avoid granting broad resources such as *.",
 };
 
@@ -91,8 +90,7 @@ pub const CLUSTER_BINDING_FOR_NAMESPACE: RuleInfo = RuleInfo {
     id: "SA005",
     name: "cluster-binding-for-namespace",
     severity: Severity::Warning,
-    description:
-        "a ClusterRoleBinding grants namespaced permissions only to ServiceAccounts of one \
+    description: "a ClusterRoleBinding grants namespaced permissions only to ServiceAccounts of one \
                   namespace, which a RoleBinding there would do",
     practice: "Prefer Role and RoleBinding before using cluster-wide permissions.",
 };
@@ -117,8 +115,7 @@ pub const TOKEN_CREATE: RuleInfo = RuleInfo {
     id: "SA008",
     name: "token-create",
     severity: Severity::Warning,
-    description:
-        "a Role or ClusterRole rule grants create on serviceaccounts/token (minting tokens for \
+    description: "a Role or ClusterRole rule grants create on serviceaccounts/token (minting tokens for \
                   other identities)",
     practice: "Grant the minimum permissions required.",
 };
@@ -127,19 +124,16 @@ pub const AUTOMOUNT_UNNEEDED: RuleInfo = RuleInfo {
     id: "SA009",
     name: "automount-unneeded",
     severity: Severity::Warning,
-    description:
-        "a pod that does not call the Kubernetes API still gets a token mounted (info when \
+    description: "a pod that does not call the Kubernetes API still gets a token mounted (info when \
                   the lint is not told which pods call the API)",
-    practice:
-        "Disable automountServiceAccountToken for pods that do not need Kubernetes API access.",
+    practice: "Disable automountServiceAccountToken for pods that do not need Kubernetes API access.",
 };
 
 pub const LONG_LIVED_TOKEN: RuleInfo = RuleInfo {
     id: "SA010",
     name: "long-lived-token-secret",
     severity: Severity::Warning,
-    description:
-        "a Secret of type kubernetes.io/service-account-token holds a token that never expires",
+    description: "a Secret of type kubernetes.io/service-account-token holds a token that never expires",
     practice: "Prefer short-lived tokens over manually created long-lived token Secrets.",
 };
 

@@ -9,9 +9,7 @@ use rstest::rstest;
 use std::collections::BTreeSet;
 
 fn fixtures(sub: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/lint_fixtures")
-        .join(sub)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint_fixtures").join(sub)
 }
 
 /// `(file relative to the fixtures dir, line, rule, severity, object)` of each finding.
@@ -20,34 +18,18 @@ fn summarize(findings: &[Finding]) -> Vec<(String, usize, &'static str, Severity
     findings
         .iter()
         .map(|f| {
-            let rel = f
-                .file
-                .strip_prefix(&root)
-                .unwrap_or(&f.file)
-                .display()
-                .to_string();
+            let rel = f.file.strip_prefix(&root).unwrap_or(&f.file).display().to_string();
             (rel, f.line, f.rule, f.severity, f.object.clone())
         })
         .collect()
 }
 
-fn row(
-    file: &str,
-    line: usize,
-    rule: &'static str,
-    sev: Severity,
-    object: &str,
-) -> (String, usize, &'static str, Severity, String) {
+fn row(file: &str, line: usize, rule: &'static str, sev: Severity, object: &str) -> (String, usize, &'static str, Severity, String) {
     (file.to_string(), line, rule, sev, object.to_string())
 }
 
 fn alpine_curl_calls_the_api() -> LintContext {
-    LintContext {
-        api_callers: Some(BTreeSet::from([(
-            "dev".to_string(),
-            "alpine-curl".to_string(),
-        )])),
-    }
+    LintContext { api_callers: Some(BTreeSet::from([("dev".to_string(), "alpine-curl".to_string())])) }
 }
 
 /// The article's manifests, linted knowing that alpine-curl (and only it) calls the API:
@@ -57,16 +39,7 @@ fn alpine_curl_calls_the_api() -> LintContext {
 #[test]
 fn article_manifests_give_exactly_the_findings_the_article_predicts() {
     let findings = lint_files(&[fixtures("article")], &alpine_curl_calls_the_api()).unwrap();
-    assert_eq!(
-        summarize(&findings),
-        vec![row(
-            "article/nginx-pod.yaml",
-            6,
-            "SA001",
-            Severity::Warning,
-            "Pod/dev/nginx"
-        )]
-    );
+    assert_eq!(summarize(&findings), vec![row("article/nginx-pod.yaml", 6, "SA001", Severity::Warning, "Pod/dev/nginx")]);
 }
 
 /// Without knowing who calls the API, alpine-curl's mounted token is only worth an `info`, and
@@ -77,20 +50,8 @@ fn article_manifests_without_caller_knowledge_only_inform_about_alpine_curl() {
     assert_eq!(
         summarize(&findings),
         vec![
-            row(
-                "article/nginx-pod.yaml",
-                6,
-                "SA001",
-                Severity::Warning,
-                "Pod/dev/nginx"
-            ),
-            row(
-                "article/pod.yaml",
-                6,
-                "SA009",
-                Severity::Info,
-                "Pod/dev/alpine-curl"
-            ),
+            row("article/nginx-pod.yaml", 6, "SA001", Severity::Warning, "Pod/dev/nginx"),
+            row("article/pod.yaml", 6, "SA009", Severity::Info, "Pod/dev/alpine-curl"),
         ]
     );
 }
@@ -100,10 +61,7 @@ fn article_manifests_without_caller_knowledge_only_inform_about_alpine_curl() {
 #[case::alpine_curl_calls_the_api(alpine_curl_calls_the_api(), vec![])]
 #[case::callers_unknown(LintContext::default(), vec![row("complete/service-account-demo.yaml", 17, "SA009", Severity::Info, "Pod/dev/alpine-curl")])]
 #[case::nobody_calls_the_api(LintContext { api_callers: Some(BTreeSet::new()) }, vec![row("complete/service-account-demo.yaml", 17, "SA009", Severity::Warning, "Pod/dev/alpine-curl")])]
-fn article_complete_example(
-    #[case] ctx: LintContext,
-    #[case] expected: Vec<(String, usize, &'static str, Severity, String)>,
-) {
+fn article_complete_example(#[case] ctx: LintContext, #[case] expected: Vec<(String, usize, &'static str, Severity, String)>) {
     let findings = lint_files(&[fixtures("complete")], &ctx).unwrap();
     assert_eq!(summarize(&findings), expected);
 }
@@ -137,11 +95,7 @@ fn insecure_manifests_trip_every_rule_on_the_right_lines() {
 
 #[test]
 fn messages_and_fixes_are_single_lines() {
-    let findings = lint_files(
-        &[fixtures("insecure"), fixtures("article")],
-        &LintContext::default(),
-    )
-    .unwrap();
+    let findings = lint_files(&[fixtures("insecure"), fixtures("article")], &LintContext::default()).unwrap();
     for f in &findings {
         assert!(!f.message.is_empty() && !f.message.contains('\n'), "{f:?}");
         assert!(!f.fix.is_empty() && !f.fix.contains('\n'), "{f:?}");
@@ -160,11 +114,7 @@ fn sarif_has_the_shape_code_scanning_reads() {
     let rules = driver["rules"].as_array().unwrap();
     assert_eq!(rules.len(), RULES.len());
     for r in rules {
-        assert!(
-            r["id"].is_string()
-                && r["shortDescription"]["text"].is_string()
-                && r["help"]["text"].is_string()
-        );
+        assert!(r["id"].is_string() && r["shortDescription"]["text"].is_string() && r["help"]["text"].is_string());
     }
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), findings.len());
@@ -173,15 +123,9 @@ fn sarif_has_the_shape_code_scanning_reads() {
         let index = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], f.rule, "ruleIndex points at the rule");
         assert!(["error", "warning", "note"].contains(&res["level"].as_str().unwrap()));
-        assert!(res["message"]["text"]
-            .as_str()
-            .unwrap()
-            .contains(&f.message));
+        assert!(res["message"]["text"].as_str().unwrap().contains(&f.message));
         let loc = &res["locations"][0]["physicalLocation"];
-        assert!(loc["artifactLocation"]["uri"]
-            .as_str()
-            .unwrap()
-            .ends_with(".yaml"));
+        assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with(".yaml"));
         assert_eq!(loc["region"]["startLine"], f.line);
     }
     let info = results.iter().find(|r| r["ruleId"] == "SA009").unwrap();
@@ -192,19 +136,10 @@ fn sarif_has_the_shape_code_scanning_reads() {
 fn malformed_yaml_is_an_error_naming_file_and_line() {
     let file = fixtures("malformed/broken.yaml");
     let err = lint_files(std::slice::from_ref(&file), &LintContext::default()).unwrap_err();
-    let LintError::Yaml {
-        file: named, line, ..
-    } = &err
-    else {
-        panic!("expected a YAML error, got {err}")
-    };
+    let LintError::Yaml { file: named, line, .. } = &err else { panic!("expected a YAML error, got {err}") };
     assert_eq!(named, &file);
     assert_eq!(*line, 9);
-    assert!(
-        err.to_string()
-            .starts_with(&format!("{}:9: invalid YAML: ", file.display())),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with(&format!("{}:9: invalid YAML: ", file.display())), "{err}");
 }
 
 #[rstest]
@@ -213,11 +148,7 @@ fn malformed_yaml_is_an_error_naming_file_and_line() {
 #[case::tab_indent("kind: Pod\nspec:\n\tcontainers: []\n", 3)]
 fn syntax_errors_name_the_line(#[case] text: &str, #[case] line: usize) {
     let err = lint_documents(Path::new("inline.yaml"), text, &LintContext::default()).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with(&format!("inline.yaml:{line}: invalid YAML")),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with(&format!("inline.yaml:{line}: invalid YAML")), "{err}");
 }
 
 /// Odd but valid YAML: wrong types where lists or maps belong are skipped, not trusted or panicked on.
@@ -242,12 +173,7 @@ fn odd_shapes_lint_without_panicking(#[case] text: &str) {
 
 #[test]
 fn lint_documents_names_the_file_it_is_given() {
-    let findings = lint_documents(
-        Path::new("x/y.yaml"),
-        "kind: Pod\nmetadata: {name: p}\nspec: {}\n",
-        &LintContext::default(),
-    )
-    .unwrap();
+    let findings = lint_documents(Path::new("x/y.yaml"), "kind: Pod\nmetadata: {name: p}\nspec: {}\n", &LintContext::default()).unwrap();
     assert!(findings.iter().all(|f| f.file == Path::new("x/y.yaml")));
     assert_eq!(findings[0].line, 3);
 }
@@ -291,10 +217,7 @@ proptest! {
 #[test]
 fn console_output_for_the_article_reads_well() {
     let findings = lint_files(&[fixtures("article")], &LintContext::default()).unwrap();
-    let root = format!(
-        "{}/",
-        fixtures("").display().to_string().trim_end_matches('/')
-    );
+    let root = format!("{}/", fixtures("").display().to_string().trim_end_matches('/'));
     let text = render_console(&findings).replace(&root, "");
     let expected = "\
 article/nginx-pod.yaml:6: warning[SA001] Pod/dev/nginx: no spec.serviceAccountName, so it runs as the default ServiceAccount \
@@ -312,32 +235,16 @@ ServiceAccount pod-inspector)
 fn objects_in_other_files_are_seen() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write("a-sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: dev}\nautomountServiceAccountToken: false\n");
+    write(
+        "a-sa.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: dev}\nautomountServiceAccountToken: false\n",
+    );
     write("b-pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: dev}\nspec:\n  serviceAccountName: app\n");
     write("c-role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n");
     write("d-crb.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: reader}\nroleRef: {kind: ClusterRole, name: reader}\nsubjects:\n- {kind: ServiceAccount, name: app, namespace: dev}\n");
-    let findings = lint_files(
-        &[dir.path().to_path_buf()],
-        &LintContext {
-            api_callers: Some(BTreeSet::new()),
-        },
-    )
-    .unwrap();
-    let got: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule,
-                f.file.file_name().unwrap().to_str().unwrap().to_string(),
-                f.line,
-            )
-        })
-        .collect();
-    assert_eq!(
-        got,
-        vec![("SA005", "d-crb.yaml".to_string(), 2)],
-        "SA009 is off through a-sa.yaml; SA005 reads c-role.yaml"
-    );
+    let findings = lint_files(&[dir.path().to_path_buf()], &LintContext { api_callers: Some(BTreeSet::new()) }).unwrap();
+    let got: Vec<_> = findings.iter().map(|f| (f.rule, f.file.file_name().unwrap().to_str().unwrap().to_string(), f.line)).collect();
+    assert_eq!(got, vec![("SA005", "d-crb.yaml".to_string(), 2)], "SA009 is off through a-sa.yaml; SA005 reads c-role.yaml");
 }
 
 /// A custom resource that happens to be called `Role` (Crossplane's AWS IAM Role, say) is not RBAC.

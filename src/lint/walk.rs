@@ -10,10 +10,7 @@ use std::path::{Path, PathBuf};
 pub(super) fn manifest_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintError> {
     let mut files = Vec::new();
     for path in paths {
-        let meta = fs::metadata(path).map_err(|source| LintError::Read {
-            file: path.clone(),
-            source,
-        })?;
+        let meta = fs::metadata(path).map_err(|source| LintError::Read { file: path.clone(), source })?;
         if !meta.is_dir() {
             files.push(path.clone());
             continue;
@@ -30,15 +27,8 @@ pub(super) fn manifest_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintErro
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LintError> {
-    let walk_err = |source| LintError::Walk {
-        dir: dir.to_path_buf(),
-        source,
-    };
-    let mut entries = fs::read_dir(dir)
-        .map_err(walk_err)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(walk_err)?;
+    let walk_err = |source| LintError::Walk { dir: dir.to_path_buf(), source };
+    let mut entries = fs::read_dir(dir).map_err(walk_err)?.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>().map_err(walk_err)?;
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -54,9 +44,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LintError> {
 fn is_manifest(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-    let harness = name == "claims.yaml"
-        || name.ends_with(".scenario.yaml")
-        || name.ends_with(".scenario.yml");
+    let harness = name == "claims.yaml" || name.ends_with(".scenario.yaml") || name.ends_with(".scenario.yml");
     yaml && !harness
 }
 
@@ -81,24 +69,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         fs::create_dir_all(root.join("b/nested")).unwrap();
-        for f in [
-            "b/nested/z.yml",
-            "a.yaml",
-            "claims.yaml",
-            "s.scenario.yaml",
-            "notes.txt",
-        ] {
+        for f in ["b/nested/z.yml", "a.yaml", "claims.yaml", "s.scenario.yaml", "notes.txt"] {
             fs::write(root.join(f), "").unwrap();
         }
         let files = manifest_files(&[root.to_path_buf(), root.join("a.yaml")]).unwrap();
-        let rel: Vec<_> = files
-            .iter()
-            .map(|f| f.strip_prefix(root).unwrap().to_path_buf())
-            .collect();
-        assert_eq!(
-            rel,
-            vec![PathBuf::from("a.yaml"), PathBuf::from("b/nested/z.yml")]
-        );
+        let rel: Vec<_> = files.iter().map(|f| f.strip_prefix(root).unwrap().to_path_buf()).collect();
+        assert_eq!(rel, vec![PathBuf::from("a.yaml"), PathBuf::from("b/nested/z.yml")]);
     }
 
     #[test]

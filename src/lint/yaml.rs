@@ -50,10 +50,7 @@ impl Node {
 
     fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
-                .map(|(k, v)| (k, v)),
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -71,9 +68,7 @@ impl Node {
         match &self.value {
             Value::Scalar { text, plain: true } => match text.as_str() {
                 "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
-                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-                    Some(false)
-                }
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
                 _ => None,
             },
             _ => None,
@@ -114,10 +109,8 @@ pub fn parse_documents(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| SyntaxError {
-            line: e.marker().line().max(1),
-            message: e.info().to_string(),
-        })?;
+        let (event, mark) =
+            parser.next_token().map_err(|e| SyntaxError { line: e.marker().line().max(1), message: e.info().to_string() })?;
         if event == Event::StreamEnd {
             return Ok(builder.documents);
         }
@@ -127,17 +120,8 @@ pub fn parse_documents(text: &str) -> Result<Vec<Option<Node>>, SyntaxError> {
 
 /// A collection being built: its line, anchor id and what it holds so far.
 enum Frame {
-    Seq {
-        line: usize,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        line: usize,
-        anchor: usize,
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
-    },
+    Seq { line: usize, anchor: usize, items: Vec<Node> },
+    Map { line: usize, anchor: usize, entries: Vec<(Node, Node)>, key: Option<Node> },
 }
 
 /// Deeper nesting is refused rather than risking the stack (no manifest comes close).
@@ -159,10 +143,7 @@ impl Builder {
     fn push(&mut self, ev: Event, line: usize) -> Result<(), SyntaxError> {
         let opens = matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..));
         if opens && self.stack.len() >= MAX_DEPTH {
-            return Err(SyntaxError {
-                line,
-                message: format!("nested deeper than {MAX_DEPTH} levels"),
-            });
+            return Err(SyntaxError { line, message: format!("nested deeper than {MAX_DEPTH} levels") });
         }
         match ev {
             Event::DocumentStart => {
@@ -171,33 +152,16 @@ impl Builder {
             }
             Event::DocumentEnd => {
                 // An empty document arrives as a null scalar.
-                let doc = self.current.take().filter(
-                    |n| !matches!(&n.value, Value::Scalar { text, plain: true } if is_null(text)),
-                );
+                let doc = self.current.take().filter(|n| !matches!(&n.value, Value::Scalar { text, plain: true } if is_null(text)));
                 self.documents.push(doc);
             }
             Event::Scalar(text, style, anchor, _) => {
                 let plain = style == TScalarStyle::Plain;
-                self.complete(
-                    Node {
-                        line,
-                        value: Value::Scalar { text, plain },
-                    },
-                    anchor,
-                );
+                self.complete(Node { line, value: Value::Scalar { text, plain } }, anchor);
             }
             Event::Alias(id) => self.alias(id, line)?,
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
-                line,
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
-                line,
-                anchor,
-                entries: Vec::new(),
-                key: None,
-            }),
+            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq { line, anchor, items: Vec::new() }),
+            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map { line, anchor, entries: Vec::new(), key: None }),
             Event::SequenceEnd | Event::MappingEnd => self.close(),
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
         }
@@ -206,16 +170,7 @@ impl Builder {
 
     /// Copies the anchored node; an unknown anchor (which the parser rejects anyway) reads as null.
     fn alias(&mut self, id: usize, line: usize) -> Result<(), SyntaxError> {
-        let null = (
-            Node {
-                line,
-                value: Value::Scalar {
-                    text: String::new(),
-                    plain: true,
-                },
-            },
-            1,
-        );
+        let null = (Node { line, value: Value::Scalar { text: String::new(), plain: true } }, 1);
         let (node, size) = self.anchors.get(&id).cloned().unwrap_or(null);
         self.aliased += size;
         if self.aliased > MAX_ALIASED_NODES {
@@ -228,29 +183,8 @@ impl Builder {
 
     fn close(&mut self) {
         let (node, anchor) = match self.stack.pop() {
-            Some(Frame::Seq {
-                line,
-                anchor,
-                items,
-            }) => (
-                Node {
-                    line,
-                    value: Value::Seq(items),
-                },
-                anchor,
-            ),
-            Some(Frame::Map {
-                line,
-                anchor,
-                entries,
-                ..
-            }) => (
-                Node {
-                    line,
-                    value: Value::Map(entries),
-                },
-                anchor,
-            ),
+            Some(Frame::Seq { line, anchor, items }) => (Node { line, value: Value::Seq(items) }, anchor),
+            Some(Frame::Map { line, anchor, entries, .. }) => (Node { line, value: Value::Map(entries) }, anchor),
             None => return,
         };
         self.complete(node, anchor);
@@ -282,13 +216,7 @@ mod tests {
         let first = docs[0].as_ref().unwrap();
         assert_eq!(first.line, 1);
         assert_eq!(first.key_line("b"), Some(2));
-        let items: Vec<usize> = first
-            .get("b")
-            .unwrap()
-            .items()
-            .iter()
-            .map(|n| n.line)
-            .collect();
+        let items: Vec<usize> = first.get("b").unwrap().items().iter().map(|n| n.line).collect();
         assert_eq!(items, vec![3, 4]);
         let second = docs[1].as_ref().unwrap();
         assert_eq!(second.key_line("kind"), Some(7));
@@ -317,10 +245,7 @@ mod tests {
     #[case("x: 0", None)]
     fn booleans_read_like_kubernetes(#[case] text: &str, #[case] expected: Option<bool>) {
         let docs = parse_documents(text).unwrap();
-        assert_eq!(
-            docs[0].as_ref().unwrap().get("x").unwrap().as_bool(),
-            expected
-        );
+        assert_eq!(docs[0].as_ref().unwrap().get("x").unwrap().as_bool(), expected);
     }
 
     #[test]
@@ -345,10 +270,7 @@ mod tests {
     #[rstest]
     #[case("a: [1, 2\n", 2)]
     #[case("a: 1\nb: 2\n  c: 3\n", 3)]
-    #[case::unterminated_quote_names_where_it_opened(
-        "ok: 1\n---\nkey: \"unterminated\nmore: 1\n",
-        3
-    )]
+    #[case::unterminated_quote_names_where_it_opened("ok: 1\n---\nkey: \"unterminated\nmore: 1\n", 3)]
     fn syntax_errors_name_a_line(#[case] text: &str, #[case] line: usize) {
         let err = parse_documents(text).unwrap_err();
         assert_eq!(err.line, line, "{err:?}");

@@ -24,14 +24,21 @@ pub fn checks_access(step: &Step) -> bool {
 
 /// A cluster-scoped object name made from free text.
 pub fn object_name(text: &str) -> String {
-    let slug: String = text.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    let slug: String =
+        text.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
     let mut name = format!("{MUTANT_PREFIX}{}", slug.trim_matches('-'));
     name.truncate(200);
     name.trim_end_matches(['-', '.']).to_string()
 }
 
 fn rbac_ref(kind: &str, name: &str) -> ObjectRef {
-    ObjectRef { api_version: "rbac.authorization.k8s.io/v1".into(), kind: kind.into(), name: Some(name.into()), namespace: None, list: false }
+    ObjectRef {
+        api_version: "rbac.authorization.k8s.io/v1".into(),
+        kind: kind.into(),
+        name: Some(name.into()),
+        namespace: None,
+        list: false,
+    }
 }
 
 fn cluster_role_binding(name: &str, role: &str, subjects: Value) -> Value {
@@ -93,10 +100,18 @@ pub fn over_grant(scenario: &Scenario) -> Vec<Draft> {
     namespaces.dedup();
     for ns in namespaces {
         let group = format!("system:serviceaccounts:{ns}");
-        grants.push(("cluster-admin", format!("group:{group}"), json!([{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}])));
+        grants.push((
+            "cluster-admin",
+            format!("group:{group}"),
+            json!([{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]),
+        ));
     }
     for group in ["system:serviceaccounts", "system:authenticated"] {
-        grants.push(("cluster-admin", format!("group:{group}"), json!([{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}])));
+        grants.push((
+            "cluster-admin",
+            format!("group:{group}"),
+            json!([{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]),
+        ));
     }
     grants
         .into_iter()
@@ -118,7 +133,11 @@ pub fn over_grant(scenario: &Scenario) -> Vec<Draft> {
 
 /// The Role a binding refers to, found in the scenario's manifests.
 fn find_role<'a>(scenario: &Scenario, sites: &'a [Site], ns: &str, role: &str) -> Option<&'a Value> {
-    sites.iter().flat_map(|s| s.docs.iter().map(move |d| (s, d))).find(|(s, d)| manifests::kind(d) == "Role" && manifests::name(d) == role && manifests::namespace(d, &scenario.steps[s.step]) == ns).map(|(_, d)| d)
+    sites
+        .iter()
+        .flat_map(|s| s.docs.iter().map(move |d| (s, d)))
+        .find(|(s, d)| manifests::kind(d) == "Role" && manifests::name(d) == role && manifests::namespace(d, &scenario.steps[s.step]) == ns)
+        .map(|(_, d)| d)
 }
 
 /// Each RoleBinding replaced by a ClusterRoleBinding to a ClusterRole with the same rules.
@@ -158,7 +177,13 @@ pub fn binding_to_cluster(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             let mut docs = site.docs.clone();
             docs.splice(i..=i, added.iter().cloned());
             let description = format!("{target} in {} replaced by ClusterRoleBinding {name} (same subjects and rules)", site.origin);
-            let mut d = Draft::new(Operator::BindingToCluster, target, description, manifests::render(&added), Draft::site_steps(scenario, site, &docs));
+            let mut d = Draft::new(
+                Operator::BindingToCluster,
+                target,
+                description,
+                manifests::render(&added),
+                Draft::site_steps(scenario, site, &docs),
+            );
             d.cleanup = cleanup;
             out.push(d);
         }
@@ -175,9 +200,19 @@ pub fn skip_rbac(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             let mut docs = site.docs.clone();
             docs.remove(i);
             let target = doc_target(doc, step);
-            let how = if docs.is_empty() { format!("step {} `{}` skipped", step.index, step.name) } else { format!("left out of step {} `{}`", step.index, step.name) };
+            let how = if docs.is_empty() {
+                format!("step {} `{}` skipped", step.index, step.name)
+            } else {
+                format!("left out of step {} `{}`", step.index, step.name)
+            };
             let description = format!("{target} from {} not applied: {how}", site.origin);
-            out.push(Draft::new(Operator::SkipRbac, target, description, manifests::render(&docs), Draft::site_steps(scenario, site, &docs)));
+            out.push(Draft::new(
+                Operator::SkipRbac,
+                target,
+                description,
+                manifests::render(&docs),
+                Draft::site_steps(scenario, site, &docs),
+            ));
         }
     }
     out
@@ -194,7 +229,9 @@ pub fn subject(scenario: &Scenario, sites: &[Site], op: Operator) -> Vec<Draft> 
                 let mut docs = site.docs.clone();
                 let subject = &mut docs[i]["subjects"][j];
                 let (key, old) = match op {
-                    Operator::SubjectNamespace => ("namespace", s["namespace"].as_str().map(String::from).unwrap_or_else(|| manifests::namespace(doc, step))),
+                    Operator::SubjectNamespace => {
+                        ("namespace", s["namespace"].as_str().map(String::from).unwrap_or_else(|| manifests::namespace(doc, step)))
+                    }
                     _ => ("name", s["name"].as_str().unwrap_or_default().to_string()),
                 };
                 let new = match op {
@@ -228,7 +265,13 @@ pub fn drop_verb(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
                     }
                     let target = format!("{}#{r}:{verb}", doc_target(doc, step));
                     let description = format!("{} in {}: verb `{verb}` dropped from rule {r}", doc_target(doc, step), site.origin);
-                    out.push(Draft::new(Operator::DropVerb, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
+                    out.push(Draft::new(
+                        Operator::DropVerb,
+                        target,
+                        description,
+                        manifests::render(&docs[i..=i]),
+                        Draft::site_steps(scenario, site, &docs),
+                    ));
                 }
             }
         }
@@ -243,10 +286,14 @@ fn after_setup(scenario: &Scenario, sites: &[Site], before: usize) -> usize {
     let mut at = 0;
     for (i, step) in scenario.steps.iter().enumerate().take(before) {
         let creates_ns = match &step.action {
-            Action::Kubectl(k) => k.args.first().is_some_and(|a| a == "create") && k.args.get(1).is_some_and(|a| a == "namespace" || a == "ns" || a == "serviceaccount" || a == "sa"),
+            Action::Kubectl(k) => {
+                k.args.first().is_some_and(|a| a == "create")
+                    && k.args.get(1).is_some_and(|a| a == "namespace" || a == "ns" || a == "serviceaccount" || a == "sa")
+            }
             _ => false,
         };
-        let applies_ns = sites.iter().any(|s| s.step == i && s.docs.iter().any(|d| matches!(manifests::kind(d), "Namespace" | "ServiceAccount")));
+        let applies_ns =
+            sites.iter().any(|s| s.step == i && s.docs.iter().any(|d| matches!(manifests::kind(d), "Namespace" | "ServiceAccount")));
         if creates_ns || applies_ns {
             at = i + 1;
         }
@@ -274,7 +321,9 @@ pub fn binding_early(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             let role_name = doc["roleRef"]["name"].as_str().unwrap_or_default();
             let role = sites.iter().flat_map(|s| (0..s.docs.len()).map(move |j| (s, j))).find(|(s, j)| {
                 let d = &s.docs[*j];
-                manifests::kind(d) == role_kind && manifests::name(d) == role_name && (role_kind == "ClusterRole" || manifests::namespace(d, &scenario.steps[s.step]) == ns)
+                manifests::kind(d) == role_kind
+                    && manifests::name(d) == role_name
+                    && (role_kind == "ClusterRole" || manifests::namespace(d, &scenario.steps[s.step]) == ns)
             });
             let mut with_role = String::new();
             if let Some((rs, j)) = role.filter(|(rs, _)| rs.step > at) {

@@ -27,7 +27,13 @@ pub fn drop_serviceaccountname(scenario: &Scenario, sites: &[Site]) -> Vec<Draft
             }
             let target = doc_target(&site.docs[i], step);
             let description = format!("{target} in {}: serviceAccountName {old} dropped (runs as default)", site.origin);
-            out.push(Draft::new(Operator::DropServiceAccountName, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
+            out.push(Draft::new(
+                Operator::DropServiceAccountName,
+                target,
+                description,
+                manifests::render(&docs[i..=i]),
+                Draft::site_steps(scenario, site, &docs),
+            ));
         }
     }
     out
@@ -45,7 +51,13 @@ pub fn rename_serviceaccount(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> 
             docs[i]["metadata"]["name"] = json!(new);
             let target = doc_target(doc, step);
             let description = format!("{target} in {} created as {new}", site.origin);
-            out.push(Draft::new(Operator::RenameServiceAccount, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
+            out.push(Draft::new(
+                Operator::RenameServiceAccount,
+                target,
+                description,
+                manifests::render(&docs[i..=i]),
+                Draft::site_steps(scenario, site, &docs),
+            ));
         }
     }
     out
@@ -67,7 +79,8 @@ pub fn automount(scenario: &Scenario, sites: &[Site], pods: bool) -> Vec<Draft> 
             let Some(holder) = holder else { continue };
             let old = holder.get("automountServiceAccountToken").and_then(Value::as_bool);
             // Unset on a pod means "as its ServiceAccount says": flip what the pod actually gets.
-            let inherited = if pods { serviceaccount_automount(scenario, sites, holder, &manifests::namespace(&site.docs[i], step)) } else { None };
+            let inherited =
+                if pods { serviceaccount_automount(scenario, sites, holder, &manifests::namespace(&site.docs[i], step)) } else { None };
             let new = !old.or(inherited).unwrap_or(true);
             holder["automountServiceAccountToken"] = json!(new);
             let target = doc_target(&site.docs[i], step);
@@ -89,13 +102,19 @@ fn serviceaccount_automount(scenario: &Scenario, sites: &[Site], spec: &Value, n
     sites
         .iter()
         .flat_map(|s| s.docs.iter().map(move |d| (s, d)))
-        .find(|(s, d)| manifests::kind(d) == "ServiceAccount" && manifests::name(d) == sa && manifests::namespace(d, &scenario.steps[s.step]) == ns)
+        .find(|(s, d)| {
+            manifests::kind(d) == "ServiceAccount" && manifests::name(d) == sa && manifests::namespace(d, &scenario.steps[s.step]) == ns
+        })
         .and_then(|(_, d)| d.get("automountServiceAccountToken").and_then(Value::as_bool))
 }
 
 /// A different duration: twice as long (half, from a day on, to stay within what clusters allow).
 fn other_duration(d: Duration) -> Duration {
-    if d >= Duration::from_secs(86_400) { d / 2 } else { d * 2 }
+    if d >= Duration::from_secs(86_400) {
+        d / 2
+    } else {
+        d * 2
+    }
 }
 
 /// `--flag=VALUE` or `--flag VALUE` in a command line, value replaced by `f(value)`.
@@ -218,7 +237,13 @@ pub fn token_audience(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             let mut steps = scenario.steps.clone();
             steps[p] = s;
             let description = format!("step {} `{}`: audience {old} -> {MUTANT_AUDIENCE}", step.index, step.name);
-            out.push(Draft::new(Operator::TokenAudience, format!("step{}", step.index), description, format!("audience: {MUTANT_AUDIENCE}"), steps));
+            out.push(Draft::new(
+                Operator::TokenAudience,
+                format!("step{}", step.index),
+                description,
+                format!("audience: {MUTANT_AUDIENCE}"),
+                steps,
+            ));
         }
     }
     for site in sites {
@@ -230,7 +255,13 @@ pub fn token_audience(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             }
             let target = doc_target(&site.docs[i], step);
             let description = format!("{target} in {}: audience -> {MUTANT_AUDIENCE}", site.origin);
-            out.push(Draft::new(Operator::TokenAudience, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
+            out.push(Draft::new(
+                Operator::TokenAudience,
+                target,
+                description,
+                manifests::render(&docs[i..=i]),
+                Draft::site_steps(scenario, site, &docs),
+            ));
         }
     }
     out
@@ -269,7 +300,13 @@ pub fn token_expiration(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             }
             let target = doc_target(&site.docs[i], step);
             let description = format!("{target} in {}: expirationSeconds {old:?} doubled", site.origin);
-            out.push(Draft::new(Operator::TokenExpiration, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
+            out.push(Draft::new(
+                Operator::TokenExpiration,
+                target,
+                description,
+                manifests::render(&docs[i..=i]),
+                Draft::site_steps(scenario, site, &docs),
+            ));
         }
     }
     out

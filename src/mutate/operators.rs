@@ -85,7 +85,11 @@ impl Operator {
             Operator::OverGrant | Operator::BindingToCluster => "over-grant",
             Operator::SkipRbac | Operator::SubjectNamespace | Operator::SubjectName | Operator::DropVerb => "under-grant",
             Operator::DropServiceAccountName | Operator::RenameServiceAccount => "identity",
-            Operator::AutomountServiceAccount | Operator::AutomountPod | Operator::TokenDuration | Operator::TokenAudience | Operator::TokenExpiration => "tokens",
+            Operator::AutomountServiceAccount
+            | Operator::AutomountPod
+            | Operator::TokenDuration
+            | Operator::TokenAudience
+            | Operator::TokenExpiration => "tokens",
             Operator::BindingEarly => "order",
         }
     }
@@ -138,8 +142,22 @@ pub struct Draft {
 }
 
 impl Draft {
-    pub fn new(operator: Operator, target: impl Into<String>, description: impl Into<String>, text: impl Into<String>, steps: Vec<Step>) -> Draft {
-        Draft { operator, target: target.into(), description: description.into(), text: text.into(), steps, cleanup: Vec::new(), injected: Vec::new() }
+    pub fn new(
+        operator: Operator,
+        target: impl Into<String>,
+        description: impl Into<String>,
+        text: impl Into<String>,
+        steps: Vec<Step>,
+    ) -> Draft {
+        Draft {
+            operator,
+            target: target.into(),
+            description: description.into(),
+            text: text.into(),
+            steps,
+            cleanup: Vec::new(),
+            injected: Vec::new(),
+        }
     }
 
     /// The scenario's steps with the step of `site` applying `docs` (or skipped when `docs` is empty).

@@ -71,14 +71,16 @@ fn check_policy(scenario: &Scenario) -> Result<Vec<(Operator, String)>, PlanErro
     let known = || OPERATORS.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ");
     let mut skipped = Vec::new();
     for s in &scenario.mutants.skip {
-        let op = Operator::from_name(&s.operator).ok_or_else(|| err(format!("skip: unknown operator `{}` (known: {})", s.operator, known())))?;
+        let op =
+            Operator::from_name(&s.operator).ok_or_else(|| err(format!("skip: unknown operator `{}` (known: {})", s.operator, known())))?;
         if s.reason.trim().is_empty() {
             return Err(err(format!("skip: operator `{}` needs a reason", s.operator)));
         }
         skipped.push((op, s.reason.clone()));
     }
     for a in &scenario.mutants.accept {
-        let what = a.id.clone().or_else(|| a.operator.clone()).ok_or_else(|| err("accept: each entry needs an `id` or an `operator`".into()))?;
+        let what =
+            a.id.clone().or_else(|| a.operator.clone()).ok_or_else(|| err("accept: each entry needs an `id` or an `operator`".into()))?;
         if let Some(op) = &a.operator {
             Operator::from_name(op).ok_or_else(|| err(format!("accept: unknown operator `{op}` (known: {})", known())))?;
         }

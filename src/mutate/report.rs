@@ -22,7 +22,11 @@ pub fn by_claim(s: &ScenarioKills) -> BTreeMap<String, Vec<String>> {
 
 fn minutes(ms: u128) -> String {
     let s = ms / 1000;
-    if s >= 60 { format!("{}m{:02}s", s / 60, s % 60) } else { format!("{:.1}s", ms as f64 / 1000.0) }
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    }
 }
 
 /// One line of figures for a scenario.

@@ -74,7 +74,10 @@ impl ScenarioKills {
         self.mutants.iter().filter(|m| m.verdict == v).count()
     }
     pub fn ok(&self) -> bool {
-        self.baseline_failure.is_none() && self.count(Verdict::Survived) == 0 && self.count(Verdict::Error) == 0 && self.mutants.iter().all(|m| m.cleanup_errors.is_empty())
+        self.baseline_failure.is_none()
+            && self.count(Verdict::Survived) == 0
+            && self.count(Verdict::Error) == 0
+            && self.mutants.iter().all(|m| m.cleanup_errors.is_empty())
     }
 }
 
@@ -96,7 +99,8 @@ impl MutateOutcome {
 /// Runs every plan's baseline and mutants; `progress` gets one line per run as it finishes.
 pub async fn run_plans(target: &Target, plans: &[Plan], opts: &RunOptions, progress: &mut dyn FnMut(&str)) -> MutateOutcome {
     let discovery = DiscoveryCache::default();
-    let mut outcome = MutateOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false };
+    let mut outcome =
+        MutateOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false };
     for plan in plans {
         if opts.interrupt.is_set() {
             outcome.interrupted = true;
@@ -109,7 +113,13 @@ pub async fn run_plans(target: &Target, plans: &[Plan], opts: &RunOptions, progr
     outcome
 }
 
-async fn run_plan(target: &Target, discovery: &DiscoveryCache, plan: &Plan, opts: &RunOptions, progress: &mut dyn FnMut(&str)) -> ScenarioKills {
+async fn run_plan(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    plan: &Plan,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(&str),
+) -> ScenarioKills {
     let started = Instant::now();
     let s = &plan.scenario;
     let mut claims: Vec<String> = s.steps.iter().filter_map(|st| st.doc.as_ref()).flat_map(|d| d.claims.iter().cloned()).collect();

@@ -178,7 +178,11 @@ fn binding_early_moves_the_role_and_rolebinding_before_the_first_access_check() 
     assert!(position(&m.scenario, SA_STEP) < position(&m.scenario, ROLE_STEP));
     assert_eq!(m.scenario.steps.len(), s.steps.len());
     assert!(m.injected.is_empty(), "moved documented steps are not the mutant's own");
-    assert!(m.change.description.contains("RoleBinding/dev/pod-reader with Role/dev/pod-reader applied before step 6"), "{}", m.change.description);
+    assert!(
+        m.change.description.contains("RoleBinding/dev/pod-reader with Role/dev/pod-reader applied before step 6"),
+        "{}",
+        m.change.description
+    );
 }
 
 #[test]
@@ -208,11 +212,17 @@ fn token_duration_changes_the_documented_flag() {
     assert!(!all.is_empty());
     let m = &all[0];
     assert!(m.change.description.contains("10m -> 20m"), "{}", m.change.description);
-    let changed: Vec<String> = m.scenario.steps.iter().filter_map(|st| match &st.action {
-        Action::Token(t) => t.command.clone(),
-        Action::Kubectl(k) => Some(k.args.join(" ")),
-        _ => None,
-    }).filter(|c| c.contains("--duration=20m")).collect();
+    let changed: Vec<String> = m
+        .scenario
+        .steps
+        .iter()
+        .filter_map(|st| match &st.action {
+            Action::Token(t) => t.command.clone(),
+            Action::Kubectl(k) => Some(k.args.join(" ")),
+            _ => None,
+        })
+        .filter(|c| c.contains("--duration=20m"))
+        .collect();
     assert_eq!(changed.len(), 1, "{changed:?}");
 }
 
@@ -313,7 +323,13 @@ fn outcome() -> super::MutateOutcome {
         cleanup_errors: Vec::new(),
         duration_ms: 1500,
     };
-    let by = KilledBy { step: 7, name: "pod-inspector alone may not list pods".into(), location: "w.yaml:70".into(), claims: vec!["serviceaccount-alone-does-nothing".into()], why: "answer".into() };
+    let by = KilledBy {
+        step: 7,
+        name: "pod-inspector alone may not list pods".into(),
+        location: "w.yaml:70".into(),
+        claims: vec!["serviceaccount-alone-does-nothing".into()],
+        why: "answer".into(),
+    };
     super::MutateOutcome {
         cluster: "c".into(),
         server: "https://127.0.0.1:1".into(),

@@ -125,7 +125,9 @@ impl Reporter for Console {
             LeaseEvent::TookOver { namespace, holder } => {
                 eprintln!("sa-conformance: took over namespace `{namespace}` from run {holder}, which stopped renewing its lease")
             }
-            LeaseEvent::Acquired { namespace, waited } => eprintln!("sa-conformance: got namespace `{namespace}` after waiting {:.1}s", waited.as_secs_f64()),
+            LeaseEvent::Acquired { namespace, waited } => {
+                eprintln!("sa-conformance: got namespace `{namespace}` after waiting {:.1}s", waited.as_secs_f64())
+            }
         }
     }
 
@@ -239,7 +241,13 @@ pub fn render_failure(o: &ScenarioOutcome) -> String {
     }
     let skipped = o.steps.iter().filter(|s| s.verdict == Verdict::NotRun).count();
     if skipped > 0 {
-        let stopper = o.steps.iter().rev().find(|s| s.status == Status::Failed).map(|s| format!(" (after step {} failed)", s.index)).unwrap_or_default();
+        let stopper = o
+            .steps
+            .iter()
+            .rev()
+            .find(|s| s.status == Status::Failed)
+            .map(|s| format!(" (after step {} failed)", s.index))
+            .unwrap_or_default();
         out.push_str(&format!("  {skipped} later step(s) skipped{stopper}\n"));
     }
     for e in &o.cleanup_errors {
@@ -283,10 +291,10 @@ fn render_step(s: &StepOutcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use crate::check::Mismatch;
     use crate::outcome::{claim_verdicts, ClaimKind};
     use crate::scenario::{DocRef, Erratum};
+    use std::time::Duration;
 
     fn erratum() -> Erratum {
         Erratum {
@@ -304,7 +312,10 @@ mod tests {
             name: format!("step {index}"),
             kind: "token",
             location: format!("scenarios/article/walkthrough.scenario.yaml:{}", index * 10),
-            doc: Some(DocRef { section: "Creating a Service Account".into(), claims: vec!["pods-get-short-lived-projected-tokens".into(), "other-claim".into()] }),
+            doc: Some(DocRef {
+                section: "Creating a Service Account".into(),
+                claims: vec!["pods-get-short-lived-projected-tokens".into(), "other-claim".into()],
+            }),
             status,
             duration_ms: 1,
             mismatches: mismatch.into_iter().collect(),
@@ -432,7 +443,6 @@ mod tests {
         assert_eq!(short["verdict"], "erratum");
         assert_eq!(claims.iter().find(|c| c["id"] == "other-claim").map(|c| c["verdict"].clone()), Some("holds".into()));
     }
-
 
     #[test]
     fn a_plain_console_prints_a_timestamped_line_every_ten_seconds_only() {

@@ -47,11 +47,16 @@ pub fn to_junit(run: &RunOutcome) -> String {
                 Status::Passed => TestCaseStatus::success(),
                 Status::Skipped => {
                     let mut st = TestCaseStatus::skipped();
-                    st.set_message(if s.verdict == crate::outcome::Verdict::NotApplicable { "not applicable to this server version" } else { "not run: an earlier step that changes the cluster failed" });
+                    st.set_message(if s.verdict == crate::outcome::Verdict::NotApplicable {
+                        "not applicable to this server version"
+                    } else {
+                        "not run: an earlier step that changes the cluster failed"
+                    });
                     st
                 }
                 Status::Failed => {
-                    let mut st = TestCaseStatus::non_success(if s.error.is_some() { NonSuccessKind::Error } else { NonSuccessKind::Failure });
+                    let mut st =
+                        TestCaseStatus::non_success(if s.error.is_some() { NonSuccessKind::Error } else { NonSuccessKind::Failure });
                     let message = s.mismatches.first().map(|m| m.to_string()).or_else(|| s.error.clone()).unwrap_or_default();
                     st.set_message(message);
                     let mut detail = format!("{} at {}\n", s.kind, s.location);

@@ -13,11 +13,16 @@ pub fn scenarios(catalog: &Catalog) -> String {
         }
         for st in &s.steps {
             let doc = st.doc.as_ref().map(|d| format!(" [{}]", d.section)).unwrap_or_default();
-            let claims = st.doc.as_ref().filter(|d| !d.claims.is_empty()).map(|d| format!(" claims: {}", d.claims.join(", "))).unwrap_or_default();
+            let claims =
+                st.doc.as_ref().filter(|d| !d.claims.is_empty()).map(|d| format!(" claims: {}", d.claims.join(", "))).unwrap_or_default();
             out.push_str(&format!("  {:02} {:<13} {}{doc}{claims}\n", st.index, st.action.kind(), st.name));
         }
     }
-    out.push_str(&format!("scenarios: {}, steps: {}\n", catalog.scenarios.len(), catalog.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()));
+    out.push_str(&format!(
+        "scenarios: {}, steps: {}\n",
+        catalog.scenarios.len(),
+        catalog.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
+    ));
     out
 }
 
@@ -30,7 +35,13 @@ pub fn claims(catalog: &Catalog) -> String {
         if !steps.is_empty() {
             verified += 1;
         }
-        out.push_str(&format!("{} [{}] {}\n  {}\n", c.id, c.section, expected_verdict(catalog, &c.id), c.text.trim_end().replace('\n', "\n  ")));
+        out.push_str(&format!(
+            "{} [{}] {}\n  {}\n",
+            c.id,
+            c.section,
+            expected_verdict(catalog, &c.id),
+            c.text.trim_end().replace('\n', "\n  ")
+        ));
         if steps.is_empty() {
             out.push_str("  verified by: NOTHING\n");
         }
@@ -38,13 +49,24 @@ pub fn claims(catalog: &Catalog) -> String {
             out.push_str(&format!("  verified by: {scenario} step {index} ({name})\n"));
         }
         for (scenario, step) in errata(catalog, &c.id) {
-            let e = step.erratum.as_ref().map(|e| format!("the article says: {}; what is true: {}{}", e.article, e.actual, e.when.as_deref().map(|w| format!("; when: {w}")).unwrap_or_default()));
+            let e = step.erratum.as_ref().map(|e| {
+                format!(
+                    "the article says: {}; what is true: {}{}",
+                    e.article,
+                    e.actual,
+                    e.when.as_deref().map(|w| format!("; when: {w}")).unwrap_or_default()
+                )
+            });
             out.push_str(&format!("  erratum at {scenario} step {}: {}\n", step.index, e.unwrap_or_default()));
         }
     }
     out.push_str(&format!("claims: {verified} verified by steps, {} without\n", catalog.claims.len() - verified));
     let with_errata = catalog.claims.iter().filter(|c| !errata(catalog, &c.id).is_empty()).count();
-    out.push_str(&format!("verdicts expected: {} hold, {with_errata} erratum, {} not verified\n", verified - with_errata, catalog.claims.len() - verified));
+    out.push_str(&format!(
+        "verdicts expected: {} hold, {with_errata} erratum, {} not verified\n",
+        verified - with_errata,
+        catalog.claims.len() - verified
+    ));
     out
 }
 

@@ -41,10 +41,12 @@ mod tests {
     use crate::outcome::{RunOutcome, ScenarioOutcome, Status, StepOutcome};
     use crate::scenario::DocRef;
 
-    const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OnBvZC1pbnNwZWN0b3IifQ.c2lnbmF0dXJlLWJ5dGVz";
+    const JWT: &str =
+        "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OnBvZC1pbnNwZWN0b3IifQ.c2lnbmF0dXJlLWJ5dGVz";
     /// The note that once cost the JSON report its closing quote: prose, not a secret.
     const MEASURED: &str = "SelfSubjectReview with the token: system:serviceaccount:dev:pod-inspector";
-    const SECRET_YAML: &str = "apiVersion: v1\ndata:\n  token: ZXlKaGJHY2lPaUpTVXpJ\nkind: Secret\nmetadata:\n  name: pod-inspector-token\n";
+    const SECRET_YAML: &str =
+        "apiVersion: v1\ndata:\n  token: ZXlKaGJHY2lPaUpTVXpJ\nkind: Secret\nmetadata:\n  name: pod-inspector-token\n";
     /// Fragments of the planted secrets; none may be in any report.
     const PLANTED: &[&str] = &["eyJhbGci", "eyJzdWIi", "c2lnbmF0dXJl", "ZXlKaGJH"];
 
@@ -54,12 +56,21 @@ mod tests {
             name: format!("step {index}"),
             kind: "http-from-pod",
             location: format!("scenarios/article/walkthrough.scenario.yaml:{}", index * 10),
-            doc: Some(DocRef { section: "Accessing the Service Account Token Inside the Pod".into(), claims: vec!["curl-forbidden-status-json".into()] }),
+            doc: Some(DocRef {
+                section: "Accessing the Service Account Token Inside the Pod".into(),
+                claims: vec!["curl-forbidden-status-json".into()],
+            }),
             status,
             duration_ms: 5,
             mismatches,
             error: None,
-            notes: vec![format!("token obtained: {JWT}"), format!("token: {JWT}"), MEASURED.into(), "token obtained via TokenRequest".into(), SECRET_YAML.into()],
+            notes: vec![
+                format!("token obtained: {JWT}"),
+                format!("token: {JWT}"),
+                MEASURED.into(),
+                "token obtained via TokenRequest".into(),
+                SECRET_YAML.into(),
+            ],
             diagnostics: Some(format!("log: Authorization: Bearer {JWT}")),
             verdict: crate::outcome::Verdict::of(status, None),
             erratum: None,
@@ -142,7 +153,8 @@ mod tests {
     #[test]
     fn every_report_parses_and_hides_secrets_but_not_prose() {
         let run = run();
-        let json: serde_json::Value = serde_json::from_str(&to_json(&run)).unwrap_or_else(|e| panic!("the JSON report does not parse: {e}\n{}", to_json(&run)));
+        let json: serde_json::Value =
+            serde_json::from_str(&to_json(&run)).unwrap_or_else(|e| panic!("the JSON report does not parse: {e}\n{}", to_json(&run)));
         let notes = &json["scenarios"][0]["steps"][1]["notes"];
         assert_eq!(notes[0], "token obtained: <redacted-jwt>");
         assert_eq!(notes[1], "token: <redacted-jwt>");
@@ -227,7 +239,10 @@ mod tests {
     fn a_failure_reads_as_step_section_expected_and_actual() {
         let text = render_failure(&run().scenarios[0]);
         assert!(text.contains("step 2 `step 2` (http-from-pod) at scenarios/article/walkthrough.scenario.yaml:20"), "{text}");
-        assert!(text.contains("documentation: \"Accessing the Service Account Token Inside the Pod\" (claims: curl-forbidden-status-json)"), "{text}");
+        assert!(
+            text.contains("documentation: \"Accessing the Service Account Token Inside the Pod\" (claims: curl-forbidden-status-json)"),
+            "{text}"
+        );
         assert!(text.contains("expected: \"dev\""), "{text}");
         assert!(text.contains("1 later step(s) skipped"), "{text}");
     }

@@ -31,7 +31,8 @@ fn re(pattern: &str) -> Regex {
 static JWT: LazyLock<Regex> = LazyLock::new(|| re(r"eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}"));
 static BEARER: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]+)"));
 /// `token: x` as a YAML key: at the start of a line (or of a list item).
-static YAML_FIELD: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?m)^([ \t]*(?:-[ \t]+)?(?:{CREDENTIAL_KEYS})[ \t]*:[ \t]*)([^\s|>][^\r\n]*)$")));
+static YAML_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| re(&format!(r"(?m)^([ \t]*(?:-[ \t]+)?(?:{CREDENTIAL_KEYS})[ \t]*:[ \t]*)([^\s|>][^\r\n]*)$")));
 /// `"token": "x"` as a JSON key, also when the excerpt ends inside the value.
 static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| re(&format!(r#"("(?:{CREDENTIAL_KEYS})"\s*:\s*")((?:[^"\\]|\\.)*)("?)"#)));
 /// The kubeconfig's certificate and key fields are never prose, wherever they stand.
@@ -103,7 +104,10 @@ fn redact_lines(text: &str) -> Cow<'_, str> {
     let rules: [Rule; 7] = [
         (&*JWT, |_| "<redacted-jwt>".to_string()),
         (&*YAML_FIELD, |c| if c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}", &c[1]) }),
-        (&*JSON_FIELD, |c| if c[2].is_empty() || c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}{}", &c[1], &c[3]) }),
+        (
+            &*JSON_FIELD,
+            |c| if c[2].is_empty() || c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}{}", &c[1], &c[3]) },
+        ),
         (&*KEY_DATA, |c| format!("{}{REDACTED}", &c[1])),
         (&*BEARER, |c| if looks_like_a_credential(&c[2]) { format!("{}{REDACTED}", &c[1]) } else { c[0].to_string() }),
         (&*FLAG, |c| if &c[2] == "=" || looks_like_a_credential(&c[3]) { format!("{}{REDACTED}", &c[1]) } else { c[0].to_string() }),

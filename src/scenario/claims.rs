@@ -122,8 +122,7 @@ impl Catalog {
 
 fn load_claims(path: &Path) -> Result<Vec<Claim>, LoadErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, None, format!("cannot read: {e}")))?;
-    let file: ClaimsFile = serde_yaml::from_str(&text)
-        .map_err(|e| LoadError::new(path, e.location().map(|l| l.line()), e.to_string()))?;
+    let file: ClaimsFile = serde_yaml::from_str(&text).map_err(|e| LoadError::new(path, e.location().map(|l| l.line()), e.to_string()))?;
     let mut seen = BTreeSet::new();
     let mut errors = Vec::new();
     for c in &file.claims {

@@ -17,9 +17,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         if digits == 0 {
             return Err(format!("invalid duration `{s}`: expected a number before the unit"));
         }
-        let value: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("invalid duration `{s}`: number too large"))?;
+        let value: u64 = rest[..digits].parse().map_err(|_| format!("invalid duration `{s}`: number too large"))?;
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
@@ -66,9 +64,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
 
 /// serde adapter for optional durations.
 pub fn deserialize_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    Option::<String>::deserialize(d)?
-        .map(|t| parse_duration(&t).map_err(serde::de::Error::custom))
-        .transpose()
+    Option::<String>::deserialize(d)?.map(|t| parse_duration(&t).map_err(serde::de::Error::custom)).transpose()
 }
 
 #[cfg(test)]

@@ -46,30 +46,15 @@ impl VersionReq {
     pub fn parse(text: &str) -> Result<VersionReq, String> {
         let mut parts = Vec::new();
         for part in text.split(',').map(str::trim) {
-            let (op, rest) = [
-                (">=", Op::Ge),
-                ("<=", Op::Le),
-                (">", Op::Gt),
-                ("<", Op::Lt),
-                ("=", Op::Eq),
-            ]
-            .into_iter()
-            .find_map(|(p, op)| part.strip_prefix(p).map(|r| (op, r)))
-            .ok_or_else(|| {
-                format!("version range `{text}`: `{part}` must start with >=, >, <=, < or =")
-            })?;
-            let version = minor_version(rest.trim()).ok_or_else(|| {
-                format!(
-                    "version range `{text}`: `{}` is not MAJOR.MINOR (e.g. 1.35)",
-                    rest.trim()
-                )
-            })?;
+            let (op, rest) = [(">=", Op::Ge), ("<=", Op::Le), (">", Op::Gt), ("<", Op::Lt), ("=", Op::Eq)]
+                .into_iter()
+                .find_map(|(p, op)| part.strip_prefix(p).map(|r| (op, r)))
+                .ok_or_else(|| format!("version range `{text}`: `{part}` must start with >=, >, <=, < or ="))?;
+            let version = minor_version(rest.trim())
+                .ok_or_else(|| format!("version range `{text}`: `{}` is not MAJOR.MINOR (e.g. 1.35)", rest.trim()))?;
             parts.push((op, version));
         }
-        Ok(VersionReq {
-            text: text.to_string(),
-            parts,
-        })
+        Ok(VersionReq { text: text.to_string(), parts })
     }
 
     /// Whether a server version (`v1.34.4`, `1.35`) is in the range.
@@ -111,17 +96,9 @@ mod tests {
     #[case("=1.34", "v1.34.4", true)]
     #[case("=1.34", "v1.35.4", false)]
     #[case(">1.9", "v1.10.0", true)]
-    fn a_version_range_matches_minor_versions(
-        #[case] range: &str,
-        #[case] version: &str,
-        #[case] want: bool,
-    ) {
+    fn a_version_range_matches_minor_versions(#[case] range: &str, #[case] version: &str, #[case] want: bool) {
         let req = VersionReq::parse(range).expect("valid range");
-        assert_eq!(
-            req.matches(minor_version(version).expect("valid version")),
-            want,
-            "{range} vs {version}"
-        );
+        assert_eq!(req.matches(minor_version(version).expect("valid version")), want, "{range} vs {version}");
     }
 
     #[rstest]

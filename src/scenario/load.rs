@@ -157,8 +157,7 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d)
-            .map_err(|e| LoadError::new(&d, None, format!("cannot read scenario directory: {e}")))?;
+        let entries = std::fs::read_dir(&d).map_err(|e| LoadError::new(&d, None, format!("cannot read scenario directory: {e}")))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -174,8 +173,7 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Loads one scenario file.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| LoadError::new(path, None, format!("cannot read scenario file: {e}")))?;
+    let source = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, None, format!("cannot read scenario file: {e}")))?;
     load_str(path, &source, opts)
 }
 
@@ -185,19 +183,13 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     // `${x}` inside a flow mapping is not YAML until substituted, so the pre-scan sees placeholders.
     let placeholder = super::vars::neutralise(source);
     let pre: PreScan = serde_yaml::from_str(&placeholder).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
-    let mut vars: BTreeMap<String, String> =
-        pre.vars.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect();
+    let mut vars: BTreeMap<String, String> = pre.vars.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect();
     vars.extend(opts.overrides.clone());
     if let Some(name) = &pre.name {
         vars.entry("scenario".into()).or_insert_with(|| name.clone());
     }
     let text = substitute(source, &vars).map_err(|unknown| {
-        LoadErrors(
-            unknown
-                .into_iter()
-                .map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars)))
-                .collect(),
-        )
+        LoadErrors(unknown.into_iter().map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars))).collect())
     })?;
     let raw: RawScenario = serde_yaml::from_str(&text)
         .map_err(|e| err(yaml_line(&e, 1).map(|l| refine_line(&text, 1, l, &yaml_message(&e))), yaml_message(&e)))?;
@@ -222,7 +214,11 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
         errors.push(LoadError::new(
             path,
             top_key_line(&text, "within"),
-            format!("within {} is longer than the scenario's timeout {}", duration::format_duration(within), duration::format_duration(default_timeout)),
+            format!(
+                "within {} is longer than the scenario's timeout {}",
+                duration::format_duration(within),
+                duration::format_duration(default_timeout)
+            ),
         ));
     }
     let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout, default_within: raw.within };
@@ -302,7 +298,10 @@ impl StepContext<'_> {
         let mut errors = Vec::new();
         let mut kinds: Vec<(&str, Result<Action, FieldError>)> = Vec::new();
         if let Some(a) = rs.apply {
-            kinds.push(("apply", self.manifests(a.file, a.files, a.manifest, slice).map(|m| Action::Apply(Apply { manifests: m, namespace: a.namespace }))));
+            kinds.push((
+                "apply",
+                self.manifests(a.file, a.files, a.manifest, slice).map(|m| Action::Apply(Apply { manifests: m, namespace: a.namespace })),
+            ));
         }
         if let Some(d) = rs.delete {
             kinds.push(("delete", self.delete(d, slice)));
@@ -329,7 +328,11 @@ impl StepContext<'_> {
             kinds.push(("assert", validate_assert(&a).map(|_| Action::Assert(a))));
         }
         if let Some(a) = rs.audit {
-            let valid = if a.namespaces.is_empty() { Err(("namespaces".to_string(), "audit needs at least one namespace to examine".to_string())) } else { Ok(()) };
+            let valid = if a.namespaces.is_empty() {
+                Err(("namespaces".to_string(), "audit needs at least one namespace to examine".to_string()))
+            } else {
+                Ok(())
+            };
             kinds.push(("audit", valid.map(|_| Action::Audit(a))));
         }
         if let Some(l) = rs.lint {
@@ -350,7 +353,11 @@ impl StepContext<'_> {
             },
             _ => {
                 let names: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
-                errors.push(LoadError::new(self.path, line, format!("step has several step kinds ({}); a step does exactly one thing", names.join(", "))));
+                errors.push(LoadError::new(
+                    self.path,
+                    line,
+                    format!("step has several step kinds ({}); a step does exactly one thing", names.join(", ")),
+                ));
                 None
             }
         };
@@ -405,7 +412,14 @@ impl StepContext<'_> {
     /// own value; can-i, http-from-pod and assert otherwise the scenario's (can-i and http-from-pod
     /// then 10s, assert its timeout); exec, kubectl and token ask once unless the step says otherwise
     /// (they may have side effects, so they are not repeated on a scenario-wide default).
-    fn within(&self, action: &Action, timeout: Duration, own: Option<Duration>, stable_for: Option<Duration>, own_timeout: bool) -> Result<Duration, FieldError> {
+    fn within(
+        &self,
+        action: &Action,
+        timeout: Duration,
+        own: Option<Duration>,
+        stable_for: Option<Duration>,
+        own_timeout: bool,
+    ) -> Result<Duration, FieldError> {
         let fmt = duration::format_duration;
         if !action.looks() {
             for (key, given) in [("within", own.is_some()), ("stable-for", stable_for.is_some())] {
@@ -428,7 +442,14 @@ impl StepContext<'_> {
             (None, Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_)) => match self.default_within {
                 Some(w) if w > timeout => {
                     let key = if own_timeout { "timeout" } else { "" };
-                    return Err((key.into(), format!("the scenario's within {} is longer than this step's timeout {}; give the step its own `within`", fmt(w), fmt(timeout))));
+                    return Err((
+                        key.into(),
+                        format!(
+                            "the scenario's within {} is longer than this step's timeout {}; give the step its own `within`",
+                            fmt(w),
+                            fmt(timeout)
+                        ),
+                    ));
                 }
                 Some(w) => w,
                 None if matches!(action, Action::Assert(_)) => timeout,
@@ -447,7 +468,13 @@ impl StepContext<'_> {
         Ok(within)
     }
 
-    fn manifests(&self, file: Option<String>, files: Vec<String>, inline: Option<String>, slice: &StepSlice) -> Result<Vec<Manifest>, (String, String)> {
+    fn manifests(
+        &self,
+        file: Option<String>,
+        files: Vec<String>,
+        inline: Option<String>,
+        slice: &StepSlice,
+    ) -> Result<Vec<Manifest>, (String, String)> {
         let mut paths: Vec<String> = file.into_iter().collect();
         paths.extend(files);
         if paths.is_empty() && inline.is_none() {
@@ -456,9 +483,8 @@ impl StepContext<'_> {
         let mut out = Vec::new();
         for rel in paths {
             let full = self.dir.join(&rel);
-            let text = std::fs::read_to_string(&full).map_err(|e| {
-                ("file".to_string(), format!("manifest `{rel}` cannot be read ({}): {e}", full.display()))
-            })?;
+            let text = std::fs::read_to_string(&full)
+                .map_err(|e| ("file".to_string(), format!("manifest `{rel}` cannot be read ({}): {e}", full.display())))?;
             let text = substitute(&text, self.vars).map_err(|unknown| {
                 let u = &unknown[0];
                 ("file".to_string(), format!("{}:{}: {}", full.display(), u.line, unknown_var_message(&u.name, self.vars)))
@@ -511,8 +537,8 @@ impl StepContext<'_> {
 fn validate_documents(text: &str) -> Result<(), (usize, String)> {
     let mut line = 1;
     for (i, chunk) in split_documents(text).into_iter().enumerate() {
-        let value: serde_yaml::Value = serde_yaml::from_str(&chunk.1)
-            .map_err(|e| (chunk.0 + yaml_line(&e, 1).unwrap_or(1) - 1, yaml_message(&e)))?;
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(&chunk.1).map_err(|e| (chunk.0 + yaml_line(&e, 1).unwrap_or(1) - 1, yaml_message(&e)))?;
         line = chunk.0;
         if value.is_null() {
             continue;
@@ -547,9 +573,15 @@ pub fn split_documents(text: &str) -> Vec<(usize, String)> {
 
 /// An erratum names one claim of its step (the step's only claim when it names none); `when-version` is
 /// given once, on the step or on its erratum.
-fn resolve_erratum(doc: Option<&DocRef>, erratum: Option<super::erratum::Erratum>, when_version: Option<String>) -> Result<(Option<super::erratum::Erratum>, Option<super::erratum::VersionReq>), FieldError> {
+fn resolve_erratum(
+    doc: Option<&DocRef>,
+    erratum: Option<super::erratum::Erratum>,
+    when_version: Option<String>,
+) -> Result<(Option<super::erratum::Erratum>, Option<super::erratum::VersionReq>), FieldError> {
     let range = match (&erratum, &when_version) {
-        (Some(e), Some(_)) if e.when_version.is_some() => return Err(("when-version".into(), "give `when-version` once: on the step or on its erratum".into())),
+        (Some(e), Some(_)) if e.when_version.is_some() => {
+            return Err(("when-version".into(), "give `when-version` once: on the step or on its erratum".into()))
+        }
         (Some(e), None) => e.when_version.clone(),
         (_, step) => step.clone(),
     };
@@ -563,7 +595,12 @@ fn resolve_erratum(doc: Option<&DocRef>, erratum: Option<super::erratum::Erratum
         (Some(_), _) => {}
         (None, [only]) => e.claim = Some(only.clone()),
         (None, []) => return Err(("erratum".into(), "an erratum needs the claim it corrects: list it in the step's doc.claims".into())),
-        (None, _) => return Err(("erratum".into(), format!("the step verifies several claims ({}); say which one the erratum corrects with `claim:`", claims.join(", ")))),
+        (None, _) => {
+            return Err((
+                "erratum".into(),
+                format!("the step verifies several claims ({}); say which one the erratum corrects with `claim:`", claims.join(", ")),
+            ))
+        }
     }
     if e.article.trim().is_empty() || e.actual.trim().is_empty() {
         return Err(("erratum".into(), "an erratum says what the article says (`article`) and what is true instead (`actual`)".into()));
@@ -672,7 +709,10 @@ fn validate_assert(a: &AssertStep) -> Result<(), (String, String)> {
 
 fn unknown_var_message(name: &str, vars: &BTreeMap<String, String>) -> String {
     let known: Vec<&str> = vars.keys().map(String::as_str).collect();
-    format!("unknown variable `${{{name}}}` (defined: {}); write `$${{{name}}}` for a literal", if known.is_empty() { "none".into() } else { known.join(", ") })
+    format!(
+        "unknown variable `${{{name}}}` (defined: {}); write `$${{{name}}}` for a literal",
+        if known.is_empty() { "none".into() } else { known.join(", ") }
+    )
 }
 
 fn scalar_text(v: &serde_yaml::Value) -> String {

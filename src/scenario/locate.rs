@@ -47,11 +47,7 @@ pub fn step_slices(source: &str) -> Option<Vec<StepSlice>> {
         .enumerate()
         .map(|(n, &(first, indent))| {
             let last = items.get(n + 1).map(|&(l, _)| l).unwrap_or(end);
-            let body: Vec<String> = lines[first..last]
-                .iter()
-                .enumerate()
-                .map(|(k, l)| dedent(l, indent, k == 0))
-                .collect();
+            let body: Vec<String> = lines[first..last].iter().enumerate().map(|(k, l)| dedent(l, indent, k == 0)).collect();
             StepSlice { line: first + 1, text: body.join("\n") + "\n" }
         })
         .collect();

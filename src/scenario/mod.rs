@@ -8,8 +8,8 @@ mod error;
 mod load;
 mod locate;
 mod model;
-mod vars;
 pub mod retarget;
+mod vars;
 pub mod words;
 
 #[cfg(test)]

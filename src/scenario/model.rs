@@ -142,7 +142,10 @@ impl Action {
     /// Whether the step looks at the cluster and compares an answer (so `within:` and `stable-for:`
     /// apply to it), rather than changing it or waiting for its own change.
     pub fn looks(&self) -> bool {
-        matches!(self, Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_) | Action::Exec(_) | Action::Kubectl(_) | Action::Token(_))
+        matches!(
+            self,
+            Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_) | Action::Exec(_) | Action::Kubectl(_) | Action::Token(_)
+        )
     }
 
     /// Whether this step kind (as configured) only reads the cluster. Apply, delete and wait are never
@@ -158,9 +161,8 @@ impl Action {
 }
 
 /// Every step kind key, in the order the documentation lists them.
-pub const STEP_KINDS: &[&str] = &[
-    "apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert", "audit", "lint",
-];
+pub const STEP_KINDS: &[&str] =
+    &["apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert", "audit", "lint"];
 
 /// A manifest source, read at load time.
 #[derive(Debug, Clone)]
@@ -402,9 +404,7 @@ impl<'de> Deserialize<'de> for Answer {
             Raw::Text(t) => match t.as_str() {
                 "yes" => Ok(Answer::Yes),
                 "no" => Ok(Answer::No),
-                other => Err(serde::de::Error::custom(format!(
-                    "invalid answer `{other}`, expected \"yes\" or \"no\""
-                ))),
+                other => Err(serde::de::Error::custom(format!("invalid answer `{other}`, expected \"yes\" or \"no\""))),
             },
         }
     }
@@ -469,10 +469,12 @@ pub struct Kubectl {
 }
 
 /// kubectl verbs (and `auth` subcommands) that only read the cluster.
-const KUBECTL_LOOKS: &[&str] = &["get", "describe", "explain", "logs", "top", "version", "api-resources", "api-versions", "cluster-info", "diff", "events"];
+const KUBECTL_LOOKS: &[&str] =
+    &["get", "describe", "explain", "logs", "top", "version", "api-resources", "api-versions", "cluster-info", "diff", "events"];
 const KUBECTL_AUTH_LOOKS: &[&str] = &["can-i", "whoami"];
 /// Global flags that take their value as the next word.
-const KUBECTL_VALUE_FLAGS: &[&str] = &["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--as", "--as-group"];
+const KUBECTL_VALUE_FLAGS: &[&str] =
+    &["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--as", "--as-group"];
 
 impl Kubectl {
     /// The verb (and, for `auth`, its subcommand) is one that only reads.

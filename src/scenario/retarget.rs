@@ -23,11 +23,48 @@ const RETARGETING: &[&str] = &[
 
 /// kubectl's built-in commands; any other first word would run a plugin (`kubectl-NAME`) from PATH.
 const BUILTIN: &[&str] = &[
-    "annotate", "api-resources", "api-versions", "apply", "attach", "auth", "autoscale", "certificate",
-    "cluster-info", "completion", "config", "cordon", "cp", "create", "debug", "delete", "describe", "diff",
-    "drain", "edit", "events", "exec", "explain", "expose", "get", "help", "kustomize", "label", "logs",
-    "patch", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set", "taint", "top", "uncordon",
-    "version", "wait",
+    "annotate",
+    "api-resources",
+    "api-versions",
+    "apply",
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "completion",
+    "config",
+    "cordon",
+    "cp",
+    "create",
+    "debug",
+    "delete",
+    "describe",
+    "diff",
+    "drain",
+    "edit",
+    "events",
+    "exec",
+    "explain",
+    "expose",
+    "get",
+    "help",
+    "kustomize",
+    "label",
+    "logs",
+    "patch",
+    "port-forward",
+    "proxy",
+    "replace",
+    "rollout",
+    "run",
+    "scale",
+    "set",
+    "taint",
+    "top",
+    "uncordon",
+    "version",
+    "wait",
 ];
 
 /// `kubectl config` subcommands that only read (the harness's own kubeconfig is never edited).
@@ -57,7 +94,10 @@ pub fn check_kubectl_args(args: &[String]) -> Result<(), String> {
     if command == "config" {
         let sub = args.iter().skip_while(|w| w.as_str() != "config").nth(1).map(|w| w.as_str()).unwrap_or("");
         if !CONFIG_READS.contains(&sub) {
-            return Err(format!("`kubectl config {sub}` would edit a kubeconfig; scenarios may only read it ({})", CONFIG_READS.join(", ")));
+            return Err(format!(
+                "`kubectl config {sub}` would edit a kubeconfig; scenarios may only read it ({})",
+                CONFIG_READS.join(", ")
+            ));
         }
     }
     Ok(())
@@ -71,7 +111,21 @@ fn names_rbac_subjects(args: &[&String]) -> bool {
 }
 
 /// Global flags that take their value as the next word (`-n dev get pods`).
-const VALUED_GLOBALS: &[&str] = &["-n", "--namespace", "--as", "--as-group", "--as-uid", "--request-timeout", "-v", "--v", "--cache-dir", "--log-file", "--vmodule", "--profile", "--profile-output"];
+const VALUED_GLOBALS: &[&str] = &[
+    "-n",
+    "--namespace",
+    "--as",
+    "--as-group",
+    "--as-uid",
+    "--request-timeout",
+    "-v",
+    "--v",
+    "--cache-dir",
+    "--log-file",
+    "--vmodule",
+    "--profile",
+    "--profile-output",
+];
 
 /// The subcommand: the first word that is neither a flag nor a global flag's value.
 fn command_word<'a>(args: &[&'a String]) -> Option<&'a String> {

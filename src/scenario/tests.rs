@@ -7,12 +7,7 @@ use std::path::Path;
 
 fn load(steps: &str) -> Result<Scenario, String> {
     let text = format!("name: rule\nnamespaces: [dev]\nsteps:\n{steps}");
-    load_str(
-        Path::new("scenarios/rule.scenario.yaml"),
-        &text,
-        &LoadOptions::default(),
-    )
-    .map_err(|e| e.to_string())
+    load_str(Path::new("scenarios/rule.scenario.yaml"), &text, &LoadOptions::default()).map_err(|e| e.to_string())
 }
 
 fn one(step: &str) -> super::Step {
@@ -24,10 +19,7 @@ fn one(step: &str) -> super::Step {
 #[case("kubectl get serviceaccounts -n dev", false)]
 #[case("kubectl -n dev get serviceaccounts", false)]
 #[case("kubectl describe pod alpine-curl -n dev", false)]
-#[case(
-    "kubectl auth can-i list pods --as=system:serviceaccount:dev:x -n dev",
-    false
-)]
+#[case("kubectl auth can-i list pods --as=system:serviceaccount:dev:x -n dev", false)]
 #[case("kubectl auth whoami", false)]
 #[case("kubectl get --raw /api/v1/namespaces/dev/pods/nginx:80/proxy/", false)]
 #[case("kubectl version", false)]
@@ -38,55 +30,29 @@ fn one(step: &str) -> super::Step {
 #[case("kubectl exec alpine-curl -n dev -- ls", true)]
 #[case("kubectl auth reconcile -f roles.yaml", true)]
 #[case("kubectl create token pod-inspector -n dev", true)]
-fn a_kubectl_step_stops_the_scenario_only_if_its_verb_changes_the_cluster(
-    #[case] command: &str,
-    #[case] stops: bool,
-) {
+fn a_kubectl_step_stops_the_scenario_only_if_its_verb_changes_the_cluster(#[case] command: &str, #[case] stops: bool) {
     let step = one(&format!("  - kubectl: {{ command: \"{command}\" }}\n"));
     assert_eq!(step.stops_on_failure(), stops, "{command}");
 }
 
 #[rstest]
-#[case(
-    "  - apply: { manifest: \"apiVersion: v1\\nkind: Namespace\\nmetadata: {name: dev}\\n\" }\n",
-    true
-)]
-#[case(
-    "  - delete: { resource: { apiVersion: v1, kind: Pod, name: p, namespace: dev } }\n",
-    true
-)]
-#[case(
-    "  - wait: { resource: { apiVersion: v1, kind: Pod, name: p, namespace: dev }, for: ready }\n",
-    true
-)]
+#[case("  - apply: { manifest: \"apiVersion: v1\\nkind: Namespace\\nmetadata: {name: dev}\\n\" }\n", true)]
+#[case("  - delete: { resource: { apiVersion: v1, kind: Pod, name: p, namespace: dev } }\n", true)]
+#[case("  - wait: { resource: { apiVersion: v1, kind: Pod, name: p, namespace: dev }, for: ready }\n", true)]
 #[case("  - exec: { pod: p, namespace: dev, command: [ls] }\n", true)]
-#[case(
-    "  - exec: { pod: p, namespace: dev, command: [cat, /etc/hostname], read-only: true }\n",
-    false
-)]
-#[case(
-    "  - http-from-pod: { pod: p, namespace: dev, path: /api, expect: { status: 200 } }\n",
-    false
-)]
-#[case(
-    "  - can-i: { as: x, verb: list, resource: pods, namespace: dev, expect: \"no\" }\n",
-    false
-)]
+#[case("  - exec: { pod: p, namespace: dev, command: [cat, /etc/hostname], read-only: true }\n", false)]
+#[case("  - http-from-pod: { pod: p, namespace: dev, path: /api, expect: { status: 200 } }\n", false)]
+#[case("  - can-i: { as: x, verb: list, resource: pods, namespace: dev, expect: \"no\" }\n", false)]
 #[case("  - token: { serviceaccount: x, namespace: dev }\n", false)]
 #[case("  - assert: { resource: { apiVersion: v1, kind: Pod, name: p, namespace: dev }, fields: [{ path: spec.serviceAccountName, equals: x }] }\n", false)]
 #[case("  - audit: { as: x, namespaces: [dev] }\n", false)]
-fn each_step_kind_says_whether_its_failure_stops_the_scenario(
-    #[case] step: &str,
-    #[case] stops: bool,
-) {
+fn each_step_kind_says_whether_its_failure_stops_the_scenario(#[case] step: &str, #[case] stops: bool) {
     assert_eq!(one(step).stops_on_failure(), stops, "{step}");
 }
 
 #[test]
 fn a_prerequisite_look_stops_the_scenario_when_it_fails() {
-    let step = one(
-        "  - prerequisite: true\n    kubectl: { command: kubectl get serviceaccounts -n dev }\n",
-    );
+    let step = one("  - prerequisite: true\n    kubectl: { command: kubectl get serviceaccounts -n dev }\n");
     assert!(step.prerequisite);
     assert!(step.stops_on_failure());
 }

@@ -5,9 +5,7 @@ use regex::Regex;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-static VAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}").expect("static regex")
-});
+static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}").expect("static regex"));
 
 /// An unknown variable, with its 1-based line in the text.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,12 +68,6 @@ mod tests {
     #[test]
     fn reports_every_unknown_variable_with_its_line() {
         let err = substitute("a: ${nope}\nb: ok\nc: ${also_missing}\n", &vars()).unwrap_err();
-        assert_eq!(
-            err,
-            vec![
-                UnknownVar { line: 1, name: "nope".into() },
-                UnknownVar { line: 3, name: "also_missing".into() }
-            ]
-        );
+        assert_eq!(err, vec![UnknownVar { line: 1, name: "nope".into() }, UnknownVar { line: 3, name: "also_missing".into() }]);
     }
 }

@@ -25,12 +25,7 @@ pub async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Ch
             let check = Check::with(vec![Mismatch::new(r.to_string(), "to exist", "not found")]);
             return Ok(Asked { check, said: "not found".into() });
         };
-        let mismatches: Vec<Mismatch> = a
-            .fields
-            .iter()
-            .flat_map(|f| f.check(&doc, &schema))
-            .map(|m| about(r, m))
-            .collect();
+        let mismatches: Vec<Mismatch> = a.fields.iter().flat_map(|f| f.check(&doc, &schema)).map(|m| about(r, m)).collect();
         let said = if mismatches.is_empty() { "every check holds".to_string() } else { format!("{} check(s) failing", mismatches.len()) };
         Ok(Asked { check: Check::with(mismatches), said })
     })

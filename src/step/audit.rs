@@ -15,11 +15,19 @@ pub async fn run(ctx: &StepCtx<'_>, a: &AuditStep) -> Result<Check, StepError> {
         .map(|(by, perms)| {
             let examples: Vec<String> = perms.iter().take(5).map(|p| p.to_string()).collect();
             let more = if perms.len() > 5 { format!(", … ({} in all)", perms.len()) } else { String::new() };
-            Mismatch::new(format!("least privilege for {}", a.user), "nothing beyond the declared permissions", format!("{by} grants {}{more}", examples.join("; ")))
+            Mismatch::new(
+                format!("least privilege for {}", a.user),
+                "nothing beyond the declared permissions",
+                format!("{by} grants {}{more}", examples.join("; ")),
+            )
         })
         .collect();
     mismatches.extend(report.edited_defaults.iter().map(|e| {
-        Mismatch::new(format!("default RBAC policy ({})", e.object), "Kubernetes' default rules and subjects", format!("{} grants more than the default: {}", e.object, e.beyond_default.join("; ")))
+        Mismatch::new(
+            format!("default RBAC policy ({})", e.object),
+            "Kubernetes' default rules and subjects",
+            format!("{} grants more than the default: {}", e.object, e.beyond_default.join("; ")),
+        )
     }));
     let mut check = Check::with(mismatches).note(audit::summary(&report).trim_end().to_string());
     if a.matrix {

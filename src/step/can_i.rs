@@ -25,7 +25,11 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Asked, St
     let (allowed, reason) = api::access_review(&ctx.target.client, &q).await?;
     let sar = Answer::from_allowed(allowed);
     let what = describe(c);
-    let mut check = Check::default().note(format!("SubjectAccessReview: {} {}", sar.as_str(), if reason.is_empty() { String::new() } else { format!("({reason})") }));
+    let mut check = Check::default().note(format!(
+        "SubjectAccessReview: {} {}",
+        sar.as_str(),
+        if reason.is_empty() { String::new() } else { format!("({reason})") }
+    ));
     if sar != c.expect {
         check.mismatches.push(Mismatch::new(format!("SubjectAccessReview: {what}"), c.expect.as_str(), sar.as_str()));
     }
@@ -41,8 +45,16 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Asked, St
             said.push_str(&format!(" (kubectl: {})", if answer.is_empty() { "nothing" } else { answer }));
         }
         if answer != c.expect.as_str() || out.code != expected_exit {
-            let got = if answer.is_empty() { format!("nothing (exit {}, stderr: {})", out.code, out.stderr.trim()) } else { format!("{answer} (exit {})", out.code) };
-            check.mismatches.push(Mismatch::new(format!("`{}`", words.join(" ")), format!("{} (exit {expected_exit})", c.expect.as_str()), got));
+            let got = if answer.is_empty() {
+                format!("nothing (exit {}, stderr: {})", out.code, out.stderr.trim())
+            } else {
+                format!("{answer} (exit {})", out.code)
+            };
+            check.mismatches.push(Mismatch::new(
+                format!("`{}`", words.join(" ")),
+                format!("{} (exit {expected_exit})", c.expect.as_str()),
+                got,
+            ));
         }
     }
     Ok(Asked { check, said })

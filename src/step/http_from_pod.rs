@@ -47,7 +47,13 @@ async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<A
         Ok(doc) if !h.expect.fields.is_empty() => ctx.discovery.schemas.document_schema(&ctx.target.client, &doc).await?,
         _ => DocSchema::Unknown("no JSON body".into()),
     };
-    let mut check = Check::with(check_response(&h.expect, status, body, &schema)).note(format!("GET {} from pod {}/{} answered {}", h.path, h.namespace, h.pod, status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())));
+    let mut check = Check::with(check_response(&h.expect, status, body, &schema)).note(format!(
+        "GET {} from pod {}/{} answered {}",
+        h.path,
+        h.namespace,
+        h.pod,
+        status.map(|s| s.to_string()).unwrap_or_else(|| "?".into())
+    ));
     let compact = serde_json::from_str::<Value>(body).map(|v| v.to_string()).unwrap_or_else(|_| body.to_string());
     check.notes.push(format!("body: {}", excerpt(&compact, 400)));
     let mut said = status.map(|s| s.to_string()).unwrap_or_else(|| "no status".into());
@@ -164,14 +170,18 @@ mod tests {
 
     #[test]
     fn the_articles_403_matches_character_for_character() {
-        let e = expect(r#"{status: 403, status-body: {kind: Status, status: Failure, reason: Forbidden, code: 403,
-            message: 'pods is forbidden: User "system:serviceaccount:dev:pod-inspector" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#);
+        let e = expect(
+            r#"{status: 403, status-body: {kind: Status, status: Failure, reason: Forbidden, code: 403,
+            message: 'pods is forbidden: User "system:serviceaccount:dev:pod-inspector" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#,
+        );
         assert_eq!(check_response(&e, Some(403), FORBIDDEN, &no_schema()), vec![]);
     }
 
     #[test]
     fn a_different_identity_in_the_message_is_a_mismatch() {
-        let e = expect(r#"{status: 403, status-body: {message: 'pods is forbidden: User "system:serviceaccount:dev:default" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#);
+        let e = expect(
+            r#"{status: 403, status-body: {message: 'pods is forbidden: User "system:serviceaccount:dev:default" cannot list resource "pods" in API group "" in the namespace "dev"'}}"#,
+        );
         let got = check_response(&e, Some(403), FORBIDDEN, &no_schema());
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].what, "Status field `message`");

@@ -20,7 +20,12 @@ pub(super) async fn kubectl(ctx: &StepCtx<'_>, args: &[String], stdin: Option<St
 }
 
 /// The schema of the JSON document stdout and stderr printed, for a stream with `json:` checks.
-pub(super) async fn stream_schemas(ctx: &StepCtx<'_>, expect: &ProcessExpect, stdout: &str, stderr: &str) -> Result<[DocSchema; 2], StepError> {
+pub(super) async fn stream_schemas(
+    ctx: &StepCtx<'_>,
+    expect: &ProcessExpect,
+    stdout: &str,
+    stderr: &str,
+) -> Result<[DocSchema; 2], StepError> {
     let mut schemas = [(); 2].map(|_| DocSchema::Unknown("no JSON document".into()));
     for (slot, (t, text)) in schemas.iter_mut().zip([(&expect.stdout, stdout), (&expect.stderr, stderr)]) {
         if let Some(doc) = t.as_ref().and_then(|t| t.json_document(text)) {
@@ -65,7 +70,8 @@ pub async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Durati
     look(window, &expected_process(&k.expect), || async {
         let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
         let schemas = stream_schemas(ctx, &k.expect, &out.stdout, &out.stderr).await?;
-        let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr, &schemas)).note(format!("ran `{}` (exit {})", k.display, out.code));
+        let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr, &schemas))
+            .note(format!("ran `{}` (exit {})", k.display, out.code));
         Ok(Asked { said: said_process(&check, out.code), check })
     })
     .await

@@ -27,7 +27,9 @@ pub fn applied_files(scenario: &Scenario) -> Vec<std::path::PathBuf> {
         .steps
         .iter()
         .filter_map(|s| match &s.action {
-            Action::Apply(a) => Some(a.manifests.iter().filter(|m| !m.origin.starts_with('<')).map(|m| std::path::PathBuf::from(&m.origin)).collect::<Vec<_>>()),
+            Action::Apply(a) => Some(
+                a.manifests.iter().filter(|m| !m.origin.starts_with('<')).map(|m| std::path::PathBuf::from(&m.origin)).collect::<Vec<_>>(),
+            ),
             _ => None,
         })
         .flatten()
@@ -43,7 +45,8 @@ pub fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
     let findings = lint::lint_files(&paths, &lint_ctx).map_err(|e| StepError::Other(e.to_string()))?;
     let mut check = Check::default();
     for f in &findings {
-        let line = format!("{}:{}: {}[{}] {}: {} (fix: {})", f.file.display(), f.line, f.severity.as_str(), f.rule, f.object, f.message, f.fix);
+        let line =
+            format!("{}:{}: {}[{}] {}: {} (fix: {})", f.file.display(), f.line, f.severity.as_str(), f.rule, f.object, f.message, f.fix);
         if f.severity == Severity::Info || l.allow.iter().any(|a| a == f.rule) {
             check.notes.push(format!("accepted: {line}"));
         } else {

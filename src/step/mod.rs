@@ -17,7 +17,7 @@ pub mod sentinel;
 mod token;
 mod wait;
 
-use crate::api::{Applied, ApiError, DiscoveryCache};
+use crate::api::{ApiError, Applied, DiscoveryCache};
 use crate::check::Mismatch;
 use crate::cluster::Target;
 use crate::process::ProcessError;

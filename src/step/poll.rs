@@ -172,7 +172,11 @@ mod tests {
     use rstest::rstest;
 
     fn window(within: u64, stable_for: Option<u64>) -> Window {
-        Window { within: Duration::from_millis(within), stable_for: stable_for.map(Duration::from_millis), interval: Duration::from_millis(500) }
+        Window {
+            within: Duration::from_millis(within),
+            stable_for: stable_for.map(Duration::from_millis),
+            interval: Duration::from_millis(500),
+        }
     }
 
     /// Feeds (time in ms, answer) pairs to a tally expecting "401"; returns what it decided last and
@@ -196,7 +200,12 @@ mod tests {
     #[case::asked_once(window(0, None), &[(30, "403")], Next::Failed("expected 401, got 403 (asked once: within 0s)".into()), 1)]
     #[case::stays(window(2000, Some(1000)), &[(0, "403"), (500, "401"), (1000, "401"), (1500, "401")], Next::Passed("answered 401 after 0.5s, and held for 1.0s (1s) (4 answers: 403 ×1, 401 ×3)".into()), 4)]
     #[case::flips_back(window(2000, Some(1000)), &[(0, "401"), (500, "403")], Next::Failed("expected 401 to hold for 1s, it answered 403 again after holding for 0.5s (2 answers: 401 ×1, 403 ×1)".into()), 2)]
-    fn a_window_passes_or_fails_with_the_answers_it_got(#[case] w: Window, #[case] answers: &[(u64, &str)], #[case] want: Next, #[case] asked: usize) {
+    fn a_window_passes_or_fails_with_the_answers_it_got(
+        #[case] w: Window,
+        #[case] answers: &[(u64, &str)],
+        #[case] want: Next,
+        #[case] asked: usize,
+    ) {
         assert_eq!(replay(w, answers), (want, asked));
     }
 
@@ -211,7 +220,11 @@ mod tests {
     /// The async loop over a made-up sequence of answers (no cluster): the last answer's mismatch is
     /// kept and the summary is the first note.
     async fn run_fake(within_ms: u64, stable_ms: Option<u64>, seq: &[&'static str]) -> (Check, usize) {
-        let w = Window { within: Duration::from_millis(within_ms), stable_for: stable_ms.map(Duration::from_millis), interval: Duration::from_millis(10) };
+        let w = Window {
+            within: Duration::from_millis(within_ms),
+            stable_for: stable_ms.map(Duration::from_millis),
+            interval: Duration::from_millis(10),
+        };
         let answers = std::sync::Mutex::new(seq.iter().copied().chain(std::iter::repeat(*seq.last().unwrap_or(&"403"))));
         let count = std::sync::atomic::AtomicUsize::new(0);
         let check = look(w, "401", || {
@@ -248,7 +261,11 @@ mod tests {
     async fn stable_for_fails_when_the_answer_flips_back() {
         let (check, _) = run_fake(500, Some(200), &["401", "401", "403"]).await;
         assert_eq!(check.mismatches, vec![Mismatch::new("HTTP status", "401", "403")]);
-        assert!(check.notes[0].starts_with("expected 401 to hold for 200ms, it answered 403 again after holding for "), "{:?}", check.notes);
+        assert!(
+            check.notes[0].starts_with("expected 401 to hold for 200ms, it answered 403 again after holding for "),
+            "{:?}",
+            check.notes
+        );
     }
 
     #[tokio::test]

@@ -83,7 +83,8 @@ fn kubectl_writes_rbac(args: &[String], stdin: Option<&str>, dir: &Path) -> bool
         ty.split(',').any(|t| {
             let t = t.to_ascii_lowercase();
             let t = t.strip_suffix(".rbac.authorization.k8s.io").unwrap_or(&t);
-            ["role", "roles", "rolebinding", "rolebindings", "clusterrole", "clusterroles", "clusterrolebinding", "clusterrolebindings"].contains(&t)
+            ["role", "roles", "rolebinding", "rolebindings", "clusterrole", "clusterroles", "clusterrolebinding", "clusterrolebindings"]
+                .contains(&t)
         })
     };
     if words.iter().skip(1).any(|w| names_rbac_type(w)) {
@@ -159,7 +160,12 @@ async fn prove(ctx: &StepCtx<'_>, timeout: Duration) -> Result<String, String> {
     let ns = namespace_for(ctx).await;
     let objects: Vec<Applied> = RBAC_KINDS
         .iter()
-        .map(|kind| Applied { api_version: RBAC_API.into(), kind: kind.to_string(), name: name.clone(), namespace: (!kind.starts_with("Cluster")).then(|| ns.clone()) })
+        .map(|kind| Applied {
+            api_version: RBAC_API.into(),
+            kind: kind.to_string(),
+            name: name.clone(),
+            namespace: (!kind.starts_with("Cluster")).then(|| ns.clone()),
+        })
         .collect();
     if let Ok(mut list) = ctx.applied.lock() {
         list.extend(objects.iter().cloned());
@@ -168,7 +174,13 @@ async fn prove(ctx: &StepCtx<'_>, timeout: Duration) -> Result<String, String> {
     let client = &ctx.target.client;
     api::apply_manifest(client, ctx.discovery, &manifest(&name, &ns, &user), Some(&ns)).await.map_err(|e| e.to_string())?;
     let written = started.elapsed();
-    let namespaced = AccessQuestion { user: user.clone(), verb: "get".into(), resource: Some("namespacedsentinels.sa-conformance.dev".into()), non_resource_url: None, namespace: Some(ns.clone()) };
+    let namespaced = AccessQuestion {
+        user: user.clone(),
+        verb: "get".into(),
+        resource: Some("namespacedsentinels.sa-conformance.dev".into()),
+        non_resource_url: None,
+        namespace: Some(ns.clone()),
+    };
     let cluster = AccessQuestion { namespace: None, resource: Some("clustersentinels.sa-conformance.dev".into()), ..namespaced.clone() };
     let deadline = started + timeout;
     let mut rounds = 0;
@@ -221,11 +233,17 @@ mod tests {
     }
 
     #[rstest]
-    #[case::apply_rolebinding("apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: RoleBinding\\nmetadata: {name: a, namespace: b}\\n\"}", true)]
+    #[case::apply_rolebinding(
+        "apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: RoleBinding\\nmetadata: {name: a, namespace: b}\\n\"}",
+        true
+    )]
     #[case::apply_second_document_quoted("apply: {manifest: \"apiVersion: v1\\nkind: Pod\\nmetadata: {name: a}\\n---\\napiVersion: rbac.authorization.k8s.io/v1\\nkind: 'ClusterRole'\\nmetadata: {name: b}\\n\"}", true)]
     #[case::apply_pod("apply: {manifest: \"apiVersion: v1\\nkind: Pod\\nmetadata: {name: a}\\n\"}", false)]
     #[case::apply_sa_named_role("apply: {manifest: \"apiVersion: v1\\nkind: ServiceAccount\\nmetadata: {name: role}\\n\"}", false)]
-    #[case::delete_rolebinding("delete: {resource: {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, name: a, namespace: b}}", true)]
+    #[case::delete_rolebinding(
+        "delete: {resource: {apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, name: a, namespace: b}}",
+        true
+    )]
     #[case::delete_pod("delete: {resource: {apiVersion: v1, kind: Pod, name: a, namespace: b}}", false)]
     #[case::create_role("kubectl: {command: kubectl create role pod-reader --verb=get --resource=pods -n dev}", true)]
     #[case::create_clusterrolebinding("kubectl: {command: kubectl create clusterrolebinding x --clusterrole=view --group=bobs}", true)]

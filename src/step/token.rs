@@ -86,14 +86,27 @@ async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(
                 }
                 None => None,
             };
-            let spec = TokenRequestSpec { namespace: t.namespace.clone(), serviceaccount: t.serviceaccount.clone(), duration: t.duration, audiences: t.audiences.clone(), bound_pod };
+            let spec = TokenRequestSpec {
+                namespace: t.namespace.clone(),
+                serviceaccount: t.serviceaccount.clone(),
+                duration: t.duration,
+                audiences: t.audiences.clone(),
+                bound_pod,
+            };
             Ok((api::request_token(&ctx.target.client, &spec).await?, "TokenRequest".into()))
         }
         TokenVia::Kubectl => {
             let argv = match &t.command {
                 Some(cmd) => words::split(cmd).map_err(StepError::Other)?,
                 None => {
-                    let mut w = vec!["kubectl".to_string(), "create".into(), "token".into(), t.serviceaccount.clone(), "-n".into(), t.namespace.clone()];
+                    let mut w = vec![
+                        "kubectl".to_string(),
+                        "create".into(),
+                        "token".into(),
+                        t.serviceaccount.clone(),
+                        "-n".into(),
+                        t.namespace.clone(),
+                    ];
                     if let Some(d) = t.duration {
                         w.push(format!("--duration={}", format_duration(d)));
                     }
@@ -112,7 +125,12 @@ async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(
             let argv = vec!["cat".to_string(), MOUNTED_TOKEN.to_string()];
             let out = api::exec(&ctx.target.client, &t.namespace, pod, None, &argv, timeout).await?;
             if out.code != 0 {
-                return Err(StepError::Other(format!("reading {MOUNTED_TOKEN} in pod {}/{pod} failed (exit {}): {}", t.namespace, out.code, out.stderr.trim())));
+                return Err(StepError::Other(format!(
+                    "reading {MOUNTED_TOKEN} in pod {}/{pod} failed (exit {}): {}",
+                    t.namespace,
+                    out.code,
+                    out.stderr.trim()
+                )));
             }
             Ok((out.stdout.trim().to_string(), format!("the token mounted in pod {}/{pod}", t.namespace)))
         }
@@ -140,7 +158,11 @@ pub fn check_bound_pod(claims: &Value, name: &str, uid: &str) -> Vec<Mismatch> {
     }
     let got_uid = pod["uid"].as_str().unwrap_or("<none>");
     if uid.is_empty() || got_uid != uid {
-        out.push(Mismatch::new("uid of the pod the token is bound to (kubernetes.io.pod.uid)", format!("{uid} (the live pod's uid)"), got_uid));
+        out.push(Mismatch::new(
+            "uid of the pod the token is bound to (kubernetes.io.pod.uid)",
+            format!("{uid} (the live pod's uid)"),
+            got_uid,
+        ));
     }
     out
 }
@@ -204,7 +226,9 @@ mod tests {
 
     #[test]
     fn the_one_year_erratum_holds_on_an_extended_token_and_fails_on_a_short_one() {
-        let t = step("{ serviceaccount: pod-inspector, namespace: dev, via: pod, pod: alpine-curl, expect: { lifetime: 8760h, warn-after: 3607s } }");
+        let t = step(
+            "{ serviceaccount: pod-inspector, namespace: dev, via: pod, pod: alpine-curl, expect: { lifetime: 8760h, warn-after: 3607s } }",
+        );
         assert!(check_claims(&t, &extended()).is_empty());
         let m = check_claims(&t, &short());
         let text: Vec<String> = m.iter().map(|m| m.to_string()).collect();

@@ -46,9 +46,7 @@ pub async fn wait(ctx: &StepCtx<'_>, w: &Wait, timeout: Duration) -> Result<Chec
 }
 
 fn condition_true(obj: &Value, name: &str) -> bool {
-    obj["status"]["conditions"]
-        .as_array()
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == name && c["status"] == "True"))
+    obj["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == name && c["status"] == "True"))
 }
 
 fn conditions(obj: &Value) -> String {
@@ -76,14 +74,19 @@ fn pod_ready(what: &str, pod: &Value) -> Look {
 
 /// Why a pod will not start by itself, if it will not.
 fn fatal_reason(pod: &Value) -> Option<String> {
-    let statuses = pod["status"]["containerStatuses"].as_array().into_iter().flatten()
+    let statuses = pod["status"]["containerStatuses"]
+        .as_array()
+        .into_iter()
+        .flatten()
         .chain(pod["status"]["initContainerStatuses"].as_array().into_iter().flatten());
     for cs in statuses {
         let waiting = &cs["state"]["waiting"];
         if let Some(reason) = waiting["reason"].as_str() {
             if FATAL_WAITING.contains(&reason) {
                 let msg = waiting["message"].as_str().unwrap_or("");
-                return Some(format!("container {} {reason}: {msg}", cs["name"].as_str().unwrap_or("?")).trim_end_matches(": ").to_string());
+                return Some(
+                    format!("container {} {reason}: {msg}", cs["name"].as_str().unwrap_or("?")).trim_end_matches(": ").to_string(),
+                );
             }
         }
     }

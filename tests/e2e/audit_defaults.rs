@@ -32,11 +32,16 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         let original = shared.runtime.block_on(api.get(ROLE)).map_err(|e| format!("cannot read ClusterRole {ROLE}: {e}"))?;
         let before = shared.runtime.block_on(audit(&target, &spec)).map_err(|e| e.to_string())?;
         if !before.passed() {
-            return Err(format!("before the edit, a service account bound to nothing must pass the audit:\n{}", sa_conformance::audit::summary(&before)).into());
+            return Err(format!(
+                "before the edit, a service account bound to nothing must pass the audit:\n{}",
+                sa_conformance::audit::summary(&before)
+            )
+            .into());
         }
         let mut restore = Restore { shared: &shared, api, rules: original.rules, done: false };
         shared.runtime.block_on(edit(&target))?;
-        let found = shared.runtime.block_on(audit(&target, &spec)).map_err(|e| Failed::from(e.to_string())).and_then(|r| edited_role_found(&r));
+        let found =
+            shared.runtime.block_on(audit(&target, &spec)).map_err(|e| Failed::from(e.to_string())).and_then(|r| edited_role_found(&r));
         let cli = cli_fails();
         let restored = restore.now();
         found?;
@@ -50,7 +55,19 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
 /// `kubectl patch --type=json`, as a cluster operator would edit the role.
 async fn edit(target: &Target) -> Result<(), Failed> {
     let kubeconfig = target.kubeconfig.display().to_string();
-    let argv = ["kubectl", "--kubeconfig", &kubeconfig, "--context", &target.context, "patch", "clusterrole", ROLE, "--type=json", "-p", EXTRA_RULE];
+    let argv = [
+        "kubectl",
+        "--kubeconfig",
+        &kubeconfig,
+        "--context",
+        &target.context,
+        "patch",
+        "clusterrole",
+        ROLE,
+        "--type=json",
+        "-p",
+        EXTRA_RULE,
+    ];
     run_ok(&Cmd::new(argv), Duration::from_secs(30)).await.map_err(|e| format!("cannot edit ClusterRole {ROLE}: {e}"))?;
     Ok(())
 }
@@ -58,7 +75,10 @@ async fn edit(target: &Target) -> Result<(), Failed> {
 /// The edited role is a finding, and the secret read it grants is excess attributed to its binding.
 fn edited_role_found(r: &AuditReport) -> Result<(), Failed> {
     let summary = sa_conformance::audit::summary(r);
-    let edited = r.edited_defaults.iter().any(|e| e.object == format!("ClusterRole {ROLE}") && e.beyond_default.iter().any(|b| b == r#"get secrets (apiGroups [""])"#));
+    let edited = r
+        .edited_defaults
+        .iter()
+        .any(|e| e.object == format!("ClusterRole {ROLE}") && e.beyond_default.iter().any(|b| b == r#"get secrets (apiGroups [""])"#));
     if !edited {
         return Err(format!("the edited ClusterRole {ROLE} is not a finding:\n{summary}").into());
     }
@@ -81,7 +101,11 @@ fn cli_fails() -> Result<(), Failed> {
     let want = format!("EDITED DEFAULT ClusterRole {ROLE} grants more than Kubernetes' default: get secrets");
     match out.status.code() {
         Some(1) if stdout.contains(&want) => Ok(()),
-        code => Err(format!("`sa-conformance audit` should exit 1 naming {want:?}; it exited {code:?}:\n{stdout}{}", String::from_utf8_lossy(&out.stderr)).into()),
+        code => Err(format!(
+            "`sa-conformance audit` should exit 1 naming {want:?}; it exited {code:?}:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into()),
     }
 }
 

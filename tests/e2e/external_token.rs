@@ -22,7 +22,8 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
     Trial::test("token::an_external_system_authenticates_with_a_created_token", move || {
         let target = shared.target()?;
         let result = shared.runtime.block_on(check(&target));
-        let cleanup = shared.runtime.block_on(sa_conformance::runner::delete_namespaces(&target, &[NS.to_string()], Duration::from_secs(120)));
+        let cleanup =
+            shared.runtime.block_on(sa_conformance::runner::delete_namespaces(&target, &[NS.to_string()], Duration::from_secs(120)));
         result?;
         if cleanup.is_empty() {
             Ok(())
@@ -48,9 +49,15 @@ async fn check(target: &sa_conformance::cluster::Target) -> Result<(), Failed> {
     let client = target.client.clone();
     let ns: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": NS}})).map_err(|e| e.to_string())?;
     Api::<Namespace>::all(client.clone()).create(&PostParams::default(), &ns).await.map_err(|e| e.to_string())?;
-    let sa: ServiceAccount = serde_json::from_value(serde_json::json!({"metadata": {"name": SA, "namespace": NS}})).map_err(|e| e.to_string())?;
+    let sa: ServiceAccount =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": SA, "namespace": NS}})).map_err(|e| e.to_string())?;
     Api::<ServiceAccount>::namespaced(client.clone(), NS).create(&PostParams::default(), &sa).await.map_err(|e| e.to_string())?;
-    let spec = TokenRequestSpec { namespace: NS.into(), serviceaccount: SA.into(), duration: Some(Duration::from_secs(600)), ..Default::default() };
+    let spec = TokenRequestSpec {
+        namespace: NS.into(),
+        serviceaccount: SA.into(),
+        duration: Some(Duration::from_secs(600)),
+        ..Default::default()
+    };
     let token = request_token(&client, &spec).await.map_err(|e| e.to_string())?;
 
     // The API server as other hosts on the kind network see it.

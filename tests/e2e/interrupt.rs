@@ -18,7 +18,20 @@ pub fn namespace_trial(shared: &Arc<Shared>) -> Trial {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let log = std::env::temp_dir().join("sa-conformance-interrupt-ns.log");
-        let args = ["run", "--cluster", "existing", "--kubeconfig", &kc, "--context", &target.context, "--allow-context", &target.context, "--scenarios-dir", "tests/e2e/interrupt", "slow"];
+        let args = [
+            "run",
+            "--cluster",
+            "existing",
+            "--kubeconfig",
+            &kc,
+            "--context",
+            &target.context,
+            "--allow-context",
+            &target.context,
+            "--scenarios-dir",
+            "tests/e2e/interrupt",
+            "slow",
+        ];
         let mut child = cli::spawn(&args, &log)?;
         let api: Api<Namespace> = Api::all(target.client.clone());
         let exists = |shared: &Shared| shared.runtime.block_on(api.get_opt(NS)).map(|n| n.is_some()).unwrap_or(false);

@@ -49,133 +49,93 @@ fn read(log: &Path) -> String {
 /// Whether the namespace exists and carries the owned label (so a later run may treat it as a leftover).
 fn owned_namespace(shared: &Shared, api: &Api<Namespace>) -> bool {
     match shared.runtime.block_on(api.get_opt(NS)) {
-        Ok(Some(ns)) => ns
-            .metadata
-            .labels
-            .is_some_and(|l| l.contains_key(OWNED_LABEL)),
+        Ok(Some(ns)) => ns.metadata.labels.is_some_and(|l| l.contains_key(OWNED_LABEL)),
         _ => false,
     }
 }
 
 pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test(
-        "lease::second_run_waits_for_the_first_and_both_pass",
-        move || {
-            let target = shared.target()?;
-            let kc = target.kubeconfig.display().to_string();
-            let (log1, log2, log3) = (
-                std::env::temp_dir().join("sa-lease-1.log"),
-                std::env::temp_dir().join("sa-lease-2.log"),
-                std::env::temp_dir().join("sa-lease-3.log"),
-            );
-            let mut first = spawn(&run_args(&target, &kc, &[]), &log1)?;
-            std::thread::sleep(Duration::from_secs(2));
-            let mut second = spawn(&run_args(&target, &kc, &[]), &log2)?;
-            // While both are alive, a third with --no-wait must refuse at once, naming a holder.
-            std::thread::sleep(Duration::from_secs(1));
-            let third = cli::output(
-                &run_args(&target, &kc, &["--no-wait"])
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            )?;
-            let code1 = cli::wait(&mut first, Duration::from_secs(240))?;
-            let code2 = cli::wait(&mut second, Duration::from_secs(240))?;
-            let (out1, out2) = (read(&log1), read(&log2));
-            let _ = std::fs::write(
-                &log3,
-                [third.stdout.as_slice(), third.stderr.as_slice()].concat(),
-            );
-            let out3 = read(&log3);
-            if code1 != 0 || code2 != 0 {
-                return Err(format!("both runs must pass; first exited {code1}:\n{out1}\nsecond exited {code2}:\n{out2}").into());
-            }
-            if !out2.contains("waiting for namespace `sa-lease`: held by run ") {
-                return Err(
-                    format!("the second run did not say it waited for the first:\n{out2}").into(),
-                );
-            }
-            if third.status.code() != Some(2)
-                || !out3.contains("is in use by another sa-conformance run")
-                || !out3.contains("/pid-")
-            {
-                return Err(format!("--no-wait while the namespace is held must exit 2 naming the holder; exited {:?}:\n{out3}", third.status.code()).into());
-            }
-            Ok(())
-        },
-    )
+    Trial::test("lease::second_run_waits_for_the_first_and_both_pass", move || {
+        let target = shared.target()?;
+        let kc = target.kubeconfig.display().to_string();
+        let (log1, log2, log3) = (
+            std::env::temp_dir().join("sa-lease-1.log"),
+            std::env::temp_dir().join("sa-lease-2.log"),
+            std::env::temp_dir().join("sa-lease-3.log"),
+        );
+        let mut first = spawn(&run_args(&target, &kc, &[]), &log1)?;
+        std::thread::sleep(Duration::from_secs(2));
+        let mut second = spawn(&run_args(&target, &kc, &[]), &log2)?;
+        // While both are alive, a third with --no-wait must refuse at once, naming a holder.
+        std::thread::sleep(Duration::from_secs(1));
+        let third = cli::output(&run_args(&target, &kc, &["--no-wait"]).iter().map(String::as_str).collect::<Vec<_>>())?;
+        let code1 = cli::wait(&mut first, Duration::from_secs(240))?;
+        let code2 = cli::wait(&mut second, Duration::from_secs(240))?;
+        let (out1, out2) = (read(&log1), read(&log2));
+        let _ = std::fs::write(&log3, [third.stdout.as_slice(), third.stderr.as_slice()].concat());
+        let out3 = read(&log3);
+        if code1 != 0 || code2 != 0 {
+            return Err(format!("both runs must pass; first exited {code1}:\n{out1}\nsecond exited {code2}:\n{out2}").into());
+        }
+        if !out2.contains("waiting for namespace `sa-lease`: held by run ") {
+            return Err(format!("the second run did not say it waited for the first:\n{out2}").into());
+        }
+        if third.status.code() != Some(2) || !out3.contains("is in use by another sa-conformance run") || !out3.contains("/pid-") {
+            return Err(format!(
+                "--no-wait while the namespace is held must exit 2 naming the holder; exited {:?}:\n{out3}",
+                third.status.code()
+            )
+            .into());
+        }
+        Ok(())
+    })
 }
 
 pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test(
-        "lease::a_killed_run_blocks_the_next_no_longer_than_its_lease",
-        move || {
-            let target = shared.target()?;
-            let kc = target.kubeconfig.display().to_string();
-            let api: Api<Namespace> = Api::all(target.client.clone());
-            let (log1, log2) = (
-                std::env::temp_dir().join("sa-lease-killed.log"),
-                std::env::temp_dir().join("sa-lease-after.log"),
+    Trial::test("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", move || {
+        let target = shared.target()?;
+        let kc = target.kubeconfig.display().to_string();
+        let api: Api<Namespace> = Api::all(target.client.clone());
+        let (log1, log2) = (std::env::temp_dir().join("sa-lease-killed.log"), std::env::temp_dir().join("sa-lease-after.log"));
+        let mut victim = spawn(&run_args(&target, &kc, &[]), &log1)?;
+        if !cli::eventually(Duration::from_secs(60), || owned_namespace(&shared, &api)) {
+            let _ = victim.kill();
+            return Err(format!("the first run never created namespace {NS}: {}", read(&log1)).into());
+        }
+        victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
+        let _ = victim.wait();
+        let killed = Instant::now();
+        let mut next = spawn(&run_args(&target, &kc, &[]), &log2)?;
+        let mut took_over = None;
+        let finished = loop {
+            if took_over.is_none() && read(&log2).contains("took over namespace `sa-lease`") {
+                took_over = Some(killed.elapsed());
+            }
+            if let Some(status) = next.try_wait().map_err(|e| e.to_string())? {
+                break status.code().unwrap_or(-1);
+            }
+            if killed.elapsed() > Duration::from_secs(240) {
+                let _ = next.kill();
+                return Err(format!("the next run did not finish within 240s of the kill: {}", read(&log2)).into());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let out = read(&log2);
+        let Some(blocked) = took_over else {
+            return Err(format!("the next run did not take over the dead run's lease (exit {finished}):\n{out}").into());
+        };
+        eprintln!("    lease: the killed run blocked the next one for {:.1}s", blocked.as_secs_f64());
+        if finished != 0 {
+            return Err(format!("the run after the killed one must pass (exit {finished}):\n{out}").into());
+        }
+        // The lease is 30 s and was renewed at most 10 s before the kill; allow 5 s of polling and API.
+        if blocked > Duration::from_secs(35) {
+            return Err(
+                format!("the killed run blocked the next for {:.1}s, more than its 30s lease:\n{out}", blocked.as_secs_f64()).into()
             );
-            let mut victim = spawn(&run_args(&target, &kc, &[]), &log1)?;
-            if !cli::eventually(Duration::from_secs(60), || owned_namespace(&shared, &api)) {
-                let _ = victim.kill();
-                return Err(format!(
-                    "the first run never created namespace {NS}: {}",
-                    read(&log1)
-                )
-                .into());
-            }
-            victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
-            let _ = victim.wait();
-            let killed = Instant::now();
-            let mut next = spawn(&run_args(&target, &kc, &[]), &log2)?;
-            let mut took_over = None;
-            let finished = loop {
-                if took_over.is_none() && read(&log2).contains("took over namespace `sa-lease`") {
-                    took_over = Some(killed.elapsed());
-                }
-                if let Some(status) = next.try_wait().map_err(|e| e.to_string())? {
-                    break status.code().unwrap_or(-1);
-                }
-                if killed.elapsed() > Duration::from_secs(240) {
-                    let _ = next.kill();
-                    return Err(format!(
-                        "the next run did not finish within 240s of the kill: {}",
-                        read(&log2)
-                    )
-                    .into());
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            };
-            let out = read(&log2);
-            let Some(blocked) = took_over else {
-                return Err(format!(
-                    "the next run did not take over the dead run's lease (exit {finished}):\n{out}"
-                )
-                .into());
-            };
-            eprintln!(
-                "    lease: the killed run blocked the next one for {:.1}s",
-                blocked.as_secs_f64()
-            );
-            if finished != 0 {
-                return Err(format!(
-                    "the run after the killed one must pass (exit {finished}):\n{out}"
-                )
-                .into());
-            }
-            // The lease is 30 s and was renewed at most 10 s before the kill; allow 5 s of polling and API.
-            if blocked > Duration::from_secs(35) {
-                return Err(format!(
-                    "the killed run blocked the next for {:.1}s, more than its 30s lease:\n{out}",
-                    blocked.as_secs_f64()
-                )
-                .into());
-            }
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    })
 }

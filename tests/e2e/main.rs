@@ -11,10 +11,10 @@ mod external_token;
 mod guard;
 mod interrupt;
 mod lease;
-mod setup;
-mod reports;
-mod profile;
 mod mutate;
+mod profile;
+mod reports;
+mod setup;
 mod shared;
 mod teardown;
 

@@ -19,7 +19,21 @@ fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), F
     let kubeconfig = target.kubeconfig.display().to_string();
     let json = std::env::temp_dir().join(format!("sa-conformance-mutate-{}-{}.json", std::process::id(), operators.join("-")));
     let json_arg = json.display().to_string();
-    let mut args = vec!["mutate", "--scenarios-dir", "tests/e2e/mutate", "--cluster", "existing", "--kubeconfig", &kubeconfig, "--context", &target.context, "--allow-context", &target.context, "--json", &json_arg];
+    let mut args = vec![
+        "mutate",
+        "--scenarios-dir",
+        "tests/e2e/mutate",
+        "--cluster",
+        "existing",
+        "--kubeconfig",
+        &kubeconfig,
+        "--context",
+        &target.context,
+        "--allow-context",
+        &target.context,
+        "--json",
+        &json_arg,
+    ];
     for op in operators {
         args.extend(["--operator", op]);
     }
@@ -29,7 +43,9 @@ fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), F
     let stderr = String::from_utf8_lossy(&out.stderr);
     let report = std::fs::read_to_string(&json).map_err(|e| format!("no JSON report ({e}); stdout:\n{stdout}\nstderr:\n{stderr}"))?;
     let report: Value = serde_json::from_str(&report).map_err(|e| e.to_string())?;
-    let leftovers = shared.runtime.block_on(Api::<ClusterRoleBinding>::all(target.client.clone()).list(&ListParams::default().labels("sa-conformance.dev/mutant")));
+    let leftovers = shared
+        .runtime
+        .block_on(Api::<ClusterRoleBinding>::all(target.client.clone()).list(&ListParams::default().labels("sa-conformance.dev/mutant")));
     let leftovers: Vec<String> = leftovers.map_err(|e| e.to_string())?.items.into_iter().filter_map(|b| b.metadata.name).collect();
     if !leftovers.is_empty() {
         return Err(format!("mutant ClusterRoleBindings left behind: {leftovers:?}").into());

@@ -26,17 +26,11 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
 fn spec() -> ClusterSpec {
     let env = |k: &str| std::env::var(k).ok().filter(|s| !s.is_empty());
     ClusterSpec::Kind(KindSpec {
-        name: env("SA_CONFORMANCE_NOEXTEND_CLUSTER_NAME")
-            .unwrap_or_else(|| "sa-conformance-noextend".into()),
+        name: env("SA_CONFORMANCE_NOEXTEND_CLUSTER_NAME").unwrap_or_else(|| "sa-conformance-noextend".into()),
         config: root().join("kind-config-no-extend.yaml"),
         image: env("SA_CONFORMANCE_NODE_IMAGE"),
         load_images: env("SA_CONFORMANCE_LOAD_IMAGES")
-            .map(|v| {
-                v.split([' ', ','])
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect()
-            })
+            .map(|v| v.split([' ', ',']).filter(|s| !s.is_empty()).map(String::from).collect())
             .unwrap_or_default(),
         reuse: true,
         keep: std::env::var("SA_CONFORMANCE_KEEP").is_ok_and(|v| v == "1"),
@@ -48,18 +42,8 @@ fn run(shared: &Shared) -> Result<(), Failed> {
     let opts = shared.run_options();
     let session = shared
         .runtime
-        .block_on(sa_conformance::suite::acquire(
-            &spec(),
-            &[],
-            &opts,
-            &mut Silent,
-        ))
-        .map_err(|e| {
-            format!(
-                "could not get the non-extending cluster: {}",
-                sa_conformance::runner::error_chain(&e)
-            )
-        })?;
+        .block_on(sa_conformance::suite::acquire(&spec(), &[], &opts, &mut Silent))
+        .map_err(|e| format!("could not get the non-extending cluster: {}", sa_conformance::runner::error_chain(&e)))?;
     let result = check(shared, &session.target);
     if let Err(e) = shared.runtime.block_on(session.release()) {
         eprintln!("e2e: could not delete the non-extending cluster: {e}");
@@ -67,21 +51,11 @@ fn run(shared: &Shared) -> Result<(), Failed> {
     result
 }
 
-fn walkthrough(
-    shared: &Shared,
-    target: &sa_conformance::cluster::Target,
-    extend: &str,
-) -> Result<RunOutcome, Failed> {
+fn walkthrough(shared: &Shared, target: &sa_conformance::cluster::Target, extend: &str) -> Result<RunOutcome, Failed> {
     let overrides = BTreeMap::from([("extend_token_expiration".to_string(), extend.to_string())]);
-    let mut catalog = Catalog::load(&root().join("scenarios"), &LoadOptions { overrides })
-        .map_err(|e| e.to_string())?;
+    let mut catalog = Catalog::load(&root().join("scenarios"), &LoadOptions { overrides }).map_err(|e| e.to_string())?;
     catalog.select(&["article-walkthrough".into()])?;
-    Ok(shared.runtime.block_on(sa_conformance::suite::run_on(
-        target,
-        &catalog.scenarios,
-        &shared.run_options(),
-        &mut Silent,
-    )))
+    Ok(shared.runtime.block_on(sa_conformance::suite::run_on(target, &catalog.scenarios, &shared.run_options(), &mut Silent)))
 }
 
 fn check(shared: &Shared, target: &sa_conformance::cluster::Target) -> Result<(), Failed> {
@@ -89,18 +63,11 @@ fn check(shared: &Shared, target: &sa_conformance::cluster::Target) -> Result<()
     let run = walkthrough(shared, target, "false")?;
     let o = run.scenarios.first().ok_or("interrupted")?;
     if !o.passed() {
-        return Err(format!(
-            "with extend_token_expiration=false the walkthrough must pass here:\n{}",
-            render_failure(o)
-        )
-        .into());
+        return Err(format!("with extend_token_expiration=false the walkthrough must pass here:\n{}", render_failure(o)).into());
     }
     let verdict = run.claims.iter().find(|c| c.id == CLAIM).map(|c| c.verdict);
     if verdict != Some(ClaimKind::Holds) {
-        return Err(format!(
-            "claim {CLAIM} must hold on the non-extending profile, got {verdict:?}"
-        )
-        .into());
+        return Err(format!("claim {CLAIM} must hold on the non-extending profile, got {verdict:?}").into());
     }
     if o.steps.iter().any(|s| s.verdict == Verdict::Erratum) {
         return Err("no step may report an erratum on the non-extending profile".into());
@@ -109,18 +76,18 @@ fn check(shared: &Shared, target: &sa_conformance::cluster::Target) -> Result<()
     let run = walkthrough(shared, target, "true")?;
     let o = run.scenarios.first().ok_or("interrupted")?;
     let failed: Vec<_> = o.failures().collect();
-    let lifetime_wrong = |s: &&sa_conformance::outcome::StepOutcome| {
-        s.erratum.is_some() && s.mismatches.iter().any(|m| m.actual == "3607s")
-    };
+    let lifetime_wrong =
+        |s: &&sa_conformance::outcome::StepOutcome| s.erratum.is_some() && s.mismatches.iter().any(|m| m.actual == "3607s");
     if o.passed() || failed.len() != 1 || !failed.iter().any(lifetime_wrong) {
-        return Err(format!("with the default settings declared, exactly the erratum step must fail (measured 3607s); got:\n{}", render_failure(o)).into());
+        return Err(format!(
+            "with the default settings declared, exactly the erratum step must fail (measured 3607s); got:\n{}",
+            render_failure(o)
+        )
+        .into());
     }
     let verdict = run.claims.iter().find(|c| c.id == CLAIM).map(|c| c.verdict);
     if verdict != Some(ClaimKind::NotVerified) {
-        return Err(format!(
-            "claim {CLAIM} must be not verified when its erratum step fails, got {verdict:?}"
-        )
-        .into());
+        return Err(format!("claim {CLAIM} must be not verified when its erratum step fails, got {verdict:?}").into());
     }
     Ok(())
 }

@@ -33,12 +33,25 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         for context in allow.split([' ', ',']).filter(|s| !s.is_empty()) {
             args.extend(["--allow-context", context]);
         }
-        args.extend(["--scenarios-dir", "tests/e2e/reports", "--json", &json_arg, "--junit", &junit_arg, "reports-probe", "reports-secret-probe"]);
+        args.extend([
+            "--scenarios-dir",
+            "tests/e2e/reports",
+            "--json",
+            &json_arg,
+            "--junit",
+            &junit_arg,
+            "reports-probe",
+            "reports-secret-probe",
+        ]);
         let out = cli::output(&args)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(1) || !stdout.contains("scenarios: 0 passed, 2 failed") {
-            return Err(format!("expected both probes to fail their last step (exit 1), got {:?}\nstdout: {stdout}\nstderr: {stderr}", out.status.code()).into());
+            return Err(format!(
+                "expected both probes to fail their last step (exit 1), got {:?}\nstdout: {stdout}\nstderr: {stderr}",
+                out.status.code()
+            )
+            .into());
         }
         check_json(&json_path)?;
         check_junit(&junit_path)?;
@@ -105,7 +118,9 @@ pub fn xml_text(xml: &str) -> Result<String, String> {
                 roots += usize::from(depth == 0);
                 depth += usize::from(matches!(event, Event::Start(_)));
                 for a in e.attributes() {
-                    seen.push_str(&a.map_err(|e| e.to_string())?.normalized_value(quick_xml::XmlVersion::Explicit1_0).map_err(|e| e.to_string())?);
+                    seen.push_str(
+                        &a.map_err(|e| e.to_string())?.normalized_value(quick_xml::XmlVersion::Explicit1_0).map_err(|e| e.to_string())?,
+                    );
                     seen.push('\n');
                 }
             }

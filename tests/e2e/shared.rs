@@ -41,7 +41,10 @@ impl Shared {
 
     fn spec() -> ClusterSpec {
         if let Ok(context) = std::env::var("SA_CONFORMANCE_CONTEXT") {
-            return ClusterSpec::Existing(ExistingSpec { kubeconfig: std::env::var_os("SA_CONFORMANCE_KUBECONFIG").map(PathBuf::from), context: Some(context) });
+            return ClusterSpec::Existing(ExistingSpec {
+                kubeconfig: std::env::var_os("SA_CONFORMANCE_KUBECONFIG").map(PathBuf::from),
+                context: Some(context),
+            });
         }
         let nextest = std::env::var_os("NEXTEST_RUN_ID").is_some();
         ClusterSpec::Kind(KindSpec {
@@ -70,10 +73,24 @@ impl Shared {
             if guard.is_none() {
                 let allow = env_list("SA_CONFORMANCE_ALLOW_CONTEXT");
                 let opts = self.run_options();
-                eprintln!("e2e: getting cluster ({})", match &spec { ClusterSpec::Kind(k) => format!("kind `{}`", k.name), ClusterSpec::Existing(e) => format!("context {:?}", e.context) });
-                let result = self.runtime.block_on(sa_conformance::suite::acquire(&spec, &allow, &opts, &mut sa_conformance::report::Silent)).map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::runner::error_chain(&e)));
+                eprintln!(
+                    "e2e: getting cluster ({})",
+                    match &spec {
+                        ClusterSpec::Kind(k) => format!("kind `{}`", k.name),
+                        ClusterSpec::Existing(e) => format!("context {:?}", e.context),
+                    }
+                );
+                let result = self
+                    .runtime
+                    .block_on(sa_conformance::suite::acquire(&spec, &allow, &opts, &mut sa_conformance::report::Silent))
+                    .map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::runner::error_chain(&e)));
                 if let Ok(s) = &result {
-                    eprintln!("e2e: running on {} ({}){}", s.target.server, s.target.context, if s.deletes_cluster() { "; it is deleted at the end of the run" } else { "" });
+                    eprintln!(
+                        "e2e: running on {} ({}){}",
+                        s.target.server,
+                        s.target.context,
+                        if s.deletes_cluster() { "; it is deleted at the end of the run" } else { "" }
+                    );
                 }
                 *guard = Some(result);
             }

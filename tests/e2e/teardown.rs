@@ -35,7 +35,11 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         let (json_arg, junit_arg) = (json.display().to_string(), junit.display().to_string());
         let args = ["run", "--name", NAME, "--scenarios-dir", "tests/e2e/guard", "--json", &json_arg, "--junit", &junit_arg, "guard-probe"];
         // guard-probe needs no images, so none are loaded (the cluster is up sooner).
-        let out = cli::command(&args).env("KIND", &kind).env("SA_CONFORMANCE_LOAD_IMAGES", "").output().map_err(|e| format!("cannot run sa-conformance: {e}"));
+        let out = cli::command(&args)
+            .env("KIND", &kind)
+            .env("SA_CONFORMANCE_LOAD_IMAGES", "")
+            .output()
+            .map_err(|e| format!("cannot run sa-conformance: {e}"));
         // Whatever happened, the cluster goes (with the real kind).
         let down = cli::output(&["cluster", "down", "--name", NAME]);
         let out = out?;

@@ -56,28 +56,14 @@ pub(super) fn check(obj: &Object, index: &Index<'_>, out: &mut Vec<Finding>) {
     if !grantable_per_namespace(role, index) {
         return;
     }
-    let message = format!(
-        "grants ClusterRole {role} in every namespace to ServiceAccounts of namespace {namespace} only"
-    );
-    let fix = format!(
-        "unless they must act in other namespaces, use a RoleBinding in namespace {namespace} with the same roleRef"
-    );
-    out.push(finding(
-        &CLUSTER_BINDING_FOR_NAMESPACE,
-        obj,
-        obj.line_of("kind"),
-        message,
-        fix,
-    ));
+    let message = format!("grants ClusterRole {role} in every namespace to ServiceAccounts of namespace {namespace} only");
+    let fix = format!("unless they must act in other namespaces, use a RoleBinding in namespace {namespace} with the same roleRef");
+    out.push(finding(&CLUSTER_BINDING_FOR_NAMESPACE, obj, obj.line_of("kind"), message, fix));
 }
 
 /// The namespace shared by every subject, when every subject is a ServiceAccount.
 fn single_service_account_namespace(obj: &Object) -> Option<String> {
-    let subjects = obj
-        .node
-        .get("subjects")
-        .map(Node::items)
-        .unwrap_or_default();
+    let subjects = obj.node.get("subjects").map(Node::items).unwrap_or_default();
     let mut namespaces = BTreeSet::new();
     for subject in subjects {
         if subject.get("kind").and_then(Node::as_str) != Some("ServiceAccount") {
@@ -102,19 +88,12 @@ fn grantable_per_namespace(role: &str, index: &Index<'_>) -> bool {
     if cluster_role.node.get("aggregationRule").is_some() {
         return false;
     }
-    let rules = cluster_role
-        .node
-        .get("rules")
-        .map(Node::items)
-        .unwrap_or_default();
+    let rules = cluster_role.node.get("rules").map(Node::items).unwrap_or_default();
     !rules.is_empty() && rules.iter().all(namespaced_rule)
 }
 
 fn namespaced_rule(rule: &Node) -> bool {
-    let urls = rule
-        .get("nonResourceURLs")
-        .map(Node::items)
-        .unwrap_or_default();
+    let urls = rule.get("nonResourceURLs").map(Node::items).unwrap_or_default();
     let resources = rule.get("resources").map(Node::items).unwrap_or_default();
     urls.is_empty()
         && resources.iter().filter_map(Node::as_str).all(|r| {
@@ -128,8 +107,10 @@ mod tests {
     use super::super::testing::lines;
     use rstest::rstest;
 
-    const READER: &str = "kind: ClusterRole\nmetadata: {name: reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, pods/log]\n  verbs: [get]\n---\n";
-    const NODE_READER: &str = "kind: ClusterRole\nmetadata: {name: reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [nodes]\n  verbs: [get]\n---\n";
+    const READER: &str =
+        "kind: ClusterRole\nmetadata: {name: reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods, pods/log]\n  verbs: [get]\n---\n";
+    const NODE_READER: &str =
+        "kind: ClusterRole\nmetadata: {name: reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [nodes]\n  verbs: [get]\n---\n";
     const URL_READER: &str = "kind: ClusterRole\nmetadata: {name: reader}\nrules:\n- nonResourceURLs: [/metrics]\n  verbs: [get]\n---\n";
     const AGGREGATED: &str = "kind: ClusterRole\nmetadata: {name: reader}\naggregationRule: {clusterRoleSelectors: []}\n---\n";
 
@@ -140,7 +121,8 @@ mod tests {
     const ONE_SA: &str = "- {kind: ServiceAccount, name: app, namespace: dev}\n";
     const TWO_SA_SAME_NS: &str = "- {kind: ServiceAccount, name: a, namespace: dev}\n- {kind: ServiceAccount, name: b, namespace: dev}\n";
     const TWO_NAMESPACES: &str = "- {kind: ServiceAccount, name: a, namespace: dev}\n- {kind: ServiceAccount, name: a, namespace: prod}\n";
-    const A_GROUP: &str = "- {kind: ServiceAccount, name: a, namespace: dev}\n- {kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}\n";
+    const A_GROUP: &str =
+        "- {kind: ServiceAccount, name: a, namespace: dev}\n- {kind: Group, name: devs, apiGroup: rbac.authorization.k8s.io}\n";
 
     #[rstest]
     #[case::namespaced_role_one_sa(READER, "reader", ONE_SA, true)]
@@ -152,12 +134,7 @@ mod tests {
     #[case::non_resource_urls(URL_READER, "reader", ONE_SA, false)]
     #[case::aggregated_role(AGGREGATED, "reader", ONE_SA, false)]
     #[case::unknown_role(READER, "cluster-admin", ONE_SA, false)]
-    fn sa005_cluster_binding_for_namespace(
-        #[case] roles: &str,
-        #[case] role: &str,
-        #[case] subjects: &str,
-        #[case] fires: bool,
-    ) {
+    fn sa005_cluster_binding_for_namespace(#[case] roles: &str, #[case] role: &str, #[case] subjects: &str, #[case] fires: bool) {
         let text = format!("{roles}{}", binding(role, subjects));
         // The finding points at the binding's `kind:` line, its second.
         let kind_line = roles.lines().count() + 2;

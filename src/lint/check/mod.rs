@@ -25,16 +25,12 @@ impl<'a> Index<'a> {
 
     /// The ServiceAccount `name` in `namespace`, if it is among the linted manifests.
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&'a Object> {
-        self.objects
-            .iter()
-            .find(|o| o.is(CORE, "ServiceAccount") && o.ns() == namespace && o.name == name)
+        self.objects.iter().find(|o| o.is(CORE, "ServiceAccount") && o.ns() == namespace && o.name == name)
     }
 
     /// The ClusterRole `name`, if it is among the linted manifests.
     pub fn cluster_role(&self, name: &str) -> Option<&'a Object> {
-        self.objects
-            .iter()
-            .find(|o| o.is(RBAC, "ClusterRole") && o.name == name)
+        self.objects.iter().find(|o| o.is(RBAC, "ClusterRole") && o.name == name)
     }
 }
 
@@ -48,9 +44,7 @@ pub(crate) fn run(objects: &[Object], ctx: &LintContext) -> Vec<Finding> {
         bindings::check(obj, &index, &mut out);
         secrets::check(obj, &mut out);
     }
-    out.sort_by(|a, b| {
-        (&a.file, a.line, a.rule, &a.object).cmp(&(&b.file, b.line, b.rule, &b.object))
-    });
+    out.sort_by(|a, b| (&a.file, a.line, a.rule, &a.object).cmp(&(&b.file, b.line, b.rule, &b.object)));
     out
 }
 
@@ -59,21 +53,6 @@ fn finding(rule: &RuleInfo, obj: &Object, line: usize, message: String, fix: Str
     finding_at(rule, rule.severity, obj, line, message, fix)
 }
 
-fn finding_at(
-    rule: &RuleInfo,
-    severity: Severity,
-    obj: &Object,
-    line: usize,
-    message: String,
-    fix: String,
-) -> Finding {
-    Finding {
-        rule: rule.id,
-        severity,
-        file: obj.file.clone(),
-        line,
-        object: obj.label(),
-        message,
-        fix,
-    }
+fn finding_at(rule: &RuleInfo, severity: Severity, obj: &Object, line: usize, message: String, fix: String) -> Finding {
+    Finding { rule: rule.id, severity, file: obj.file.clone(), line, object: obj.label(), message, fix }
 }

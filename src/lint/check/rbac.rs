@@ -4,8 +4,7 @@
 use super::finding;
 use crate::lint::manifest::{Object, RBAC};
 use crate::lint::rules::{
-    Finding, RuleInfo, ESCALATION_VERB, SECRET_READ, TOKEN_CREATE, WILDCARD_API_GROUP,
-    WILDCARD_RESOURCE, WILDCARD_VERB,
+    Finding, RuleInfo, ESCALATION_VERB, SECRET_READ, TOKEN_CREATE, WILDCARD_API_GROUP, WILDCARD_RESOURCE, WILDCARD_VERB,
 };
 use crate::lint::yaml::Node;
 
@@ -21,10 +20,7 @@ impl<'a> PolicyRule<'a> {
     /// The scalar items of a list field, with their nodes (for lines).
     fn list(&self, key: &str) -> Vec<(&'a str, &'a Node)> {
         let items = self.node.get(key).map(Node::items).unwrap_or_default();
-        items
-            .iter()
-            .filter_map(|n| n.as_str().map(|s| (s, n)))
-            .collect()
+        items.iter().filter_map(|n| n.as_str().map(|s| (s, n))).collect()
     }
 
     fn has(&self, key: &str, value: &str) -> bool {
@@ -36,11 +32,7 @@ impl<'a> PolicyRule<'a> {
     }
 
     fn joined(&self, key: &str) -> String {
-        self.list(key)
-            .iter()
-            .map(|(s, _)| *s)
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.list(key).iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -50,10 +42,7 @@ pub(super) fn check(obj: &Object, out: &mut Vec<Finding>) {
     }
     let rules = obj.node.get("rules").map(Node::items).unwrap_or_default();
     for (i, node) in rules.iter().enumerate() {
-        let rule = PolicyRule {
-            number: i + 1,
-            node,
-        };
+        let rule = PolicyRule { number: i + 1, node };
         wildcards(obj, &rule, out);
         secret_read(obj, &rule, out);
         escalation_verbs(obj, &rule, out);
@@ -63,24 +52,9 @@ pub(super) fn check(obj: &Object, out: &mut Vec<Finding>) {
 
 fn wildcards(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
     let fields: [(&str, &RuleInfo, &str, &str); 3] = [
-        (
-            "verbs",
-            &WILDCARD_VERB,
-            "every verb",
-            "list only the verbs the workload uses, e.g. get, list, watch",
-        ),
-        (
-            "resources",
-            &WILDCARD_RESOURCE,
-            "every resource, Secrets included",
-            "name the resources the workload needs, e.g. pods",
-        ),
-        (
-            "apiGroups",
-            &WILDCARD_API_GROUP,
-            "every API group",
-            "name the API groups of those resources, e.g. \"\" for pods",
-        ),
+        ("verbs", &WILDCARD_VERB, "every verb", "list only the verbs the workload uses, e.g. get, list, watch"),
+        ("resources", &WILDCARD_RESOURCE, "every resource, Secrets included", "name the resources the workload needs, e.g. pods"),
+        ("apiGroups", &WILDCARD_API_GROUP, "every API group", "name the API groups of those resources, e.g. \"\" for pods"),
     ];
     for (key, info, what, fix) in fields {
         for (_, node) in rule.list(key).into_iter().filter(|(s, _)| *s == "*") {
@@ -91,39 +65,16 @@ fn wildcards(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
 }
 
 fn secret_read(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
-    let verbs: Vec<&str> = rule
-        .list("verbs")
-        .into_iter()
-        .map(|(v, _)| v)
-        .filter(|v| READ_VERBS.contains(v))
-        .collect();
+    let verbs: Vec<&str> = rule.list("verbs").into_iter().map(|(v, _)| v).filter(|v| READ_VERBS.contains(v)).collect();
     if verbs.is_empty() || !rule.covers_core_group() {
         return;
     }
     let names = rule.joined("resourceNames");
-    let scope = if names.is_empty() {
-        "every Secret".to_string()
-    } else {
-        format!("Secrets {names}")
-    };
-    for (_, node) in rule
-        .list("resources")
-        .into_iter()
-        .filter(|(s, _)| *s == "secrets")
-    {
-        let message = format!(
-            "rule {} grants {} on secrets: whoever is bound can read {scope}",
-            rule.number,
-            verbs.join(", ")
-        );
+    let scope = if names.is_empty() { "every Secret".to_string() } else { format!("Secrets {names}") };
+    for (_, node) in rule.list("resources").into_iter().filter(|(s, _)| *s == "secrets") {
+        let message = format!("rule {} grants {} on secrets: whoever is bound can read {scope}", rule.number, verbs.join(", "));
         let fix = "drop secrets from this rule, or limit it with resourceNames to the Secrets the workload reads";
-        out.push(finding(
-            &SECRET_READ,
-            obj,
-            node.line,
-            message,
-            fix.to_string(),
-        ));
+        out.push(finding(&SECRET_READ, obj, node.line, message, fix.to_string()));
     }
 }
 
@@ -135,10 +86,7 @@ fn escalation_verbs(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>)
             "impersonate" => "act as other users, groups or ServiceAccounts",
             _ => continue,
         };
-        let message = format!(
-            "rule {} grants {verb}, which lets the holder {power}",
-            rule.number
-        );
+        let message = format!("rule {} grants {verb}, which lets the holder {power}", rule.number);
         let fix = format!("remove {verb}; leave it to cluster administrators, not workloads");
         out.push(finding(&ESCALATION_VERB, obj, node.line, message, fix));
     }
@@ -149,26 +97,11 @@ fn token_create(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let names = rule.joined("resourceNames");
-    let whose = if names.is_empty() {
-        "every ServiceAccount in scope".to_string()
-    } else {
-        names
-    };
-    for (_, node) in rule
-        .list("resources")
-        .into_iter()
-        .filter(|(s, _)| *s == "serviceaccounts/token")
-    {
+    let whose = if names.is_empty() { "every ServiceAccount in scope".to_string() } else { names };
+    for (_, node) in rule.list("resources").into_iter().filter(|(s, _)| *s == "serviceaccounts/token") {
         let message = format!("rule {} grants create on serviceaccounts/token: the holder can mint tokens for {whose}", rule.number);
-        let fix =
-            "remove it, or limit it with resourceNames to the one ServiceAccount that needs tokens";
-        out.push(finding(
-            &TOKEN_CREATE,
-            obj,
-            node.line,
-            message,
-            fix.to_string(),
-        ));
+        let fix = "remove it, or limit it with resourceNames to the one ServiceAccount that needs tokens";
+        out.push(finding(&TOKEN_CREATE, obj, node.line, message, fix.to_string()));
     }
 }
 
@@ -181,8 +114,7 @@ mod tests {
         format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: dev}}\nrules:\n{rule}")
     }
 
-    const POD_READER: &str =
-        "- apiGroups: [\"\"]\n  resources: [\"pods\"]\n  verbs: [\"get\", \"list\", \"watch\"]\n";
+    const POD_READER: &str = "- apiGroups: [\"\"]\n  resources: [\"pods\"]\n  verbs: [\"get\", \"list\", \"watch\"]\n";
 
     #[rstest]
     #[case::sa002_wildcard_verb("SA002", "- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [\"*\"]\n", vec![7])]
@@ -209,8 +141,7 @@ mod tests {
 
     #[test]
     fn cluster_roles_are_checked_and_other_kinds_are_not() {
-        let cluster = role("- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n")
-            .replace("kind: Role", "kind: ClusterRole");
+        let cluster = role("- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n").replace("kind: Role", "kind: ClusterRole");
         assert_eq!(lines(&cluster, "SA002"), vec![7]);
         assert_eq!(lines(&cluster, "SA003"), vec![6]);
         assert_eq!(lines(&cluster, "SA004"), vec![5]);

@@ -13,23 +13,11 @@ pub(super) fn check(obj: &Object, out: &mut Vec<Finding>) {
     if !obj.is(CORE, "Secret") || obj.node.get("type").and_then(Node::as_str) != Some(TOKEN_TYPE) {
         return;
     }
-    let account = obj
-        .node
-        .path(&["metadata", "annotations", SA_ANNOTATION])
-        .and_then(Node::as_str);
-    let account = account.map_or_else(
-        || "a ServiceAccount".to_string(),
-        |a| format!("ServiceAccount {a}"),
-    );
+    let account = obj.node.path(&["metadata", "annotations", SA_ANNOTATION]).and_then(Node::as_str);
+    let account = account.map_or_else(|| "a ServiceAccount".to_string(), |a| format!("ServiceAccount {a}"));
     let message = format!("holds a long-lived token for {account} that never expires or rotates");
     let fix = "delete this Secret; use kubectl create token --duration or the projected token a pod mounts";
-    out.push(finding(
-        &LONG_LIVED_TOKEN,
-        obj,
-        obj.line_of("type"),
-        message,
-        fix.to_string(),
-    ));
+    out.push(finding(&LONG_LIVED_TOKEN, obj, obj.line_of("type"), message, fix.to_string()));
 }
 
 #[cfg(test)]
@@ -54,10 +42,6 @@ mod tests {
         let findings = lint(TOKEN_SECRET);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].object, "Secret/dev/t");
-        assert!(
-            findings[0].message.contains("ServiceAccount pod-inspector"),
-            "{}",
-            findings[0].message
-        );
+        assert!(findings[0].message.contains("ServiceAccount pod-inspector"), "{}", findings[0].message);
     }
 }

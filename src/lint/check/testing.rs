@@ -14,17 +14,10 @@ pub fn lint_with(text: &str, ctx: &LintContext) -> Vec<Finding> {
 
 /// `(rule, line)` of each finding of `rule`.
 pub fn hits(findings: &[Finding], rule: &str) -> Vec<(&'static str, usize)> {
-    findings
-        .iter()
-        .filter(|f| f.rule == rule)
-        .map(|f| (f.rule, f.line))
-        .collect()
+    findings.iter().filter(|f| f.rule == rule).map(|f| (f.rule, f.line)).collect()
 }
 
 /// The lines of the findings of `rule` in an inline manifest.
 pub fn lines(text: &str, rule: &str) -> Vec<usize> {
-    hits(&lint(text), rule)
-        .into_iter()
-        .map(|(_, l)| l)
-        .collect()
+    hits(&lint(text), rule).into_iter().map(|(_, l)| l).collect()
 }

@@ -8,9 +8,12 @@ use std::sync::LazyLock;
 
 use super::REDACTED;
 
-static KIND: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?m)(?:"kind"\s*:\s*"|^[ \t-]*kind:[ \t]*)([A-Za-z]+)"#).expect("static regex"));
-static FLOW_MAP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?:"(?:data|stringData)"|\b(?:data|stringData))[ \t]*:[ \t]*\{"#).expect("static regex"));
-static BLOCK_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([ \t]*(?:-[ \t]+)?)(?:data|stringData):[ \t]*$").expect("static regex"));
+static KIND: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?m)(?:"kind"\s*:\s*"|^[ \t-]*kind:[ \t]*)([A-Za-z]+)"#).expect("static regex"));
+static FLOW_MAP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?:"(?:data|stringData)"|\b(?:data|stringData))[ \t]*:[ \t]*\{"#).expect("static regex"));
+static BLOCK_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([ \t]*(?:-[ \t]+)?)(?:data|stringData):[ \t]*$").expect("static regex"));
 
 /// `text` with the values of every `data`/`stringData` map replaced, or `None` if there is none.
 pub fn redact(text: &str) -> Option<String> {

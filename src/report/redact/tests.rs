@@ -7,7 +7,17 @@ use serde_json::json;
 
 const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IkFCQyJ9.eyJhdWQiOlsiaHR0cHM6Ly9rdWJlcm5ldGVzIl0sInN1YiI6InN5c3RlbTpzZXJ2aWNlYWNjb3VudDpkZXY6cG9kLWluc3BlY3RvciJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmU";
 /// The secret fragments the table plants; none may survive.
-const PLANTED: &[&str] = &["eyJhbGci", "eyJhdWQi", "c2lnbmF0dXJl", "s3cr3t", "hunter2", "LS0tLS1CRUdJTi", "abcdef.0123456789abcdef", "cGFzc3dvcmQ", "bXktdG9rZW4"];
+const PLANTED: &[&str] = &[
+    "eyJhbGci",
+    "eyJhdWQi",
+    "c2lnbmF0dXJl",
+    "s3cr3t",
+    "hunter2",
+    "LS0tLS1CRUdJTi",
+    "abcdef.0123456789abcdef",
+    "cGFzc3dvcmQ",
+    "bXktdG9rZW4",
+];
 
 fn secret_yaml() -> String {
     "apiVersion: v1\ndata:\n  ca.crt: LS0tLS1CRUdJTiBDRVJU\n  token: bXktdG9rZW4=\n  tls.key: |\n    LS0tLS1CRUdJTiBLRVk\n    cGFzc3dvcmQ\nkind: Secret\nmetadata:\n  name: pod-inspector-token\ntype: kubernetes.io/service-account-token".into()
