@@ -32,6 +32,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Kill matrix: run generic mutants of scenarios (a wrong cluster or lab) and report survivors
     Mutate(MutateArgs),
+    /// Run the whole suite on several Kubernetes versions (a kind cluster each, one at a time) and
+    /// write the claims x versions table
+    Matrix(MatrixArgs),
 }
 
 #[derive(Args, Debug)]
@@ -54,6 +57,53 @@ pub struct MutateArgs {
     /// Write the kill matrix as JSON here
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MatrixArgs {
+    /// Kubernetes versions, e.g. v1.34.4,v1.35.4 (default: MATRIX_K8S_VERSIONS in --versions-env)
+    #[arg(long = "k8s-version", value_delimiter = ',')]
+    pub versions: Vec<String>,
+    /// Node image for a version, VERSION=IMAGE (e.g. v1.35.4=kindest/node:v1.35.4); without it the
+    /// version's offline build (its offline.env under --cache) is used
+    #[arg(long = "image", value_parser = parse_version_image::<String>)]
+    pub images: Vec<(String, String)>,
+    /// Take a version's column from a `run --json` report made earlier, VERSION=PATH, instead of
+    /// running it (e.g. a version run on its own; its time is then unknown)
+    #[arg(long = "report", value_parser = parse_version_image::<PathBuf>)]
+    pub reports: Vec<(String, PathBuf)>,
+    /// Images to `kind load` into clusters made from --image node images (repeatable)
+    #[arg(long = "load-image")]
+    pub load_images: Vec<String>,
+    /// kind cluster config for every version (1.35+ on cgroup v1 hosts need `failCgroupV1: false`)
+    #[arg(long, default_value = "kind-config.yaml")]
+    pub config: PathBuf,
+    /// Where MATRIX_K8S_VERSIONS and KIND_VERSION are pinned
+    #[arg(long, default_value = "scripts/versions.env")]
+    pub versions_env: PathBuf,
+    /// The offline build cache (each version's offline.env)
+    #[arg(long, env = "SA_CACHE", default_value = "/var/cache/sa-conformance")]
+    pub cache: PathBuf,
+    /// Each version's run report and log go here
+    #[arg(long, default_value = "target/sa-conformance-matrix")]
+    pub work_dir: PathBuf,
+    /// How long one version (create, suite, delete) may take
+    #[arg(long, default_value = "40m", value_parser = parse_duration)]
+    pub version_timeout: Duration,
+    /// Render a matrix saved with --json instead of running anything
+    #[arg(long, conflicts_with_all = ["versions", "images"])]
+    pub from_json: Option<PathBuf>,
+    /// Write the matrix as JSON here
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write the matrix as Markdown here
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
+    /// Write the matrix as a self-contained HTML page here
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
@@ -254,6 +304,15 @@ fn parse_operator(s: &str) -> Result<crate::mutate::Operator, String> {
     })
 }
 
+fn parse_version_image<T: From<String>>(s: &str) -> Result<(String, T), String> {
+    match s.split_once('=') {
+        Some((v, image)) if v.starts_with('v') && crate::scenario::erratum::minor_version(v).is_some() && !image.is_empty() => {
+            Ok((v.to_string(), T::from(image.to_string())))
+        }
+        _ => Err(format!("`{s}` is not VERSION=VALUE (e.g. v1.35.4=kindest/node:v1.35.4)")),
+    }
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::scenario::duration::parse_duration(s)
 }
@@ -292,6 +351,25 @@ mod tests {
         assert_eq!(a.allow[0].verbs, ["get", "list", "watch"]);
         assert_eq!(a.allow[0].namespace.as_deref(), Some("dev"));
         assert!(Cli::try_parse_from(["sa-conformance", "audit", "--as", "u", "-n", "dev", "--allow", "get"]).is_err());
+    }
+
+    #[test]
+    fn matrix_images_are_version_equals_image() {
+        let cli = Cli::try_parse_from([
+            "sa-conformance",
+            "matrix",
+            "--image",
+            "v1.35.4=kindest/node:v1.35.4",
+            "--k8s-version",
+            "v1.34.4,v1.35.4",
+        ])
+        .unwrap();
+        let Command::Matrix(m) = cli.command else { panic!("not matrix") };
+        assert_eq!(m.images, [("v1.35.4".to_string(), "kindest/node:v1.35.4".to_string())]);
+        assert_eq!(m.versions, ["v1.34.4", "v1.35.4"]);
+        for bad in ["kindest/node:v1.35.4", "1.35=x", "v1.35.4="] {
+            assert!(Cli::try_parse_from(["sa-conformance", "matrix", "--image", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

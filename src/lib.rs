@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod exit;
 pub mod interrupt;
 pub mod lint;
+pub mod matrix;
 pub mod mutate;
 pub mod outcome;
 pub mod process;

@@ -60,6 +60,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Audit(args) => audit(&args).await,
         Command::Lint(args) => lint(&args),
         Command::Mutate(args) => mutate(&args).await,
+        Command::Matrix(args) => matrix(&args).await,
     }
 }
 
@@ -362,6 +363,117 @@ async fn cluster_down(name: &str) -> u8 {
         Err(e) => {
             eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
             USAGE
+        }
+    }
+}
+
+async fn matrix(args: &sa_conformance::cli::MatrixArgs) -> u8 {
+    use sa_conformance::matrix::{self, run, Matrix};
+    let m = if let Some(path) = &args.from_json {
+        match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<Matrix>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("error: cannot read matrix {}: {e}", path.display());
+                return USAGE;
+            }
+        }
+    } else {
+        let catalog = match load(&args.load, &[]) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let (versions, plans) = match matrix_plans(args) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let exe = match std::env::current_exe() {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot find the sa-conformance binary: {e}");
+                return FAILED;
+            }
+        };
+        if let Err(e) = std::fs::create_dir_all(&args.work_dir) {
+            eprintln!("error: cannot create {}: {e}", args.work_dir.display());
+            return FAILED;
+        }
+        let settings = run::RunSettings {
+            exe,
+            kind_config: args.config.clone(),
+            scenarios_dir: args.load.scenarios_dir.clone(),
+            vars: args.load.vars.clone(),
+            work_dir: args.work_dir.clone(),
+            timeout: args.version_timeout,
+        };
+        let interrupt = Interrupt::install();
+        let mut ran = run::run_all(&settings, &plans, &interrupt, &mut |line| eprintln!("{line}")).await;
+        if interrupt.is_set() {
+            eprintln!("interrupted: no further version was started");
+            return INTERRUPTED;
+        }
+        // columns in the order of `versions`: run here, or read from --report
+        let mut runs = Vec::new();
+        for v in &versions {
+            if let Some(i) = ran.iter().position(|r| &r.column.version == v) {
+                runs.push(ran.remove(i));
+            } else if let Some((_, path)) = args.reports.iter().find(|(rv, _)| rv == v) {
+                match run::from_report(v, path) {
+                    Ok(r) => runs.push(r),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return USAGE;
+                    }
+                }
+            }
+        }
+        Matrix::build(&catalog.claims, runs)
+    };
+    out(&matrix::to_console(&m));
+    let json = serde_json::to_string_pretty(&m).unwrap_or_default();
+    let outputs = [
+        (args.json.as_ref(), report::redact(&json).into_owned()),
+        (args.markdown.as_ref(), matrix::to_markdown(&m)),
+        (args.html.as_ref(), matrix::to_html(&m)),
+    ];
+    for (path, text) in outputs {
+        if let Some(p) = path {
+            if let Err(e) = std::fs::write(p, text) {
+                eprintln!("error: cannot write {}: {e}", p.display());
+                return FAILED;
+            }
+        }
+    }
+    if m.passed() {
+        PASSED
+    } else {
+        FAILED
+    }
+}
+
+/// The versions the matrix covers (flags, else MATRIX_K8S_VERSIONS) and the plan of each one it runs
+/// (those without a `--report`).
+fn matrix_plans(args: &sa_conformance::cli::MatrixArgs) -> Result<(Vec<String>, Vec<sa_conformance::matrix::plan::VersionPlan>), u8> {
+    use sa_conformance::matrix::plan;
+    let pins = std::fs::read_to_string(&args.versions_env).map(|t| plan::parse_assignments(&t)).unwrap_or_default();
+    let versions: Vec<String> = if args.versions.is_empty() {
+        pins.get("MATRIX_K8S_VERSIONS").map(|v| v.split_whitespace().map(String::from).collect()).unwrap_or_default()
+    } else {
+        args.versions.clone()
+    };
+    if versions.is_empty() {
+        eprintln!("error: no versions: pass --k8s-version or set MATRIX_K8S_VERSIONS in {}", args.versions_env.display());
+        return Err(USAGE);
+    }
+    let kind_version = pins.get("KIND_VERSION").cloned().unwrap_or_else(|| "v0.30.0".into());
+    let to_run: Vec<String> = versions.iter().filter(|v| !args.reports.iter().any(|(rv, _)| rv == *v)).cloned().collect();
+    match plan::resolve(&to_run, &args.images, &args.load_images, &args.cache, &kind_version) {
+        Ok(plans) => Ok((versions, plans)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(USAGE)
         }
     }
 }

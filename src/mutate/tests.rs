@@ -179,7 +179,7 @@ fn binding_early_moves_the_role_and_rolebinding_before_the_first_access_check() 
     assert_eq!(m.scenario.steps.len(), s.steps.len());
     assert!(m.injected.is_empty(), "moved documented steps are not the mutant's own");
     assert!(
-        m.change.description.contains("RoleBinding/dev/pod-reader with Role/dev/pod-reader applied before step 6"),
+        m.change.description.contains("RoleBinding/dev/pod-reader with Role/dev/pod-reader applied before step 7"),
         "{}",
         m.change.description
     );

@@ -1,0 +1,168 @@
+//! Which versions the matrix runs and, for each, the node image, the images to load and the binaries
+//! (kind, kubectl) to use: `--image VERSION=IMAGE` for stock kindest/node images on a machine with a
+//! registry, otherwise the `offline.env` that `K8S_VERSION=VERSION scripts/build-offline.sh` wrote
+//! under the cache directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One version to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionPlan {
+    pub version: String,
+    pub node_image: String,
+    /// `HOST=AS` or plain image names to `kind load` (see `cluster::images`).
+    pub load_images: Vec<String>,
+    /// Put first on PATH for this version's run (its kubectl and kind), from its offline.env.
+    pub bin_dir: Option<PathBuf>,
+    /// Where the plan came from, for the console (`--image`, or the offline.env path).
+    pub source: String,
+}
+
+/// What an `offline.env` exports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfflineEnv {
+    pub bin_dir: Option<PathBuf>,
+    pub node_image: Option<String>,
+    pub load_images: Vec<String>,
+}
+
+/// Reads the `export NAME="value"` lines build-offline.sh writes (`PATH="DIR:$PATH"` gives the bin dir).
+pub fn parse_offline_env(text: &str) -> OfflineEnv {
+    let mut env = OfflineEnv::default();
+    for line in text.lines().map(str::trim) {
+        let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) else { continue };
+        let value = value.trim().trim_matches('"');
+        match name.trim() {
+            "PATH" => env.bin_dir = value.split(':').next().filter(|d| !d.is_empty() && !d.starts_with('$')).map(PathBuf::from),
+            "SA_CONFORMANCE_NODE_IMAGE" => env.node_image = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "SA_CONFORMANCE_LOAD_IMAGES" => env.load_images = value.split_whitespace().map(String::from).collect(),
+            _ => {}
+        }
+    }
+    env
+}
+
+/// `KEY=value` and `KEY="a b"` assignments of a versions.env file.
+pub fn parse_assignments(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .map(|(k, v)| (k.to_string(), v.trim().trim_matches('"').to_string()))
+        .collect()
+}
+
+/// The kind cluster name for a version: `sa-conformance-matrix-v1-35`.
+pub fn cluster_name(version: &str) -> String {
+    let minor: Vec<&str> = version.trim_start_matches('v').split(['.', '-']).take(2).collect();
+    format!("sa-conformance-matrix-v{}", minor.join("-"))
+}
+
+/// Where build-offline.sh puts a version's build: the default cache for the pinned version, its own
+/// directory otherwise (`versions/k8s-VERSION-kind-KIND`).
+pub fn offline_env_candidates(cache: &Path, version: &str, kind_version: &str) -> Vec<PathBuf> {
+    vec![cache.join("versions").join(format!("k8s-{version}-kind-{kind_version}")).join("offline.env"), cache.join("offline.env")]
+}
+
+/// The plan for each version: an `--image` given for it wins; else the first offline.env whose node
+/// image is built for that version (its tag starts with the version).
+pub fn resolve(
+    versions: &[String],
+    images: &[(String, String)],
+    extra_load: &[String],
+    cache: &Path,
+    kind_version: &str,
+) -> Result<Vec<VersionPlan>, String> {
+    let mut plans = Vec::new();
+    let mut missing = Vec::new();
+    for v in versions {
+        if let Some((_, image)) = images.iter().find(|(iv, _)| iv == v) {
+            plans.push(VersionPlan {
+                version: v.clone(),
+                node_image: image.clone(),
+                load_images: extra_load.to_vec(),
+                bin_dir: None,
+                source: "--image".into(),
+            });
+            continue;
+        }
+        let found = offline_env_candidates(cache, v, kind_version).into_iter().find_map(|p| {
+            let env = parse_offline_env(&std::fs::read_to_string(&p).ok()?);
+            let image =
+                env.node_image.clone().filter(|i| i.rsplit(':').next().is_some_and(|tag| tag == v || tag.starts_with(&format!("{v}-"))))?;
+            Some(VersionPlan {
+                version: v.clone(),
+                node_image: image,
+                load_images: env.load_images,
+                bin_dir: env.bin_dir,
+                source: p.display().to_string(),
+            })
+        });
+        match found {
+            Some(p) => plans.push(p),
+            None => missing.push(format!(
+                "{v}: no node image (looked in {}); build it with `K8S_VERSION={v} bash scripts/build-offline.sh`, or pass --image {v}=kindest/node:{v}",
+                offline_env_candidates(cache, v, kind_version).iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+    if missing.is_empty() {
+        Ok(plans)
+    } else {
+        Err(missing.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFLINE_ENV: &str = r#"# written by scripts/build-offline.sh; source it before running the harness
+export PATH="/var/cache/sa-conformance/versions/k8s-v1.35.4-kind-v0.30.0/bin:$PATH"
+export SA_CONFORMANCE_NODE_IMAGE="sa-conformance/node:v1.35.4-efa112277319"
+export SA_CONFORMANCE_LOAD_IMAGES="sa-conformance/stand-in/curlimages/curl:8.10.1=curlimages/curl:8.10.1 sa-conformance/stand-in/nginx:1.27=nginx:1.27"
+export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
+"#;
+
+    #[test]
+    fn an_offline_env_gives_bin_dir_node_image_and_load_images() {
+        let env = parse_offline_env(OFFLINE_ENV);
+        assert_eq!(env.bin_dir.as_deref(), Some(Path::new("/var/cache/sa-conformance/versions/k8s-v1.35.4-kind-v0.30.0/bin")));
+        assert_eq!(env.node_image.as_deref(), Some("sa-conformance/node:v1.35.4-efa112277319"));
+        assert_eq!(env.load_images.len(), 2);
+        assert_eq!(env.load_images[1], "sa-conformance/stand-in/nginx:1.27=nginx:1.27");
+    }
+
+    #[test]
+    fn cluster_names_carry_the_minor_version() {
+        assert_eq!(cluster_name("v1.35.4"), "sa-conformance-matrix-v1-35");
+        assert_eq!(cluster_name("v1.33.13"), "sa-conformance-matrix-v1-33");
+    }
+
+    #[test]
+    fn versions_env_assignments_are_read_with_quotes_removed() {
+        let a = parse_assignments("# c\nK8S_VERSION=v1.34.4\nMATRIX_K8S_VERSIONS=\"v1.34.4 v1.35.4\"\nlower=x\n");
+        assert_eq!(a["K8S_VERSION"], "v1.34.4");
+        assert_eq!(a["MATRIX_K8S_VERSIONS"], "v1.34.4 v1.35.4");
+        assert!(!a.contains_key("lower"));
+    }
+
+    #[test]
+    fn a_version_resolves_from_its_own_offline_env_and_never_from_another_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("versions/k8s-v1.35.4-kind-v0.30.0");
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::write(own.join("offline.env"), OFFLINE_ENV).unwrap();
+        // the default offline.env is for v1.34.4: it must not serve v1.36.3
+        std::fs::write(dir.path().join("offline.env"), OFFLINE_ENV.replace("v1.35.4", "v1.34.4")).unwrap();
+        let plans = resolve(&["v1.35.4".into(), "v1.34.4".into()], &[], &[], dir.path(), "v0.30.0").unwrap();
+        assert_eq!(plans[0].node_image, "sa-conformance/node:v1.35.4-efa112277319");
+        assert_eq!(plans[1].node_image, "sa-conformance/node:v1.34.4-efa112277319");
+        let err = resolve(&["v1.36.3".into()], &[], &[], dir.path(), "v0.30.0").unwrap_err();
+        assert!(err.contains("K8S_VERSION=v1.36.3 bash scripts/build-offline.sh"), "{err}");
+        let stock = resolve(&["v1.36.3".into()], &[("v1.36.3".into(), "kindest/node:v1.36.3".into())], &[], dir.path(), "v0.30.0").unwrap();
+        assert_eq!((stock[0].node_image.as_str(), stock[0].bin_dir.is_none()), ("kindest/node:v1.36.3", true));
+    }
+}

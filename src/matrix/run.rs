@@ -1,0 +1,206 @@
+//! Runs the suite on one version: `sa-conformance run` in a child process with that version's kubectl
+//! and kind first on PATH, on a kind cluster of its own (created from the version's node image and
+//! deleted after), writing its JSON report. A child per version keeps the versions apart: nothing of
+//! one run (discovery caches, PATH, clients) leaks into the next.
+
+use super::input;
+use super::plan::{cluster_name, VersionPlan};
+use super::{VersionColumn, VersionRun};
+use crate::cluster::{KindCluster, KindSpec};
+use crate::process::{run, Cmd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What every version's run shares.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// The `sa-conformance` binary to run (normally the current executable).
+    pub exe: PathBuf,
+    pub kind_config: PathBuf,
+    pub scenarios_dir: PathBuf,
+    pub vars: Vec<(String, String)>,
+    /// Reports and logs of each version go here.
+    pub work_dir: PathBuf,
+    pub timeout: Duration,
+}
+
+/// The child's argv for a version.
+pub fn argv(settings: &RunSettings, plan: &VersionPlan, report: &Path) -> Vec<String> {
+    let mut argv = vec![
+        settings.exe.display().to_string(),
+        "run".into(),
+        "--cluster=kind".into(),
+        format!("--name={}", cluster_name(&plan.version)),
+        format!("--config={}", settings.kind_config.display()),
+        format!("--image={}", plan.node_image),
+        format!("--scenarios-dir={}", settings.scenarios_dir.display()),
+        format!("--json={}", report.display()),
+    ];
+    argv.extend(plan.load_images.iter().map(|i| format!("--load-image={i}")));
+    argv.extend(settings.vars.iter().map(|(k, v)| format!("--var={k}={v}")));
+    argv
+}
+
+/// Runs the suite on one version and reads its report; a cluster that did not come up or a run that
+/// wrote no report is the column's `error`.
+pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionRun {
+    let name = cluster_name(&plan.version);
+    let report_path = settings.work_dir.join(format!("run-{}.json", plan.version));
+    let log_path = settings.work_dir.join(format!("run-{}.log", plan.version));
+    let _ = std::fs::remove_file(&report_path);
+    let mut cmd = Cmd::new(argv(settings, plan, &report_path)).env("SA_CONFORMANCE_NODE_IMAGE", "").env("SA_CONFORMANCE_LOAD_IMAGES", "");
+    if let Some(bin) = &plan.bin_dir {
+        cmd = cmd.env("PATH", &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+    }
+    let mut column = VersionColumn {
+        version: plan.version.clone(),
+        node_image: Some(plan.node_image.clone()),
+        cluster: name.clone(),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let out = run(&cmd, settings.timeout).await;
+    column.seconds = Some(started.elapsed().as_secs());
+    match &out {
+        Ok(o) => {
+            let log = format!("$ {}\nexit code {}\n--- stdout\n{}\n--- stderr\n{}", cmd.display(), o.code, o.stdout, o.stderr);
+            let _ = std::fs::write(&log_path, crate::report::redact(&log).as_ref());
+        }
+        Err(e) => {
+            // killed (timeout): the child could not delete its cluster
+            column.error = Some(e.to_string());
+            delete_leftover(&name, &settings.kind_config).await;
+        }
+    }
+    let report = match std::fs::read_to_string(&report_path).map_err(|e| e.to_string()).and_then(|t| input::parse(&t)) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            if column.error.is_none() {
+                let tail = out.as_ref().map(|o| last_lines(&o.stderr, 6)).unwrap_or_default();
+                column.error =
+                    Some(crate::report::redact(&format!("no report from the run ({e}); log {}: {tail}", log_path.display())).into_owned());
+            }
+            None
+        }
+    };
+    // the column beside the report, so `--report VERSION=PATH` can reuse both later
+    if let Ok(text) = serde_json::to_string_pretty(&column) {
+        let _ = std::fs::write(column_path(&report_path), text);
+    }
+    VersionRun { column, report }
+}
+
+/// `run-v1.35.4.json` -> `run-v1.35.4.column.json`.
+fn column_path(report: &Path) -> PathBuf {
+    report.with_extension("column.json")
+}
+
+/// Runs the versions one after another (one kind cluster at a time); `progress` hears a line before
+/// and after each. After an interrupt no further version starts.
+pub async fn run_all(
+    settings: &RunSettings,
+    plans: &[VersionPlan],
+    interrupt: &crate::interrupt::Interrupt,
+    progress: &mut dyn FnMut(&str),
+) -> Vec<VersionRun> {
+    let mut runs = Vec::new();
+    for plan in plans {
+        if interrupt.is_set() {
+            break;
+        }
+        progress(&format!(
+            "{}: running the suite on kind cluster `{}` from {} ({})",
+            plan.version,
+            cluster_name(&plan.version),
+            plan.node_image,
+            plan.source
+        ));
+        let r = run_version(settings, plan).await;
+        let took = r.column.seconds.unwrap_or_default();
+        match (&r.column.error, &r.report) {
+            (Some(e), _) => progress(&format!("{}: did not run ({took} s): {e}", plan.version)),
+            (None, Some(rep)) => {
+                let passed = rep.scenarios.iter().filter(|s| s.passed()).count();
+                progress(&format!("{}: {passed}/{} scenarios passed ({took} s)", plan.version, rep.scenarios.len()));
+            }
+            (None, None) => {}
+        }
+        runs.push(r);
+    }
+    runs
+}
+
+/// A version's column from a report made earlier (`--report VERSION=PATH`).
+pub fn from_report(version: &str, path: &Path) -> Result<VersionRun, String> {
+    let report = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| input::parse(&t))
+        .map_err(|e| format!("report for {version} ({}): {e}", path.display()))?;
+    // the column the matrix wrote beside the report (node image, time), if it is there and for this version
+    let column = std::fs::read_to_string(column_path(path))
+        .ok()
+        .and_then(|t| serde_json::from_str::<VersionColumn>(&t).ok())
+        .filter(|c| c.version == version && c.error.is_none())
+        .unwrap_or_else(|| VersionColumn { version: version.to_string(), cluster: report.cluster.clone(), ..Default::default() });
+    Ok(VersionRun { column, report: Some(report) })
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join(" | ")
+}
+
+async fn delete_leftover(name: &str, config: &Path) {
+    let spec = KindSpec {
+        name: name.into(),
+        config: config.to_path_buf(),
+        image: None,
+        load_images: Vec::new(),
+        reuse: true,
+        keep: false,
+        create_timeout: Duration::from_secs(600),
+    };
+    if let Ok(c) = KindCluster::new(spec) {
+        if c.exists().await.unwrap_or(false) {
+            if let Err(e) = c.delete().await {
+                tracing::error!("after the timeout: {e}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_runs_on_its_own_cluster_from_its_own_image() {
+        let settings = RunSettings {
+            exe: "/bin/sa-conformance".into(),
+            kind_config: "kind-config.yaml".into(),
+            scenarios_dir: "scenarios".into(),
+            vars: vec![("namespace".into(), "dev".into())],
+            work_dir: "/tmp/m".into(),
+            timeout: Duration::from_secs(60),
+        };
+        let plan = VersionPlan {
+            version: "v1.35.4".into(),
+            node_image: "sa-conformance/node:v1.35.4-x".into(),
+            load_images: vec!["a=b".into()],
+            bin_dir: None,
+            source: String::new(),
+        };
+        let a = argv(&settings, &plan, Path::new("/tmp/m/run-v1.35.4.json"));
+        for want in [
+            "run",
+            "--name=sa-conformance-matrix-v1-35",
+            "--image=sa-conformance/node:v1.35.4-x",
+            "--json=/tmp/m/run-v1.35.4.json",
+            "--load-image=a=b",
+            "--var=namespace=dev",
+        ] {
+            assert!(a.iter().any(|x| x == want), "{want} missing from {a:?}");
+        }
+        assert!(!a.iter().any(|x| x == "--reuse" || x == "--keep"), "the matrix must create and delete its cluster: {a:?}");
+    }
+}
