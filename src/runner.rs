@@ -131,7 +131,8 @@ fn location(scenario: &Scenario, step: &Step) -> String {
     format!("{}:{}", scenario.file.display(), step.line)
 }
 
-fn skipped(scenario: &Scenario, step: &Step) -> StepOutcome {
+/// A step that did not run (an earlier change failed, or the scenario never started).
+pub(crate) fn skipped(scenario: &Scenario, step: &Step) -> StepOutcome {
     StepOutcome {
         index: step.index,
         name: step.name.clone(),

@@ -5,7 +5,7 @@ use crate::api::DiscoveryCache;
 use crate::cluster::lease::{self, LeaseError};
 use crate::cluster::{ClusterError, ClusterSpec, KindCluster, Session, Target};
 use crate::outcome::RunOutcome;
-use crate::outcome::{ScenarioOutcome, Status, StepOutcome};
+use crate::outcome::ScenarioOutcome;
 use crate::report::Reporter;
 use crate::runner::{run_scenario, RunOptions};
 use crate::scenario::Scenario;
@@ -116,25 +116,7 @@ async fn run_leased(
 
 /// The outcome of a scenario whose namespaces could not be claimed: every step skipped.
 fn not_started(s: &Scenario, e: &LeaseError) -> ScenarioOutcome {
-    let steps = s
-        .steps
-        .iter()
-        .map(|step| StepOutcome {
-            index: step.index,
-            name: step.name.clone(),
-            kind: step.action.kind(),
-            location: format!("{}:{}", s.file.display(), step.line),
-            doc: step.doc.clone(),
-            status: Status::Skipped,
-            duration_ms: 0,
-            mismatches: Vec::new(),
-            error: None,
-            notes: Vec::new(),
-            diagnostics: None,
-            verdict: crate::outcome::Verdict::of(Status::Skipped, None),
-            erratum: None,
-        })
-        .collect();
+    let steps = s.steps.iter().map(|step| crate::runner::skipped(s, step)).collect();
     ScenarioOutcome {
         name: s.name.clone(),
         description: s.description.clone(),
