@@ -19,30 +19,6 @@ pub struct VersionPlan {
     pub source: String,
 }
 
-/// What an `offline.env` exports.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OfflineEnv {
-    pub bin_dir: Option<PathBuf>,
-    pub node_image: Option<String>,
-    pub load_images: Vec<String>,
-}
-
-/// Reads the `export NAME="value"` lines build-offline.sh writes (`PATH="DIR:$PATH"` gives the bin dir).
-pub fn parse_offline_env(text: &str) -> OfflineEnv {
-    let mut env = OfflineEnv::default();
-    for line in text.lines().map(str::trim) {
-        let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) else { continue };
-        let value = value.trim().trim_matches('"');
-        match name.trim() {
-            "PATH" => env.bin_dir = value.split(':').next().filter(|d| !d.is_empty() && !d.starts_with('$')).map(PathBuf::from),
-            "SA_CONFORMANCE_NODE_IMAGE" => env.node_image = Some(value.to_string()).filter(|v| !v.is_empty()),
-            "SA_CONFORMANCE_LOAD_IMAGES" => env.load_images = value.split_whitespace().map(String::from).collect(),
-            _ => {}
-        }
-    }
-    env
-}
-
 /// `KEY=value` and `KEY="a b"` assignments of a versions.env file.
 pub fn parse_assignments(text: &str) -> BTreeMap<String, String> {
     text.lines()
@@ -89,14 +65,17 @@ pub fn resolve(
             continue;
         }
         let found = offline_env_candidates(cache, v, kind_version).into_iter().find_map(|p| {
-            let env = parse_offline_env(&std::fs::read_to_string(&p).ok()?);
-            let image =
-                env.node_image.clone().filter(|i| i.rsplit(':').next().is_some_and(|tag| tag == v || tag.starts_with(&format!("{v}-"))))?;
+            // The same strict reader the harness uses for the default build (`cluster::offline`).
+            let env = crate::cluster::offline::parse(&std::fs::read_to_string(&p).ok()?, &p).ok()?;
+            let tag_ok = env.node_image.rsplit(':').next().is_some_and(|tag| tag == v || tag.starts_with(&format!("{v}-")));
+            if !tag_ok {
+                return None;
+            }
             Some(VersionPlan {
                 version: v.clone(),
-                node_image: image,
-                load_images: env.load_images,
-                bin_dir: env.bin_dir,
+                node_image: env.node_image,
+                load_images: env.load_images.split_whitespace().map(String::from).collect(),
+                bin_dir: Some(env.bin),
                 source: p.display().to_string(),
             })
         });
@@ -128,11 +107,14 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
 
     #[test]
     fn an_offline_env_gives_bin_dir_node_image_and_load_images() {
-        let env = parse_offline_env(OFFLINE_ENV);
-        assert_eq!(env.bin_dir.as_deref(), Some(Path::new("/var/cache/sa-conformance/versions/k8s-v1.35.4-kind-v0.30.0/bin")));
-        assert_eq!(env.node_image.as_deref(), Some("sa-conformance/node:v1.35.4-efa112277319"));
-        assert_eq!(env.load_images.len(), 2);
-        assert_eq!(env.load_images[1], "sa-conformance/stand-in/nginx:1.27=nginx:1.27");
+        let env = crate::cluster::offline::parse(OFFLINE_ENV, Path::new("offline.env")).expect("a written offline.env");
+        assert_eq!(env.bin, Path::new("/var/cache/sa-conformance/versions/k8s-v1.35.4-kind-v0.30.0/bin"));
+        assert_eq!(env.node_image, "sa-conformance/node:v1.35.4-efa112277319");
+        let loads: Vec<&str> = env.load_images.split_whitespace().collect();
+        assert_eq!(
+            loads,
+            ["sa-conformance/stand-in/curlimages/curl:8.10.1=curlimages/curl:8.10.1", "sa-conformance/stand-in/nginx:1.27=nginx:1.27"]
+        );
     }
 
     #[test]
