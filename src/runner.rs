@@ -12,6 +12,7 @@ use crate::step::{self, StepCtx};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,8 @@ impl Default for RunOptions {
     }
 }
 
-/// Runs one scenario to its end and cleans up after it. `on_step` sees each outcome as it happens.
+/// Runs one scenario to its end and cleans up after it, waiting until its namespaces are gone.
+/// `on_step` sees each outcome as it happens.
 pub async fn run_scenario(
     target: &Target,
     discovery: &DiscoveryCache,
@@ -48,6 +50,20 @@ pub async fn run_scenario(
     opts: &RunOptions,
     on_step: &mut dyn FnMut(&StepOutcome),
 ) -> ScenarioOutcome {
+    let (mut outcome, deleting) = run_scenario_detached(target, discovery, scenario, opts, on_step).await;
+    outcome.cleanup_errors.extend(deleting.finish().await);
+    outcome
+}
+
+/// Like [`run_scenario`], but returns as soon as the scenario's namespaces have been told to go: the
+/// wait for them to be gone continues in the background (see [`Deleting`]).
+pub async fn run_scenario_detached(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    scenario: &Scenario,
+    opts: &RunOptions,
+    on_step: &mut dyn FnMut(&StepOutcome),
+) -> (ScenarioOutcome, Deleting) {
     let started = Instant::now();
     let mut outcome = ScenarioOutcome {
         name: scenario.name.clone(),
@@ -65,7 +81,7 @@ pub async fn run_scenario(
             outcome.setup_error = Some(e);
             outcome.steps = scenario.steps.iter().map(|s| skipped(scenario, s)).collect();
             outcome.duration_ms = started.elapsed().as_millis();
-            return outcome;
+            return (outcome, Deleting::nothing());
         }
     };
     let applied = Mutex::new(Vec::new());
@@ -122,9 +138,10 @@ pub async fn run_scenario(
         outcome.steps.push(s);
     }
     let applied = applied.into_inner().unwrap_or_default();
-    outcome.cleanup_errors = cleanup(target, discovery, scenario, &preexisting, &applied, opts.cleanup_timeout).await;
+    let (errors, deleting) = cleanup(target, discovery, scenario, &preexisting, &applied, opts.cleanup_timeout).await;
+    outcome.cleanup_errors = errors;
     outcome.duration_ms = started.elapsed().as_millis();
-    outcome
+    (outcome, deleting)
 }
 
 fn location(scenario: &Scenario, step: &Step) -> String {
@@ -260,7 +277,7 @@ async fn label_new_namespaces(target: &Target, scenario: &Scenario, preexisting:
     }
 }
 
-/// Deletes cluster-scoped objects the scenario applied or listed, then its namespaces, and waits.
+/// Deletes cluster-scoped objects the scenario applied or listed, then starts deleting its namespaces.
 async fn cleanup(
     target: &Target,
     discovery: &DiscoveryCache,
@@ -268,7 +285,7 @@ async fn cleanup(
     preexisting: &BTreeSet<String>,
     applied: &[Applied],
     timeout: Duration,
-) -> Vec<String> {
+) -> (Vec<String>, Deleting) {
     let mut errors = Vec::new();
     let mut refs: Vec<ObjectRef> = applied.iter().filter(|a| a.namespace.is_none() && a.kind != "Namespace").map(Applied::to_ref).collect();
     refs.extend(scenario.cleanup.iter().cloned());
@@ -280,12 +297,43 @@ async fn cleanup(
         }
     }
     let namespaces: Vec<String> = scenario.namespaces.iter().filter(|n| !preexisting.contains(*n)).cloned().collect();
-    errors.extend(delete_namespaces(target, &namespaces, timeout).await);
-    errors
+    let (started, deleting) = start_deleting(target, &namespaces, timeout).await;
+    errors.extend(started);
+    (errors, deleting)
 }
 
 /// Deletes namespaces (pods first, without grace, so `sleep 3600` does not hold them) and waits.
 pub async fn delete_namespaces(target: &Target, namespaces: &[String], timeout: Duration) -> Vec<String> {
+    let (mut errors, deleting) = start_deleting(target, namespaces, timeout).await;
+    errors.extend(deleting.finish().await);
+    errors
+}
+
+/// Namespaces told to go, and a task that watches until they are gone (or the cleanup timeout passes).
+pub struct Deleting {
+    pub namespaces: Vec<String>,
+    task: Option<tokio::task::JoinHandle<Vec<String>>>,
+}
+
+impl Deleting {
+    fn nothing() -> Self {
+        Deleting { namespaces: Vec::new(), task: None }
+    }
+
+    /// Waits until the namespaces are gone; returns what went wrong (one line each).
+    pub async fn finish(self) -> Vec<String> {
+        match self.task {
+            None => Vec::new(),
+            Some(task) => {
+                task.await.unwrap_or_else(|e| vec![format!("waiting for namespaces {} to be deleted: {e}", self.namespaces.join(", "))])
+            }
+        }
+    }
+}
+
+/// Deletes the pods of each namespace without grace, then the namespace; returns the errors of the
+/// deletes and the wait for the namespaces to be gone, already running.
+async fn start_deleting(target: &Target, namespaces: &[String], timeout: Duration) -> (Vec<String>, Deleting) {
     let api: Api<Namespace> = Api::all(target.client.clone());
     let mut errors = Vec::new();
     for ns in namespaces {
@@ -297,21 +345,32 @@ pub async fn delete_namespaces(target: &Target, namespaces: &[String], timeout: 
             Err(e) => errors.push(format!("delete namespace {ns}: {e}")),
         }
     }
+    if namespaces.is_empty() {
+        return (errors, Deleting::nothing());
+    }
+    let client = target.client.clone();
+    let list = namespaces.to_vec();
+    let task = tokio::spawn(async move { wait_gone(&client, &list, timeout).await });
+    (errors, Deleting { namespaces: namespaces.to_vec(), task: Some(task) })
+}
+
+/// Watches each namespace until it is gone.
+async fn wait_gone(client: &kube::Client, namespaces: &[String], timeout: Duration) -> Vec<String> {
     let deadline = Instant::now() + timeout;
+    let api = api::watch::namespaces(client);
+    let mut errors = Vec::new();
     for ns in namespaces {
-        loop {
-            match api.get_opt(ns).await {
-                Ok(None) => break,
-                Ok(Some(_)) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(500)).await,
-                Ok(Some(_)) => {
-                    errors.push(format!("namespace {ns} still exists {}s after deletion", timeout.as_secs()));
-                    break;
-                }
-                Err(e) => {
-                    errors.push(format!("checking namespace {ns}: {e}"));
-                    break;
-                }
+        let gone = api::watch::follow(&api, ns, deadline, |obj| match obj {
+            None => ControlFlow::Break(()),
+            Some(_) => ControlFlow::Continue(()),
+        })
+        .await;
+        match gone {
+            Ok(api::watch::Followed::Done(())) => {}
+            Ok(api::watch::Followed::TimedOut(())) => {
+                errors.push(format!("namespace {ns} still exists {}s after deletion", timeout.as_secs()))
             }
+            Err(e) => errors.push(format!("checking namespace {ns}: {}", error_chain(&e))),
         }
     }
     errors

@@ -8,6 +8,7 @@ mod exec;
 mod objects;
 pub mod schema;
 pub mod token;
+pub mod watch;
 
 pub use access::{access_review, AccessQuestion};
 pub use diagnostics::collect as diagnostics;

@@ -1,11 +1,13 @@
 //! `apply` and `delete`: manifests in, objects out, through server-side apply and discovery.
 
-use super::poll::{until, Look};
 use super::{Check, StepCtx, StepError};
 use crate::api;
+use crate::api::watch::Followed;
 use crate::check::Mismatch;
+use crate::scenario::duration::format_duration;
 use crate::scenario::{Apply, Delete, DeleteTargets, ObjectRef};
-use std::time::Duration;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 pub async fn apply(ctx: &StepCtx<'_>, a: &Apply) -> Result<Check, StepError> {
     let mut check = Check::default();
@@ -47,16 +49,24 @@ pub async fn delete(ctx: &StepCtx<'_>, d: &Delete, timeout: Duration) -> Result<
     if !d.wait {
         return Ok(check);
     }
-    let gone = until(timeout, || async {
-        let mut left = Vec::new();
-        for r in &refs {
-            if api::get_json(&ctx.target.client, ctx.discovery, r).await?.is_some() {
-                left.push(Mismatch::new(r.to_string(), "deleted", "still exists"));
-            }
+    // Watch each object until it is gone, all within one deadline.
+    let deadline = Instant::now() + timeout;
+    let mut gone = Check::default();
+    for r in &refs {
+        let api = api::watch::api_of(&ctx.target.client, ctx.discovery, r).await?;
+        let name = r.name.as_deref().unwrap_or_default();
+        let followed = api::watch::follow(&api, name, deadline, |obj| match obj {
+            None => ControlFlow::Break(()),
+            Some(_) => ControlFlow::Continue(()),
+        })
+        .await?;
+        if let Followed::TimedOut(()) = followed {
+            gone.mismatches.push(Mismatch::new(r.to_string(), "deleted", "still exists"));
         }
-        Ok(if left.is_empty() { Look::Done(Check::default()) } else { Look::NotYet(Check::with(left)) })
-    })
-    .await?;
+    }
+    if !gone.mismatches.is_empty() {
+        gone = gone.note(format!("gave up after {}", format_duration(timeout)));
+    }
     check.mismatches.extend(gone.mismatches);
     check.notes.extend(gone.notes);
     Ok(check)

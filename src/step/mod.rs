@@ -23,7 +23,6 @@ use crate::cluster::Target;
 use crate::process::ProcessError;
 use crate::scenario::{Action, Scenario, Step};
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// Everything a step may use.
 pub struct StepCtx<'a> {
@@ -82,6 +81,3 @@ pub async fn run(ctx: &StepCtx<'_>, step: &Step) -> Result<Check, StepError> {
         Action::Lint(l) => lint::run(ctx, l),
     }
 }
-
-/// How often polling steps look again.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(1000);

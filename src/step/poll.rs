@@ -4,38 +4,18 @@
 //! (RBAC informers, the token authentication cache), so a look may need a moment to become true, and
 //! with `stable-for` must stay true for a while before it counts.
 
-use super::{Check, StepError, POLL_INTERVAL};
+use super::{Check, StepError};
 use crate::scenario::duration::format_duration;
 use crate::scenario::Step;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-/// What one look found.
+/// What one look found (the `wait` step reads it from each state a watch delivers).
 pub enum Look {
     /// Done: the check to report (pass or a fail-fast failure).
     Done(Check),
     /// Not yet; the check to report if the deadline passes now.
     NotYet(Check),
-}
-
-/// Calls `look` until it is done or `timeout` passes; then returns the last not-yet check.
-pub async fn until<F, Fut>(timeout: Duration, mut look: F) -> Result<Check, StepError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Look, StepError>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        match look().await? {
-            Look::Done(check) => return Ok(check),
-            Look::NotYet(check) => {
-                if Instant::now() + POLL_INTERVAL > deadline {
-                    return Ok(check.note(format!("gave up after {}", format_duration(timeout))));
-                }
-            }
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
 }
 
 /// How often a look step asks again (an exec or a review costs a fraction of a second).
@@ -145,11 +125,36 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Asked, StepError>>,
 {
+    look_or_settle(window, expected, || {
+        let asked = ask();
+        async move { Ok((asked.await?, None)) }
+    })
+    .await
+}
+
+/// Like [`look`], but `ask` may also say why a failing answer is final (asking again cannot change
+/// it); such an answer fails the step at once, with that reason as its first note.
+pub async fn look_or_settle<F, Fut>(window: Window, expected: &str, mut ask: F) -> Result<Check, StepError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(Asked, Option<String>), StepError>>,
+{
     let started = Instant::now();
     let mut tally = Tally::new(window, expected);
     loop {
-        let asked = ask().await?;
+        let (asked, final_because) = ask().await?;
         let mut check = asked.check;
+        if let (false, Some(why)) = (check.mismatches.is_empty(), final_because) {
+            check.notes.insert(
+                0,
+                format!(
+                    "failed at once after {} (not waiting out `within` {}): {why}",
+                    secs(started.elapsed()),
+                    format_duration(window.within)
+                ),
+            );
+            return Ok(check);
+        }
         let summary = match tally.record(started.elapsed(), &asked.said, check.mismatches.is_empty()) {
             Next::AskAgainIn(pause) => {
                 tokio::time::sleep(pause).await;

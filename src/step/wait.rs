@@ -1,13 +1,17 @@
-//! `wait`: for a pod to be Ready, an object to exist or be gone, or a condition. A pod that cannot start
-//! fails at once with the reason, instead of after the timeout.
+//! `wait`: for a pod to be Ready, an object to exist or be gone, or a condition. It watches the object,
+//! so it ends when the event arrives, not at the next poll. A pod that cannot start fails at once with
+//! the reason, instead of after the timeout.
 
-use super::poll::{until, Look};
+use super::poll::Look;
 use super::{Check, StepCtx, StepError};
 use crate::api;
+use crate::api::watch::Followed;
 use crate::check::Mismatch;
+use crate::scenario::duration::format_duration;
 use crate::scenario::{Wait, WaitFor};
 use serde_json::Value;
-use std::time::Duration;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 /// Waiting reasons that will not resolve by themselves.
 const FATAL_WAITING: &[&str] = &[
@@ -24,25 +28,35 @@ const FATAL_WAITING: &[&str] = &[
 pub async fn wait(ctx: &StepCtx<'_>, w: &Wait, timeout: Duration) -> Result<Check, StepError> {
     let r = &w.resource;
     let what = r.to_string();
-    until(timeout, || async {
-        let obj = api::get_json(&ctx.target.client, ctx.discovery, r).await?;
-        let look = match (&w.wait_for, obj) {
-            (WaitFor::Exists, Some(_)) | (WaitFor::Deleted, None) => Look::Done(Check::default()),
-            (WaitFor::Exists, None) => Look::NotYet(Check::with(vec![Mismatch::new(&what, "to exist", "not found")])),
-            (WaitFor::Deleted, Some(_)) => Look::NotYet(Check::with(vec![Mismatch::new(&what, "to be deleted", "still exists")])),
-            (_, None) => Look::NotYet(Check::with(vec![Mismatch::new(&what, "to exist", "not found")])),
-            (WaitFor::Ready, Some(pod)) => pod_ready(&what, &pod),
-            (WaitFor::Condition(c), Some(obj)) => {
-                if condition_true(&obj, c) {
-                    Look::Done(Check::default())
-                } else {
-                    Look::NotYet(Check::with(vec![Mismatch::new(&what, format!("condition {c}=True"), conditions(&obj))]))
-                }
-            }
-        };
-        Ok(look)
+    let api = api::watch::api_of(&ctx.target.client, ctx.discovery, r).await?;
+    let name = r.name.as_deref().unwrap_or_default();
+    let followed = api::watch::follow(&api, name, Instant::now() + timeout, |obj| match look(&w.wait_for, &what, obj) {
+        Look::Done(c) => ControlFlow::Break(c),
+        Look::NotYet(c) => ControlFlow::Continue(c),
     })
-    .await
+    .await?;
+    Ok(match followed {
+        Followed::Done(check) => check,
+        Followed::TimedOut(check) => check.note(format!("gave up after {}", format_duration(timeout))),
+    })
+}
+
+/// What one state of the object (None: absent) says about the wait.
+fn look(wait_for: &WaitFor, what: &str, obj: Option<&Value>) -> Look {
+    match (wait_for, obj) {
+        (WaitFor::Exists, Some(_)) | (WaitFor::Deleted, None) => Look::Done(Check::default()),
+        (WaitFor::Exists, None) => Look::NotYet(Check::with(vec![Mismatch::new(what, "to exist", "not found")])),
+        (WaitFor::Deleted, Some(_)) => Look::NotYet(Check::with(vec![Mismatch::new(what, "to be deleted", "still exists")])),
+        (_, None) => Look::NotYet(Check::with(vec![Mismatch::new(what, "to exist", "not found")])),
+        (WaitFor::Ready, Some(pod)) => pod_ready(what, pod),
+        (WaitFor::Condition(c), Some(obj)) => {
+            if condition_true(obj, c) {
+                Look::Done(Check::default())
+            } else {
+                Look::NotYet(Check::with(vec![Mismatch::new(what, format!("condition {c}=True"), conditions(obj))]))
+            }
+        }
+    }
 }
 
 fn condition_true(obj: &Value, name: &str) -> bool {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Side by side on one warm cluster: the article walkthrough's 10 core steps as a chainsaw v0.2.12 test
+# and as a sa-conformance scenario (bench/walkthrough-core: same manifests, same commands). Both tools
+# delete what they create and wait for it. One warm-up run each, then RUNS runs each, alternating, so
+# both see the same load; prints min/median of each and the ratio, and the load average.
+# Usage: bash scripts/bench-vs-chainsaw.sh [CLUSTER_NAME]   (default: sa-conformance-speed; it must exist:
+#        sa-conformance cluster up --name NAME). chainsaw is built once into $SA_CACHE/chainsaw-v0.2.12.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+NAME="${1:-sa-conformance-speed}"
+RUNS="${RUNS:-5}"
+SA_CACHE="${SA_CACHE:-/var/cache/sa-conformance}"
+[ -f "$SA_CACHE/offline.env" ] && source "$SA_CACHE/offline.env"
+DIR=bench/walkthrough-core
+
+CHAINSAW_DIR="$SA_CACHE/chainsaw-v0.2.12"
+CHAINSAW="$CHAINSAW_DIR/bin/chainsaw"
+if [ ! -x "$CHAINSAW" ]; then
+  echo "== building chainsaw v0.2.12 into $CHAINSAW_DIR (Go 1.26 cannot build its test runner: go1.23.12)"
+  mkdir -p "$CHAINSAW_DIR/bin"
+  GOTOOLCHAIN=go1.23.12 GOBIN="$CHAINSAW_DIR/bin" go install github.com/kyverno/chainsaw@v0.2.12
+fi
+
+if [ -n "${SA_BIN:-}" ]; then
+  BIN="$SA_BIN"   # a binary built elsewhere (say which build it is when you quote the figures)
+else
+  echo "== building the release binary"
+  cargo build --release --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/release/sa-conformance"
+fi
+
+KUBECONFIG_FILE="${SA_CONFORMANCE_STATE_DIR:-$HOME/.local/state/sa-conformance}/clusters/$NAME.kubeconfig"
+[ -f "$KUBECONFIG_FILE" ] || { echo "no cluster $NAME (no $KUBECONFIG_FILE); run: $BIN cluster up --name $NAME" >&2; exit 1; }
+export KUBECONFIG="$KUBECONFIG_FILE"
+
+ms() { date +%s%3N; }
+run_sa() { "$BIN" run --reuse --keep --name "$NAME" --scenarios-dir "$DIR" bench-walkthrough-core >/tmp/bench-vs-sa.log 2>&1 || { cat /tmp/bench-vs-sa.log >&2; exit 1; }; }
+run_chainsaw() { "$CHAINSAW" test --test-dir "$DIR" --kube-context "kind-$NAME" >/tmp/bench-vs-chainsaw.log 2>&1 || { cat /tmp/bench-vs-chainsaw.log >&2; exit 1; }; }
+timed() { local a b; a=$(ms); "$@"; b=$(ms); echo $((b - a)); }
+stats() { sort -n | awk '{a[NR]=$1} END {printf "min %.2f s, median %.2f s", a[1]/1000, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)/1000}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "== warm-up (one run each); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_chainsaw
+run_sa
+: >/tmp/bench-vs-chainsaw.ms
+: >/tmp/bench-vs-sa.ms
+for i in $(seq "$RUNS"); do
+  timed run_chainsaw >>/tmp/bench-vs-chainsaw.ms
+  timed run_sa >>/tmp/bench-vs-sa.ms
+  echo "run $i: chainsaw $(tail -1 /tmp/bench-vs-chainsaw.ms) ms, sa-conformance $(tail -1 /tmp/bench-vs-sa.ms) ms; load $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+c=$(median </tmp/bench-vs-chainsaw.ms)
+s=$(median </tmp/bench-vs-sa.ms)
+echo "chainsaw v0.2.12:  $(stats </tmp/bench-vs-chainsaw.ms)"
+echo "sa-conformance:    $(stats </tmp/bench-vs-sa.ms)"
+awk -v c="$c" -v s="$s" 'BEGIN {printf "ratio (chainsaw median / sa-conformance median): %.2fx\n", c/s}'
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,100 @@
+//! Following one object by watch instead of asking every second: read it once (its state and the
+//! resourceVersion of that read), then watch from that version, so a wait ends when the event that
+//! satisfies it arrives. A watch that closes or expires (410 Gone) is re-read and re-opened.
+
+use super::{ApiError, DiscoveryCache};
+use crate::scenario::ObjectRef;
+use futures::{StreamExt, TryStreamExt};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams, WatchEvent, WatchParams};
+use kube::Client;
+use serde_json::Value;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// How a follow ended: `look` said done, or the deadline passed with this last not-yet answer.
+#[derive(Debug)]
+pub enum Followed<T> {
+    Done(T),
+    TimedOut(T),
+}
+
+/// The dynamic API of the object a reference names, and its name.
+pub async fn api_of(client: &Client, cache: &DiscoveryCache, r: &ObjectRef) -> Result<Api<DynamicObject>, ApiError> {
+    let (ar, namespaced) = super::resolve(client, cache, &r.api_version, &r.kind).await?;
+    Ok(scoped(client, &ar, namespaced, r.namespace.as_deref()))
+}
+
+fn scoped(client: &Client, ar: &ApiResource, namespaced: bool, namespace: Option<&str>) -> Api<DynamicObject> {
+    match (namespaced, namespace) {
+        (true, Some(ns)) => Api::namespaced_with(client.clone(), ns, ar),
+        (true, None) => Api::default_namespaced_with(client.clone(), ar),
+        (false, _) => Api::all_with(client.clone(), ar),
+    }
+}
+
+/// The API of namespaces, without discovery.
+pub fn namespaces(client: &Client) -> Api<DynamicObject> {
+    let ar = ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&());
+    Api::all_with(client.clone(), &ar)
+}
+
+/// Calls `look` with the object's state (None: it does not exist) now and after every change, until
+/// it breaks or `deadline` passes; then returns the last value it continued with.
+pub async fn follow<T>(
+    api: &Api<DynamicObject>,
+    name: &str,
+    deadline: Instant,
+    mut look: impl FnMut(Option<&Value>) -> ControlFlow<T, T>,
+) -> Result<Followed<T>, ApiError> {
+    let fields = format!("metadata.name={name}");
+    let what = || format!("watch {} {name}", api.resource_url());
+    loop {
+        let list = api.list(&ListParams::default().fields(&fields)).await.map_err(ApiError::kube(what()))?;
+        let version = list.metadata.resource_version.clone().unwrap_or_default();
+        let obj = list.items.into_iter().next().map(to_json).transpose().map_err(|e| ApiError::other(what(), e))?;
+        let mut last = match look(obj.as_ref()) {
+            ControlFlow::Break(done) => return Ok(Followed::Done(done)),
+            ControlFlow::Continue(not_yet) => not_yet,
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Followed::TimedOut(last));
+        }
+        // The server ends the watch at its timeout (at most 290 s is accepted everywhere); we re-read then.
+        let secs = u32::try_from(left.as_secs() + 1).unwrap_or(290).min(290);
+        let params = WatchParams::default().fields(&fields).timeout(secs);
+        let stream = match api.watch(&params, &version).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!("{}: {e}; reading again", what());
+                tokio::time::sleep(Duration::from_millis(200).min(left)).await;
+                continue;
+            }
+        };
+        let mut stream = stream.boxed();
+        loop {
+            let event = tokio::select! {
+                e = stream.try_next() => e,
+                _ = tokio::time::sleep_until(deadline.into()) => return Ok(Followed::TimedOut(last)),
+            };
+            let state = match event {
+                Ok(Some(WatchEvent::Added(o) | WatchEvent::Modified(o))) => Some(to_json(o).map_err(|e| ApiError::other(what(), e))?),
+                Ok(Some(WatchEvent::Deleted(_))) => None,
+                Ok(Some(WatchEvent::Bookmark(_))) => continue,
+                // 410 Gone (the version expired), a closed stream or a broken connection: read again.
+                Ok(Some(WatchEvent::Error(_)) | None) | Err(_) => break,
+            };
+            last = match look(state.as_ref()) {
+                ControlFlow::Break(done) => return Ok(Followed::Done(done)),
+                ControlFlow::Continue(not_yet) => not_yet,
+            };
+        }
+        if Instant::now() >= deadline {
+            return Ok(Followed::TimedOut(last));
+        }
+    }
+}
+
+fn to_json(o: DynamicObject) -> Result<Value, String> {
+    serde_json::to_value(o).map_err(|e| e.to_string())
+}
