@@ -9,6 +9,7 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod cluster;
+pub mod duration;
 pub mod exit;
 pub mod interrupt;
 pub mod lint;
