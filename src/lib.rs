@@ -10,10 +10,13 @@ pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod duration;
+pub mod error;
 pub mod exit;
 pub mod interrupt;
 pub mod lint;
 pub mod matrix;
+#[cfg(test)]
+mod module_graph;
 pub mod mutate;
 pub mod outcome;
 pub mod process;

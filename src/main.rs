@@ -120,7 +120,7 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
             USAGE
         }
         Err(e) => {
-            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             FAILED
         }
     }
@@ -164,7 +164,7 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
     let session = match sa_conformance::suite::acquire(&spec, &args.target.allow_context, &opts, &mut Console::new(false)).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             return USAGE;
         }
     };
@@ -191,7 +191,7 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
             }
         }
         Err(e) => {
-            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             FAILED
         }
     }
@@ -232,14 +232,14 @@ async fn mutate(args: &sa_conformance::cli::MutateArgs) -> u8 {
             return USAGE;
         }
         Err(e) => {
-            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             return FAILED;
         }
     };
     out(&format!("mutate: {} on {}\n", session.target.name, session.target.server));
     let outcome = mutate::run_plans(&session.target, &plans, &opts, &mut |line| out(&format!("{line}\n"))).await;
     if let Err(e) = session.release().await {
-        eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+        eprintln!("error: {}", sa_conformance::error::chain(&e));
     }
     out(&mutate::render_table(&outcome));
     let outputs = [(args.junit.as_ref(), mutate::to_junit(&outcome)), (args.json.as_ref(), mutate::to_json(&outcome))];
@@ -288,7 +288,7 @@ fn lint(args: &sa_conformance::cli::LintArgs) -> u8 {
     let findings = match lint::lint_files(&files, &ctx) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             return USAGE;
         }
     };
@@ -325,7 +325,7 @@ async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
         }
         Err(SuiteError::Interrupted) => INTERRUPTED,
         Err(e) => {
-            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             FAILED
         }
     }
@@ -361,7 +361,7 @@ async fn cluster_down(name: &str) -> u8 {
     match result {
         Ok(()) => PASSED,
         Err(e) => {
-            eprintln!("error: {}", sa_conformance::runner::error_chain(&e));
+            eprintln!("error: {}", sa_conformance::error::chain(&e));
             USAGE
         }
     }

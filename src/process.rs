@@ -26,7 +26,7 @@ impl Output {
 /// A subprocess that could not run, timed out, or (for [`run_ok`]) exited non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("failed to start `{argv}`: {source} (is it installed and on PATH?)")]
+    #[error("failed to start `{argv}` (is it installed and on PATH?)")]
     Spawn { argv: String, source: std::io::Error },
     #[error("`{argv}` did not finish within {secs}s and was killed")]
     Timeout { argv: String, secs: u64 },

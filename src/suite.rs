@@ -6,7 +6,7 @@ use crate::cluster::lease::{self, LeaseError};
 use crate::cluster::{ClusterError, ClusterSpec, KindCluster, Session, Target};
 use crate::outcome::RunOutcome;
 use crate::outcome::ScenarioOutcome;
-use crate::report::Reporter;
+use crate::report::{Reporter, TargetInfo};
 use crate::runner::{run_scenario_detached, Deleting, RunOptions};
 use crate::scenario::Scenario;
 
@@ -47,7 +47,7 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
             _ = opts.interrupt.wait() => {
                 if let Some(c) = made_here {
                     if let Err(e) = c.delete().await {
-                        tracing::error!("after the interrupt: {e}");
+                        tracing::error!("after the interrupt: {}", crate::error::chain(&e));
                     }
                 }
                 return Err(SuiteError::Interrupted);
@@ -78,7 +78,8 @@ async fn run_leased(
     opts: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> (RunOutcome, Option<LeaseError>) {
-    reporter.run_started(target, scenarios.len());
+    let info = TargetInfo { name: target.name.clone(), server: target.server.clone(), context: target.context.clone() };
+    reporter.run_started(&info, scenarios.len());
     let discovery = DiscoveryCache::default();
     let mut outcome = RunOutcome {
         cluster: target.name.clone(),
@@ -182,7 +183,7 @@ pub async fn run_suite(
         reporter.cluster_event(&format!("deleting kind cluster `{name}`"));
     }
     if let Err(e) = session.release().await {
-        outcome.teardown_errors.push(crate::runner::error_chain(&e));
+        outcome.teardown_errors.push(crate::error::chain(&e));
     }
     if let Some(e) = held {
         return Err(SuiteError::NamespaceHeld(e));

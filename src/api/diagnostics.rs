@@ -28,7 +28,7 @@ pub async fn collect(client: &Client, namespaces: &[String]) -> String {
                     }
                 }
             }
-            Err(e) => out.push_str(&format!("  pods in {ns}: could not list ({e})\n")),
+            Err(e) => out.push_str(&format!("  pods in {ns}: could not list ({})\n", crate::error::describe(&e))),
         }
         let events: Api<Event> = Api::namespaced(client.clone(), ns);
         if let Ok(list) = events.list(&ListParams::default()).await {

@@ -16,37 +16,31 @@ pub use exec::{exec, ExecOutput};
 pub use objects::{apply_manifest, delete_object, get_json, list_json, parse_manifest, resolve, split_documents, Applied, ObjectRef};
 pub use token::{decode_jwt_claims, request_token, self_subject_review, TokenRequestSpec};
 
+use crate::error::KubeError;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Errors talking to the API server (an infrastructure problem, not a failed expectation). The
-/// message says what was attempted and, in words, what the API server or the connection said; the
-/// kube error stays reachable through [`ApiError::status`] and `source()` only where its text is not
-/// already in the message (kube's own text for an API answer carries a Rust debug dump of the Status).
+/// message says what was attempted; what the API server or the connection said, in words, is its
+/// `source()` (print it with `crate::error::chain`).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{action}: {}", describe(error))]
-    Kube { action: String, error: kube::Error },
+    #[error("{action}")]
+    Kube {
+        action: String,
+        #[source]
+        error: KubeError,
+    },
     #[error("{action}: {message}")]
     Other { action: String, message: String },
 }
 
-/// A kube error in words: an API answer as `MESSAGE (REASON, HTTP CODE)`, anything else as kube says it.
-pub fn describe(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(s) => {
-            let reason = if s.reason.is_empty() { String::new() } else { format!("{}, ", s.reason) };
-            let message = if s.message.is_empty() { "the API server refused the request".to_string() } else { s.message.clone() };
-            format!("{message} ({reason}HTTP {})", s.code)
-        }
-        other => other.to_string(),
-    }
-}
+pub use crate::error::describe;
 
 impl ApiError {
     pub fn kube(action: impl Into<String>) -> impl FnOnce(kube::Error) -> ApiError {
         let action = action.into();
-        move |error| ApiError::Kube { action, error }
+        move |error| ApiError::Kube { action, error: KubeError(error) }
     }
     pub fn other(action: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::Other { action: action.into(), message: message.into() }
@@ -54,7 +48,7 @@ impl ApiError {
     /// The HTTP status the API server answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            ApiError::Kube { error: kube::Error::Api(s), .. } => Some(s.code),
+            ApiError::Kube { error: KubeError(kube::Error::Api(s)), .. } => Some(s.code),
             _ => None,
         }
     }
@@ -83,8 +77,8 @@ mod tests {
     #[test]
     fn an_api_answer_reads_as_words_once_without_debug_output() {
         let e = ApiError::kube("get pod dev/alpine-curl")(not_found());
-        assert_eq!(e.to_string(), "get pod dev/alpine-curl: pods \"alpine-curl\" not found (NotFound, HTTP 404)");
+        assert_eq!(crate::error::chain(&e), "get pod dev/alpine-curl: pods \"alpine-curl\" not found (NotFound, HTTP 404)");
         assert_eq!(e.status(), Some(404));
-        assert!(std::error::Error::source(&e).is_none(), "the cause is in the message; it must not be repeated");
+        assert_eq!(e.to_string(), "get pod dev/alpine-curl", "the cause is the source; the message must not repeat it");
     }
 }

@@ -173,6 +173,6 @@ pub async fn delete_object(client: &Client, cache: &DiscoveryCache, r: &ObjectRe
     match api.delete(name, &DeleteParams::background()).await {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-        Err(e) => Err(ApiError::Kube { action: format!("delete {r}"), error: e }),
+        Err(e) => Err(ApiError::Kube { action: format!("delete {r}"), error: e.into() }),
     }
 }

@@ -138,7 +138,7 @@ async fn get(client: &Client, path: &str) -> Result<Option<Value>, ApiError> {
     match client.request::<Value>(request).await {
         Ok(v) => Ok(Some(v)),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
-        Err(e) => Err(ApiError::Kube { action: format!("GET {path}"), error: e }),
+        Err(e) => Err(ApiError::Kube { action: format!("GET {path}"), error: e.into() }),
     }
 }
 

@@ -215,7 +215,7 @@ async fn rules_reviews(target: &Target, spec: &AuditSpec) -> Vec<(String, Vec<St
     for ns in &spec.namespaces {
         let lines = match crate::api::access::rules_review(target, &spec.user, ns).await {
             Ok(lines) => lines,
-            Err(e) => vec![format!("SelfSubjectRulesReview failed: {e}")],
+            Err(e) => vec![format!("SelfSubjectRulesReview failed: {}", crate::error::chain(&e))],
         };
         out.push((ns.clone(), lines));
     }

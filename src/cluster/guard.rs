@@ -37,6 +37,6 @@ pub async fn check(target: &Target, allow: &[String]) -> Result<(), GuardError> 
             "the cluster at this address is not the one sa-conformance created (marker {MARKER_NAMESPACE}/{MARKER_NAME} has another uid)"
         ))),
         Ok(None) => Err(refuse(format!("the cluster has no marker {MARKER_NAMESPACE}/{MARKER_NAME}, so sa-conformance did not create it"))),
-        Err(e) => Err(refuse(format!("could not read the marker {MARKER_NAMESPACE}/{MARKER_NAME}: {e}"))),
+        Err(e) => Err(refuse(format!("could not read the marker {MARKER_NAMESPACE}/{MARKER_NAME}: {}", crate::error::describe(&e)))),
     }
 }

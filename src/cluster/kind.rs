@@ -97,7 +97,7 @@ impl KindCluster {
     async fn create(&self) -> Result<(), ClusterError> {
         let kubeconfig = state::kubeconfig_path(self.name());
         if let Some(dir) = kubeconfig.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| ClusterError::State { path: dir.to_path_buf(), message: e.to_string() })?;
+            std::fs::create_dir_all(dir).map_err(|source| ClusterError::State { path: dir.to_path_buf(), source })?;
         }
         let mut argv = vec![
             self.kind.clone(),
@@ -128,7 +128,9 @@ impl KindCluster {
     async fn finish_creation(&self, kubeconfig: PathBuf) -> Result<(), ClusterError> {
         let context = format!("kind-{}", self.name());
         let target = connect(&kubeconfig, Some(&context), Some(self.name())).await?;
-        let marker_uid = write_marker(&target).await.map_err(|e| self.fail(format!("could not write its marker ConfigMap: {e}")))?;
+        let marker_uid = write_marker(&target)
+            .await
+            .map_err(|e| self.fail(format!("could not write its marker ConfigMap: {}", crate::error::describe(&e))))?;
         state::save(&Record { name: self.name().into(), context, server: target.server.clone(), kubeconfig, marker_uid })?;
         wait_for_dns(&target).await.map_err(|e| self.fail(e))?;
         self.load_images().await
@@ -170,7 +172,7 @@ impl KindCluster {
             .await
             .map_err(|source| ClusterError::Process { action: "reading the kind kubeconfig".into(), source })?;
         let path = state::kubeconfig_path(self.name());
-        std::fs::write(&path, out.stdout).map_err(|e| ClusterError::State { path, message: e.to_string() })
+        std::fs::write(&path, out.stdout).map_err(|source| ClusterError::State { path, source })
     }
 
     /// The connected target (after [`ensure`](Self::ensure)).
@@ -220,7 +222,7 @@ async fn wait_for_dns(target: &Target) -> Result<(), String> {
                 last = format!("{available} available replicas");
             }
             Ok(None) => last = "no coredns Deployment".into(),
-            Err(e) => last = e.to_string(),
+            Err(e) => last = crate::error::describe(&e),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

@@ -227,7 +227,7 @@ fn lease_body(name: &str, resource_version: Option<String>, duration: Duration) 
 async fn take(target: &Target, namespace: &str, opts: &LeaseOptions, on_event: &mut dyn FnMut(LeaseEvent)) -> Result<(), LeaseError> {
     let name = lease_name(namespace);
     let api = api(target);
-    let err = |action, e: kube::Error| LeaseError::Api { action, lease: name.clone(), message: e.to_string() };
+    let err = |action, e: kube::Error| LeaseError::Api { action, lease: name.clone(), message: crate::error::describe(&e) };
     let started = std::time::Instant::now();
     let mut told: Option<String> = None;
     loop {
@@ -284,7 +284,7 @@ async fn take(target: &Target, namespace: &str, opts: &LeaseOptions, on_event: &
 
 async fn renew(client: &kube::Client, name: &str, duration: Duration) -> Result<(), String> {
     let api: Api<Lease> = Api::namespaced(client.clone(), LEASE_NAMESPACE);
-    let Some(mut lease) = api.get_opt(name).await.map_err(|e| e.to_string())? else {
+    let Some(mut lease) = api.get_opt(name).await.map_err(|e| crate::error::describe(&e))? else {
         return Err("it is gone".into());
     };
     let spec = lease.spec.get_or_insert_with(Default::default);
@@ -293,7 +293,7 @@ async fn renew(client: &kube::Client, name: &str, duration: Duration) -> Result<
     }
     spec.renew_time = Some(MicroTime(Timestamp::now()));
     spec.lease_duration_seconds = Some(duration.as_secs() as i32);
-    api.replace(name, &PostParams::default(), &lease).await.map(|_| ()).map_err(|e| e.to_string())
+    api.replace(name, &PostParams::default(), &lease).await.map(|_| ()).map_err(|e| crate::error::describe(&e))
 }
 
 impl Claim {
@@ -316,7 +316,7 @@ impl Claim {
                 ..Default::default()
             };
             if let Err(e) = api.delete(name, &dp).await {
-                tracing::warn!("releasing lease {LEASE_NAMESPACE}/{name}: {e}");
+                tracing::warn!("releasing lease {LEASE_NAMESPACE}/{name}: {}", crate::error::describe(&e));
             }
         }
     }

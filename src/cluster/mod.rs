@@ -15,6 +15,7 @@ pub use existing::ExistingSpec;
 pub use guard::GuardError;
 pub use kind::{KindCluster, KindSpec};
 
+use crate::error::{Foreign, KubeError};
 use crate::process::ProcessError;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::{Path, PathBuf};
@@ -24,15 +25,31 @@ use std::path::{Path, PathBuf};
 pub enum ClusterError {
     #[error("cannot read kubeconfig {path}: {message}")]
     Kubeconfig { path: PathBuf, message: String },
-    #[error("cannot connect to context `{context}` ({server}): {message}")]
-    Connect { context: String, server: String, message: String },
+    #[error("cannot read kubeconfig {path}")]
+    KubeconfigUnreadable {
+        path: PathBuf,
+        #[source]
+        source: Foreign,
+    },
+    #[error("cannot connect to context `{context}` ({server})")]
+    Connect {
+        context: String,
+        server: String,
+        #[source]
+        source: KubeError,
+    },
     #[error(transparent)]
     Guard(#[from] GuardError),
     /// The host cannot run kind clusters yet (no kind, no Docker, ...); the message names the fix.
     #[error(transparent)]
     Host(#[from] preflight::HostError),
-    #[error("cannot reach the API server {server} (context `{context}`): {message}")]
-    Unreachable { context: String, server: String, message: String },
+    #[error("cannot reach the API server {server} (context `{context}`)")]
+    Unreachable {
+        context: String,
+        server: String,
+        #[source]
+        source: NoAnswer,
+    },
     #[error("kind cluster `{name}` {problem}")]
     Kind { name: String, problem: String },
     #[error("{action} failed")]
@@ -41,8 +58,21 @@ pub enum ClusterError {
         #[source]
         source: ProcessError,
     },
-    #[error("cannot write harness state in {path}: {message}")]
-    State { path: PathBuf, message: String },
+    #[error("cannot write harness state in {path}")]
+    State {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Why the API server did not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum NoAnswer {
+    #[error(transparent)]
+    Failed(KubeError),
+    #[error("no answer within {0}s")]
+    Timeout(u64),
 }
 
 /// Where to run: a kind cluster, or an existing one.
@@ -82,7 +112,8 @@ impl Target {
 /// Reads a kubeconfig, picks the context (named, or the current one) and connects (no request is made).
 pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str>) -> Result<Target, ClusterError> {
     let kerr = |message: String| ClusterError::Kubeconfig { path: kubeconfig.to_path_buf(), message };
-    let kc = Kubeconfig::read_from(kubeconfig).map_err(|e| kerr(e.to_string()))?;
+    let unreadable = |e| ClusterError::KubeconfigUnreadable { path: kubeconfig.to_path_buf(), source: Foreign::new(e) };
+    let kc = Kubeconfig::read_from(kubeconfig).map_err(unreadable)?;
     let context = match context {
         Some(c) => c.to_string(),
         None => kc.current_context.clone().ok_or_else(|| kerr("has no current-context; pass --context".into()))?,
@@ -92,13 +123,13 @@ pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str
         return Err(kerr(format!("has no context `{context}` (contexts: {})", known.join(", "))));
     }
     let opts = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
-    let config = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| kerr(e.to_string()))?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(unreadable)?;
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let ca_der = config.root_cert.clone().unwrap_or_default();
     let client = kube::Client::try_from(config).map_err(|e| ClusterError::Connect {
         context: context.clone(),
         server: server.clone(),
-        message: e.to_string(),
+        source: KubeError(e),
     })?;
     Ok(Target { name: name.unwrap_or(&context).to_string(), kubeconfig: kubeconfig.to_path_buf(), context, server, ca_der, client })
 }
@@ -106,11 +137,11 @@ pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str
 /// Asks the API server for its version, so an unreachable cluster is one clear error up front.
 async fn reachable(target: &Target) -> Result<(), ClusterError> {
     let unreachable =
-        |message: String| ClusterError::Unreachable { context: target.context.clone(), server: target.server.clone(), message };
+        |source: NoAnswer| ClusterError::Unreachable { context: target.context.clone(), server: target.server.clone(), source };
     match tokio::time::timeout(std::time::Duration::from_secs(20), target.client.apiserver_version()).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(unreachable(crate::runner::error_chain(&e))),
-        Err(_) => Err(unreachable("no answer within 20s".into())),
+        Ok(Err(e)) => Err(unreachable(NoAnswer::Failed(KubeError(e)))),
+        Err(_) => Err(unreachable(NoAnswer::Timeout(20))),
     }
 }
 

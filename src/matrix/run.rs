@@ -68,7 +68,7 @@ pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionR
         }
         Err(e) => {
             // killed (timeout): the child could not delete its cluster
-            column.error = Some(e.to_string());
+            column.error = Some(crate::error::chain(e));
             delete_leftover(&name, &settings.kind_config).await;
         }
     }
@@ -163,7 +163,7 @@ async fn delete_leftover(name: &str, config: &Path) {
     if let Ok(c) = KindCluster::new(spec) {
         if c.exists().await.unwrap_or(false) {
             if let Err(e) = c.delete().await {
-                tracing::error!("after the timeout: {e}");
+                tracing::error!("after the timeout: {}", crate::error::chain(&e));
             }
         }
     }

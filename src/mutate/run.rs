@@ -227,7 +227,7 @@ async fn leftovers(target: &Target, discovery: &DiscoveryCache, plan: &Plan, m: 
         match api::get_json(&target.client, discovery, r).await {
             Ok(None) => {}
             Ok(Some(_)) => out.push(format!("{r} added by the mutant still exists after cleanup")),
-            Err(e) => out.push(format!("cannot check that {r} is gone: {}", crate::runner::error_chain(&e))),
+            Err(e) => out.push(format!("cannot check that {r} is gone: {}", crate::error::chain(&e))),
         }
     }
     out

@@ -3,9 +3,8 @@
 //! outcome (each string redacted on its own, see `redact`).
 
 use super::redact;
-use super::Reporter;
+use super::{Reporter, TargetInfo};
 use crate::cluster::lease::LeaseEvent;
-use crate::cluster::Target;
 use crate::outcome::{ClaimKind, RunOutcome, ScenarioOutcome, Status, StepOutcome, Verdict};
 use crate::scenario::Scenario;
 use std::io::Write;
@@ -86,7 +85,7 @@ impl Reporter for Console {
         }
     }
 
-    fn run_started(&mut self, target: &Target, scenarios: usize) {
+    fn run_started(&mut self, target: &TargetInfo, scenarios: usize) {
         self.clear_live();
         self.total = scenarios;
         eprintln!("sa-conformance: running {scenarios} scenario(s) on `{}` at {} (context {})", target.name, target.server, target.context);

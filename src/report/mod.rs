@@ -12,15 +12,24 @@ pub use json::to_json;
 pub use junit::to_junit;
 pub use redact::redact;
 
-use crate::cluster::Target;
 use crate::outcome::{ScenarioOutcome, StepOutcome};
 use crate::scenario::Scenario;
+
+/// What a reporter knows of the cluster: its description, not its client (no reporter talks to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetInfo {
+    /// The kind cluster name or the context name.
+    pub name: String,
+    /// The API server URL every write goes to.
+    pub server: String,
+    pub context: String,
+}
 
 /// What a run tells its reporter as it goes.
 pub trait Reporter {
     /// Something is happening to the cluster (creating, deleting) that takes a while.
     fn cluster_event(&mut self, _message: &str) {}
-    fn run_started(&mut self, _target: &Target, _scenarios: usize) {}
+    fn run_started(&mut self, _target: &TargetInfo, _scenarios: usize) {}
     fn scenario_started(&mut self, _scenario: &Scenario) {}
     fn step_finished(&mut self, _step: &StepOutcome) {}
     fn scenario_finished(&mut self, _outcome: &ScenarioOutcome) {}

@@ -7,6 +7,7 @@ mod sentinel;
 
 use crate::api::{self, Applied, DiscoveryCache};
 use crate::cluster::Target;
+use crate::error::describe;
 use crate::interrupt::Interrupt;
 use crate::outcome::{ScenarioOutcome, Status, StepOutcome, Verdict};
 use crate::scenario::{ObjectRef, Scenario, Step};
@@ -185,7 +186,7 @@ async fn applies(target: &Target, step: &Step, version: &mut Option<String>) -> 
             .client
             .apiserver_version()
             .await
-            .map_err(|e| format!("cannot read the server version for `when-version: {}`: {e}", req.as_str()))?;
+            .map_err(|e| format!("cannot read the server version for `when-version: {}`: {}", req.as_str(), describe(&e)))?;
         *version = Some(info.git_version);
     }
     let text = version.as_deref().unwrap_or_default();
@@ -227,20 +228,8 @@ async fn run_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step) -> StepOu
     s
 }
 
-/// An error with all its causes, one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let msg = s.to_string();
-        if !text.contains(&msg) {
-            text.push_str(": ");
-            text.push_str(&msg);
-        }
-        source = s.source();
-    }
-    text
-}
+/// An error with all its causes, one line (kept here for callers of the old name).
+pub use crate::error::chain as error_chain;
 
 /// Makes sure the scenario's namespaces are free: a leftover of an earlier run (our label) is deleted;
 /// one that belongs to someone else stops the scenario. Returns the set that existed (none, on success).
@@ -260,7 +249,7 @@ async fn claim_namespaces(target: &Target, scenario: &Scenario, timeout: Duratio
                 }
                 leftovers.push(ns.clone());
             }
-            Err(e) => return Err(format!("cannot check namespace `{ns}`: {e}")),
+            Err(e) => return Err(format!("cannot check namespace `{ns}`: {}", describe(&e))),
         }
     }
     if !leftovers.is_empty() {
@@ -350,7 +339,7 @@ async fn start_deleting(target: &Target, namespaces: &[String], timeout: Duratio
         match api.delete(ns, &DeleteParams::background()).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(e) => errors.push(format!("delete namespace {ns}: {e}")),
+            Err(e) => errors.push(format!("delete namespace {ns}: {}", describe(&e))),
         }
     }
     if namespaces.is_empty() {

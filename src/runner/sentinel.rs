@@ -12,6 +12,7 @@
 //! scenario's cleanup list, so an interrupt or a failure cannot leave it behind).
 
 use crate::api::{self, AccessQuestion, Applied};
+use crate::error::chain;
 use crate::outcome::{Status, StepOutcome};
 use crate::scenario::{Scenario, Step};
 use crate::step::delete::DeleteTargets;
@@ -173,7 +174,7 @@ async fn prove(ctx: &StepCtx<'_>, namespaces: &[String], timeout: Duration) -> R
     }
     let started = Instant::now();
     let client = &ctx.target.client;
-    api::apply_manifest(client, ctx.discovery, &manifest(&name, &ns, &user), Some(&ns)).await.map_err(|e| e.to_string())?;
+    api::apply_manifest(client, ctx.discovery, &manifest(&name, &ns, &user), Some(&ns)).await.map_err(|e| chain(&e))?;
     let written = started.elapsed();
     let namespaced = AccessQuestion {
         user: user.clone(),
@@ -188,7 +189,7 @@ async fn prove(ctx: &StepCtx<'_>, namespaces: &[String], timeout: Duration) -> R
     let granted = loop {
         rounds += 1;
         let (a, b) = tokio::join!(api::access_review(client, &namespaced), api::access_review(client, &cluster));
-        let (a, b) = (a.map_err(|e| e.to_string())?.0, b.map_err(|e| e.to_string())?.0);
+        let (a, b) = (a.map_err(|e| chain(&e))?.0, b.map_err(|e| chain(&e))?.0);
         if a && b {
             break Ok(started.elapsed());
         }
@@ -206,7 +207,7 @@ async fn prove(ctx: &StepCtx<'_>, namespaces: &[String], timeout: Duration) -> R
     let mut not_deleted = Vec::new();
     for o in &objects {
         if let Err(e) = api::delete_object(client, ctx.discovery, &o.to_ref()).await {
-            not_deleted.push(e.to_string());
+            not_deleted.push(chain(&e));
         }
     }
     let granted = granted?;

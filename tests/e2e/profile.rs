@@ -43,7 +43,7 @@ fn run(shared: &Shared) -> Result<(), Failed> {
     let session = shared
         .runtime
         .block_on(sa_conformance::suite::acquire(&spec(), &[], &opts, &mut Silent))
-        .map_err(|e| format!("could not get the non-extending cluster: {}", sa_conformance::runner::error_chain(&e)))?;
+        .map_err(|e| format!("could not get the non-extending cluster: {}", sa_conformance::error::chain(&e)))?;
     let result = check(shared, &session.target);
     if let Err(e) = shared.runtime.block_on(session.release()) {
         eprintln!("e2e: could not delete the non-extending cluster: {e}");

@@ -83,7 +83,7 @@ impl Shared {
                 let result = self
                     .runtime
                     .block_on(sa_conformance::suite::acquire(&spec, &allow, &opts, &mut sa_conformance::report::Silent))
-                    .map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::runner::error_chain(&e)));
+                    .map_err(|e| format!("could not get a cluster to test on: {}", sa_conformance::error::chain(&e)));
                 if let Ok(s) = &result {
                     eprintln!(
                         "e2e: running on {} ({}){}",
