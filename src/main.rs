@@ -3,7 +3,6 @@
 
 use clap::Parser;
 use sa_conformance::cli::{Cli, ClusterCommand, Command, ListArgs, RunArgs};
-use sa_conformance::cluster::{ClusterError, KindCluster};
 use sa_conformance::exit::{FAILED, INTERRUPTED, PASSED, USAGE};
 use sa_conformance::interrupt::Interrupt;
 use sa_conformance::outcome::RunOutcome;
@@ -107,23 +106,17 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
             let code = summary(&outcome);
             written.map(|()| code).unwrap_or_else(|code| code)
         }
-        Err(SuiteError::Interrupted) => {
-            eprintln!("interrupted: {}", SuiteError::Interrupted);
-            INTERRUPTED
-        }
-        Err(e @ SuiteError::NamespaceHeld(_)) => {
-            eprintln!("error: {e}");
-            USAGE
-        }
-        Err(SuiteError::Cluster(e @ ClusterError::Guard(_))) => {
-            eprintln!("error: {e}");
-            USAGE
-        }
-        Err(e) => {
-            eprintln!("error: {}", sa_conformance::error::chain(&e));
-            FAILED
-        }
+        Err(e) => fail_to_start(&e),
     }
+}
+
+/// Says why a command could not get its cluster going; the exit code is the one every command uses.
+fn fail_to_start(e: &SuiteError) -> u8 {
+    match e {
+        SuiteError::Interrupted => eprintln!("interrupted: {e}"),
+        other => eprintln!("error: {}", sa_conformance::error::chain(other)),
+    }
+    sa_conformance::exit::for_suite_error(e)
 }
 
 fn write_reports(args: &RunArgs, outcome: &RunOutcome) -> Result<(), u8> {
@@ -163,10 +156,7 @@ async fn audit(args: &sa_conformance::cli::AuditArgs) -> u8 {
     };
     let session = match sa_conformance::suite::acquire(&spec, &args.target.allow_context, &opts, &mut Console::new(false)).await {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {}", sa_conformance::error::chain(&e));
-            return USAGE;
-        }
+        Err(e) => return fail_to_start(&e),
     };
     let spec = sa_conformance::audit::AuditSpec { user: args.user.clone(), namespaces: args.namespaces.clone(), allow: args.allow.clone() };
     match sa_conformance::audit::audit(&session.target, &spec).await {
@@ -226,15 +216,7 @@ async fn mutate(args: &sa_conformance::cli::MutateArgs) -> u8 {
     let mut console = Console::new(false);
     let session = match sa_conformance::suite::acquire(&args.target.spec(), &args.target.allow_context, &opts, &mut console).await {
         Ok(s) => s,
-        Err(SuiteError::Interrupted) => return INTERRUPTED,
-        Err(SuiteError::Cluster(e @ ClusterError::Guard(_))) => {
-            eprintln!("error: {e}");
-            return USAGE;
-        }
-        Err(e) => {
-            eprintln!("error: {}", sa_conformance::error::chain(&e));
-            return FAILED;
-        }
+        Err(e) => return fail_to_start(&e),
     };
     out(&format!("mutate: {} on {}\n", session.target.name, session.target.server));
     let outcome = mutate::run_plans(&session.target, &plans, &opts, &mut |line| out(&format!("{line}\n"))).await;
@@ -323,11 +305,7 @@ async fn cluster_up(spec: sa_conformance::cluster::KindSpec) -> u8 {
             out(&format!("cluster `{name}` is up: {} (context {}, kubeconfig {})\n", t.server, t.context, t.kubeconfig.display()));
             PASSED
         }
-        Err(SuiteError::Interrupted) => INTERRUPTED,
-        Err(e) => {
-            eprintln!("error: {}", sa_conformance::error::chain(&e));
-            FAILED
-        }
+        Err(e) => fail_to_start(&e),
     }
 }
 
@@ -341,28 +319,18 @@ async fn cluster_down(name: &str) -> u8 {
         keep: false,
         create_timeout: std::time::Duration::from_secs(600),
     };
-    let result = async {
-        let cluster = KindCluster::new(spec)?;
-        if !cluster.exists().await? {
+    match sa_conformance::cluster::down(spec).await {
+        Ok(true) => {
+            out(&format!("deleted kind cluster `{name}`\n"));
+            PASSED
+        }
+        Ok(false) => {
             out(&format!("no kind cluster `{name}`\n"));
-            return Ok(());
+            PASSED
         }
-        if sa_conformance::cluster::state::load(name).is_none() {
-            return Err(ClusterError::Kind {
-                name: name.into(),
-                problem: "was not created by sa-conformance; refusing to delete it".into(),
-            });
-        }
-        cluster.delete().await?;
-        out(&format!("deleted kind cluster `{name}`\n"));
-        Ok::<(), ClusterError>(())
-    }
-    .await;
-    match result {
-        Ok(()) => PASSED,
         Err(e) => {
             eprintln!("error: {}", sa_conformance::error::chain(&e));
-            USAGE
+            sa_conformance::exit::for_cluster_error(&e)
         }
     }
 }

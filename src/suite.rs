@@ -46,7 +46,7 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
             s = &mut acquiring => return Ok(s?),
             _ = opts.interrupt.wait() => {
                 if let Some(c) = made_here {
-                    if let Err(e) = c.delete().await {
+                    if let Err(e) = c.delete(&crate::cluster::Owned::created_here(&c)).await {
                         tracing::error!("after the interrupt: {}", crate::error::chain(&e));
                     }
                 }

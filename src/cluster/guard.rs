@@ -3,10 +3,9 @@
 //! plus the marker ConfigMap it wrote there, checked read-only), or a context named with
 //! `--allow-context`. Anything else is refused before the first write, saying why.
 
-use super::state::{self, MARKER_NAME, MARKER_NAMESPACE};
-use super::Target;
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::Api;
+use super::ownership::{self, Marker};
+use super::state;
+use super::{ClusterError, Target};
 
 /// Why a context was refused.
 #[derive(Debug, thiserror::Error)]
@@ -17,8 +16,9 @@ pub struct GuardError {
     pub reason: String,
 }
 
-/// Ok if the target may be written to.
-pub async fn check(target: &Target, allow: &[String]) -> Result<(), GuardError> {
+/// Ok if the target may be written to (the ownership policy, `super::ownership`); a cluster that does
+/// not answer is `ClusterError::Unreachable`, not a refusal.
+pub async fn check(target: &Target, allow: &[String]) -> Result<(), ClusterError> {
     if allow.iter().any(|a| a == &target.context) {
         tracing::info!(context = %target.context, "context allowed by --allow-context");
         return Ok(());
@@ -28,15 +28,11 @@ pub async fn check(target: &Target, allow: &[String]) -> Result<(), GuardError> 
         return Err(refuse(format!(
             "it is not a kind cluster sa-conformance created (no record for this context and server in {})",
             state::state_dir().display()
-        )));
+        ))
+        .into());
     };
-    let api: Api<ConfigMap> = Api::namespaced(target.client.clone(), MARKER_NAMESPACE);
-    match api.get_opt(MARKER_NAME).await {
-        Ok(Some(cm)) if cm.metadata.uid.as_deref() == Some(record.marker_uid.as_str()) => Ok(()),
-        Ok(Some(_)) => Err(refuse(format!(
-            "the cluster at this address is not the one sa-conformance created (marker {MARKER_NAMESPACE}/{MARKER_NAME} has another uid)"
-        ))),
-        Ok(None) => Err(refuse(format!("the cluster has no marker {MARKER_NAMESPACE}/{MARKER_NAME}, so sa-conformance did not create it"))),
-        Err(e) => Err(refuse(format!("could not read the marker {MARKER_NAMESPACE}/{MARKER_NAME}: {}", crate::error::describe(&e)))),
+    match ownership::marker(target, &record).await? {
+        Marker::Matches => Ok(()),
+        Marker::Foreign(reason) => Err(refuse(reason).into()),
     }
 }

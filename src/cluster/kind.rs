@@ -3,7 +3,7 @@
 
 use super::images::{normalise, LoadImage};
 use super::state::{self, Record, MARKER_NAME, MARKER_NAMESPACE};
-use super::{connect, ClusterError, Target};
+use super::{connect, ClusterError, Owned, Target};
 use crate::process::{run, run_ok, Cmd};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams};
@@ -114,12 +114,12 @@ impl KindCluster {
         tracing::info!(cluster = self.name(), "creating kind cluster");
         let created = run_ok(&Cmd::new(argv), self.spec.create_timeout).await;
         if let Err(source) = created {
-            let _ = self.delete().await;
+            let _ = self.delete(&Owned::created_here(self)).await;
             return Err(ClusterError::Process { action: format!("creating kind cluster `{}`", self.name()), source });
         }
         let finished = self.finish_creation(kubeconfig).await;
         if finished.is_err() {
-            let _ = self.delete().await;
+            let _ = self.delete(&Owned::created_here(self)).await;
         }
         finished
     }
@@ -167,7 +167,7 @@ impl KindCluster {
         Ok(())
     }
 
-    async fn write_kubeconfig(&self) -> Result<(), ClusterError> {
+    pub(super) async fn write_kubeconfig(&self) -> Result<(), ClusterError> {
         let out = run_ok(&Cmd::new([self.kind.as_str(), "get", "kubeconfig", &format!("--name={}", self.name())]), SHORT)
             .await
             .map_err(|source| ClusterError::Process { action: "reading the kind kubeconfig".into(), source })?;
@@ -180,9 +180,16 @@ impl KindCluster {
         connect(&state::kubeconfig_path(self.name()), Some(&format!("kind-{}", self.name())), Some(self.name())).await
     }
 
-    /// Deletes the cluster and its record (idempotent).
-    pub async fn delete(&self) -> Result<(), ClusterError> {
-        tracing::info!(cluster = self.name(), "deleting kind cluster");
+    /// Deletes the cluster and its record (idempotent), given the proof that it is ours
+    /// (`super::ownership`).
+    pub async fn delete(&self, owned: &Owned) -> Result<(), ClusterError> {
+        if owned.name != self.name() {
+            return Err(ClusterError::NotOurs {
+                name: self.name().into(),
+                reason: format!("the proof of ownership is for `{}`", owned.name),
+            });
+        }
+        tracing::info!(cluster = self.name(), proof = ?owned.why, "deleting kind cluster");
         let kubeconfig = state::kubeconfig_path(self.name());
         let out = run(
             &Cmd::new([

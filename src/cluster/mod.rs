@@ -8,12 +8,14 @@ pub mod images;
 pub mod kind;
 pub mod lease;
 pub mod offline;
+pub mod ownership;
 pub mod preflight;
 pub mod state;
 
 pub use existing::ExistingSpec;
 pub use guard::GuardError;
 pub use kind::{KindCluster, KindSpec};
+pub use ownership::Owned;
 
 use crate::error::{Foreign, KubeError};
 use crate::process::ProcessError;
@@ -58,6 +60,9 @@ pub enum ClusterError {
         #[source]
         source: ProcessError,
     },
+    /// The ownership policy refused to delete a kind cluster (see `ownership`).
+    #[error("refusing to delete kind cluster `{name}`: {reason}; nothing was deleted. If that cluster is yours to lose, delete it with `kind delete cluster --name {name}`")]
+    NotOurs { name: String, reason: String },
     #[error("cannot write harness state in {path}")]
     State {
         path: PathBuf,
@@ -145,6 +150,18 @@ async fn reachable(target: &Target) -> Result<(), ClusterError> {
     }
 }
 
+/// `cluster down`: deletes the kind cluster `name` if the ownership policy proves it ours. Ok(false)
+/// when kind knows no cluster of that name.
+pub async fn down(spec: KindSpec) -> Result<bool, ClusterError> {
+    let cluster = KindCluster::new(spec)?;
+    if !cluster.exists().await? {
+        return Ok(false);
+    }
+    let owned = ownership::verify(&cluster).await?;
+    cluster.delete(&owned).await?;
+    Ok(true)
+}
+
 /// A cluster in use, and what to do with it when the run ends.
 pub struct Session {
     pub target: Target,
@@ -182,7 +199,7 @@ impl Session {
     /// Deletes the kind cluster if this run created it (and was not told to keep it).
     pub async fn release(self) -> Result<(), ClusterError> {
         match self.owned {
-            Some(cluster) => cluster.delete().await,
+            Some(cluster) => cluster.delete(&Owned::created_here(&cluster)).await,
             None => Ok(()),
         }
     }

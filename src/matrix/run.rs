@@ -58,6 +58,12 @@ pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionR
         cluster: name.clone(),
         ..Default::default()
     };
+    // Ownership policy: the child creates the cluster only if none of that name exists (it runs without
+    // --reuse), so only then is a leftover the child's to delete.
+    let existed_before = match kind_cluster(&name, &settings.kind_config) {
+        Ok(c) => c.exists().await.unwrap_or(true),
+        Err(_) => true,
+    };
     let started = Instant::now();
     let out = run(&cmd, settings.timeout).await;
     column.seconds = Some(started.elapsed().as_secs());
@@ -69,7 +75,9 @@ pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionR
         Err(e) => {
             // killed (timeout): the child could not delete its cluster
             column.error = Some(crate::error::chain(e));
-            delete_leftover(&name, &settings.kind_config).await;
+            if !existed_before {
+                delete_leftover(&name, &settings.kind_config).await;
+            }
         }
     }
     let report = match std::fs::read_to_string(&report_path).map_err(|e| e.to_string()).and_then(|t| input::parse(&t)) {
@@ -150,8 +158,8 @@ fn last_lines(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join(" | ")
 }
 
-async fn delete_leftover(name: &str, config: &Path) {
-    let spec = KindSpec {
+fn kind_cluster(name: &str, config: &Path) -> Result<KindCluster, crate::cluster::ClusterError> {
+    KindCluster::new(KindSpec {
         name: name.into(),
         config: config.to_path_buf(),
         image: None,
@@ -159,10 +167,14 @@ async fn delete_leftover(name: &str, config: &Path) {
         reuse: true,
         keep: false,
         create_timeout: Duration::from_secs(600),
-    };
-    if let Ok(c) = KindCluster::new(spec) {
+    })
+}
+
+/// Deletes the cluster a killed child run was making (it did not exist before the child started).
+async fn delete_leftover(name: &str, config: &Path) {
+    if let Ok(c) = kind_cluster(name, config) {
         if c.exists().await.unwrap_or(false) {
-            if let Err(e) = c.delete().await {
+            if let Err(e) = c.delete(&crate::cluster::Owned::created_here(&c)).await {
                 tracing::error!("after the timeout: {}", crate::error::chain(&e));
             }
         }

@@ -12,6 +12,7 @@ mod guard;
 mod interrupt;
 mod lease;
 mod mutate;
+mod ownership;
 mod profile;
 mod reports;
 mod setup;
@@ -58,6 +59,10 @@ fn main() -> ExitCode {
     trials.push(setup::daemon_down_trial());
     trials.push(mutate::survivor_trial(&shared));
     trials.push(mutate::killed_trial(&shared));
+    trials.push(ownership::unreachable_trial());
+    trials.push(ownership::marker_trial(&shared));
+    trials.push(ownership::no_record_trial(&shared));
+    trials.push(ownership::proven_trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()
