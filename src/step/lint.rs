@@ -57,7 +57,7 @@ fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
     let mut callers = super::api_callers(ctx.actions.iter().copied());
     callers.extend(l.api_callers.iter().filter_map(|c| c.split_once('/')).map(|(ns, pod)| (ns.to_string(), pod.to_string())));
     let lint_ctx = LintContext { api_callers: Some(callers) };
-    let findings = lint::lint_files(&paths, &lint_ctx).map_err(|e| StepError::Other(crate::error::chain(&e)))?;
+    let findings = lint::lint_files(&paths, &lint_ctx)?;
     let mut check = Check::default();
     for f in &findings {
         let line =

@@ -204,6 +204,8 @@ pub enum StepError {
     Api(#[from] ApiError),
     #[error(transparent)]
     Process(#[from] ProcessError),
+    #[error(transparent)]
+    Lint(#[from] crate::lint::LintError),
     #[error("{0}")]
     Other(String),
 }

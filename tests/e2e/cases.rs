@@ -3,7 +3,8 @@
 //! in the file as `# expect-failure: TEXT`. These prove that a wrong expectation is reported in words
 //! a workshop organiser can act on, without editing the shipped scenarios. A case may also pin the
 //! verdict of a step with `# expect-verdict: N VERDICT` (holds, erratum, failed, not run, not
-//! applicable), e.g. to prove that the steps after a failed look still ran.
+//! applicable), e.g. to prove that the steps after a failed look still ran, and forbid text in the
+//! failure report with `# expect-absent: TEXT` (e.g. a Rust debug dump).
 
 use crate::shared::{root, Shared};
 use libtest_mimic::{Failed, Trial};
@@ -28,12 +29,11 @@ pub fn trials(shared: &Arc<Shared>) -> Vec<Trial> {
 }
 
 fn expected_failures(file: &Path) -> Vec<String> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.strip_prefix("# expect-failure: "))
-        .map(String::from)
-        .collect()
+    comment_lines(file, "# expect-failure: ")
+}
+
+fn comment_lines(file: &Path, prefix: &str) -> Vec<String> {
+    std::fs::read_to_string(file).unwrap_or_default().lines().filter_map(|l| l.strip_prefix(prefix)).map(String::from).collect()
 }
 
 /// `# expect-verdict: N VERDICT` lines: (step index, verdict).
@@ -82,10 +82,14 @@ fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
                 return Err("a fail- case must say what the failure reads like (`# expect-failure: TEXT`)".into());
             }
             let missing: Vec<&String> = wanted.iter().filter(|w| !report.contains(w.as_str())).collect();
-            if missing.is_empty() {
-                Ok(())
-            } else {
+            let absent = comment_lines(file, "# expect-absent: ");
+            let present: Vec<&String> = absent.iter().filter(|a| report.contains(a.as_str())).collect();
+            if !missing.is_empty() {
                 Err(format!("the failure report lacks {missing:?}; it reads:\n{report}").into())
+            } else if !present.is_empty() {
+                Err(format!("the failure report contains {present:?}, which it must not; it reads:\n{report}").into())
+            } else {
+                Ok(())
             }
         }
     }

@@ -58,7 +58,7 @@ async fn check(target: &sa_conformance::cluster::Target) -> Result<(), Failed> {
         duration: Some(Duration::from_secs(600)),
         ..Default::default()
     };
-    let token = request_token(&client, &spec).await.map_err(|e| e.to_string())?;
+    let token = request_token(&client, &spec).await.map_err(|e| sa_conformance::error::chain(&e))?;
 
     // The API server as other hosts on the kind network see it.
     let server = format!("https://{}-control-plane:6443", cluster_name());
