@@ -70,17 +70,17 @@ impl StepKind for HttpFromPod {
         true
     }
 
+    /// The call uses the pod's own mounted token.
+    fn api_caller(&self) -> Option<(String, String)> {
+        (self.token == TokenSource::Mounted).then(|| (self.namespace.clone(), self.pod.clone()))
+    }
+
     async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
         run(ctx, self, limits.window, limits.timeout).await
     }
 }
 
-impl HttpFromPod {
-    /// (namespace, pod) when the call uses the pod's own mounted token.
-    pub fn api_caller(&self) -> Option<(String, String)> {
-        (self.token == TokenSource::Mounted).then(|| (self.namespace.clone(), self.pod.clone()))
-    }
-}
+
 
 /// The documented shell lines, then the documented curl with a status trailer.
 pub fn script(path: &str, token: &TokenSource) -> String {

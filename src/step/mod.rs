@@ -101,6 +101,11 @@ pub trait StepKind: Sized {
     fn build(raw: Self::Raw, cx: &dyn LoadCx) -> Result<Self, Invalid>;
     /// Whether this step (as configured) only reads the cluster, so a failure does not stop the scenario.
     fn only_looks(&self) -> bool;
+    /// (namespace, pod) when this step calls the API from inside a pod with the pod's own token (a
+    /// `lint` step then knows the pod uses its token).
+    fn api_caller(&self) -> Option<(String, String)> {
+        None
+    }
     /// Runs the step once on the cluster.
     fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> impl Future<Output = Result<Check, StepError>> + Send;
 }
@@ -137,6 +142,13 @@ macro_rules! define_actions {
             pub fn only_looks(&self) -> bool {
                 match self {
                     $(Action::$variant(a) => a.only_looks(),)*
+                }
+            }
+
+            /// (namespace, pod) when this step calls the API from inside a pod with the pod's own token.
+            pub fn api_caller(&self) -> Option<(String, String)> {
+                match self {
+                    $(Action::$variant(a) => a.api_caller(),)*
                 }
             }
 
@@ -212,14 +224,7 @@ pub enum StepError {
 
 /// (namespace, pod) of every pod these steps call the API from.
 pub fn api_callers<'a>(actions: impl IntoIterator<Item = &'a Action>) -> std::collections::BTreeSet<(String, String)> {
-    actions
-        .into_iter()
-        .filter_map(|a| match a {
-            Action::HttpFromPod(h) => h.api_caller(),
-            Action::Token(t) => t.api_caller(),
-            _ => None,
-        })
-        .collect()
+    actions.into_iter().filter_map(Action::api_caller).collect()
 }
 
 /// The manifest files these steps apply (inline manifests have no file to lint).

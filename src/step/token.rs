@@ -101,17 +101,17 @@ impl StepKind for TokenStep {
         true
     }
 
+    /// The token is the one mounted in a pod (`via: pod`).
+    fn api_caller(&self) -> Option<(String, String)> {
+        (self.via == TokenVia::Pod).then(|| self.pod.clone().map(|p| (self.namespace.clone(), p))).flatten()
+    }
+
     async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
         run(ctx, self, limits.window, limits.timeout).await
     }
 }
 
-impl TokenStep {
-    /// (namespace, pod) when the token is the one mounted in a pod.
-    pub fn api_caller(&self) -> Option<(String, String)> {
-        (self.via == TokenVia::Pod).then(|| self.pod.clone().map(|p| (self.namespace.clone(), p))).flatten()
-    }
-}
+
 
 const MOUNTED_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
