@@ -21,3 +21,4 @@ pub mod runner;
 pub mod scenario;
 pub mod step;
 pub mod suite;
+pub mod yaml;
