@@ -136,19 +136,20 @@ fn sarif_has_the_shape_code_scanning_reads() {
 fn malformed_yaml_is_an_error_naming_file_and_line() {
     let file = fixtures("malformed/broken.yaml");
     let err = lint_files(std::slice::from_ref(&file), &LintContext::default()).unwrap_err();
-    let LintError::Yaml { file: named, line, .. } = &err else { panic!("expected a YAML error, got {err}") };
+    let LintError::Yaml { file: named, line, column, .. } = &err else { panic!("expected a YAML error, got {err}") };
     assert_eq!(named, &file);
-    assert_eq!(*line, 9);
-    assert!(err.to_string().starts_with(&format!("{}:9: invalid YAML: ", file.display())), "{err}");
+    assert_eq!((*line, *column), (9, 9));
+    assert!(err.to_string().starts_with(&format!("{}:9:9: invalid YAML: ", file.display())), "{err}");
 }
 
 #[rstest]
-#[case::bad_indent("kind: Pod\nmetadata:\n  name: p\n namespace: dev\n", 4)]
-#[case::unclosed_flow("kind: Role\nrules:\n- verbs: [get, list\n", 4)]
-#[case::tab_indent("kind: Pod\nspec:\n\tcontainers: []\n", 3)]
-fn syntax_errors_name_the_line(#[case] text: &str, #[case] line: usize) {
+#[case::bad_indent("kind: Pod\nmetadata:\n  name: p\n namespace: dev\n", "4:11")]
+#[case::unclosed_flow("kind: Role\nrules:\n- verbs: [get, list\n", "4:1")]
+#[case::tab_indent("kind: Pod\nspec:\n\tcontainers: []\n", "3:2")]
+#[case::duplicate_key("kind: Pod\nmetadata:\n  name: p\n  name: q\n", "4:3")]
+fn syntax_errors_name_the_line_and_column(#[case] text: &str, #[case] at: &str) {
     let err = lint_documents(Path::new("inline.yaml"), text, &LintContext::default()).unwrap_err();
-    assert!(err.to_string().starts_with(&format!("inline.yaml:{line}: invalid YAML")), "{err}");
+    assert!(err.to_string().starts_with(&format!("inline.yaml:{at}: invalid YAML")), "{err}");
 }
 
 /// Odd but valid YAML: wrong types where lists or maps belong are skipped, not trusted or panicked on.

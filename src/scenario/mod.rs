@@ -18,5 +18,5 @@ mod tests;
 pub use claims::{Catalog, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
-pub use load::{discover, load_file, load_str, split_documents, LoadOptions};
+pub use load::{discover, load_file, load_str, LoadOptions};
 pub use model::*;

@@ -171,11 +171,22 @@ pub fn parse_documents(text: &str) -> Result<Vec<Option<Node>>, Error> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| Error::at(Pos::of(e.marker()), e.info()))?;
+        let (event, mark) = parser.next_token().map_err(|e| Error::at(Pos::of(e.marker()), hint(e.info())))?;
         if event == Event::StreamEnd {
             return Ok(builder.documents);
         }
         builder.push(event, Pos::of(&mark))?;
+    }
+}
+
+/// yaml-rust2 0.13 refuses a plain scalar with ` -` right before `,`, `]` or `}` inside a flow
+/// collection (`{command: kubectl apply -f -, ...}`), which YAML 1.2 and go-yaml accept; say how to
+/// write it instead.
+fn hint(info: &str) -> String {
+    if info.starts_with("plain scalar cannot start with '-'") {
+        format!("{info} (this reader needs such a value quoted: 'kubectl apply -f -')")
+    } else {
+        info.to_string()
     }
 }
 
