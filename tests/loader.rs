@@ -110,10 +110,47 @@ fn every_problem_in_a_file_is_reported_at_once() {
 #[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3:13: step 1: within: invalid duration `1x`")]
 #[case("name: x\nsteps:\n  - token:\n      serviceaccount: s\n      namespace: n\n      expect: {claims: [{path: 'kubernetes\\.io.serviceacount.name', absent: true}]}\n",
        "6:16: step 1: field `kubernetes\\.io.serviceacount.name`: no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)")]
+#[case::tab_indented_step(
+    "name: x\nsteps:\n  - kubectl:\n\t    command: kubectl get sa\n",
+    "4:6: tabs disallowed within this context (block indentation)"
+)]
+#[case::duplicate_key_in_a_step(
+    "name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n    kubectl: {command: kubectl get pods}\n",
+    "4:5: duplicate key `kubectl` (first at line 3)"
+)]
+#[case::unknown_field_with_its_column(
+    "name: x\nsteps:\n  - kubectl: {command: kubectl get sa, comand: x}\n",
+    "3:40: step 1: kubectl: unknown field `comand`, expected one of `command`, `args`, `stdin`, `expect`"
+)]
+#[case::unquoted_no_in_a_label(
+    "name: x\nsteps:\n  - apply:\n      manifest: |\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: c\n          labels: {enabled: no}\n",
+    "4:7: step 1: inline manifest, line 5 column 21 of it: `enabled: no` is read by Kubernetes (YAML 1.1) as false, not the string \"no\"; the API server refuses it: \".metadata.labels.enabled: expected string, got &value.valueUnstructured{Value:false}\"; quote it: `enabled: \"no\"`"
+)]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
     assert!(got.iter().any(|g| g.starts_with(&format!("s.scenario.yaml:{want}"))), "want s.scenario.yaml:{want}\ngot {got:?}");
+}
+
+/// The same manifest file, read by the loader (apply) and by the lint: a label value `no` is refused with
+/// file:line:column by the loader, and a quoted "no" loads.
+#[test]
+fn an_unquoted_no_label_in_a_manifest_file_is_refused_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    enabled: no\n";
+    std::fs::write(dir.path().join("cm.yaml"), manifest).unwrap();
+    let scenario = dir.path().join("s.scenario.yaml");
+    let text = "name: x\nsteps:\n  - apply: {file: cm.yaml}\n";
+    let err = load_str(&scenario, text, &LoadOptions::default()).expect_err("`no` is not a string to Kubernetes");
+    let got = err.0[0].to_string();
+    let want = format!(
+        "{}:3:13: step 1: {}:6:14: `enabled: no` is read by Kubernetes (YAML 1.1) as false",
+        scenario.display(),
+        dir.path().join("cm.yaml").display()
+    );
+    assert!(got.starts_with(&want), "want {want}\ngot  {got}");
+    std::fs::write(dir.path().join("cm.yaml"), manifest.replace("enabled: no", "enabled: \"no\"")).unwrap();
+    load_str(&scenario, text, &LoadOptions::default()).unwrap_or_else(|e| panic!("a quoted \"no\" is a string: {e}"));
 }
 
 #[test]

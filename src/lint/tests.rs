@@ -255,3 +255,22 @@ fn same_named_kinds_of_other_api_groups_are_not_linted() {
     let findings = lint_documents(Path::new("crd.yaml"), text, &LintContext::default()).unwrap();
     assert_eq!(findings, vec![]);
 }
+
+/// apply and the lint read a manifest the same way (Kubernetes' YAML 1.1): an unquoted `no` is false to
+/// both, `yes` true to both, a quoted "no" a string to both. Under the old readers apply sent "no".
+#[rstest]
+#[case::unquoted_no("no", serde_json::json!(false), false)]
+#[case::unquoted_off("off", serde_json::json!(false), false)]
+#[case::unquoted_yes("yes", serde_json::json!(true), true)]
+#[case::quoted_no("\"no\"", serde_json::json!("no"), true)]
+fn apply_and_lint_agree_on_yaml_1_1_booleans(#[case] written: &str, #[case] applied: serde_json::Value, #[case] token_mounted: bool) {
+    let text = format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: app, namespace: dev}}\nautomountServiceAccountToken: {written}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: dev}}\nspec:\n  serviceAccountName: app\n"
+    );
+    let docs = crate::api::parse_manifest(&text).unwrap();
+    assert_eq!(docs[0]["automountServiceAccountToken"], applied, "what apply sends for `{written}`");
+    let findings = lint_documents(Path::new("m.yaml"), &text, &LintContext { api_callers: Some(BTreeSet::new()) }).unwrap();
+    let sa009 = findings.iter().any(|f| f.rule == "SA009");
+    assert_eq!(sa009, token_mounted, "what the lint reads for `{written}`: {findings:?}");
+}
