@@ -287,8 +287,10 @@ impl Builder {
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {
-                    // YAML requires unique keys, and Kubernetes' strict decoding refuses duplicate
-                    // fields, so a repeated key is an error rather than a silent last-one-wins.
+                    // YAML requires unique keys. kubectl v1.34 does not enforce it for manifests (a
+                    // repeated `data.a` is applied last-one-wins, client- and server-side, checked on
+                    // the kind cluster); this reader refuses it everywhere, as serde_yaml refused it in
+                    // scenarios, because the value it hides is almost always a mistake in the text.
                     if let Some((first, _)) = entries.iter().find(|(k, _)| same_key(k, &node)) {
                         let name = node.as_str().unwrap_or("~");
                         return Err(Error::at(node.pos, format!("duplicate key `{name}` (first at line {})", first.pos.line)));
