@@ -7,10 +7,13 @@
 //! - [`from_str`] / [`from_node`]: serde into the scenario model; errors carry position and key path.
 //! - [`k8s`]: manifests the way Kubernetes reads them (YAML 1.1 scalars: `no` is `false`), as JSON.
 //!
-//! yaml-rust2 (maintained, pure Rust, no unsafe libyaml) was already the lint's parser and gives line
-//! and column on every event; serde_yaml 0.9 is deprecated upstream, serde_yml is unmaintained, and
-//! marked-yaml's serde layer reads scalars by YAML 1.2, so the Kubernetes rules would need a second
-//! conversion anyway.
+//! Why yaml-rust2: it is maintained, safe Rust (no libyaml translation), was already the lint's parser,
+//! and marks every event with line and column. serde_yaml 0.9 is deprecated upstream and sits on
+//! unsafe-libyaml (RUSTSEC-2024-0449, unmaintained); serde_yml is unsound and unmaintained
+//! (RUSTSEC-2025-0068); serde_norway keeps serde_yaml's design (no positions on values, only an error
+//! location); marked-yaml's serde layer reads scalars by YAML 1.2, so the Kubernetes rules would need a
+//! second conversion anyway. Known gap: yaml-rust2 0.13 refuses `{a: x -, b: y}` (a ` -` just before a
+//! flow indicator), which YAML 1.2 allows; the error says to quote the value.
 
 mod de;
 pub mod k8s;

@@ -139,16 +139,6 @@ impl Node {
         matches!(self.value, Value::Map(_))
     }
 
-    /// What kind of node this is, for messages.
-    pub fn kind(&self) -> &'static str {
-        match &self.value {
-            Value::Scalar { .. } if self.is_null() => "null",
-            Value::Scalar { .. } => "scalar",
-            Value::Seq(_) => "sequence",
-            Value::Map(_) => "mapping",
-        }
-    }
-
     /// How many nodes this one holds, itself included.
     fn size(&self) -> usize {
         1 + match &self.value {
