@@ -124,7 +124,12 @@ fn every_problem_in_a_file_is_reported_at_once() {
 )]
 #[case::unquoted_no_in_a_label(
     "name: x\nsteps:\n  - apply:\n      manifest: |\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: c\n          labels: {enabled: no}\n",
-    "4:7: step 1: inline manifest, line 5 column 21 of it: `enabled: no` is read by Kubernetes (YAML 1.1) as false, not the string \"no\"; the API server refuses it: \".metadata.labels.enabled: expected string, got &value.valueUnstructured{Value:false}\"; quote it: `enabled: \"no\"`"
+    "4:7: step 1: inline manifest at s.scenario.yaml:9:29: `enabled: no` is read by Kubernetes (YAML 1.1) as false, not the string \"no\"; the API server refuses it: \".metadata.labels.enabled: expected string, got &value.valueUnstructured{Value:false}\"; quote it: `enabled: \"no\"`"
+)]
+#[case::unquoted_no_in_a_quoted_manifest_is_placed_in_its_text(
+    "name: x\nsteps:\n  - apply: {manifest: \"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: c, labels: {on: off}}\"}\n",
+    "3:13: step 1: inline manifest (line 3 column 34 of it): `on: off` is read by Kubernetes (YAML 1.1) as false, not the string \"off\"; \
+     the API server refuses it: \".metadata.labels.true: expected string, got &value.valueUnstructured{Value:false}\""
 )]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");

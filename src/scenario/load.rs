@@ -224,7 +224,14 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
             ),
         ));
     }
-    let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout, default_within: raw.within };
+    let ctx = StepContext {
+        path,
+        dir: path.parent().unwrap_or(Path::new(".")),
+        source: &text,
+        vars: &vars,
+        default_timeout,
+        default_within: raw.within,
+    };
     let mut steps = Vec::new();
     let step_nodes = root.get("steps").map(Node::items).unwrap_or_default();
     for (i, parsed) in parse_steps(step_nodes).into_iter().enumerate() {
@@ -274,6 +281,8 @@ fn parse_steps(nodes: &[Node]) -> Vec<Parsed> {
 struct StepContext<'a> {
     path: &'a Path,
     dir: &'a Path,
+    /// The scenario's text after substitution, to place errors inside an inline manifest.
+    source: &'a str,
     vars: &'a BTreeMap<String, String>,
     default_timeout: Duration,
     /// The scenario's top-level `within`, if it has one.
@@ -483,8 +492,13 @@ impl StepContext<'_> {
         }
         if let Some(text) = inline {
             let origin = format!("<inline manifest in {}:{}>", self.path.display(), key_pos(slice, "manifest").line);
-            validate_documents(&text)
-                .map_err(|(at, m)| ("manifest".to_string(), format!("inline manifest, line {} column {} of it: {m}", at.line, at.col)))?;
+            validate_documents(&text).map_err(|(at, m)| {
+                let place = match literal_block_pos(self.source, slice, at) {
+                    Some(p) => format!("at {}:{p}", self.path.display()),
+                    None => format!("(line {} column {} of it)", at.line, at.col),
+                };
+                ("manifest".to_string(), format!("inline manifest {place}: {m}"))
+            })?;
             out.push(Manifest { origin, text });
         }
         Ok(out)
@@ -523,6 +537,18 @@ impl StepContext<'_> {
     }
 }
 
+/// Where `at` (line:column of an inline manifest's own text) is in the scenario file, when the manifest
+/// is a literal block (`manifest: |`): its lines are the file's lines less their indentation, and the
+/// reader places the block at its first character.
+fn literal_block_pos(source: &str, slice: &StepSlice, at: Pos) -> Option<Pos> {
+    let value = slice.node.find_value("manifest")?;
+    let header = source.lines().nth(value.pos.line.checked_sub(2)?)?.trim_end();
+    if !["|", "|-", "|+"].iter().any(|h| header.ends_with(h)) {
+        return None;
+    }
+    Some(Pos { line: value.pos.line + at.line - 1, col: value.pos.col - 1 + at.col })
+}
+
 /// Each YAML document must be an object with apiVersion, kind and metadata.name, read the way Kubernetes
 /// reads it ([`yaml::k8s`]); a label or annotation value that Kubernetes reads as something other than a
 /// string (`enabled: no` is `false`) is refused here with the server's own words.
@@ -541,11 +567,12 @@ fn validate_documents(text: &str) -> Result<(), (Pos, String)> {
             let entries = doc.node.path(&["metadata", field]).map(Node::entries).unwrap_or_default();
             if let Some((k, v, other)) = entries.iter().find_map(|(k, v)| Some((k, v, yaml::k8s::resolve(v).filter(|j| !j.is_null())?))) {
                 let (key, written) = (k.as_str().unwrap_or_default(), v.as_str().unwrap_or_default());
+                let json_key = yaml::k8s::key_text(k);
                 return Err((
                     v.pos,
                     format!(
                         "`{key}: {written}` is read by Kubernetes (YAML 1.1) as {other}, not the string \"{written}\"; the API server \
-                         refuses it: \".metadata.{field}.{key}: expected string, got &value.valueUnstructured{{Value:{other}}}\"; \
+                         refuses it: \".metadata.{field}.{json_key}: expected string, got &value.valueUnstructured{{Value:{other}}}\"; \
                          quote it: `{key}: \"{written}\"`"
                     ),
                 ));

@@ -115,15 +115,19 @@ pub fn to_json(node: &Node) -> Json {
         Value::Map(entries) => {
             let mut map = Map::new();
             for (k, v) in entries {
-                let key = match to_json(k) {
-                    Json::String(s) => s,
-                    Json::Null => "null".to_string(),
-                    other => other.to_string(),
-                };
-                map.insert(key, to_json(v));
+                map.insert(key_text(k), to_json(v));
             }
             Json::Object(map)
         }
+    }
+}
+
+/// A mapping key as the JSON key Kubernetes gets (`on:` is the key "true").
+pub fn key_text(key: &Node) -> String {
+    match to_json(key) {
+        Json::String(s) => s,
+        Json::Null => "null".to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -83,6 +83,15 @@ impl Node {
         }
     }
 
+    /// The value of the first `key:` anywhere inside this node, depth first in text order.
+    pub fn find_value(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Scalar { .. } => None,
+            Value::Seq(items) => items.iter().find_map(|i| i.find_value(key)),
+            Value::Map(entries) => entries.iter().find_map(|(k, v)| if k.as_str() == Some(key) { Some(v) } else { v.find_value(key) }),
+        }
+    }
+
     /// Follows a path of mapping keys.
     pub fn path(&self, keys: &[&str]) -> Option<&Node> {
         keys.iter().try_fold(self, |node, key| node.get(key))
