@@ -25,3 +25,4 @@ pub mod runner;
 pub mod scenario;
 pub mod step;
 pub mod suite;
+pub mod yaml;

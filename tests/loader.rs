@@ -1,4 +1,4 @@
-//! The loader on bad input: every problem reported with file:line and the field, the valid step kinds
+//! The loader on bad input: every problem reported with file:line:column and the field, the valid step kinds
 //! listed for an unknown one, a missing manifest named by path; and a property test that no input
 //! makes the loader panic. Needs no cluster.
 
@@ -23,7 +23,7 @@ fn an_unknown_step_kind_names_the_line_and_lists_the_valid_kinds() {
     let errors = errors_of("unknown-kind.scenario.yaml");
     assert_eq!(errors.len(), 1, "{errors:?}");
     let e = &errors[0];
-    assert!(e.starts_with("tests/fixtures/bad/unknown-kind.scenario.yaml:5: step 2: unknown field `appply`"), "{e}");
+    assert!(e.starts_with("tests/fixtures/bad/unknown-kind.scenario.yaml:5:5: step 2: unknown field `appply`"), "{e}");
     for kind in ["apply", "delete", "wait", "exec", "http-from-pod", "can-i", "kubectl", "token", "assert"] {
         assert!(e.contains(&format!("`{kind}`")), "{kind} missing from {e}");
     }
@@ -35,7 +35,7 @@ fn a_missing_manifest_names_the_path() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0]
-            .starts_with("tests/fixtures/bad/missing-manifest.scenario.yaml:5: step 1: manifest `no/such/manifest.yaml` cannot be read"),
+            .starts_with("tests/fixtures/bad/missing-manifest.scenario.yaml:5:7: step 1: manifest `no/such/manifest.yaml` cannot be read"),
         "{}",
         errors[0]
     );
@@ -53,7 +53,7 @@ fn every_problem_in_a_file_is_reported_at_once() {
         lines,
         vec![
             "4:1 exec needs exactly one of `command` (a non-empty list) or `script`".to_string(),
-            "12:2 can-i: invalid answer `maybe`, expected \"yes\" or \"no\"".to_string(),
+            "12:2 can-i.expect: invalid answer `maybe`, expected \"yes\" or \"no\"".to_string(),
         ]
     );
 }
@@ -61,53 +61,101 @@ fn every_problem_in_a_file_is_reported_at_once() {
 #[rstest]
 #[case(
     "name: x\nsteps:\n  - {}\n",
-    "3: step 1: step has no step kind; expected one of: apply, delete, wait, exec, http-from-pod, can-i, kubectl, token, assert"
+    "3:5: step 1: step has no step kind; expected one of: apply, delete, wait, exec, http-from-pod, can-i, kubectl, token, assert"
 )]
 #[case(
     "name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n    exec: {pod: p, namespace: n, command: [ls]}\n",
-    "3: step 1: step has several step kinds (exec, kubectl); a step does exactly one thing"
+    "3:5: step 1: step has several step kinds (exec, kubectl); a step does exactly one thing"
 )]
 #[case(
     "name: x\nstep: []\n",
-    "2: unknown field `step`, expected one of `name`, `description`, `namespaces`, `vars`, `timeout`, `cleanup`, `steps`"
+    "2:1: unknown field `step`, expected one of `name`, `description`, `namespaces`, `vars`, `timeout`, `cleanup`, `steps`"
 )]
 #[case(
     "name: Bad_Name\nsteps:\n  - kubectl: {command: kubectl version}\n",
-    "1: scenario name `Bad_Name` must be lower-case letters, digits and '-'"
+    "1:1: scenario name `Bad_Name` must be lower-case letters, digits and '-'"
 )]
-#[case("name: x\ntimeout: 10\nsteps:\n  - kubectl: {command: kubectl version}\n", "2: invalid duration `10`: missing unit (ms, s, m or h)")]
-#[case("name: x\nsteps:\n  - kubectl: {command: get pods}\n", "3: step 1: command must start with `kubectl`: `get pods`")]
+#[case(
+    "name: x\ntimeout: 10\nsteps:\n  - kubectl: {command: kubectl version}\n",
+    "2:10: timeout: invalid duration `10`: missing unit (ms, s, m or h)"
+)]
+#[case("name: x\nsteps:\n  - kubectl: {command: get pods}\n", "3:15: step 1: command must start with `kubectl`: `get pods`")]
 #[case(
     "name: x\nsteps:\n  - http-from-pod: {pod: p, namespace: n, path: api/v1, expect: {status: 200}}\n",
-    "3: step 1: path `api/v1` must start with `/`"
+    "3:43: step 1: path `api/v1` must start with `/`"
 )]
 #[case(
     "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: Pod, name: p}\n      fields: [{path: spec}]\n",
-    "5: step 1: field check on `spec` has no condition"
+    "5:7: step 1: field check on `spec` has no condition"
 )]
-#[case("name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n", "5: step 1: invalid regex")]
-#[case("name: x\nsteps:\n  - within: 5s\n    wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", "3: step 1: `within` applies only to steps that look (exec, http-from-pod, can-i, kubectl, token, assert); a wait step waits for its own effect within its `timeout`")]
-#[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - stable-for: 5s\n    delete: {resource: {apiVersion: v1, kind: Pod, name: p}}\n", "4: step 2: `stable-for` applies only to steps that look")]
+#[case(
+    "name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n",
+    "5:7: step 1: invalid regex"
+)]
+#[case("name: x\nsteps:\n  - within: 5s\n    wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", "3:5: step 1: `within` applies only to steps that look (exec, http-from-pod, can-i, kubectl, token, assert); a wait step waits for its own effect within its `timeout`")]
+#[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - stable-for: 5s\n    delete: {resource: {apiVersion: v1, kind: Pod, name: p}}\n", "4:5: step 2: `stable-for` applies only to steps that look")]
 #[case(
     "name: x\nsteps:\n  - timeout: 5s\n    within: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n",
-    "4: step 1: within 10s is longer than the step's timeout 5s"
+    "4:5: step 1: within 10s is longer than the step's timeout 5s"
 )]
 #[case(
     "name: x\nsteps:\n  - within: 5s\n    stable-for: 58s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n",
-    "4: step 1: within 5s plus stable-for 58s is longer than the step's timeout 1m"
+    "4:5: step 1: within 5s plus stable-for 58s is longer than the step's timeout 1m"
 )]
 #[case(
     "name: x\ntimeout: 5s\nwithin: 10s\nsteps:\n  - kubectl: {command: kubectl get sa}\n",
-    "3: within 10s is longer than the scenario's timeout 5s"
+    "3:1: within 10s is longer than the scenario's timeout 5s"
 )]
-#[case("name: x\nwithin: 20s\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - timeout: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "5: step 2: the scenario's within 20s is longer than this step's timeout 10s; give the step its own `within`")]
-#[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3: step 1: invalid duration `1x`")]
+#[case("name: x\nwithin: 20s\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - timeout: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n", "5:5: step 2: the scenario's within 20s is longer than this step's timeout 10s; give the step its own `within`")]
+#[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3:13: step 1: within: invalid duration `1x`")]
 #[case("name: x\nsteps:\n  - token:\n      serviceaccount: s\n      namespace: n\n      expect: {claims: [{path: 'kubernetes\\.io.serviceacount.name', absent: true}]}\n",
-       "3: step 1: field `kubernetes\\.io.serviceacount.name`: no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)")]
+       "6:16: step 1: field `kubernetes\\.io.serviceacount.name`: no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)")]
+#[case::tab_indented_step(
+    "name: x\nsteps:\n  - kubectl:\n\t    command: kubectl get sa\n",
+    "4:6: tabs disallowed within this context (block indentation)"
+)]
+#[case::duplicate_key_in_a_step(
+    "name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n    kubectl: {command: kubectl get pods}\n",
+    "4:5: duplicate key `kubectl` (first at line 3)"
+)]
+#[case::unknown_field_with_its_column(
+    "name: x\nsteps:\n  - kubectl: {command: kubectl get sa, comand: x}\n",
+    "3:40: step 1: kubectl: unknown field `comand`, expected one of `command`, `args`, `stdin`, `expect`"
+)]
+#[case::unquoted_no_in_a_label(
+    "name: x\nsteps:\n  - apply:\n      manifest: |\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: c\n          labels: {enabled: no}\n",
+    "4:7: step 1: inline manifest at s.scenario.yaml:9:29: `enabled: no` is read by Kubernetes (YAML 1.1) as false, not the string \"no\"; the API server refuses it: \".metadata.labels.enabled: expected string, got &value.valueUnstructured{Value:false}\"; quote it: `enabled: \"no\"`"
+)]
+#[case::unquoted_no_in_a_quoted_manifest_is_placed_in_its_text(
+    "name: x\nsteps:\n  - apply: {manifest: \"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: c, labels: {on: off}}\"}\n",
+    "3:13: step 1: inline manifest (line 3 column 34 of it): `on: off` is read by Kubernetes (YAML 1.1) as false, not the string \"off\"; \
+     the API server refuses it: \".metadata.labels.true: expected string, got &value.valueUnstructured{Value:false}\""
+)]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
     assert!(got.iter().any(|g| g.starts_with(&format!("s.scenario.yaml:{want}"))), "want s.scenario.yaml:{want}\ngot {got:?}");
+}
+
+/// The same manifest file, read by the loader (apply) and by the lint: a label value `no` is refused with
+/// file:line:column by the loader, and a quoted "no" loads.
+#[test]
+fn an_unquoted_no_label_in_a_manifest_file_is_refused_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    enabled: no\n";
+    std::fs::write(dir.path().join("cm.yaml"), manifest).unwrap();
+    let scenario = dir.path().join("s.scenario.yaml");
+    let text = "name: x\nsteps:\n  - apply: {file: cm.yaml}\n";
+    let err = load_str(&scenario, text, &LoadOptions::default()).expect_err("`no` is not a string to Kubernetes");
+    let got = err.0[0].to_string();
+    let want = format!(
+        "{}:3:13: step 1: {}:6:14: `enabled: no` is read by Kubernetes (YAML 1.1) as false",
+        scenario.display(),
+        dir.path().join("cm.yaml").display()
+    );
+    assert!(got.starts_with(&want), "want {want}\ngot  {got}");
+    std::fs::write(dir.path().join("cm.yaml"), manifest.replace("enabled: no", "enabled: \"no\"")).unwrap();
+    load_str(&scenario, text, &LoadOptions::default()).unwrap_or_else(|e| panic!("a quoted \"no\" is a string: {e}"));
 }
 
 #[test]
@@ -183,7 +231,7 @@ proptest! {
 fn a_kubectl_step_cannot_leave_the_vetted_cluster() {
     let errors = errors_of("retarget.scenario.yaml");
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(errors[0].starts_with("tests/fixtures/bad/retarget.scenario.yaml:5: step 1: `--kubeconfig=/tmp/other.kubeconfig` would point kubectl at another cluster"), "{}", errors[0]);
+    assert!(errors[0].starts_with("tests/fixtures/bad/retarget.scenario.yaml:5:5: step 1: `--kubeconfig=/tmp/other.kubeconfig` would point kubectl at another cluster"), "{}", errors[0]);
     assert!(errors[1].contains("step 2: `--server=https://10.0.0.1:6443` would point kubectl at another cluster"), "{}", errors[1]);
     assert!(errors[2].contains("step 3: `kubectl evil-plugin` is not a built-in kubectl command"), "{}", errors[2]);
 }

@@ -108,16 +108,11 @@ async fn api_for(
     })
 }
 
-/// The documents of a manifest as JSON objects (empty documents skipped).
+/// The documents of a manifest as JSON objects (empty documents skipped), read the way Kubernetes reads
+/// YAML (`no` is `false`; see [`crate::yaml::k8s`]).
 pub fn parse_manifest(text: &str) -> Result<Vec<Value>, String> {
-    let mut out = Vec::new();
-    for (line, doc) in split_documents(text) {
-        let v: Value = serde_yaml::from_str(&doc).map_err(|e| format!("document at line {line}: {e}"))?;
-        if !v.is_null() {
-            out.push(v);
-        }
-    }
-    Ok(out)
+    let docs = crate::yaml::k8s::documents(text).map_err(|e| format!("at {e}"))?;
+    Ok(docs.into_iter().map(|d| d.json).collect())
 }
 
 /// Server-side applies every document in order; returns what was applied.

@@ -311,7 +311,7 @@ mod tests {
     }
 
     fn check(yaml: &str) -> FieldCheck {
-        serde_yaml::from_str(yaml).unwrap()
+        crate::yaml::from_str(yaml).unwrap()
     }
 
     fn messages(yaml: &str, doc: &Value, schema: &DocSchema) -> Vec<String> {

@@ -134,7 +134,7 @@ mod tests {
     use rstest::rstest;
 
     fn expect(yaml: &str) -> TextExpect {
-        serde_yaml::from_str(yaml).unwrap()
+        crate::yaml::from_str(yaml).unwrap()
     }
 
     const DESCRIBE: &str = "Name:             alpine-curl\nNamespace:        dev\nService Account:  pod-inspector\n";

@@ -18,8 +18,8 @@ pub enum LintError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}:{line}: invalid YAML: {message}", file.display())]
-    Yaml { file: PathBuf, line: usize, message: String },
+    #[error("{}:{line}:{column}: invalid YAML: {message}", file.display())]
+    Yaml { file: PathBuf, line: usize, column: usize, message: String },
     #[error("no manifests (*.yaml, *.yml) found in {}", path.display())]
     NoManifests { path: PathBuf },
 }

@@ -1,7 +1,8 @@
 //! Kubernetes objects as the lint sees them: kind, namespace, name and where they start, read from
-//! the marked YAML tree, plus where each workload kind keeps its pod spec.
+//! the one positioned YAML tree (crate::yaml, with Kubernetes' scalar rules), plus where each workload
+//! kind keeps its pod spec.
 
-use super::yaml::{parse_documents, Node, SyntaxError};
+use crate::yaml::{parse_documents, Error as SyntaxError, Node};
 use std::path::{Path, PathBuf};
 
 /// API groups of the kinds the rules look at; a kind of the same name from another group (a CRD
@@ -114,7 +115,7 @@ fn collect(file: &Path, node: Node, out: &mut Vec<Object>) {
         None if is_cluster_scoped(&kind) => None,
         None => Some(DEFAULT_NAMESPACE.to_string()),
     };
-    out.push(Object { file: file.to_path_buf(), kind, name, namespace, line: node.line, node });
+    out.push(Object { file: file.to_path_buf(), kind, name, namespace, line: node.pos.line, node });
 }
 
 /// Built-in kinds that live outside namespaces (enough to label objects; unknown kinds count as namespaced).

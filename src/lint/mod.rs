@@ -19,7 +19,6 @@ mod render;
 mod rules;
 mod sarif;
 mod walk;
-mod yaml;
 
 #[cfg(test)]
 mod tests;
@@ -58,5 +57,8 @@ pub fn lint_documents(file: &Path, text: &str, ctx: &LintContext) -> Result<Vec<
 }
 
 fn parse(file: &Path, text: &str) -> Result<Vec<manifest::Object>, LintError> {
-    manifest::objects(file, text).map_err(|e| LintError::Yaml { file: file.to_path_buf(), line: e.line, message: e.message })
+    manifest::objects(file, text).map_err(|e| {
+        let pos = e.pos.unwrap_or_default();
+        LintError::Yaml { file: file.to_path_buf(), line: pos.line, column: pos.col, message: e.describe() }
+    })
 }

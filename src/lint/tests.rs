@@ -136,19 +136,20 @@ fn sarif_has_the_shape_code_scanning_reads() {
 fn malformed_yaml_is_an_error_naming_file_and_line() {
     let file = fixtures("malformed/broken.yaml");
     let err = lint_files(std::slice::from_ref(&file), &LintContext::default()).unwrap_err();
-    let LintError::Yaml { file: named, line, .. } = &err else { panic!("expected a YAML error, got {err}") };
+    let LintError::Yaml { file: named, line, column, .. } = &err else { panic!("expected a YAML error, got {err}") };
     assert_eq!(named, &file);
-    assert_eq!(*line, 9);
-    assert!(err.to_string().starts_with(&format!("{}:9: invalid YAML: ", file.display())), "{err}");
+    assert_eq!((*line, *column), (9, 9));
+    assert!(err.to_string().starts_with(&format!("{}:9:9: invalid YAML: ", file.display())), "{err}");
 }
 
 #[rstest]
-#[case::bad_indent("kind: Pod\nmetadata:\n  name: p\n namespace: dev\n", 4)]
-#[case::unclosed_flow("kind: Role\nrules:\n- verbs: [get, list\n", 4)]
-#[case::tab_indent("kind: Pod\nspec:\n\tcontainers: []\n", 3)]
-fn syntax_errors_name_the_line(#[case] text: &str, #[case] line: usize) {
+#[case::bad_indent("kind: Pod\nmetadata:\n  name: p\n namespace: dev\n", "4:11")]
+#[case::unclosed_flow("kind: Role\nrules:\n- verbs: [get, list\n", "4:1")]
+#[case::tab_indent("kind: Pod\nspec:\n\tcontainers: []\n", "3:2")]
+#[case::duplicate_key("kind: Pod\nmetadata:\n  name: p\n  name: q\n", "4:3")]
+fn syntax_errors_name_the_line_and_column(#[case] text: &str, #[case] at: &str) {
     let err = lint_documents(Path::new("inline.yaml"), text, &LintContext::default()).unwrap_err();
-    assert!(err.to_string().starts_with(&format!("inline.yaml:{line}: invalid YAML")), "{err}");
+    assert!(err.to_string().starts_with(&format!("inline.yaml:{at}: invalid YAML")), "{err}");
 }
 
 /// Odd but valid YAML: wrong types where lists or maps belong are skipped, not trusted or panicked on.
@@ -253,4 +254,23 @@ fn same_named_kinds_of_other_api_groups_are_not_linted() {
     let text = "apiVersion: iam.aws.crossplane.io/v1beta1\nkind: Role\nmetadata: {name: r}\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n";
     let findings = lint_documents(Path::new("crd.yaml"), text, &LintContext::default()).unwrap();
     assert_eq!(findings, vec![]);
+}
+
+/// apply and the lint read a manifest the same way (Kubernetes' YAML 1.1): an unquoted `no` is false to
+/// both, `yes` true to both, a quoted "no" a string to both. Under the old readers apply sent "no".
+#[rstest]
+#[case::unquoted_no("no", serde_json::json!(false), false)]
+#[case::unquoted_off("off", serde_json::json!(false), false)]
+#[case::unquoted_yes("yes", serde_json::json!(true), true)]
+#[case::quoted_no("\"no\"", serde_json::json!("no"), true)]
+fn apply_and_lint_agree_on_yaml_1_1_booleans(#[case] written: &str, #[case] applied: serde_json::Value, #[case] token_mounted: bool) {
+    let text = format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: app, namespace: dev}}\nautomountServiceAccountToken: {written}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: dev}}\nspec:\n  serviceAccountName: app\n"
+    );
+    let docs = crate::api::parse_manifest(&text).unwrap();
+    assert_eq!(docs[0]["automountServiceAccountToken"], applied, "what apply sends for `{written}`");
+    let findings = lint_documents(Path::new("m.yaml"), &text, &LintContext { api_callers: Some(BTreeSet::new()) }).unwrap();
+    let sa009 = findings.iter().any(|f| f.rule == "SA009");
+    assert_eq!(sa009, token_mounted, "what the lint reads for `{written}`: {findings:?}");
 }

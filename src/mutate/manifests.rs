@@ -57,7 +57,7 @@ fn kubectl_file(args: &[String]) -> Option<(usize, String)> {
 
 /// The documents as one multi-document YAML text.
 pub fn render(docs: &[Value]) -> String {
-    docs.iter().map(|d| serde_yaml::to_string(d).unwrap_or_default()).collect::<Vec<_>>().join("---\n")
+    crate::yaml::k8s::render(docs)
 }
 
 /// The step of `site` applying `docs` instead; `None` when the step has nothing left to apply.

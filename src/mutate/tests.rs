@@ -102,7 +102,7 @@ fn over_grant_binds_cluster_admin_before_the_first_access_check_and_cleans_it_up
     let crb = m.scenario.cleanup.iter().find(|r| r.kind == "ClusterRoleBinding").expect("the binding is in the cleanup list");
     assert_eq!(crb.name.as_deref(), Some("sa-conformance-mutant-cluster-admin-sa-dev-pod-inspector"));
     let groups = mutants(&s, Operator::OverGrant);
-    assert!(applied_text(&groups[5], "mutant: bind cluster-admin to group:system:authenticated").contains("name: system:authenticated"));
+    assert!(applied_text(&groups[5], "mutant: bind cluster-admin to group:system:authenticated").contains("name: \"system:authenticated\""));
 }
 
 #[test]

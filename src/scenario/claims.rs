@@ -122,13 +122,15 @@ impl Catalog {
 
 fn load_claims(path: &Path) -> Result<Vec<Claim>, LoadErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, None, format!("cannot read: {e}")))?;
-    let file: ClaimsFile = serde_yaml::from_str(&text).map_err(|e| LoadError::new(path, e.location().map(|l| l.line()), e.to_string()))?;
+    let root = crate::yaml::parse_one(&text).map_err(|e| LoadError::yaml(path, 1, &e))?;
+    let file: ClaimsFile = crate::yaml::from_node(&root).map_err(|e| LoadError::yaml(path, 1, &e))?;
+    let ids: Vec<&crate::yaml::Node> =
+        root.get("claims").map(|c| c.items().iter().filter_map(|i| i.get("id")).collect()).unwrap_or_default();
     let mut seen = BTreeSet::new();
     let mut errors = Vec::new();
-    for c in &file.claims {
+    for (i, c) in file.claims.iter().enumerate() {
         if !seen.insert(c.id.clone()) {
-            let line = text.lines().position(|l| l.contains(&format!("id: {}", c.id))).map(|i| i + 1);
-            errors.push(LoadError::new(path, line, format!("claim id `{}` appears twice", c.id)));
+            errors.push(LoadError::at(path, ids.get(i).map(|n| n.pos), format!("claim id `{}` appears twice", c.id)));
         }
     }
     if errors.is_empty() {

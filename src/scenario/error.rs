@@ -1,5 +1,5 @@
-//! Load errors: each names the file and, where it can be known, the line; a file's problems are
-//! collected and reported together.
+//! Load errors: each names the file and, where it can be known, the line and column; a file's problems
+//! are collected and reported together.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub struct LoadError {
     pub file: PathBuf,
     pub line: Option<usize>,
+    /// 1-based column on `line`, when the YAML reader knows it.
+    pub column: Option<usize>,
     /// The step it concerns (1-based), when there is one.
     pub step: Option<usize>,
     pub message: String,
@@ -16,7 +18,15 @@ pub struct LoadError {
 
 impl LoadError {
     pub fn new(file: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        LoadError { file: file.to_path_buf(), line, step: None, message: message.into() }
+        LoadError { file: file.to_path_buf(), line, column: None, step: None, message: message.into() }
+    }
+    /// An error at a line and column of the file.
+    pub fn at(file: &Path, pos: Option<crate::yaml::Pos>, message: impl Into<String>) -> Self {
+        LoadError { column: pos.map(|p| p.col), ..LoadError::new(file, pos.map(|p| p.line), message) }
+    }
+    /// A YAML error from a text that starts on line `first_line` of `file`.
+    pub fn yaml(file: &Path, first_line: usize, e: &crate::yaml::Error) -> Self {
+        LoadError::at(file, e.pos.map(|p| p.shifted(first_line)), e.describe())
     }
     pub fn in_step(mut self, step: usize) -> Self {
         self.step = Some(step);
@@ -29,6 +39,9 @@ impl fmt::Display for LoadError {
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
         }
         if let Some(step) = self.step {
             write!(f, ": step {step}")?;

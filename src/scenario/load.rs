@@ -1,15 +1,17 @@
 //! The loader: scenario file -> [`Scenario`]. Variables are substituted first (so lines stay true), the
-//! top level is parsed strictly, then each step is parsed from its own slice of the file so every broken
-//! step in a file is reported at once, each with its file:line.
+//! file is read once into the positioned YAML tree ([`crate::yaml`]), the top level is parsed strictly,
+//! then each step from its own node, so every broken step in a file is reported at once, each with its
+//! file:line:column.
 
 use super::error::{LoadError, LoadErrors};
-use super::locate::{key_line, step_slices, top_key_line, StepSlice};
+use super::locate::{key_pos, StepSlice};
 use super::model::*;
 use super::vars::substitute;
-use crate::api::split_documents;
 use crate::duration;
 use crate::step::{self, Action, Invalid, LoadCx, Looking, Manifest, StepKind, STEP_KINDS};
+use crate::yaml::{self, Node, Pos};
 use regex::Regex;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,8 +35,6 @@ pub const DEFAULT_WITHIN: Duration = Duration::from_secs(10);
 struct PreScan {
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
-    vars: BTreeMap<String, serde_yaml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -47,12 +47,13 @@ struct RawScenario {
     namespaces: Vec<String>,
     #[serde(default)]
     #[allow(dead_code)] // read by the pre-scan; declared so deny_unknown_fields accepts it
-    vars: BTreeMap<String, serde_yaml::Value>,
+    vars: BTreeMap<String, IgnoredAny>,
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     timeout: Option<Duration>,
     #[serde(default)]
     cleanup: Vec<ObjectRef>,
-    steps: Vec<serde_yaml::Value>,
+    /// Read from the tree one by one (see [`parse_steps`]); declared so it is required and a list.
+    steps: Vec<IgnoredAny>,
     /// Default `within` for can-i, http-from-pod and assert steps.
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     within: Option<Duration>,
@@ -108,7 +109,6 @@ macro_rules! raw_step {
 step::for_each_step_kind!(raw_step);
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$").expect("static regex"));
-static LOCATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r",? at line \d+ column \d+").expect("static regex"));
 
 /// Every `*.scenario.yaml` below `dir`, sorted; an empty result is the caller's error to report.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -137,11 +137,13 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Scenario, LoadErrors
 
 /// Loads a scenario from text, as if read from `path` (manifests resolve relative to it).
 pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
-    let err = |line, msg: String| LoadErrors::from(LoadError::new(path, line, msg));
+    let err = |e: yaml::Error| LoadErrors::from(LoadError::yaml(path, 1, &e));
     // `${x}` inside a flow mapping is not YAML until substituted, so the pre-scan sees placeholders.
     let placeholder = super::vars::neutralise(source);
-    let pre: PreScan = serde_yaml::from_str(&placeholder).map_err(|e| err(yaml_line(&e, 1), yaml_message(&e)))?;
-    let mut vars: BTreeMap<String, String> = pre.vars.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect();
+    let pre_root = yaml::parse_one(&placeholder).map_err(err)?;
+    let pre: PreScan = yaml::from_node(&pre_root).map_err(err)?;
+    let declared = pre_root.get("vars").map(Node::entries).unwrap_or_default();
+    let mut vars: BTreeMap<String, String> = declared.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_text(v)))).collect();
     vars.extend(opts.overrides.clone());
     if let Some(name) = &pre.name {
         vars.entry("scenario".into()).or_insert_with(|| name.clone());
@@ -149,29 +151,29 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     let text = substitute(source, &vars).map_err(|unknown| {
         LoadErrors(unknown.into_iter().map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars))).collect())
     })?;
-    let raw: RawScenario = serde_yaml::from_str(&text)
-        .map_err(|e| err(yaml_line(&e, 1).map(|l| refine_line(&text, 1, l, &yaml_message(&e))), yaml_message(&e)))?;
+    let root = yaml::parse_one(&text).map_err(err)?;
+    let raw: RawScenario = yaml::from_node(&root).map_err(err)?;
     let mut errors = Vec::new();
     if !NAME.is_match(&raw.name) {
-        errors.push(LoadError::new(
+        errors.push(LoadError::at(
             path,
-            top_key_line(&text, "name"),
+            root.key_pos("name"),
             format!("scenario name `{}` must be lower-case letters, digits and '-'", raw.name),
         ));
     }
     for ns in &raw.namespaces {
         if !NAME.is_match(ns) || ns.len() > 63 {
-            errors.push(LoadError::new(path, top_key_line(&text, "namespaces"), format!("`{ns}` is not a valid namespace name")));
+            errors.push(LoadError::at(path, root.key_pos("namespaces"), format!("`{ns}` is not a valid namespace name")));
         }
     }
     if raw.steps.is_empty() {
-        errors.push(LoadError::new(path, top_key_line(&text, "steps"), "scenario has no steps"));
+        errors.push(LoadError::at(path, root.key_pos("steps"), "scenario has no steps"));
     }
     let default_timeout = raw.timeout.unwrap_or(DEFAULT_TIMEOUT);
     if let Some(within) = raw.within.filter(|w| *w > default_timeout) {
-        errors.push(LoadError::new(
+        errors.push(LoadError::at(
             path,
-            top_key_line(&text, "within"),
+            root.key_pos("within"),
             format!(
                 "within {} is longer than the scenario's timeout {}",
                 duration::format_duration(within),
@@ -179,9 +181,17 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
             ),
         ));
     }
-    let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout, default_within: raw.within };
+    let ctx = StepContext {
+        path,
+        dir: path.parent().unwrap_or(Path::new(".")),
+        source: &text,
+        vars: &vars,
+        default_timeout,
+        default_within: raw.within,
+    };
     let mut steps = Vec::new();
-    for (i, parsed) in parse_steps(&text, &raw.steps).into_iter().enumerate() {
+    let step_nodes = root.get("steps").map(Node::items).unwrap_or_default();
+    for (i, parsed) in parse_steps(step_nodes).into_iter().enumerate() {
         let index = i + 1;
         match parsed.and_then(|(slice, rs)| ctx.build(index, &slice, rs)) {
             Ok(step) => steps.push(step),
@@ -214,35 +224,22 @@ type Parsed = Result<(StepSlice, RawStep), Vec<LoadError>>;
 /// A problem with one key of a step: (the key, for its line; the message).
 type FieldError = (String, String);
 
-/// Parses each step from its own slice (exact lines), or from the parsed value when the list is not
-/// block style (line of the step unknown).
-fn parse_steps(text: &str, values: &[serde_yaml::Value]) -> Vec<Parsed> {
-    let path = Path::new("");
-    match step_slices(text) {
-        Some(slices) if slices.len() == values.len() => slices
-            .into_iter()
-            .map(|slice| {
-                serde_yaml::from_str::<RawStep>(&slice.text).map(|rs| (slice.clone(), rs)).map_err(|e| {
-                    let line = yaml_line(&e, slice.line).map(|l| refine_line(&slice.text, slice.line, l, &yaml_message(&e)));
-                    vec![LoadError::new(path, line, yaml_message(&e))]
-                })
-            })
-            .collect(),
-        _ => values
-            .iter()
-            .map(|v| {
-                let slice = StepSlice { line: 0, text: String::new() };
-                serde_yaml::from_value::<RawStep>(v.clone())
-                    .map(|rs| (slice, rs))
-                    .map_err(|e| vec![LoadError::new(path, None, yaml_message(&e))])
-            })
-            .collect(),
-    }
+/// Parses each step from its own node of the tree, so one broken step does not hide the others.
+fn parse_steps(nodes: &[Node]) -> Vec<Parsed> {
+    nodes
+        .iter()
+        .map(|node| {
+            let slice = StepSlice::new(node);
+            yaml::from_node::<RawStep>(node).map(|rs| (slice, rs)).map_err(|e| vec![LoadError::yaml(Path::new(""), 1, &e)])
+        })
+        .collect()
 }
 
 struct StepContext<'a> {
     path: &'a Path,
     dir: &'a Path,
+    /// The scenario's text after substitution, to place errors inside an inline manifest.
+    source: &'a str,
     vars: &'a BTreeMap<String, String>,
     default_timeout: Duration,
     /// The scenario's top-level `within`, if it has one.
@@ -251,26 +248,26 @@ struct StepContext<'a> {
 
 impl StepContext<'_> {
     fn build(&self, index: usize, slice: &StepSlice, mut rs: RawStep) -> Result<Step, Vec<LoadError>> {
-        let line = (slice.line > 0).then_some(slice.line);
-        let at = |key: &str| if slice.line > 0 { Some(key_line(slice, key)) } else { None };
+        let line = Some(slice.pos());
+        let at = |key: &str| Some(key_pos(slice, key));
         let mut errors = Vec::new();
         let mut kinds = rs.actions(&StepLoadCx { ctx: self, slice });
         let action = match kinds.len() {
             0 => {
-                errors.push(LoadError::new(self.path, line, format!("step has no step kind; expected one of: {}", STEP_KINDS.join(", "))));
+                errors.push(LoadError::at(self.path, line, format!("step has no step kind; expected one of: {}", STEP_KINDS.join(", "))));
                 None
             }
             1 => match kinds.pop().map(|(_, a)| a) {
                 Some(Ok(action)) => Some(action),
                 Some(Err((key, msg))) => {
-                    errors.push(LoadError::new(self.path, at(&key), msg));
+                    errors.push(LoadError::at(self.path, at(&key), msg));
                     None
                 }
                 None => None,
             },
             _ => {
                 let names: Vec<&str> = kinds.iter().map(|(k, _)| *k).collect();
-                errors.push(LoadError::new(
+                errors.push(LoadError::at(
                     self.path,
                     line,
                     format!("step has several step kinds ({}); a step does exactly one thing", names.join(", ")),
@@ -283,7 +280,7 @@ impl StepContext<'_> {
             Some(action) => match self.within(action.looking(), action.kind(), timeout, rs.within, rs.stable_for, rs.timeout.is_some()) {
                 Ok(w) => w,
                 Err((key, msg)) => {
-                    errors.push(LoadError::new(self.path, if key.is_empty() { line } else { at(&key) }, msg));
+                    errors.push(LoadError::at(self.path, if key.is_empty() { line } else { at(&key) }, msg));
                     Duration::ZERO
                 }
             },
@@ -292,14 +289,14 @@ impl StepContext<'_> {
         let (erratum, when_version) = match resolve_erratum(rs.doc.as_ref(), rs.erratum, rs.when_version) {
             Ok(found) => found,
             Err((key, msg)) => {
-                errors.push(LoadError::new(self.path, at(&key), msg));
+                errors.push(LoadError::at(self.path, at(&key), msg));
                 (None, None)
             }
         };
         let mut inapplicable = None;
         for (key, want) in &rs.when_var {
             match self.vars.get(key) {
-                None => errors.push(LoadError::new(self.path, at("when-var"), unknown_var_message(key, self.vars))),
+                None => errors.push(LoadError::at(self.path, at("when-var"), unknown_var_message(key, self.vars))),
                 Some(have) if have != want && inapplicable.is_none() => {
                     inapplicable = Some(format!("the step is for {key}={want}, this run has {key}={have}"));
                 }
@@ -399,12 +396,18 @@ impl StepContext<'_> {
                 let u = &unknown[0];
                 ("file".to_string(), format!("{}:{}: {}", full.display(), u.line, unknown_var_message(&u.name, self.vars)))
             })?;
-            validate_documents(&text).map_err(|(l, m)| ("file".to_string(), format!("{}:{l}: {m}", full.display())))?;
+            validate_documents(&text).map_err(|(at, m)| ("file".to_string(), format!("{}:{at}: {m}", full.display())))?;
             out.push(Manifest { origin: full.display().to_string(), text });
         }
         if let Some(text) = inline {
-            let origin = format!("<inline manifest in {}:{}>", self.path.display(), key_line(slice, "manifest"));
-            validate_documents(&text).map_err(|(l, m)| ("manifest".to_string(), format!("inline manifest, line {l} of it: {m}")))?;
+            let origin = format!("<inline manifest in {}:{}>", self.path.display(), key_pos(slice, "manifest").line);
+            validate_documents(&text).map_err(|(at, m)| {
+                let place = match literal_block_pos(self.source, slice, at) {
+                    Some(p) => format!("at {}:{p}", self.path.display()),
+                    None => format!("(line {} column {} of it)", at.line, at.col),
+                };
+                ("manifest".to_string(), format!("inline manifest {place}: {m}"))
+            })?;
             out.push(Manifest { origin, text });
         }
         Ok(out)
@@ -427,26 +430,48 @@ impl LoadCx for StepLoadCx<'_> {
     }
 }
 
-/// Each YAML document must be an object with apiVersion, kind and metadata.name.
-fn validate_documents(text: &str) -> Result<(), (usize, String)> {
-    let mut line = 1;
-    for (i, chunk) in split_documents(text).into_iter().enumerate() {
-        let value: serde_yaml::Value =
-            serde_yaml::from_str(&chunk.1).map_err(|e| (chunk.0 + yaml_line(&e, 1).unwrap_or(1) - 1, yaml_message(&e)))?;
-        line = chunk.0;
-        if value.is_null() {
-            continue;
-        }
+/// Where `at` (line:column of an inline manifest's own text) is in the scenario file, when the manifest
+/// is a literal block (`manifest: |`): its lines are the file's lines less their indentation, and the
+/// reader places the block at its first character.
+fn literal_block_pos(source: &str, slice: &StepSlice, at: Pos) -> Option<Pos> {
+    let value = slice.node.find_value("manifest")?;
+    let header = source.lines().nth(value.pos.line.checked_sub(2)?)?.trim_end();
+    if !["|", "|-", "|+"].iter().any(|h| header.ends_with(h)) {
+        return None;
+    }
+    Some(Pos { line: value.pos.line + at.line - 1, col: value.pos.col - 1 + at.col })
+}
+
+/// Each YAML document must be an object with apiVersion, kind and metadata.name, read the way Kubernetes
+/// reads it ([`yaml::k8s`]); a label or annotation value that Kubernetes reads as something other than a
+/// string (`enabled: no` is `false`) is refused here with the server's own words.
+fn validate_documents(text: &str) -> Result<(), (Pos, String)> {
+    let docs = yaml::k8s::documents(text).map_err(|e| (e.pos.unwrap_or_default(), e.describe()))?;
+    for (i, doc) in docs.iter().enumerate() {
         for key in ["apiVersion", "kind"] {
-            if value.get(key).and_then(|v| v.as_str()).is_none() {
-                return Err((line, format!("document {} has no `{key}`", i + 1)));
+            if doc.json[key].as_str().is_none() {
+                return Err((doc.node.pos, format!("document {} has no `{key}`", i + 1)));
             }
         }
-        if value.get("metadata").and_then(|m| m.get("name")).and_then(|v| v.as_str()).is_none() {
-            return Err((line, format!("document {} has no `metadata.name`", i + 1)));
+        if doc.json["metadata"]["name"].as_str().is_none() {
+            return Err((doc.node.pos, format!("document {} has no `metadata.name`", i + 1)));
+        }
+        for field in ["labels", "annotations"] {
+            let entries = doc.node.path(&["metadata", field]).map(Node::entries).unwrap_or_default();
+            if let Some((k, v, other)) = entries.iter().find_map(|(k, v)| Some((k, v, yaml::k8s::resolve(v).filter(|j| !j.is_null())?))) {
+                let (key, written) = (k.as_str().unwrap_or_default(), v.as_str().unwrap_or_default());
+                let json_key = yaml::k8s::key_text(k);
+                return Err((
+                    v.pos,
+                    format!(
+                        "`{key}: {written}` is read by Kubernetes (YAML 1.1) as {other}, not the string \"{written}\"; the API server \
+                         refuses it: \".metadata.{field}.{json_key}: expected string, got &value.valueUnstructured{{Value:{other}}}\"; \
+                         quote it: `{key}: \"{written}\"`"
+                    ),
+                ));
+            }
         }
     }
-    let _ = line;
     Ok(())
 }
 
@@ -495,31 +520,12 @@ fn unknown_var_message(name: &str, vars: &BTreeMap<String, String>) -> String {
     )
 }
 
-fn scalar_text(v: &serde_yaml::Value) -> String {
-    match v {
-        serde_yaml::Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
+/// A variable's value as text: a scalar as written (`null` for an empty one, as before), anything else
+/// as JSON.
+fn scalar_text(v: &Node) -> String {
+    match v.as_str() {
+        Some(text) => text.to_string(),
+        None if v.is_null() => "null".to_string(),
+        None => yaml::k8s::to_json(v).to_string(),
     }
-}
-
-/// serde reports a custom error (a bad duration, a bad answer) at the enclosing mapping; when the
-/// message quotes the offending value, the first line from there on that holds it is the better line.
-fn refine_line(text: &str, first_line: usize, line: usize, message: &str) -> usize {
-    let Some(value) = message.split('`').nth(1).filter(|v| !v.is_empty()) else { return line };
-    text.lines()
-        .enumerate()
-        .skip(line.saturating_sub(first_line))
-        .find(|(_, l)| l.contains(value))
-        .map(|(i, _)| first_line + i)
-        .unwrap_or(line)
-}
-
-/// The file line of a YAML error, given the file line its text starts on.
-fn yaml_line(e: &serde_yaml::Error, first_line: usize) -> Option<usize> {
-    e.location().map(|l| first_line + l.line() - 1)
-}
-
-/// The YAML error without serde_yaml's own (slice-relative) position.
-fn yaml_message(e: &serde_yaml::Error) -> String {
-    LOCATION.replace(&e.to_string(), "").into_owned()
 }

@@ -219,7 +219,7 @@ mod tests {
     }
 
     fn expect(yaml: &str) -> HttpExpect {
-        serde_yaml::from_str(yaml).unwrap()
+        crate::yaml::from_str(yaml).unwrap()
     }
 
     #[test]

@@ -310,7 +310,7 @@ mod tests {
     use serde_json::json;
 
     fn step(yaml: &str) -> TokenStep {
-        serde_yaml::from_str(yaml).expect("token step")
+        crate::yaml::from_str(yaml).expect("token step")
     }
 
     /// The mounted token on a default cluster: valid a year, refresh due after 3607 s.

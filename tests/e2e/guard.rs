@@ -17,8 +17,10 @@ const PROBE_NS: &str = "sa-guard-probe";
 /// A kubeconfig for the test cluster whose context is called FOREIGN.
 fn foreign_kubeconfig(target: &Target) -> Result<PathBuf, String> {
     let text = std::fs::read_to_string(&target.kubeconfig).map_err(|e| e.to_string())?;
-    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| e.to_string())?;
-    let contexts = doc.get_mut("contexts").and_then(|c| c.as_sequence_mut()).ok_or("kubeconfig has no contexts")?;
+    // client-go reads a kubeconfig with sigs.k8s.io/yaml, as it reads manifests.
+    let docs = sa_conformance::yaml::k8s::documents(&text).map_err(|e| e.to_string())?;
+    let mut doc = docs.into_iter().next().ok_or("kubeconfig is empty")?.json;
+    let contexts = doc.get_mut("contexts").and_then(|c| c.as_array_mut()).ok_or("kubeconfig has no contexts")?;
     for c in contexts.iter_mut() {
         if c.get("name").and_then(|n| n.as_str()) == Some(target.context.as_str()) {
             c["name"] = FOREIGN.into();
@@ -26,7 +28,7 @@ fn foreign_kubeconfig(target: &Target) -> Result<PathBuf, String> {
     }
     doc["current-context"] = FOREIGN.into();
     let path = std::env::temp_dir().join(format!("sa-conformance-guard-{}.kubeconfig", std::process::id()));
-    std::fs::write(&path, serde_yaml::to_string(&doc).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    std::fs::write(&path, sa_conformance::yaml::k8s::render(&[doc])).map_err(|e| e.to_string())?;
     Ok(path)
 }
 

@@ -5,7 +5,7 @@
 use super::{finding, Index};
 use crate::lint::manifest::{Object, RBAC};
 use crate::lint::rules::{Finding, CLUSTER_BINDING_FOR_NAMESPACE};
-use crate::lint::yaml::Node;
+use crate::yaml::Node;
 use std::collections::BTreeSet;
 
 /// Built-in ClusterRoles made to be granted per namespace by RoleBindings.

@@ -4,8 +4,8 @@
 use super::{finding, finding_at, Index};
 use crate::lint::manifest::{Object, PodSpec};
 use crate::lint::rules::{Finding, Severity, AUTOMOUNT_UNNEEDED, DEFAULT_SERVICE_ACCOUNT};
-use crate::lint::yaml::Node;
 use crate::lint::LintContext;
+use crate::yaml::Node;
 
 const DEFAULT_SA: &str = "default";
 

@@ -6,7 +6,7 @@ use crate::lint::manifest::{Object, RBAC};
 use crate::lint::rules::{
     Finding, RuleInfo, ESCALATION_VERB, SECRET_READ, TOKEN_CREATE, WILDCARD_API_GROUP, WILDCARD_RESOURCE, WILDCARD_VERB,
 };
-use crate::lint::yaml::Node;
+use crate::yaml::Node;
 
 const READ_VERBS: &[&str] = &["get", "list", "watch", "*"];
 
@@ -59,7 +59,7 @@ fn wildcards(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
     for (key, info, what, fix) in fields {
         for (_, node) in rule.list(key).into_iter().filter(|(s, _)| *s == "*") {
             let message = format!("rule {} grants {what} ({key}: [\"*\"])", rule.number);
-            out.push(finding(info, obj, node.line, message, fix.to_string()));
+            out.push(finding(info, obj, node.pos.line, message, fix.to_string()));
         }
     }
 }
@@ -74,7 +74,7 @@ fn secret_read(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
     for (_, node) in rule.list("resources").into_iter().filter(|(s, _)| *s == "secrets") {
         let message = format!("rule {} grants {} on secrets: whoever is bound can read {scope}", rule.number, verbs.join(", "));
         let fix = "drop secrets from this rule, or limit it with resourceNames to the Secrets the workload reads";
-        out.push(finding(&SECRET_READ, obj, node.line, message, fix.to_string()));
+        out.push(finding(&SECRET_READ, obj, node.pos.line, message, fix.to_string()));
     }
 }
 
@@ -88,7 +88,7 @@ fn escalation_verbs(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>)
         };
         let message = format!("rule {} grants {verb}, which lets the holder {power}", rule.number);
         let fix = format!("remove {verb}; leave it to cluster administrators, not workloads");
-        out.push(finding(&ESCALATION_VERB, obj, node.line, message, fix));
+        out.push(finding(&ESCALATION_VERB, obj, node.pos.line, message, fix));
     }
 }
 
@@ -101,7 +101,7 @@ fn token_create(obj: &Object, rule: &PolicyRule<'_>, out: &mut Vec<Finding>) {
     for (_, node) in rule.list("resources").into_iter().filter(|(s, _)| *s == "serviceaccounts/token") {
         let message = format!("rule {} grants create on serviceaccounts/token: the holder can mint tokens for {whose}", rule.number);
         let fix = "remove it, or limit it with resourceNames to the one ServiceAccount that needs tokens";
-        out.push(finding(&TOKEN_CREATE, obj, node.line, message, fix.to_string()));
+        out.push(finding(&TOKEN_CREATE, obj, node.pos.line, message, fix.to_string()));
     }
 }
 

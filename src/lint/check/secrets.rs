@@ -4,7 +4,7 @@
 use super::finding;
 use crate::lint::manifest::{Object, CORE};
 use crate::lint::rules::{Finding, LONG_LIVED_TOKEN};
-use crate::lint::yaml::Node;
+use crate::yaml::Node;
 
 const TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
 const SA_ANNOTATION: &str = "kubernetes.io/service-account.name";

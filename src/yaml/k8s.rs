@@ -1,0 +1,229 @@
+//! Manifests as Kubernetes reads them. kubectl and the API server turn YAML into JSON with
+//! sigs.k8s.io/yaml (`YAMLToJSON`), which parses with its fork of go-yaml v2
+//! (kubernetes/kubernetes `vendor/sigs.k8s.io/yaml/goyaml.v2/resolve.go`, `resolveMapList`): YAML 1.1
+//! plain scalars, so `y Y yes Yes YES on On ON true True TRUE` are `true`, `n N no No NO off Off OFF
+//! false False FALSE` are `false`, `~ null Null NULL` and the empty value are null, integers in
+//! `strconv.ParseInt(s, 0, 64)` notation with `_` removed (`0x1F`, `0755` octal, `0b101`), floats
+//! (`1.5`, `1e3`, `.inf`, `.nan`), and a timestamp-looking scalar stays a string. Quoted and block
+//! scalars are always strings. So a label written `enabled: no` reaches the server as `false`, and
+//! the server refuses it where a string is required; apply, delete, mutate and the lint all read it
+//! this way.
+
+use super::node::{Node, Value};
+use super::Error;
+use serde_json::{Map, Number, Value as Json};
+
+/// The JSON value of a plain scalar the way go-yaml v2 resolves it; `None` for a string (or a
+/// non-scalar).
+pub fn resolve(node: &Node) -> Option<Json> {
+    let Value::Scalar { text, plain, tag } = &node.value else { return None };
+    if let Some(tag) = tag {
+        return match tag.as_str() {
+            "tag:yaml.org,2002:str" | "!!str" => None,
+            _ if !plain => None,
+            _ => resolve_plain(text),
+        };
+    }
+    if !plain {
+        return None;
+    }
+    resolve_plain(text)
+}
+
+fn resolve_plain(text: &str) -> Option<Json> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Some(Json::Bool(true)),
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return Some(Json::Bool(false)),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Json::Null),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN" => {
+            // JSON has no infinity or NaN: sigs.k8s.io/yaml fails to encode them; keep the text.
+            return None;
+        }
+        _ => {}
+    }
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-' || c == '.') {
+        return None;
+    }
+    let plain = text.replace('_', "");
+    if let Some(n) = go_parse_int(&plain) {
+        return Some(Json::Number(n));
+    }
+    if is_yaml_float(&plain) {
+        // encoding/json writes a whole float64 without a fraction (`1e3` -> 1000), so integer fields accept it.
+        let f = plain.parse::<f64>().ok()?;
+        if f.fract() == 0.0 && f.abs() < 1e15 {
+            return Some(Json::Number(Number::from(f as i64)));
+        }
+        return Number::from_f64(f).map(Json::Number);
+    }
+    None
+}
+
+/// `strconv.ParseInt(s, 0, 64)` then `ParseUint`: an optional sign, then `0x`/`0o`/`0b`, a leading `0`
+/// for octal, or decimal.
+fn go_parse_int(s: &str) -> Option<Number> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (digits, radix) = if let Some(d) = lower.strip_prefix("0x") {
+        (d, 16)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (d, 8)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (d, 2)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (&lower[1..], 8)
+    } else {
+        (lower.as_str(), 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u128::from_str_radix(digits, radix).ok()?;
+    if neg {
+        i64::try_from(-(magnitude as i128)).ok().map(Number::from)
+    } else {
+        u64::try_from(magnitude).ok().map(Number::from)
+    }
+}
+
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => digits(frac),
+        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// The node as the JSON Kubernetes would read from it. Keys that resolve to something other than a
+/// string (`yes:`, `1:`) become that value's text, as sigs.k8s.io/yaml writes them.
+pub fn to_json(node: &Node) -> Json {
+    match &node.value {
+        Value::Scalar { text, .. } => resolve(node).unwrap_or_else(|| Json::String(text.clone())),
+        Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => {
+            let mut map = Map::new();
+            for (k, v) in entries {
+                map.insert(key_text(k), to_json(v));
+            }
+            Json::Object(map)
+        }
+    }
+}
+
+/// A mapping key as the JSON key Kubernetes gets (`on:` is the key "true").
+pub fn key_text(key: &Node) -> String {
+    match to_json(key) {
+        Json::String(s) => s,
+        Json::Null => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// One document of a manifest: its tree (for positions) and its JSON (for the API).
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub node: Node,
+    pub json: Json,
+}
+
+/// Every non-empty document of a multi-document manifest text.
+pub fn documents(text: &str) -> Result<Vec<Document>, Error> {
+    Ok(super::parse_documents(text)?.into_iter().flatten().map(|node| Document { json: to_json(&node), node }).collect())
+}
+
+/// JSON documents back as one multi-document YAML text (strings that YAML 1.1 would read as something
+/// else are quoted, so the text reads back as the same JSON).
+pub fn render(docs: &[Json]) -> String {
+    docs.iter().map(render_one).collect::<Vec<_>>().join("---\n")
+}
+
+fn render_one(doc: &Json) -> String {
+    let mut out = String::new();
+    let mut emitter = yaml_rust2::YamlEmitter::new(&mut out);
+    // Emitting into a String cannot fail; an empty text on the impossible error is caught by the reader.
+    let _ = emitter.dump(&to_yaml(doc));
+    let body = out.strip_prefix("---\n").or_else(|| out.strip_prefix("---")).unwrap_or(&out).trim_start_matches(' ');
+    format!("{body}\n")
+}
+
+fn to_yaml(v: &Json) -> yaml_rust2::Yaml {
+    use yaml_rust2::Yaml;
+    match v {
+        Json::Null => Yaml::Null,
+        Json::Bool(b) => Yaml::Boolean(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Yaml::Integer(i),
+            None => Yaml::Real(n.to_string()),
+        },
+        Json::String(s) => Yaml::String(s.clone()),
+        Json::Array(items) => Yaml::Array(items.iter().map(to_yaml).collect()),
+        Json::Object(map) => Yaml::Hash(map.iter().map(|(k, v)| (Yaml::String(k.clone()), to_yaml(v))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn value(text: &str) -> Json {
+        documents(&format!("x: {text}\n")).unwrap()[0].json["x"].clone()
+    }
+
+    #[rstest]
+    #[case("no", json!(false))]
+    #[case("No", json!(false))]
+    #[case("off", json!(false))]
+    #[case("n", json!(false))]
+    #[case("yes", json!(true))]
+    #[case("ON", json!(true))]
+    #[case("y", json!(true))]
+    #[case("\"no\"", json!("no"))]
+    #[case("'yes'", json!("yes"))]
+    #[case("!!str no", json!("no"))]
+    #[case("~", json!(null))]
+    #[case("", json!(null))]
+    #[case("0755", json!(493))]
+    #[case("0x1F", json!(31))]
+    #[case("1_000", json!(1000))]
+    #[case("-12", json!(-12))]
+    #[case("1.5", json!(1.5))]
+    #[case("1e3", json!(1000))]
+    #[case("2001-12-14", json!("2001-12-14"))]
+    #[case("1.2.3", json!("1.2.3"))]
+    #[case("0.0.0.0/0", json!("0.0.0.0/0"))]
+    #[case("v1", json!("v1"))]
+    #[case::not_octal_so_a_float("08", json!(8))]
+    fn scalars_resolve_like_kubernetes(#[case] text: &str, #[case] want: Json) {
+        assert_eq!(value(text), want, "x: {text}");
+    }
+
+    #[test]
+    fn non_string_keys_become_their_text() {
+        assert_eq!(documents("yes: 1\n2: b\n").unwrap()[0].json, json!({"true": 1, "2": "b"}));
+    }
+
+    #[test]
+    fn rendered_documents_read_back_the_same() {
+        let docs = vec![
+            json!({"kind": "ConfigMap", "data": {"a": "no", "b": "0755", "c": "", "d": "x: y", "e": "line\nnext", "f": null, "g": [1, true, 1.5]}}),
+            json!({"kind": "Pod"}),
+        ];
+        let text = render(&docs);
+        let back: Vec<Json> = documents(&text).unwrap().into_iter().map(|d| d.json).collect();
+        assert_eq!(back, docs, "{text}");
+    }
+}
