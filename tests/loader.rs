@@ -104,6 +104,14 @@ fn every_problem_in_a_file_is_reported_at_once() {
 #[case("name: x\nsteps:\n  - within: 1x\n    kubectl: {command: kubectl get sa}\n", "3: step 1: invalid duration `1x`")]
 #[case("name: x\nsteps:\n  - token:\n      serviceaccount: s\n      namespace: n\n      expect: {claims: [{path: 'kubernetes\\.io.serviceacount.name', absent: true}]}\n",
        "3: step 1: field `kubernetes\\.io.serviceacount.name`: no field `serviceacount` in `kubernetes\\.io` (did you mean `serviceaccount`?)")]
+#[case(
+    "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default, namespace: dev}\n      in-every-namespace: true\n",
+    "5: step 1: in-every-namespace needs `resource.name` and no `namespace` or `list`"
+)]
+#[case(
+    "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default}\n",
+    "3: step 1: assert needs at least one field check"
+)]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
@@ -126,6 +134,57 @@ fn an_empty_scenario_directory_is_an_error_not_a_pass() {
     let dir = tempfile::tempdir().unwrap();
     let err = Catalog::load(dir.path(), &LoadOptions::default()).expect_err("no scenarios");
     assert!(err.to_string().contains("no scenarios found"), "{err}");
+}
+
+/// A catalogue of one claim `checked-by` `by`, verified by one step `step` (YAML of a step kind).
+fn practice_catalog(by: &str, step: &str) -> Result<Catalog, String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), "kind: Pod\nmetadata: {name: p, namespace: dev}\nspec: {serviceAccountName: app}\n").unwrap();
+    let claims = format!("claims:\n  - id: bp-x\n    section: S\n    text: a practice\n    checked-by: {by}\n");
+    std::fs::write(dir.path().join("claims.yaml"), claims).unwrap();
+    let scenario = format!("name: x\nsteps:\n  - doc: {{ section: S, claims: [bp-x] }}\n    {step}\n");
+    std::fs::write(dir.path().join("x.scenario.yaml"), scenario).unwrap();
+    Catalog::load(dir.path(), &LoadOptions::default()).map_err(|e| e.to_string())
+}
+
+/// A best practice declared checked by a lint rule or an audit loads only if a step naming the claim
+/// runs that rule (or audit): the declaration cannot outrun the checks.
+#[rstest]
+#[case::rule_run("{ lint: [SA011] }", "lint: { files: [m.yaml], rules: [SA011, SA001] }", None)]
+#[case::every_rule_runs_it("{ lint: [SA011] }", "lint: { files: [m.yaml] }", None)]
+#[case::rule_not_run(
+    "{ lint: [SA011] }",
+    "lint: { files: [m.yaml], rules: [SA001] }",
+    Some("claims.yaml:2: claim `bp-x` is checked by lint rule SA011, but no lint step naming the claim runs it")
+)]
+#[case::no_lint_step(
+    "{ lint: [SA001] }",
+    "kubectl: { command: kubectl get pods }",
+    Some("claims.yaml:2: claim `bp-x` is checked by lint rule SA001, but no lint step naming the claim runs it")
+)]
+#[case::unknown_rule(
+    "{ lint: [SA999] }",
+    "lint: { files: [m.yaml] }",
+    Some("claims.yaml:2: claim `bp-x`: unknown lint rule `SA999` (rules: SA001")
+)]
+#[case::audit_missing(
+    "{ audit: true }",
+    "lint: { files: [m.yaml] }",
+    Some("claims.yaml:2: claim `bp-x` is checked by an audit, but no audit step names the claim")
+)]
+#[case::nothing_named("{}", "lint: { files: [m.yaml] }", Some("claims.yaml:2: claim `bp-x`: checked-by names no lint rule and no audit"))]
+#[case::unknown_rule_in_step(
+    "{ lint: [SA001] }",
+    "lint: { files: [m.yaml], rules: [SA012] }",
+    Some("x.scenario.yaml:4: step 1: unknown lint rule `SA012`")
+)]
+fn a_practice_loads_only_with_the_checks_it_names(#[case] by: &str, #[case] step: &str, #[case] error: Option<&str>) {
+    match (practice_catalog(by, step), error) {
+        (Ok(_), None) => {}
+        (Ok(_), Some(want)) => panic!("loaded, but must fail with {want}"),
+        (Err(got), None) => panic!("must load, got {got}"),
+        (Err(got), Some(want)) => assert!(got.contains(want), "expected {want:?} in:\n{got}"),
+    }
 }
 
 /// Fragments the generator splices together: real keys, broken YAML, odd values.

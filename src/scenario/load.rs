@@ -402,6 +402,7 @@ impl StepContext<'_> {
                 prerequisite: rs.prerequisite,
                 erratum,
                 when_version,
+                when_var: rs.when_var,
                 inapplicable,
             }),
             _ => Err(errors),
@@ -510,9 +511,11 @@ impl StepContext<'_> {
         if let Some(bad) = l.api_callers.iter().find(|c| c.split_once('/').is_none_or(|(ns, pod)| ns.is_empty() || pod.is_empty())) {
             return Err(("api-callers".into(), format!("`{bad}` is not namespace/pod")));
         }
-        if let Some(unknown) = l.allow.iter().find(|id| crate::lint::rule(id).is_none()) {
-            let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
-            return Err(("allow".into(), format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", "))));
+        for (key, ids) in [("allow", &l.allow), ("rules", &l.rules)] {
+            if let Some(unknown) = ids.iter().find(|id| crate::lint::rule(id).is_none()) {
+                let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
+                return Err((key.into(), format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", "))));
+            }
         }
         Ok(())
     }
@@ -701,7 +704,10 @@ fn validate_assert(a: &AssertStep) -> Result<(), (String, String)> {
     if a.resource.name.is_none() && !a.resource.list {
         return Err(("resource".into(), "assert needs `name`, or `list: true` to check the list".into()));
     }
-    if a.fields.is_empty() {
+    if a.in_every_namespace && (a.resource.name.is_none() || a.resource.namespace.is_some() || a.resource.list) {
+        return Err(("in-every-namespace".into(), "in-every-namespace needs `resource.name` and no `namespace` or `list`".into()));
+    }
+    if a.fields.is_empty() && !a.in_every_namespace {
         return Err(("fields".into(), "assert needs at least one field check".into()));
     }
     a.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))

@@ -15,7 +15,7 @@ pub mod words;
 #[cfg(test)]
 mod tests;
 
-pub use claims::{Catalog, Claim};
+pub use claims::{Catalog, CheckedBy, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
 pub use load::{discover, load_file, load_str, split_documents, LoadOptions};

@@ -82,6 +82,8 @@ pub struct Step {
     /// Server versions this step runs on (its own `when-version`, or its erratum's); others skip it
     /// as not applicable.
     pub when_version: Option<super::erratum::VersionReq>,
+    /// `when-var`: the variable values this step is for (empty: every run), kept for listings.
+    pub when_var: std::collections::BTreeMap<String, String>,
     /// Why the step does not apply to this run, decided at load time from `when-var` (e.g. a
     /// cluster profile the user names with `--var`); such a step is reported not applicable.
     pub inapplicable: Option<String>,
@@ -561,7 +563,13 @@ pub struct TokenRequestExpect {
 #[serde(deny_unknown_fields)]
 pub struct AssertStep {
     pub resource: ObjectRef,
+    #[serde(default)]
     pub fields: Vec<FieldCheck>,
+    /// `in-every-namespace: true`: the object `resource.name` of this namespaced kind must exist in
+    /// every Active namespace of the cluster's live namespace list (each passing `fields`), not in a
+    /// list the scenario wrote down; Terminating namespaces are skipped with a note.
+    #[serde(default, rename = "in-every-namespace")]
+    pub in_every_namespace: bool,
 }
 
 /// A least-privilege audit of one identity against the permissions the scenario declares it needs.
@@ -592,4 +600,15 @@ pub struct LintStep {
     /// Pods (`namespace/name`) that call the API besides those this scenario calls it from.
     #[serde(default, rename = "api-callers")]
     pub api_callers: Vec<String>,
+    /// Only these rules run (every rule when empty), so a step can verify the one practice its claim
+    /// states and the rule that checks it.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+impl LintStep {
+    /// Whether this step runs rule `id`.
+    pub fn runs(&self, id: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r == id)
+    }
 }

@@ -42,7 +42,8 @@ pub fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
     let mut callers = api_callers(ctx.scenario);
     callers.extend(l.api_callers.iter().filter_map(|c| c.split_once('/')).map(|(ns, pod)| (ns.to_string(), pod.to_string())));
     let lint_ctx = LintContext { api_callers: Some(callers) };
-    let findings = lint::lint_files(&paths, &lint_ctx).map_err(|e| StepError::Other(e.to_string()))?;
+    let mut findings = lint::lint_files(&paths, &lint_ctx).map_err(|e| StepError::Other(e.to_string()))?;
+    findings.retain(|f| l.runs(f.rule));
     let mut check = Check::default();
     for f in &findings {
         let line =
@@ -54,7 +55,8 @@ pub fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
         }
     }
     if findings.is_empty() {
-        check.notes.push(format!("no findings in {}", l.files.join(", ")));
+        let rules = if l.rules.is_empty() { "every rule".to_string() } else { format!("rules {}", l.rules.join(", ")) };
+        check.notes.push(format!("no findings in {} ({rules})", l.files.join(", ")));
     }
     Ok(check)
 }
