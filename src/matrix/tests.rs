@@ -84,7 +84,7 @@ fn column(version: &str) -> VersionColumn {
     VersionColumn {
         version: version.into(),
         node_image: Some(format!("sa-conformance/node:{version}-x")),
-        cluster: plan::cluster_name(version),
+        cluster: plan::cluster_name(plan::CLUSTER_PREFIX, version),
         seconds: Some(60),
         ..Default::default()
     }
