@@ -187,6 +187,28 @@ fn a_practice_loads_only_with_the_checks_it_names(#[case] by: &str, #[case] step
     }
 }
 
+/// `list --claims` on the shipped scenarios: each claim's verdict kind with the `when-version` and
+/// `when-var` conditions of its erratum, each verifying step's conditions, and the checks a best
+/// practice names.
+#[test]
+fn the_claims_listing_shows_conditions_verdict_kinds_and_checks() {
+    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &LoadOptions::default()).unwrap();
+    let listing = sa_conformance::report::listing::claims(&catalog);
+    for want in [
+        "pods-get-short-lived-projected-tokens [Creating a Service Account] (erratum on extend_token_expiration=true, holds otherwise)",
+        "[when-var extend_token_expiration=true, erratum]",
+        "(with --service-account-extend-token-expiration=false the mounted token lives 3607 s, as the article says) [when-var extend_token_expiration=false]",
+        "get-serviceaccounts-shows-pod-inspector [Creating a Service Account] (erratum on >=1.35, holds otherwise)",
+        "[when-version <1.35]",
+        "[when-version >=1.35, erratum]",
+        "checked by: lint SA011 (shared-service-account), lint SA001 (default-service-account)",
+        "checked by: lint SA004 (wildcard-api-group), lint SA007 (escalation-verb), lint SA008 (token-create), audit",
+        "default-sa-every-namespace [Default Service Accounts] (holds)",
+    ] {
+        assert!(listing.contains(want), "`{want}` missing from:\n{listing}");
+    }
+}
+
 /// Fragments the generator splices together: real keys, broken YAML, odd values.
 const PIECES: &[&str] = &[
     "name: x\n",
