@@ -90,6 +90,9 @@ pub struct MatrixArgs {
     /// How long one version (create, suite, delete) may take
     #[arg(long, default_value = "40m", value_parser = parse_duration)]
     pub version_timeout: Duration,
+    /// Each version's kind cluster is named PREFIX-v1-NN (one machine, several people: give yours a prefix of your own)
+    #[arg(long, default_value = "sa-conformance-matrix")]
+    pub cluster_prefix: String,
     /// Render a matrix saved with --json instead of running anything
     #[arg(long, conflicts_with_all = ["versions", "images"])]
     pub from_json: Option<PathBuf>,

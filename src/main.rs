@@ -375,6 +375,7 @@ async fn matrix(args: &sa_conformance::cli::MatrixArgs) -> u8 {
             vars: args.load.vars.clone(),
             work_dir: args.work_dir.clone(),
             timeout: args.version_timeout,
+            cluster_prefix: args.cluster_prefix.clone(),
         };
         let interrupt = Interrupt::install();
         let mut ran = run::run_all(&settings, &plans, &interrupt, &mut |line| eprintln!("{line}")).await;

@@ -1,7 +1,7 @@
 //! The matrix page in a real browser: Debian's chromium (installed by scripts/ensure-chromium.sh when
 //! missing; a failure to install fails these tests, it never skips them) renders the HTML made from
 //! tests/fixtures/matrix.json — the JSON `sa-conformance matrix --json` wrote on this machine's real
-//! v1.34.4 + v1.35.4 run (docs/matrix.md), trimmed to the first two sections and the errata — with
+//! v1.34.4 + v1.35.4 + v1.36.3 run (docs/matrix.md), trimmed to the first two sections and the errata — with
 //! every request sent to a dead proxy, and the screenshot must be a PNG of the window's size showing
 //! each verdict badge's colour.
 

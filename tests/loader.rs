@@ -131,6 +131,14 @@ fn every_problem_in_a_file_is_reported_at_once() {
     "3:13: step 1: inline manifest (line 3 column 34 of it): `on: off` is read by Kubernetes (YAML 1.1) as false, not the string \"off\"; \
      the API server refuses it: \".metadata.labels.true: expected string, got &value.valueUnstructured{Value:false}\""
 )]
+#[case(
+    "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default, namespace: dev}\n      in-every-namespace: true\n",
+    "5:7: step 1: in-every-namespace needs `resource.name` and no `namespace` or `list`"
+)]
+#[case(
+    "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default}\n",
+    "3:5: step 1: assert needs at least one field check"
+)]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
@@ -174,6 +182,79 @@ fn an_empty_scenario_directory_is_an_error_not_a_pass() {
     let dir = tempfile::tempdir().unwrap();
     let err = Catalog::load(dir.path(), &LoadOptions::default()).expect_err("no scenarios");
     assert!(err.to_string().contains("no scenarios found"), "{err}");
+}
+
+/// A catalogue of one claim `checked-by` `by`, verified by one step `step` (YAML of a step kind).
+fn practice_catalog(by: &str, step: &str) -> Result<Catalog, String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.yaml"), "kind: Pod\nmetadata: {name: p, namespace: dev}\nspec: {serviceAccountName: app}\n").unwrap();
+    let claims = format!("claims:\n  - id: bp-x\n    section: S\n    text: a practice\n    checked-by: {by}\n");
+    std::fs::write(dir.path().join("claims.yaml"), claims).unwrap();
+    let scenario = format!("name: x\nsteps:\n  - doc: {{ section: S, claims: [bp-x] }}\n    {step}\n");
+    std::fs::write(dir.path().join("x.scenario.yaml"), scenario).unwrap();
+    Catalog::load(dir.path(), &LoadOptions::default()).map_err(|e| e.to_string())
+}
+
+/// A best practice declared checked by a lint rule or an audit loads only if a step naming the claim
+/// runs that rule (or audit): the declaration cannot outrun the checks.
+#[rstest]
+#[case::rule_run("{ lint: [SA011] }", "lint: { files: [m.yaml], rules: [SA011, SA001] }", None)]
+#[case::every_rule_runs_it("{ lint: [SA011] }", "lint: { files: [m.yaml] }", None)]
+#[case::rule_not_run(
+    "{ lint: [SA011] }",
+    "lint: { files: [m.yaml], rules: [SA001] }",
+    Some("claims.yaml:2: claim `bp-x` is checked by lint rule SA011, but no lint step naming the claim runs it")
+)]
+#[case::no_lint_step(
+    "{ lint: [SA001] }",
+    "kubectl: { command: kubectl get pods }",
+    Some("claims.yaml:2: claim `bp-x` is checked by lint rule SA001, but no lint step naming the claim runs it")
+)]
+#[case::unknown_rule(
+    "{ lint: [SA999] }",
+    "lint: { files: [m.yaml] }",
+    Some("claims.yaml:2: claim `bp-x`: unknown lint rule `SA999` (rules: SA001")
+)]
+#[case::audit_missing(
+    "{ audit: true }",
+    "lint: { files: [m.yaml] }",
+    Some("claims.yaml:2: claim `bp-x` is checked by an audit, but no audit step names the claim")
+)]
+#[case::nothing_named("{}", "lint: { files: [m.yaml] }", Some("claims.yaml:2: claim `bp-x`: checked-by names no lint rule and no audit"))]
+#[case::unknown_rule_in_step(
+    "{ lint: [SA001] }",
+    "lint: { files: [m.yaml], rules: [SA012] }",
+    Some("x.scenario.yaml:4:30: step 1: unknown lint rule `SA012`")
+)]
+fn a_practice_loads_only_with_the_checks_it_names(#[case] by: &str, #[case] step: &str, #[case] error: Option<&str>) {
+    match (practice_catalog(by, step), error) {
+        (Ok(_), None) => {}
+        (Ok(_), Some(want)) => panic!("loaded, but must fail with {want}"),
+        (Err(got), None) => panic!("must load, got {got}"),
+        (Err(got), Some(want)) => assert!(got.contains(want), "expected {want:?} in:\n{got}"),
+    }
+}
+
+/// `list --claims` on the shipped scenarios: each claim's verdict kind with the `when-version` and
+/// `when-var` conditions of its erratum, each verifying step's conditions, and the checks a best
+/// practice names.
+#[test]
+fn the_claims_listing_shows_conditions_verdict_kinds_and_checks() {
+    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &LoadOptions::default()).unwrap();
+    let listing = sa_conformance::report::listing::claims(&catalog);
+    for want in [
+        "pods-get-short-lived-projected-tokens [Creating a Service Account] (erratum on extend_token_expiration=true, holds otherwise)",
+        "[when-var extend_token_expiration=true, erratum]",
+        "(with --service-account-extend-token-expiration=false the mounted token lives 3607 s, as the article says) [when-var extend_token_expiration=false]",
+        "get-serviceaccounts-shows-pod-inspector [Creating a Service Account] (erratum on >=1.35, holds otherwise)",
+        "[when-version <1.35]",
+        "[when-version >=1.35, erratum]",
+        "checked by: lint SA011 (shared-service-account), lint SA001 (default-service-account)",
+        "checked by: lint SA004 (wildcard-api-group), lint SA007 (escalation-verb), lint SA008 (token-create), audit",
+        "default-sa-every-namespace [Default Service Accounts] (holds)",
+    ] {
+        assert!(listing.contains(want), "`{want}` missing from:\n{listing}");
+    }
 }
 
 /// Fragments the generator splices together: real keys, broken YAML, odd values.

@@ -137,6 +137,15 @@ pub const LONG_LIVED_TOKEN: RuleInfo = RuleInfo {
     practice: "Prefer short-lived tokens over manually created long-lived token Secrets.",
 };
 
+pub const SHARED_SERVICE_ACCOUNT: RuleInfo = RuleInfo {
+    id: "SA011",
+    name: "shared-service-account",
+    severity: Severity::Warning,
+    description: "one ServiceAccount (other than `default`, which SA001 covers) runs several workloads, so each \
+                  holds every permission any of them needs",
+    practice: "Create dedicated service accounts per workload.",
+};
+
 /// Every rule, in id order.
 pub const RULES: &[RuleInfo] = &[
     DEFAULT_SERVICE_ACCOUNT,
@@ -149,6 +158,7 @@ pub const RULES: &[RuleInfo] = &[
     TOKEN_CREATE,
     AUTOMOUNT_UNNEEDED,
     LONG_LIVED_TOKEN,
+    SHARED_SERVICE_ACCOUNT,
 ];
 
 /// The rule with this id.

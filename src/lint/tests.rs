@@ -69,7 +69,7 @@ fn article_complete_example(#[case] ctx: LintContext, #[case] expected: Vec<(Str
 #[test]
 fn insecure_manifests_trip_every_rule_on_the_right_lines() {
     let findings = lint_files(&[fixtures("insecure")], &LintContext::default()).unwrap();
-    let (rbac, workload) = ("insecure/rbac.yaml", "insecure/workload.yaml");
+    let (rbac, shared, workload) = ("insecure/rbac.yaml", "insecure/shared.yaml", "insecure/workload.yaml");
     let (role, deploy) = ("ClusterRole/app-reader", "Deployment/shop/web");
     use Severity::{Error, Info, Warning};
     assert_eq!(
@@ -83,6 +83,8 @@ fn insecure_manifests_trip_every_rule_on_the_right_lines() {
             row(rbac, 14, "SA007", Error, role),
             row(rbac, 16, "SA008", Warning, role),
             row(rbac, 20, "SA005", Warning, "ClusterRoleBinding/app-reader"),
+            row(shared, 9, "SA011", Warning, "Pod/shop/api"),
+            row(shared, 26, "SA011", Warning, "CronJob/shop/report"),
             row(workload, 19, "SA001", Warning, deploy),
             row(workload, 19, "SA009", Info, deploy),
             row(workload, 31, "SA010", Warning, "Secret/shop/app-token"),

@@ -30,10 +30,13 @@ pub fn parse_assignments(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The kind cluster name for a version: `sa-conformance-matrix-v1-35`.
-pub fn cluster_name(version: &str) -> String {
+/// The prefix of the matrix's cluster names unless `--cluster-prefix` gives another.
+pub const CLUSTER_PREFIX: &str = "sa-conformance-matrix";
+
+/// The kind cluster name for a version: `sa-conformance-matrix-v1-35` (prefix `sa-conformance-matrix`).
+pub fn cluster_name(prefix: &str, version: &str) -> String {
     let minor: Vec<&str> = version.trim_start_matches('v').split(['.', '-']).take(2).collect();
-    format!("sa-conformance-matrix-v{}", minor.join("-"))
+    format!("{prefix}-v{}", minor.join("-"))
 }
 
 /// Where build-offline.sh puts a version's build: the default cache for the pinned version, its own
@@ -119,8 +122,9 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
 
     #[test]
     fn cluster_names_carry_the_minor_version() {
-        assert_eq!(cluster_name("v1.35.4"), "sa-conformance-matrix-v1-35");
-        assert_eq!(cluster_name("v1.33.13"), "sa-conformance-matrix-v1-33");
+        assert_eq!(cluster_name(CLUSTER_PREFIX, "v1.35.4"), "sa-conformance-matrix-v1-35");
+        assert_eq!(cluster_name(CLUSTER_PREFIX, "v1.33.13"), "sa-conformance-matrix-v1-33");
+        assert_eq!(cluster_name("sa-conformance-version", "v1.36.3"), "sa-conformance-version-v1-36");
     }
 
     #[test]

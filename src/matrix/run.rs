@@ -22,6 +22,8 @@ pub struct RunSettings {
     /// Reports and logs of each version go here.
     pub work_dir: PathBuf,
     pub timeout: Duration,
+    /// Cluster names are `PREFIX-v1-NN`.
+    pub cluster_prefix: String,
 }
 
 /// The child's argv for a version.
@@ -30,7 +32,7 @@ pub fn argv(settings: &RunSettings, plan: &VersionPlan, report: &Path) -> Vec<St
         settings.exe.display().to_string(),
         "run".into(),
         "--cluster=kind".into(),
-        format!("--name={}", cluster_name(&plan.version)),
+        format!("--name={}", cluster_name(&settings.cluster_prefix, &plan.version)),
         format!("--config={}", settings.kind_config.display()),
         format!("--image={}", plan.node_image),
         format!("--scenarios-dir={}", settings.scenarios_dir.display()),
@@ -44,7 +46,7 @@ pub fn argv(settings: &RunSettings, plan: &VersionPlan, report: &Path) -> Vec<St
 /// Runs the suite on one version and reads its report; a cluster that did not come up or a run that
 /// wrote no report is the column's `error`.
 pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionRun {
-    let name = cluster_name(&plan.version);
+    let name = cluster_name(&settings.cluster_prefix, &plan.version);
     let report_path = settings.work_dir.join(format!("run-{}.json", plan.version));
     let log_path = settings.work_dir.join(format!("run-{}.log", plan.version));
     let _ = std::fs::remove_file(&report_path);
@@ -119,7 +121,7 @@ pub async fn run_all(
         progress(&format!(
             "{}: running the suite on kind cluster `{}` from {} ({})",
             plan.version,
-            cluster_name(&plan.version),
+            cluster_name(&settings.cluster_prefix, &plan.version),
             plan.node_image,
             plan.source
         ));
@@ -194,6 +196,7 @@ mod tests {
             vars: vec![("namespace".into(), "dev".into())],
             work_dir: "/tmp/m".into(),
             timeout: Duration::from_secs(60),
+            cluster_prefix: super::super::plan::CLUSTER_PREFIX.into(),
         };
         let plan = VersionPlan {
             version: "v1.35.4".into(),

@@ -11,7 +11,7 @@ const JWT: &str =
     "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OnBvZC1pbnNwZWN0b3IifQ.c2lnbmF0dXJlLWJ5dGVz";
 
 fn claim(id: &str, section: &str) -> Claim {
-    Claim { id: id.into(), section: section.into(), text: format!("the article says {id}") }
+    Claim { id: id.into(), section: section.into(), text: format!("the article says {id}"), checked_by: None }
 }
 
 fn claims() -> Vec<Claim> {
@@ -84,7 +84,7 @@ fn column(version: &str) -> VersionColumn {
     VersionColumn {
         version: version.into(),
         node_image: Some(format!("sa-conformance/node:{version}-x")),
-        cluster: plan::cluster_name(version),
+        cluster: plan::cluster_name(plan::CLUSTER_PREFIX, version),
         seconds: Some(60),
         ..Default::default()
     }

@@ -1,7 +1,7 @@
 //! `list` output: scenarios with their steps, or the claims catalogue with the steps verifying each
 //! claim and a closing coverage line.
 
-use crate::scenario::Catalog;
+use crate::scenario::{Catalog, Step};
 
 /// Scenarios, each with its steps, doc sections and claims.
 pub fn scenarios(catalog: &Catalog) -> String {
@@ -42,11 +42,15 @@ pub fn claims(catalog: &Catalog) -> String {
             expected_verdict(catalog, &c.id),
             c.text.trim_end().replace('\n', "\n  ")
         ));
+        if let Some(by) = &c.checked_by {
+            out.push_str(&format!("  checked by: {}\n", by.describe()));
+        }
         if steps.is_empty() {
             out.push_str("  verified by: NOTHING\n");
         }
         for (scenario, index, name) in steps {
-            out.push_str(&format!("  verified by: {scenario} step {index} ({name})\n"));
+            let conditions = step_of(catalog, &scenario, index).map(|st| conditions(st, &c.id)).unwrap_or_default();
+            out.push_str(&format!("  verified by: {scenario} step {index} ({name}){conditions}\n"));
         }
         for (scenario, step) in errata(catalog, &c.id) {
             let e = step.erratum.as_ref().map(|e| {
@@ -70,8 +74,34 @@ pub fn claims(catalog: &Catalog) -> String {
     out
 }
 
+fn step_of<'a>(catalog: &'a Catalog, scenario: &str, index: usize) -> Option<&'a Step> {
+    catalog.scenarios.iter().find(|s| s.name == scenario)?.steps.iter().find(|st| st.index == index)
+}
+
+/// When a step runs and what it reports for `claim_id`: ` [when-version >=1.35, erratum]`, or nothing.
+fn conditions(step: &Step, claim_id: &str) -> String {
+    let mut parts: Vec<String> = step.when_version.iter().map(|r| format!("when-version {}", r.as_str())).collect();
+    parts.extend(step.when_var.iter().map(|(k, v)| format!("when-var {k}={v}")));
+    if step.erratum.as_ref().is_some_and(|e| e.claim.as_deref() == Some(claim_id)) {
+        parts.push("erratum".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", parts.join(", "))
+    }
+}
+
+/// The run condition of an erratum step, in words: `>=1.35`, `extend_token_expiration=true`, both
+/// joined by ` and `; `None` when it applies to every run.
+fn erratum_condition(step: &Step) -> Option<String> {
+    let mut parts: Vec<String> = step.when_version.iter().map(|r| r.as_str().to_string()).collect();
+    parts.extend(step.when_var.iter().map(|(k, v)| format!("{k}={v}")));
+    (!parts.is_empty()).then(|| parts.join(" and "))
+}
+
 /// The steps declaring an erratum on `claim_id`.
-fn errata<'a>(catalog: &'a Catalog, claim_id: &str) -> Vec<(&'a str, &'a crate::scenario::Step)> {
+fn errata<'a>(catalog: &'a Catalog, claim_id: &str) -> Vec<(&'a str, &'a Step)> {
     catalog
         .scenarios
         .iter()
@@ -81,7 +111,8 @@ fn errata<'a>(catalog: &'a Catalog, claim_id: &str) -> Vec<(&'a str, &'a crate::
 }
 
 /// What a run is expected to find for a claim, from the scenarios alone: `(holds)`, `(erratum)`,
-/// `(erratum on >=1.35, holds otherwise)` or `(not verified)`.
+/// `(erratum on >=1.35, holds otherwise)`, `(erratum on extend_token_expiration=true, holds
+/// otherwise)` (an erratum step limited by `when-version` or `when-var`) or `(not verified)`.
 pub fn expected_verdict(catalog: &Catalog, claim_id: &str) -> String {
     if catalog.verifiers(claim_id).is_empty() {
         return "(not verified)".into();
@@ -90,10 +121,12 @@ pub fn expected_verdict(catalog: &Catalog, claim_id: &str) -> String {
     if errata.is_empty() {
         return "(holds)".into();
     }
-    let ranges: Vec<&str> = errata.iter().filter_map(|(_, st)| st.when_version.as_ref().map(|r| r.as_str())).collect();
-    if ranges.len() < errata.len() {
-        "(erratum)".into()
-    } else {
-        format!("(erratum on {}, holds otherwise)", ranges.join(" / "))
+    let conditions: Vec<Option<String>> = errata.iter().map(|(_, st)| erratum_condition(st)).collect();
+    if conditions.iter().any(Option::is_none) {
+        return "(erratum)".into();
     }
+    let mut unique: Vec<String> = conditions.into_iter().flatten().collect();
+    unique.sort();
+    unique.dedup();
+    format!("(erratum on {}, holds otherwise)", unique.join(" / "))
 }

@@ -16,6 +16,40 @@ pub struct Claim {
     pub id: String,
     pub section: String,
     pub text: String,
+    /// For a best practice: the lint rules and audit that check it. Each must be run by a step that
+    /// names this claim, or the catalogue does not load.
+    #[serde(default, rename = "checked-by", skip_serializing_if = "Option::is_none")]
+    pub checked_by: Option<CheckedBy>,
+}
+
+/// The static and live checks a best-practice claim is verified with.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckedBy {
+    /// Lint rule ids (`SA001` ...): a `lint` step naming the claim must run each of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<String>,
+    /// `true`: an `audit` step (least-privilege audit on the cluster) must name the claim.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub audit: bool,
+}
+
+impl CheckedBy {
+    /// `lint SA001 (default-service-account), audit`
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .lint
+            .iter()
+            .map(|id| match crate::lint::rule(id) {
+                Some(r) => format!("lint {id} ({})", r.name),
+                None => format!("lint {id}"),
+            })
+            .collect();
+        if self.audit {
+            parts.push("audit".into());
+        }
+        parts.join(", ")
+    }
 }
 
 #[derive(Deserialize)]
@@ -86,6 +120,9 @@ impl Catalog {
             }
         }
         if errors.is_empty() {
+            errors.extend(unchecked_practices(&claims_path, &claims, &scenarios));
+        }
+        if errors.is_empty() {
             Ok(Catalog { scenarios, claims, claims_file: claims_path.exists().then_some(claims_path) })
         } else {
             Err(LoadErrors(errors))
@@ -118,6 +155,48 @@ impl Catalog {
         self.scenarios.retain(|s| names.contains(&s.name));
         Ok(())
     }
+}
+
+/// The line of claim `id` in the claims file, for messages.
+fn claim_line(path: &Path, id: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.trim_start().trim_start_matches("- ").trim() == format!("id: {id}")).map(|i| i + 1)
+}
+
+/// A claim whose `checked-by` names a lint rule no `lint` step of that claim runs, or an audit no
+/// `audit` step of that claim makes: the practice would be declared checked without being checked.
+fn unchecked_practices(path: &Path, claims: &[Claim], scenarios: &[Scenario]) -> Vec<LoadError> {
+    use super::model::Action;
+    let mut errors = Vec::new();
+    for c in claims {
+        let Some(by) = &c.checked_by else { continue };
+        let steps: Vec<&Action> = scenarios
+            .iter()
+            .flat_map(|s| &s.steps)
+            .filter(|st| st.doc.as_ref().is_some_and(|d| d.claims.contains(&c.id)))
+            .map(|st| &st.action)
+            .collect();
+        let at = || claim_line(path, &c.id);
+        if by.lint.is_empty() && !by.audit {
+            errors.push(LoadError::new(path, at(), format!("claim `{}`: checked-by names no lint rule and no audit", c.id)));
+        }
+        for id in &by.lint {
+            if crate::lint::rule(id).is_none() {
+                let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
+                errors.push(LoadError::new(path, at(), format!("claim `{}`: unknown lint rule `{id}` (rules: {})", c.id, ids.join(", "))));
+            } else if !steps.iter().any(|a| matches!(a, Action::Lint(l) if l.runs(id))) {
+                errors.push(LoadError::new(
+                    path,
+                    at(),
+                    format!("claim `{}` is checked by lint rule {id}, but no lint step naming the claim runs it", c.id),
+                ));
+            }
+        }
+        if by.audit && !steps.iter().any(|a| matches!(a, Action::Audit(_))) {
+            errors.push(LoadError::new(path, at(), format!("claim `{}` is checked by an audit, but no audit step names the claim", c.id)));
+        }
+    }
+    errors
 }
 
 fn load_claims(path: &Path) -> Result<Vec<Claim>, LoadErrors> {

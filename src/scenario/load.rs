@@ -316,6 +316,7 @@ impl StepContext<'_> {
                 prerequisite: rs.prerequisite,
                 erratum,
                 when_version,
+                when_var: rs.when_var,
                 inapplicable,
             }),
             _ => Err(errors),

@@ -13,7 +13,7 @@ mod vars;
 mod tests;
 
 pub use crate::api::split_documents;
-pub use claims::{Catalog, Claim};
+pub use claims::{Catalog, CheckedBy, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
 pub use load::{discover, load_file, load_str, LoadOptions};

@@ -100,6 +100,8 @@ pub struct Step {
     /// Server versions this step runs on (its own `when-version`, or its erratum's); others skip it
     /// as not applicable.
     pub when_version: Option<super::erratum::VersionReq>,
+    /// `when-var`: the variable values this step is for (empty: every run), kept for listings.
+    pub when_var: std::collections::BTreeMap<String, String>,
     /// Why the step does not apply to this run, decided at load time from `when-var` (e.g. a
     /// cluster profile the user names with `--var`); such a step is reported not applicable.
     pub inapplicable: Option<String>,

@@ -14,7 +14,13 @@ use serde_json::Value;
 #[serde(deny_unknown_fields)]
 pub struct AssertStep {
     pub resource: ObjectRef,
+    #[serde(default)]
     pub fields: Vec<FieldCheck>,
+    /// `in-every-namespace: true`: the object `resource.name` of this namespaced kind must exist in
+    /// every Active namespace of the cluster's live namespace list (each passing `fields`), not in a
+    /// list the scenario wrote down; Terminating namespaces are skipped with a note.
+    #[serde(default, rename = "in-every-namespace")]
+    pub in_every_namespace: bool,
 }
 
 impl StepKind for AssertStep {
@@ -25,7 +31,10 @@ impl StepKind for AssertStep {
         if a.resource.name.is_none() && !a.resource.list {
             return invalid("resource", "assert needs `name`, or `list: true` to check the list");
         }
-        if a.fields.is_empty() {
+        if a.in_every_namespace && (a.resource.name.is_none() || a.resource.namespace.is_some() || a.resource.list) {
+            return invalid("in-every-namespace", "in-every-namespace needs `resource.name` and no `namespace` or `list`");
+        }
+        if a.fields.is_empty() && !a.in_every_namespace {
             return invalid("fields", "assert needs at least one field check");
         }
         a.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;
@@ -48,6 +57,9 @@ async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Check,
     let wrong_paths: Vec<Mismatch> = a.fields.iter().filter_map(|f| f.path_problem(&schema)).map(|m| about(r, m)).collect();
     if !wrong_paths.is_empty() {
         return Ok(Check::with(wrong_paths));
+    }
+    if a.in_every_namespace {
+        return in_every_namespace(ctx, a, &schema, window).await;
     }
     look_or_settle(window, "every field check to hold", || async {
         let doc = if r.list {
@@ -95,6 +107,77 @@ fn final_mismatch(doc: &Value, failing: &[&str]) -> Option<String> {
     Some(format!("{} failing outside status, and {converged}: only another write can change it", failing.join(", ")))
 }
 
+/// `in-every-namespace`: lists the cluster's namespaces and the kind across all of them, each time it
+/// asks, so a namespace nobody in the scenario created counts as much as one it did.
+async fn in_every_namespace(
+    ctx: &StepCtx<'_>,
+    a: &AssertStep,
+    schema: &crate::check::DocSchema,
+    window: Window,
+) -> Result<Check, StepError> {
+    let r = &a.resource;
+    let namespaces_ref = ObjectRef { api_version: "v1".into(), kind: "Namespace".into(), name: None, namespace: None, list: true };
+    let all_ref = ObjectRef { name: None, list: true, ..r.clone() };
+    look_or_settle(window, "the object in every namespace", || async {
+        let namespaces = api::list_json(&ctx.target.client, ctx.discovery, &namespaces_ref).await?;
+        let objects = api::list_json(&ctx.target.client, ctx.discovery, &all_ref).await?;
+        let name = r.name.as_deref().unwrap_or_default();
+        let per_ns = per_namespace(&namespaces, &objects, name);
+        let mut mismatches = Vec::new();
+        for ns in &per_ns.missing {
+            mismatches.push(Mismatch::new(format!("{} {name} in namespace {ns}", r.kind), "to exist", "not found"));
+        }
+        for (ns, obj) in &per_ns.found {
+            let about_ns = ObjectRef { namespace: Some(ns.clone()), list: false, ..r.clone() };
+            mismatches.extend(a.fields.iter().flat_map(|f| f.check(obj, schema)).map(|m| about(&about_ns, m)));
+        }
+        let said = if per_ns.missing.is_empty() {
+            format!("in all {} active namespaces", per_ns.found.len())
+        } else {
+            format!("missing in {} of {} active namespaces", per_ns.missing.len(), per_ns.missing.len() + per_ns.found.len())
+        };
+        let mut check = Check::with(mismatches);
+        check.notes.push(format!(
+            "namespaces checked: {}",
+            per_ns.found.iter().map(|(n, _)| n.as_str()).chain(per_ns.missing.iter().map(String::as_str)).collect::<Vec<_>>().join(", ")
+        ));
+        if !per_ns.terminating.is_empty() {
+            check.notes.push(format!("skipped (Terminating, their objects are being deleted): {}", per_ns.terminating.join(", ")));
+        }
+        Ok((Asked { check, said }, None))
+    })
+    .await
+}
+
+/// The namespaces of a live `NamespaceList`, sorted into: Active with the object `name` (and it),
+/// Active without it, and Terminating (whose content the namespace controller is deleting).
+#[derive(Debug, Default, PartialEq)]
+struct PerNamespace {
+    found: Vec<(String, Value)>,
+    missing: Vec<String>,
+    terminating: Vec<String>,
+}
+
+fn per_namespace(namespaces: &Value, objects: &Value, name: &str) -> PerNamespace {
+    let items = |v: &Value| v["items"].as_array().cloned().unwrap_or_default();
+    let mut out = PerNamespace::default();
+    for ns in items(namespaces) {
+        let Some(ns_name) = ns["metadata"]["name"].as_str() else { continue };
+        if ns["status"]["phase"].as_str() == Some("Terminating") || !ns["metadata"]["deletionTimestamp"].is_null() {
+            out.terminating.push(ns_name.to_string());
+            continue;
+        }
+        let obj = items(objects)
+            .into_iter()
+            .find(|o| o["metadata"]["namespace"].as_str() == Some(ns_name) && o["metadata"]["name"].as_str() == Some(name));
+        match obj {
+            Some(o) => out.found.push((ns_name.to_string(), o)),
+            None => out.missing.push(ns_name.to_string()),
+        }
+    }
+    out
+}
+
 fn about(r: &ObjectRef, mut m: Mismatch) -> Mismatch {
     m.what = format!("{r}: {}", m.what);
     m
@@ -102,7 +185,7 @@ fn about(r: &ObjectRef, mut m: Mismatch) -> Mismatch {
 
 #[cfg(test)]
 mod tests {
-    use super::final_mismatch;
+    use super::{final_mismatch, per_namespace};
     use rstest::rstest;
     use serde_json::json;
 
@@ -122,5 +205,32 @@ mod tests {
         #[case] is_final: bool,
     ) {
         assert_eq!(final_mismatch(&doc, failing).is_some(), is_final, "{:?}", final_mismatch(&doc, failing));
+    }
+
+    fn ns(name: &str, phase: &str) -> serde_json::Value {
+        json!({"metadata": {"name": name}, "status": {"phase": phase}})
+    }
+
+    fn sa(namespace: &str, name: &str) -> serde_json::Value {
+        json!({"metadata": {"namespace": namespace, "name": name}})
+    }
+
+    /// (namespaces, ServiceAccounts, expected names: found, missing, terminating)
+    #[rstest]
+    #[case::every_namespace_has_it(vec![ns("default", "Active"), ns("dev", "Active")], vec![sa("dev", "default"), sa("default", "default")], (vec!["default", "dev"], vec![], vec![]))]
+    #[case::one_without_it(vec![ns("default", "Active"), ns("lonely", "Active")], vec![sa("default", "default")], (vec!["default"], vec!["lonely"], vec![]))]
+    #[case::same_name_elsewhere_does_not_count(vec![ns("a", "Active"), ns("b", "Active")], vec![sa("a", "default"), sa("a", "other"), sa("b", "other")], (vec!["a"], vec!["b"], vec![]))]
+    #[case::terminating_is_skipped(vec![ns("a", "Active"), ns("going", "Terminating")], vec![sa("a", "default")], (vec!["a"], vec![], vec!["going"]))]
+    #[case::no_namespaces_no_verdict(vec![], vec![sa("a", "default")], (vec![], vec![], vec![]))]
+    fn every_active_namespace_of_the_live_list_is_checked(
+        #[case] namespaces: Vec<serde_json::Value>,
+        #[case] objects: Vec<serde_json::Value>,
+        #[case] expected: (Vec<&str>, Vec<&str>, Vec<&str>),
+    ) {
+        let got = per_namespace(&json!({ "items": namespaces }), &json!({ "items": objects }), "default");
+        let found: Vec<&str> = got.found.iter().map(|(n, _)| n.as_str()).collect();
+        let missing: Vec<&str> = got.missing.iter().map(String::as_str).collect();
+        let terminating: Vec<&str> = got.terminating.iter().map(String::as_str).collect();
+        assert_eq!((found, missing, terminating), expected);
     }
 }

@@ -20,6 +20,17 @@ pub struct LintStep {
     /// Pods (`namespace/name`) that call the API besides those this scenario calls it from.
     #[serde(default, rename = "api-callers")]
     pub api_callers: Vec<String>,
+    /// Only these rules run (every rule when empty), so a step can verify the one practice its claim
+    /// states and the rule that checks it.
+    #[serde(default)]
+    pub rules: Vec<String>,
+}
+
+impl LintStep {
+    /// Whether this step runs rule `id`.
+    pub fn runs(&self, id: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r == id)
+    }
 }
 
 impl StepKind for LintStep {
@@ -36,9 +47,11 @@ impl StepKind for LintStep {
         if let Some(bad) = l.api_callers.iter().find(|c| c.split_once('/').is_none_or(|(ns, pod)| ns.is_empty() || pod.is_empty())) {
             return invalid("api-callers", format!("`{bad}` is not namespace/pod"));
         }
-        if let Some(unknown) = l.allow.iter().find(|id| lint::rule(id).is_none()) {
-            let ids: Vec<&str> = lint::RULES.iter().map(|r| r.id).collect();
-            return invalid("allow", format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", ")));
+        for (key, ids) in [("allow", &l.allow), ("rules", &l.rules)] {
+            if let Some(unknown) = ids.iter().find(|id| lint::rule(id).is_none()) {
+                let ids: Vec<&str> = lint::RULES.iter().map(|r| r.id).collect();
+                return invalid(key, format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", ")));
+            }
         }
         Ok(l)
     }
@@ -57,7 +70,8 @@ fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
     let mut callers = super::api_callers(ctx.actions.iter().copied());
     callers.extend(l.api_callers.iter().filter_map(|c| c.split_once('/')).map(|(ns, pod)| (ns.to_string(), pod.to_string())));
     let lint_ctx = LintContext { api_callers: Some(callers) };
-    let findings = lint::lint_files(&paths, &lint_ctx)?;
+    let mut findings = lint::lint_files(&paths, &lint_ctx)?;
+    findings.retain(|f| l.runs(f.rule));
     let mut check = Check::default();
     for f in &findings {
         let line =
@@ -69,7 +83,8 @@ fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
         }
     }
     if findings.is_empty() {
-        check.notes.push(format!("no findings in {}", l.files.join(", ")));
+        let rules = if l.rules.is_empty() { "every rule".to_string() } else { format!("rules {}", l.rules.join(", ")) };
+        check.notes.push(format!("no findings in {} ({rules})", l.files.join(", ")));
     }
     Ok(check)
 }

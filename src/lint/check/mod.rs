@@ -5,6 +5,7 @@ mod bindings;
 mod pods;
 mod rbac;
 mod secrets;
+mod sharing;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -44,6 +45,7 @@ pub(crate) fn run(objects: &[Object], ctx: &LintContext) -> Vec<Finding> {
         bindings::check(obj, &index, &mut out);
         secrets::check(obj, &mut out);
     }
+    sharing::check(objects, &mut out);
     out.sort_by(|a, b| (&a.file, a.line, a.rule, &a.object).cmp(&(&b.file, b.line, b.rule, &b.object)));
     out
 }

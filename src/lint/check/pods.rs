@@ -16,7 +16,7 @@ pub(super) fn check(obj: &Object, index: &Index<'_>, ctx: &LintContext, out: &mu
 }
 
 /// `spec.serviceAccountName`, or the deprecated `spec.serviceAccount` it replaced.
-fn service_account_field(pod: PodSpec<'_>) -> Option<(&str, usize)> {
+pub(super) fn service_account_field(pod: PodSpec<'_>) -> Option<(&str, usize)> {
     ["serviceAccountName", "serviceAccount"].iter().find_map(|key| {
         let name = pod.spec.get(key).and_then(Node::as_str)?;
         Some((name, pod.spec.key_line(key).unwrap_or(pod.line)))
