@@ -12,6 +12,9 @@
 # It builds in a copy of the tree (never mutating your working files) but with your CARGO_TARGET_DIR,
 # so the compiled dependencies are reused and only this crate is rebuilt per mutant (cargo-mutants
 # leaves RUSTFLAGS alone unless --cap-lints is given, so the dependencies' fingerprints still match).
+# While it runs, do not build this crate in the same target dir: cargo keys the copy's build and your
+# tree's build the same (package-relative paths, judged by mtime), so one can be taken for the other
+# and a mutant tested on unmutated code. Use another CARGO_TARGET_DIR for your own builds meanwhile.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -13,6 +13,8 @@ mod vars;
 pub mod words;
 
 #[cfg(test)]
+mod mutant_kills;
+#[cfg(test)]
 mod tests;
 
 pub use claims::{Catalog, Claim};
