@@ -36,3 +36,33 @@ fn validate_rejects_a_broken_regex_and_a_json_check_without_condition() {
     assert!(err.contains("has no condition"), "{err}");
     assert_eq!(expect("{regex: '^ok$', json: [{path: kind, equals: PodList}]}").validate(), Ok(()));
 }
+
+fn field(yaml: &str) -> super::FieldCheck {
+    serde_yaml::from_str(yaml).unwrap()
+}
+
+/// `matches:` fails on a value that does not match and on a path that finds nothing (the shipped
+/// field tests only had a `matches` that held). Written ahead of the fields.rs run, which did not
+/// finish before the deadline; it reaches branches no other unit test did.
+#[test]
+fn matches_fails_on_a_value_that_does_not_match_and_on_nothing() {
+    let none = DocSchema::Unknown("no schema in this test".into());
+    let doc = json!({"spec": {"serviceAccountName": "default"}});
+    let got: Vec<String> =
+        field("{path: spec.serviceAccountName, matches: '^pod-'}").check(&doc, &none).iter().map(ToString::to_string).collect();
+    assert_eq!(got, ["field `spec.serviceAccountName`: expected to match /^pod-/, got \"default\""]);
+    let got: Vec<String> = field("{path: spec.nodeName, matches: '.*'}").check(&doc, &none).iter().map(ToString::to_string).collect();
+    assert_eq!(got, ["field `spec.nodeName`: expected to match /.*/, got nothing"]);
+    assert!(field("{path: spec.serviceAccountName, matches: '^def'}").check(&doc, &none).is_empty());
+}
+
+/// A `token` step's claim checks are validated at load time against the built-in JWT claims schema.
+#[test]
+fn claim_paths_are_validated_against_the_token_claims_schema() {
+    let claims = DocSchema::Known(super::token_claims());
+    assert_eq!(field("{path: 'kubernetes\\.io.namespace', equals: dev}").validate_against(&claims), Ok(()));
+    let err = field("{path: 'kubernetes\\.io.namespce', equals: dev}").validate_against(&claims).unwrap_err();
+    assert!(err.contains("namespce"), "{err}");
+    let err = field("{path: 'kubernetes\\.io.namespace'}").validate_against(&claims).unwrap_err();
+    assert!(err.contains("has no condition"), "{err}");
+}
