@@ -3,6 +3,8 @@
 //! Field paths are checked against the document's schema, and comparisons are typed.
 
 mod fields;
+#[cfg(test)]
+mod mutant_kills;
 mod schema;
 mod table;
 mod text;

@@ -10,6 +10,8 @@ mod model;
 mod vars;
 
 #[cfg(test)]
+mod mutant_kills;
+#[cfg(test)]
 mod tests;
 
 pub use crate::api::split_documents;
