@@ -15,6 +15,7 @@ pub mod lint;
 pub mod matrix;
 pub mod mutate;
 pub mod outcome;
+pub mod parallel;
 pub mod process;
 pub mod report;
 pub mod runner;

@@ -98,6 +98,7 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
     };
     let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
     opts.lease.no_wait = args.no_wait;
+    opts.jobs = usize::from(args.jobs);
     let mut console = Console::new(verbose);
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {

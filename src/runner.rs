@@ -28,6 +28,8 @@ pub struct RunOptions {
     pub cleanup_timeout: Duration,
     /// How the run holds its scenarios' namespaces against other runs (see `cluster::lease`).
     pub lease: crate::cluster::lease::LeaseOptions,
+    /// How many scenarios may run at once (`--jobs`); only those whose footprints do not conflict do.
+    pub jobs: usize,
 }
 
 impl Default for RunOptions {
@@ -37,6 +39,7 @@ impl Default for RunOptions {
             interrupt: Interrupt::never(),
             cleanup_timeout: Duration::from_secs(180),
             lease: Default::default(),
+            jobs: 1,
         }
     }
 }

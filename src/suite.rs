@@ -78,6 +78,10 @@ async fn run_leased(
     opts: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> (RunOutcome, Option<LeaseError>) {
+    // `--jobs N`: scenarios that touch different namespaces run at the same time (see `parallel`).
+    if opts.jobs > 1 && scenarios.len() > 1 {
+        return crate::parallel::run(target, scenarios, opts, reporter).await;
+    }
     reporter.run_started(target, scenarios.len());
     let discovery = DiscoveryCache::default();
     let mut outcome = RunOutcome {
@@ -134,7 +138,7 @@ async fn run_leased(
 }
 
 /// The outcome of a scenario whose namespaces could not be claimed: every step skipped.
-fn not_started(s: &Scenario, e: &LeaseError) -> ScenarioOutcome {
+pub(crate) fn not_started(s: &Scenario, e: &LeaseError) -> ScenarioOutcome {
     let steps = s.steps.iter().map(|step| crate::runner::skipped(s, step)).collect();
     ScenarioOutcome {
         name: s.name.clone(),
