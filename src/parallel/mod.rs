@@ -138,7 +138,6 @@ pub async fn run(
 /// The conflict rule for threads (the e2e trials): [`Gate::enter`] blocks until the footprint
 /// conflicts with no footprint inside, and the returned pass lets the next ones in when dropped.
 /// `None` is a trial whose footprint is unknown: it runs alone.
-#[derive(Default)]
 pub struct Gate {
     inside: Mutex<Vec<(u64, Option<Footprint>)>>,
     changed: Condvar,
@@ -151,7 +150,19 @@ pub struct Pass<'a> {
     id: u64,
 }
 
+impl Default for Gate {
+    fn default() -> Self {
+        Gate::new()
+    }
+}
+
 impl Gate {
+    /// An empty gate (`const`, so a test binary can keep one in a `static`).
+    pub const fn new() -> Gate {
+        Gate { inside: Mutex::new(Vec::new()), changed: Condvar::new(), next_id: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    /// Waits until `footprint` conflicts with nothing inside (`None`: until nothing is inside), then enters.
     pub fn enter(&self, footprint: Option<Footprint>) -> Pass<'_> {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fits = |inside: &[(u64, Option<Footprint>)]| {

@@ -10,6 +10,7 @@ mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod jobs;
 mod lease;
 mod mutate;
 mod profile;
@@ -32,8 +33,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let mut args = Arguments::from_args();
-    // Scenarios share namespace names (the article's `dev`), so trials run one at a time.
-    args.test_threads = Some(1);
+    // Trials whose footprints do not conflict run at once (the `--jobs` rule, see `shared::gated`);
+    // those sharing the article's `dev`, and every trial that is not a scenario, keep apart.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4)));
+    }
     let shared = Arc::new(Shared::new());
     let mut trials = match scenario_trials(&shared) {
         Ok(t) => t,
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
     trials.push(teardown::trial(&shared));
     trials.push(profile::trial(&shared));
     trials.push(lease::two_runs_trial(&shared));
+    trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
@@ -75,7 +80,8 @@ fn scenario_trials(shared: &Arc<Shared>) -> Result<Vec<Trial>, String> {
         .into_iter()
         .map(|scenario| {
             let shared = Arc::clone(shared);
-            Trial::test(format!("scenario::{}", scenario.name), move || run_scenario(&shared, &scenario))
+            let footprint = Some(sa_conformance::parallel::Footprint::of(&scenario));
+            shared::gated(format!("scenario::{}", scenario.name), footprint, move || run_scenario(&shared, &scenario))
         })
         .collect())
 }

@@ -36,7 +36,7 @@ fn run_bare(path: &str, extra: &[(&str, &str)]) -> Result<(i32, String, Duration
 }
 
 pub fn no_toolchain_trial() -> Trial {
-    Trial::test("setup::no_kind_and_no_offline_build_names_the_preparation_command", || {
+    crate::shared::gated("setup::no_kind_and_no_offline_build_names_the_preparation_command", Some(Default::default()), || {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let path = path_with(dir.path(), &["docker"])?;
         let (code, text, took) = run_bare(&path, &[])?;
@@ -52,7 +52,7 @@ pub fn no_toolchain_trial() -> Trial {
 }
 
 pub fn daemon_down_trial() -> Trial {
-    Trial::test("setup::a_docker_daemon_that_does_not_answer_is_named_with_its_fix", || {
+    crate::shared::gated("setup::a_docker_daemon_that_does_not_answer_is_named_with_its_fix", Some(Default::default()), || {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let path = path_with(dir.path(), &["docker", "kind", "kubectl"])?;
         let (code, text, _) = run_bare(&path, &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")])?;
