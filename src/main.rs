@@ -20,6 +20,11 @@ fn out(text: &str) {
 }
 
 fn main() -> ExitCode {
+    // The newcomer's first command builds the offline toolchain itself when this host needs it.
+    if let Err(e) = build_if_needed() {
+        eprintln!("error: {e}");
+        return ExitCode::from(FAILED);
+    }
     // Before anything reads the environment (clap's `env =` defaults) or starts a thread.
     let offline = match sa_conformance::cluster::offline::use_offline_build() {
         Ok(applied) => applied,
@@ -49,6 +54,23 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(runtime.block_on(dispatch(cli)))
+}
+
+/// For `run` and `cluster up` on a kind cluster with no images of the user's choosing: the offline
+/// build, made here when Docker answers but kind, an offline build and a registry are all missing
+/// (see `cluster::bootstrap`). Parsed once more after, when the build's environment is applied.
+fn build_if_needed() -> Result<(), String> {
+    use sa_conformance::cli::ClusterKind;
+    let Ok(cli) = Cli::try_parse() else { return Ok(()) };
+    let kind = match &cli.command {
+        Command::Run(a) => a.target.cluster == ClusterKind::Kind,
+        Command::Cluster(ClusterCommand::Up(_)) => true,
+        _ => false,
+    };
+    if !kind || sa_conformance::cluster::offline::user_configured() {
+        return Ok(());
+    }
+    sa_conformance::cluster::bootstrap::ensure(&sa_conformance::cluster::bootstrap::repo_root())
 }
 
 async fn dispatch(cli: Cli) -> u8 {

@@ -27,12 +27,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    // As `cargo run -- run` does: a prepared host without kind, offline build or registry builds it.
+    let needs_cluster = !args.list && std::env::var_os("SA_CONFORMANCE_CONTEXT").is_none();
+    if needs_cluster && !sa_conformance::cluster::offline::user_configured() {
+        if let Err(e) = sa_conformance::cluster::bootstrap::ensure(&root()) {
+            eprintln!("e2e: {e}");
+            return ExitCode::from(2);
+        }
+    }
     // As the CLI does: the offline build (if any) provides kind, kubectl and the images, no `source`.
     if let Err(e) = sa_conformance::cluster::offline::use_offline_build() {
         eprintln!("e2e: {e}");
         return ExitCode::from(2);
     }
-    let mut args = Arguments::from_args();
     // Trials whose footprints do not conflict run at once (the `--jobs` rule, see `shared::gated`);
     // those sharing the article's `dev`, and every trial that is not a scenario, keep apart.
     if args.test_threads.is_none() {
@@ -61,6 +69,7 @@ fn main() -> ExitCode {
     trials.push(lease::killed_run_trial(&shared));
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
+    trials.push(setup::builds_offline_trial());
     trials.push(mutate::survivor_trial(&shared));
     trials.push(mutate::killed_trial(&shared));
     let conclusion = libtest_mimic::run(&args, trials);
