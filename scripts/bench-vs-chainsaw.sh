@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Side by side on one warm cluster: the article walkthrough's 10 core steps as a chainsaw v0.2.12 test
-# and as a sa-conformance scenario (bench/walkthrough-core: same manifests, same commands). Both tools
-# delete what they create and wait for it. One warm-up run each, then RUNS runs each, alternating, so
-# both see the same load; prints min/median of each and the ratio, and the load average.
+# and as a sa-conformance scenario (bench/walkthrough-core: same manifests, same commands). Like for
+# like: the pod has terminationGracePeriodSeconds: 0 and chainsaw also runs with
+# --force-termination-grace-period 0s (sa-conformance deletes pods with grace 0), both delete what they
+# create and wait for it, and after every run the script checks that namespace dev is gone (a tool
+# that returned before its cleanup finished would be timed unfairly: the script stops). Release build,
+# one warm-up run each, then RUNS runs each, alternating, so both see the same load; prints min/median
+# of each, the ratio, and the load average.
 # Usage: bash scripts/bench-vs-chainsaw.sh [CLUSTER_NAME]   (default: sa-conformance-speed; it must exist:
 #        sa-conformance cluster up --name NAME). chainsaw is built once into $SA_CACHE/chainsaw-v0.2.12.
 set -euo pipefail
@@ -35,14 +39,27 @@ export KUBECONFIG="$KUBECONFIG_FILE"
 
 ms() { date +%s%3N; }
 run_sa() { "$BIN" run --reuse --keep --name "$NAME" --scenarios-dir "$DIR" bench-walkthrough-core >/tmp/bench-vs-sa.log 2>&1 || { cat /tmp/bench-vs-sa.log >&2; exit 1; }; }
-run_chainsaw() { "$CHAINSAW" test --test-dir "$DIR" --kube-context "kind-$NAME" >/tmp/bench-vs-chainsaw.log 2>&1 || { cat /tmp/bench-vs-chainsaw.log >&2; exit 1; }; }
-timed() { local a b; a=$(ms); "$@"; b=$(ms); echo $((b - a)); }
+run_chainsaw() {
+  "$CHAINSAW" test --test-dir "$DIR" --kube-context "kind-$NAME" --force-termination-grace-period 0s >/tmp/bench-vs-chainsaw.log 2>&1 ||
+    { cat /tmp/bench-vs-chainsaw.log >&2; exit 1; }
+}
+# Both tools must leave nothing behind when they return: the namespace is gone, not terminating.
+gone() {
+  if kubectl get namespace dev >/dev/null 2>&1; then
+    echo "namespace dev still exists after $1 returned: it did not wait for its cleanup, the timing is not like for like" >&2
+    exit 1
+  fi
+}
+timed() { local a b; a=$(ms); "$@"; b=$(ms); gone "$1"; echo $((b - a)); }
 stats() { sort -n | awk '{a[NR]=$1} END {printf "min %.2f s, median %.2f s", a[1]/1000, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)/1000}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "== warm-up (one run each); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+gone "an earlier run"
 run_chainsaw
+gone run_chainsaw
 run_sa
+gone run_sa
 : >/tmp/bench-vs-chainsaw.ms
 : >/tmp/bench-vs-sa.ms
 for i in $(seq "$RUNS"); do

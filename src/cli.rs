@@ -167,6 +167,10 @@ pub struct RunArgs {
     /// Refuse at once (exit 2) when another run holds a scenario's namespace, instead of waiting
     #[arg(long)]
     pub no_wait: bool,
+    /// Run up to N scenarios at once; only scenarios whose namespaces and cluster-scoped objects do
+    /// not overlap run together (those sharing the article's `dev` stay in order)
+    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 #[derive(Args, Debug)]

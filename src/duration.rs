@@ -102,3 +102,7 @@ mod tests {
         assert_eq!(parse_duration(text), Ok(d));
     }
 }
+
+#[cfg(test)]
+#[path = "duration_mutant_kills.rs"]
+mod mutant_kills;

@@ -19,6 +19,7 @@ pub mod matrix;
 mod module_graph;
 pub mod mutate;
 pub mod outcome;
+pub mod parallel;
 pub mod process;
 pub mod report;
 pub mod runner;

@@ -19,6 +19,11 @@ fn out(text: &str) {
 }
 
 fn main() -> ExitCode {
+    // The newcomer's first command builds the offline toolchain itself when this host needs it.
+    if let Err(e) = build_if_needed() {
+        eprintln!("error: {e}");
+        return ExitCode::from(FAILED);
+    }
     // Before anything reads the environment (clap's `env =` defaults) or starts a thread.
     let offline = match sa_conformance::cluster::offline::use_offline_build() {
         Ok(applied) => applied,
@@ -48,6 +53,23 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(runtime.block_on(dispatch(cli)))
+}
+
+/// For `run` and `cluster up` on a kind cluster with no images of the user's choosing: the offline
+/// build, made here when Docker answers but kind, an offline build and a registry are all missing
+/// (see `cluster::bootstrap`). Parsed once more after, when the build's environment is applied.
+fn build_if_needed() -> Result<(), String> {
+    use sa_conformance::cli::ClusterKind;
+    let Ok(cli) = Cli::try_parse() else { return Ok(()) };
+    let kind = match &cli.command {
+        Command::Run(a) => a.target.cluster == ClusterKind::Kind,
+        Command::Cluster(ClusterCommand::Up(_)) => true,
+        _ => false,
+    };
+    if !kind || sa_conformance::cluster::offline::user_configured() {
+        return Ok(());
+    }
+    sa_conformance::cluster::bootstrap::ensure(&sa_conformance::cluster::bootstrap::repo_root())
 }
 
 async fn dispatch(cli: Cli) -> u8 {
@@ -97,6 +119,7 @@ async fn run(args: &RunArgs, verbose: bool) -> u8 {
     };
     let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
     opts.lease.no_wait = args.no_wait;
+    opts.jobs = usize::from(args.jobs);
     let mut console = Console::new(verbose);
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {

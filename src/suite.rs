@@ -5,7 +5,6 @@ use crate::api::DiscoveryCache;
 use crate::cluster::lease::{self, LeaseError};
 use crate::cluster::{ClusterError, ClusterSpec, KindCluster, Session, Target};
 use crate::outcome::RunOutcome;
-use crate::outcome::ScenarioOutcome;
 use crate::report::{Reporter, TargetInfo};
 use crate::runner::{run_scenario_detached, Deleting, RunOptions};
 use crate::scenario::Scenario;
@@ -78,7 +77,11 @@ async fn run_leased(
     opts: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> (RunOutcome, Option<LeaseError>) {
-    let info = TargetInfo { name: target.name.clone(), server: target.server.clone(), context: target.context.clone() };
+    // `--jobs N`: scenarios that touch different namespaces run at the same time (see `parallel`).
+    if opts.jobs > 1 && scenarios.len() > 1 {
+        return crate::parallel::run(target, scenarios, opts, reporter).await;
+    }
+    let info = TargetInfo::of(target);
     reporter.run_started(&info, scenarios.len());
     let discovery = DiscoveryCache::default();
     let mut outcome = RunOutcome {
@@ -106,7 +109,7 @@ async fn run_leased(
         let claim = match claim {
             Ok(c) => c,
             Err(e) => {
-                let o = not_started(s, &e);
+                let o = crate::runner::not_started(s, &e);
                 reporter.scenario_finished(&o);
                 outcome.interrupted |= o.interrupted;
                 outcome.scenarios.push(o);
@@ -132,21 +135,6 @@ async fn run_leased(
     }
     outcome.claims = crate::outcome::claim_verdicts(&outcome.scenarios);
     (outcome, None)
-}
-
-/// The outcome of a scenario whose namespaces could not be claimed: every step skipped.
-fn not_started(s: &Scenario, e: &LeaseError) -> ScenarioOutcome {
-    let steps = s.steps.iter().map(|step| crate::runner::skipped(s, step)).collect();
-    ScenarioOutcome {
-        name: s.name.clone(),
-        description: s.description.clone(),
-        file: s.file.clone(),
-        steps,
-        cleanup_errors: Vec::new(),
-        setup_error: Some(e.to_string()),
-        duration_ms: 0,
-        interrupted: matches!(e, LeaseError::Interrupted { .. }),
-    }
 }
 
 /// Which pending deletions (their indexes, in order) hold a namespace the next scenario uses: those

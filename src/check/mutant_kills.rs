@@ -5,7 +5,7 @@ use super::{DocSchema, TextExpect};
 use serde_json::json;
 
 fn expect(yaml: &str) -> TextExpect {
-    serde_yaml::from_str(yaml).unwrap()
+    crate::yaml::from_str(yaml).unwrap()
 }
 
 /// `json_document` hands the step the document its `json:` paths are checked in (to fetch that
@@ -38,7 +38,7 @@ fn validate_rejects_a_broken_regex_and_a_json_check_without_condition() {
 }
 
 fn field(yaml: &str) -> super::FieldCheck {
-    serde_yaml::from_str(yaml).unwrap()
+    crate::yaml::from_str(yaml).unwrap()
 }
 
 /// `matches:` fails on a value that does not match and on a path that finds nothing (the shipped

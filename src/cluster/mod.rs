@@ -2,6 +2,7 @@
 //! cluster named by kubeconfig and context. Whatever the source, the result is a [`Target`] that has
 //! passed the wrong-context guard, so no code after this module can write to a cluster by accident.
 
+pub mod bootstrap;
 mod existing;
 mod guard;
 pub mod images;

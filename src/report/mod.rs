@@ -25,6 +25,13 @@ pub struct TargetInfo {
     pub context: String,
 }
 
+impl TargetInfo {
+    /// The description of a target that passed the guard.
+    pub fn of(target: &crate::cluster::Target) -> TargetInfo {
+        TargetInfo { name: target.name.clone(), server: target.server.clone(), context: target.context.clone() }
+    }
+}
+
 /// What a run tells its reporter as it goes.
 pub trait Reporter {
     /// Something is happening to the cluster (creating, deleting) that takes a while.

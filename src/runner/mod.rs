@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub cleanup_timeout: Duration,
     /// How the run holds its scenarios' namespaces against other runs (see `cluster::lease`).
     pub lease: crate::cluster::lease::LeaseOptions,
+    /// How many scenarios may run at once (`--jobs`); only those whose footprints do not conflict do.
+    pub jobs: usize,
 }
 
 impl Default for RunOptions {
@@ -40,6 +42,7 @@ impl Default for RunOptions {
             interrupt: Interrupt::never(),
             cleanup_timeout: Duration::from_secs(180),
             lease: Default::default(),
+            jobs: 1,
         }
     }
 }
@@ -156,6 +159,21 @@ pub async fn run_scenario_detached(
 
 fn location(scenario: &Scenario, step: &Step) -> String {
     format!("{}:{}", scenario.file.display(), step.line)
+}
+
+/// The outcome of a scenario whose namespaces could not be claimed: every step skipped.
+pub(crate) fn not_started(s: &Scenario, e: &crate::cluster::lease::LeaseError) -> ScenarioOutcome {
+    let steps = s.steps.iter().map(|step| skipped(s, step)).collect();
+    ScenarioOutcome {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        file: s.file.clone(),
+        steps,
+        cleanup_errors: Vec::new(),
+        setup_error: Some(e.to_string()),
+        duration_ms: 0,
+        interrupted: matches!(e, crate::cluster::lease::LeaseError::Interrupted { .. }),
+    }
 }
 
 /// A step that did not run (an earlier change failed, or the scenario never started).

@@ -10,8 +10,6 @@ mod model;
 mod vars;
 
 #[cfg(test)]
-mod mutant_kills;
-#[cfg(test)]
 mod tests;
 
 pub use crate::api::split_documents;

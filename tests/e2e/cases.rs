@@ -23,7 +23,7 @@ pub fn trials(shared: &Arc<Shared>) -> Vec<Trial> {
         .map(|file| {
             let shared = Arc::clone(shared);
             let stem = file.file_name().and_then(|n| n.to_str()).unwrap_or("?").trim_end_matches(".scenario.yaml").to_string();
-            Trial::test(format!("case::{stem}"), move || run_case(&shared, &file))
+            crate::shared::gated(format!("case::{stem}"), crate::shared::footprint_of(&file), move || run_case(&shared, &file))
         })
         .collect()
 }

@@ -51,7 +51,7 @@ fn run_probe(shared: &Shared, extra: &[&str]) -> Result<(std::process::Output, T
 
 pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("guard::refuses_a_context_it_did_not_create_and_writes_nothing", move || {
+    crate::shared::gated("guard::refuses_a_context_it_did_not_create_and_writes_nothing", None, move || {
         let (out, target) = run_probe(&shared, &[])?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(2) {
@@ -71,7 +71,7 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
 
 pub fn allow_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("guard::allow_context_lets_a_named_context_through", move || {
+    crate::shared::gated("guard::allow_context_lets_a_named_context_through", None, move || {
         let (out, target) = run_probe(&shared, &["--allow-context", FOREIGN])?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);

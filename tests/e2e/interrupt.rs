@@ -14,7 +14,7 @@ const NS: &str = "sa-interrupt";
 
 pub fn namespace_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("interrupt::mid_step_leaves_no_namespace_and_exits_130", move || {
+    crate::shared::gated("interrupt::mid_step_leaves_no_namespace_and_exits_130", None, move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let log = std::env::temp_dir().join("sa-conformance-interrupt-ns.log");
@@ -73,7 +73,7 @@ fn containers_named(name: &str) -> String {
 pub fn kind_cluster_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
-    Trial::test("interrupt::during_cluster_creation_deletes_the_kind_cluster", move || {
+    crate::shared::gated("interrupt::during_cluster_creation_deletes_the_kind_cluster", None, move || {
         // The shared cluster must exist first, so the two do not compete for the machine's cores.
         shared.target()?;
         let name = "sa-conformance-interrupt";

@@ -56,7 +56,7 @@ fn owned_namespace(shared: &Shared, api: &Api<Namespace>) -> bool {
 
 pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("lease::second_run_waits_for_the_first_and_both_pass", move || {
+    crate::shared::gated("lease::second_run_waits_for_the_first_and_both_pass", None, move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let (log1, log2, log3) = (
@@ -94,7 +94,7 @@ pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
 
 pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", move || {
+    crate::shared::gated("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", None, move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let api: Api<Namespace> = Api::all(target.client.clone());

@@ -10,6 +10,7 @@ mod cli;
 mod external_token;
 mod guard;
 mod interrupt;
+mod jobs;
 mod lease;
 mod mutate;
 mod ownership;
@@ -27,14 +28,25 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    // As `cargo run -- run` does: a prepared host without kind, offline build or registry builds it.
+    let needs_cluster = !args.list && std::env::var_os("SA_CONFORMANCE_CONTEXT").is_none();
+    if needs_cluster && !sa_conformance::cluster::offline::user_configured() {
+        if let Err(e) = sa_conformance::cluster::bootstrap::ensure(&root()) {
+            eprintln!("e2e: {e}");
+            return ExitCode::from(2);
+        }
+    }
     // As the CLI does: the offline build (if any) provides kind, kubectl and the images, no `source`.
     if let Err(e) = sa_conformance::cluster::offline::use_offline_build() {
         eprintln!("e2e: {e}");
         return ExitCode::from(2);
     }
-    let mut args = Arguments::from_args();
-    // Scenarios share namespace names (the article's `dev`), so trials run one at a time.
-    args.test_threads = Some(1);
+    // Trials whose footprints do not conflict run at once (the `--jobs` rule, see `shared::gated`);
+    // those sharing the article's `dev`, and every trial that is not a scenario, keep apart.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4)));
+    }
     let shared = Arc::new(Shared::new());
     let mut trials = match scenario_trials(&shared) {
         Ok(t) => t,
@@ -54,9 +66,11 @@ fn main() -> ExitCode {
     trials.push(teardown::trial(&shared));
     trials.push(profile::trial(&shared));
     trials.push(lease::two_runs_trial(&shared));
+    trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
+    trials.push(setup::builds_offline_trial());
     trials.push(mutate::survivor_trial(&shared));
     trials.push(mutate::killed_trial(&shared));
     trials.push(ownership::unreachable_trial());
@@ -80,7 +94,8 @@ fn scenario_trials(shared: &Arc<Shared>) -> Result<Vec<Trial>, String> {
         .into_iter()
         .map(|scenario| {
             let shared = Arc::clone(shared);
-            Trial::test(format!("scenario::{}", scenario.name), move || run_scenario(&shared, &scenario))
+            let footprint = Some(sa_conformance::parallel::Footprint::of(&scenario));
+            shared::gated(format!("scenario::{}", scenario.name), footprint, move || run_scenario(&shared, &scenario))
         })
         .collect())
 }

@@ -60,7 +60,7 @@ fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
 /// The order and over-grant mutants survive a scenario without its "403 before": reported, exit 1.
 pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("mutate::survivor_reported_with_exit_1", move || {
+    crate::shared::gated("mutate::survivor_reported_with_exit_1", None, move || {
         let (code, stdout, report) = mutate(&shared, &["binding-early", "over-grant"])?;
         if code != 1 {
             return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
@@ -84,7 +84,7 @@ pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
 /// Without the RoleBinding the documented "may list pods" goes red: killed by that step, exit 0.
 pub fn killed_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("mutate::killed_mutant_names_the_step", move || {
+    crate::shared::gated("mutate::killed_mutant_names_the_step", None, move || {
         let (code, stdout, report) = mutate(&shared, &["skip-rbac"])?;
         let id = "skip-rbac:RoleBinding/mutate-e2e/pod-reader";
         let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;

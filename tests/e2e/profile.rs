@@ -18,7 +18,7 @@ const CLAIM: &str = "pods-get-short-lived-projected-tokens";
 
 pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    Trial::test("profile::no-extend-token-expiration", move || run(&shared))
+    crate::shared::gated("profile::no-extend-token-expiration", None, move || run(&shared))
 }
 
 /// The profile's own cluster: `SA_CONFORMANCE_NOEXTEND_CLUSTER_NAME` (default `sa-conformance-noextend`),

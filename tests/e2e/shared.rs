@@ -3,8 +3,10 @@
 //! deleted at the end of the run if this run created it. Under cargo-nextest (one process per trial)
 //! it is never created here: run `sa-conformance cluster up` first.
 
+use libtest_mimic::{Failed, Trial};
 use sa_conformance::cluster::{ClusterSpec, ExistingSpec, KindSpec, Session, Target};
 use sa_conformance::interrupt::Interrupt;
+use sa_conformance::parallel::{Footprint, Gate};
 use sa_conformance::runner::RunOptions;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -14,6 +16,27 @@ pub struct Shared {
     pub runtime: tokio::runtime::Runtime,
     pub interrupt: Interrupt,
     session: Mutex<Option<Result<Session, String>>>,
+}
+
+/// The trials of this process pass through one gate: trials whose footprints do not conflict (the
+/// `--jobs` rule) run at the same time, a trial with no footprint (`None`) runs alone. Under
+/// cargo-nextest (a process per trial) the namespace leases keep runs of one namespace apart instead.
+static GATE: Gate = Gate::new();
+
+/// A trial that runs only when its footprint conflicts with no other running trial.
+pub fn gated<F>(name: impl Into<String>, footprint: Option<Footprint>, run: F) -> Trial
+where
+    F: FnOnce() -> Result<(), Failed> + Send + 'static,
+{
+    Trial::test(name, move || {
+        let _pass = GATE.enter(footprint);
+        run()
+    })
+}
+
+/// The footprint of a scenario file's trial; one that does not load runs alone (and fails on its own).
+pub fn footprint_of(file: &std::path::Path) -> Option<Footprint> {
+    sa_conformance::scenario::load_file(file, &Default::default()).ok().map(|s| Footprint::of(&s))
 }
 
 pub fn root() -> PathBuf {

@@ -1,7 +1,7 @@
 //! Unit tests that kill what cargo-mutants found the other tests of `scenario` missing (issue 9,
 //! docs/kill-matrix.md). Kept apart from each file's own tests so they merge without conflicts.
 
-use super::duration::{self, format_duration, parse_duration};
+use crate::duration::{self, format_duration, parse_duration};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -17,21 +17,21 @@ fn hours_minutes_and_seconds_round_trip() {
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Timeouts {
-    #[serde(deserialize_with = "duration::deserialize")]
+    #[serde(deserialize_with = "crate::duration::deserialize")]
     timeout: Duration,
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    #[serde(default, deserialize_with = "crate::duration::deserialize_opt")]
     wait: Option<Duration>,
 }
 
 /// The serde adapters parse what the scenario says, and pass a bad duration on as a load error.
 #[test]
 fn serde_adapters_parse_and_reject() {
-    let t: Timeouts = serde_yaml::from_str("{timeout: 90s, wait: 2m}").unwrap();
+    let t: Timeouts = crate::yaml::from_str("{timeout: 90s, wait: 2m}").unwrap();
     assert_eq!(t, Timeouts { timeout: Duration::from_secs(90), wait: Some(Duration::from_secs(120)) });
-    let t: Timeouts = serde_yaml::from_str("{timeout: 500ms}").unwrap();
+    let t: Timeouts = crate::yaml::from_str("{timeout: 500ms}").unwrap();
     assert_eq!(t, Timeouts { timeout: Duration::from_millis(500), wait: None });
-    let err = serde_yaml::from_str::<Timeouts>("{timeout: 30}").unwrap_err().to_string();
+    let err = crate::yaml::from_str::<Timeouts>("{timeout: 30}").unwrap_err().to_string();
     assert!(err.contains("missing unit"), "{err}");
-    let err = serde_yaml::from_str::<Timeouts>("{timeout: 1s, wait: 5d}").unwrap_err().to_string();
+    let err = crate::yaml::from_str::<Timeouts>("{timeout: 1s, wait: 5d}").unwrap_err().to_string();
     assert!(err.contains("unknown unit `d`"), "{err}");
 }

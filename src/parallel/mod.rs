@@ -1,0 +1,192 @@
+//! `--jobs N`: scenarios whose footprints do not conflict (see [`footprint`]) run at the same time on
+//! one cluster; the others keep their order. A scenario occupies its footprint from its start until
+//! its namespaces are gone; a job slot only while its steps run. Reporters see each scenario whole
+//! (started, its steps, finished) when it finishes, so per-scenario output stays coherent; lease
+//! messages are passed on as they happen. The e2e trials use the same rule through [`Gate`].
+
+pub mod footprint;
+
+use crate::api::DiscoveryCache;
+use crate::cluster::lease::{self, LeaseError};
+use crate::cluster::Target;
+use crate::outcome::{RunOutcome, ScenarioOutcome, StepOutcome};
+use crate::report::Reporter;
+use crate::runner::{run_scenario_detached, Deleting, RunOptions};
+use crate::scenario::Scenario;
+pub use footprint::Footprint;
+use futures::stream::{FuturesUnordered, StreamExt};
+use std::cell::RefCell;
+use std::sync::{Condvar, Mutex};
+
+/// The position in `waiting` of the first scenario that may start now: it conflicts with no scenario
+/// that is running (or still deleting its namespaces), and shares no namespace or object with one
+/// queued before it, so scenarios that use the same namespace (the article's `dev`) keep the order
+/// they were given in. A scenario kept apart only by a look across all namespaces, or by running
+/// alone, may be overtaken: order does not matter to it, only not running beside a writer.
+pub fn next_ready(prints: &[Footprint], waiting: &[usize], busy: &[usize]) -> Option<usize> {
+    waiting.iter().enumerate().position(|(pos, &i)| {
+        busy.iter().all(|&j| prints[i].conflict(&prints[j]).is_none()) && waiting[..pos].iter().all(|&j| !prints[i].shares(&prints[j]))
+    })
+}
+
+/// What one scenario's run hands back to the scheduler.
+type Started = (usize, Result<(ScenarioOutcome, Deleting, lease::Claim, Vec<StepOutcome>), LeaseError>);
+
+/// Claims the scenario's namespaces and runs it, keeping its step outcomes for the reporter.
+async fn start(
+    i: usize,
+    target: &Target,
+    discovery: &DiscoveryCache,
+    s: &Scenario,
+    opts: &RunOptions,
+    reporter: &RefCell<&mut dyn Reporter>,
+) -> Started {
+    let claim =
+        lease::claim(target, &s.namespaces, &opts.lease, opts.interrupt.wait(), &mut |e| reporter.borrow_mut().lease_event(&e)).await;
+    let claim = match claim {
+        Ok(c) => c,
+        Err(e) => return (i, Err(e)),
+    };
+    let mut steps = Vec::new();
+    let (o, deleting) = run_scenario_detached(target, discovery, s, opts, &mut |step| steps.push(step.clone())).await;
+    (i, Ok((o, deleting, claim, steps)))
+}
+
+/// Waits for a scenario's namespaces to be gone, then gives up its leases.
+async fn settle(i: usize, deleting: Deleting, claim: lease::Claim) -> (usize, Vec<String>) {
+    let errors = deleting.finish().await;
+    claim.release().await;
+    (i, errors)
+}
+
+/// Runs `scenarios` with up to `opts.jobs` at once; the outcome lists them in the order given.
+/// Stops starting new ones after an interrupt, or when another run holds a namespace and
+/// `--no-wait` was asked (then returns that error too, as the serial run does).
+pub async fn run(
+    target: &Target,
+    scenarios: &[Scenario],
+    opts: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> (RunOutcome, Option<LeaseError>) {
+    reporter.run_started(&crate::report::TargetInfo::of(target), scenarios.len());
+    let prints: Vec<Footprint> = scenarios.iter().map(Footprint::of).collect();
+    let discovery = DiscoveryCache::default();
+    let reporter = RefCell::new(reporter);
+    let mut results: Vec<Option<ScenarioOutcome>> = vec![None; scenarios.len()];
+    let mut waiting: Vec<usize> = (0..scenarios.len()).collect();
+    let (mut busy, mut held, mut interrupted) = (Vec::new(), None, false);
+    let mut running = FuturesUnordered::new();
+    let mut settling = FuturesUnordered::new();
+    loop {
+        interrupted |= opts.interrupt.is_set();
+        while !interrupted && held.is_none() && running.len() < opts.jobs.max(1) {
+            let Some(pos) = next_ready(&prints, &waiting, &busy) else { break };
+            let i = waiting.remove(pos);
+            busy.push(i);
+            running.push(start(i, target, &discovery, &scenarios[i], opts, &reporter));
+        }
+        if running.is_empty() && settling.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((i, started)) = running.next(), if !running.is_empty() => {
+                let mut r = reporter.borrow_mut();
+                let o = match started {
+                    Ok((o, deleting, claim, steps)) => {
+                        r.scenario_started(&scenarios[i]);
+                        steps.iter().for_each(|s| r.step_finished(s));
+                        settling.push(settle(i, deleting, claim));
+                        o
+                    }
+                    Err(e) => {
+                        busy.retain(|&b| b != i);
+                        r.scenario_started(&scenarios[i]);
+                        let o = crate::runner::not_started(&scenarios[i], &e);
+                        if let LeaseError::Held { .. } = e {
+                            held = Some(e);
+                        }
+                        o
+                    }
+                };
+                r.scenario_finished(&o);
+                interrupted |= o.interrupted;
+                results[i] = Some(o);
+            }
+            Some((i, errors)) = settling.next(), if !settling.is_empty() => {
+                busy.retain(|&b| b != i);
+                if let Some(o) = results[i].as_mut() {
+                    for e in &errors {
+                        reporter.borrow_mut().cluster_event(&format!("cleanup of scenario `{}` failed: {e}", o.name));
+                    }
+                    o.cleanup_errors.extend(errors);
+                }
+            }
+        }
+    }
+    let scenarios: Vec<ScenarioOutcome> = results.into_iter().flatten().collect();
+    let outcome = RunOutcome {
+        cluster: target.name.clone(),
+        server: target.server.clone(),
+        claims: crate::outcome::claim_verdicts(&scenarios),
+        interrupted: interrupted || scenarios.iter().any(|o| o.interrupted),
+        scenarios,
+        teardown_errors: Vec::new(),
+    };
+    (outcome, held)
+}
+
+/// The conflict rule for threads (the e2e trials): [`Gate::enter`] blocks until the footprint
+/// conflicts with no footprint inside, and the returned pass lets the next ones in when dropped.
+/// `None` is a trial whose footprint is unknown: it runs alone.
+pub struct Gate {
+    inside: Mutex<Vec<(u64, Option<Footprint>)>>,
+    changed: Condvar,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+/// Being inside a [`Gate`]; leaving is dropping it.
+pub struct Pass<'a> {
+    gate: &'a Gate,
+    id: u64,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate::new()
+    }
+}
+
+impl Gate {
+    /// An empty gate (`const`, so a test binary can keep one in a `static`).
+    pub const fn new() -> Gate {
+        Gate { inside: Mutex::new(Vec::new()), changed: Condvar::new(), next_id: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    /// Waits until `footprint` conflicts with nothing inside (`None`: until nothing is inside), then enters.
+    pub fn enter(&self, footprint: Option<Footprint>) -> Pass<'_> {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fits = |inside: &[(u64, Option<Footprint>)]| {
+            inside.iter().all(|(_, other)| match (&footprint, other) {
+                (Some(a), Some(b)) => a.conflict(b).is_none(),
+                _ => false,
+            })
+        };
+        let mut inside = self.inside.lock().unwrap_or_else(|p| p.into_inner());
+        while !fits(&inside) {
+            inside = self.changed.wait(inside).unwrap_or_else(|p| p.into_inner());
+        }
+        inside.push((id, footprint));
+        Pass { gate: self, id }
+    }
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        let mut inside = self.gate.inside.lock().unwrap_or_else(|p| p.into_inner());
+        inside.retain(|(id, _)| *id != self.id);
+        self.gate.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests;
