@@ -1,7 +1,7 @@
 //! Unit tests that kill what cargo-mutants found the other tests of `scenario` missing (issue 9,
 //! docs/kill-matrix.md). Kept apart from each file's own tests so they merge without conflicts.
 
-use crate::duration::{self, format_duration, parse_duration};
+use crate::duration::{format_duration, parse_duration};
 use serde::Deserialize;
 use std::time::Duration;
 
