@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod capture;
 pub mod check;
 pub mod cli;
 pub mod cluster;

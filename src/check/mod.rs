@@ -2,7 +2,9 @@
 //! kubectl tables. Each check returns every mismatch as expected-vs-actual, never a bare `false`.
 //! Field paths are checked against the document's schema, and comparisons are typed.
 
+pub mod decode;
 mod fields;
+pub mod number;
 mod schema;
 mod table;
 mod text;

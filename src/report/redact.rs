@@ -92,9 +92,35 @@ fn unescape(text: &str) -> String {
     out
 }
 
+/// Credentials a run learned (a token a step captured): they are replaced wherever they appear,
+/// whatever they look like. Values shorter than 8 characters are not registered (they would eat words).
+static LEARNED: LazyLock<std::sync::RwLock<Vec<String>>> = LazyLock::new(Default::default);
+
+/// Registers a credential learned at run time, so every later output hides it as `<redacted>`.
+pub fn register_secret(value: &str) {
+    let value = value.trim();
+    if value.len() < 8 {
+        return;
+    }
+    if let Ok(mut learned) = LEARNED.write() {
+        if !learned.iter().any(|l| l == value) {
+            learned.push(value.to_string());
+            // Longest first, so a value that contains another is replaced whole.
+            learned.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        }
+    }
+}
+
 /// The rules, on text whose line breaks are real.
 fn redact_lines(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
+    if let Ok(learned) = LEARNED.read() {
+        for secret in learned.iter() {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            }
+        }
+    }
     if let Some(t) = secret_data::redact(&out) {
         out = Cow::Owned(t);
     }
