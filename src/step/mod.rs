@@ -6,8 +6,10 @@ mod apply;
 mod assert;
 mod audit;
 mod can_i;
+pub mod credential;
 mod exec;
 mod http_from_pod;
+pub mod http_request;
 mod kubectl;
 mod lint;
 
