@@ -314,7 +314,7 @@ fn parse_version_image<T: From<String>>(s: &str) -> Result<(String, T), String> 
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::scenario::duration::parse_duration(s)
+    crate::duration::parse_duration(s)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod capture;
 pub mod check;
 pub mod cli;
 pub mod cluster;
+pub mod duration;
 pub mod exit;
 pub mod interrupt;
 pub mod lint;

@@ -272,8 +272,8 @@ fn lint(args: &sa_conformance::cli::LintArgs) -> u8 {
             match sa_conformance::scenario::load_file(p, &LoadOptions::default()) {
                 Ok(s) => {
                     from_scenarios = true;
-                    callers.extend(sa_conformance::step::api_callers(&s));
-                    files.extend(sa_conformance::step::applied_files(&s));
+                    callers.extend(s.api_callers());
+                    files.extend(s.applied_files());
                 }
                 Err(e) => {
                     eprint!("error: {e}");

@@ -86,7 +86,7 @@ fn every_problem_in_a_file_is_reported_at_once() {
     "5: step 1: field check on `spec` has no condition"
 )]
 #[case("name: x\nsteps:\n  - kubectl:\n      command: kubectl get sa\n      expect: {stdout: {regex: '('}}\n", "5: step 1: invalid regex")]
-#[case("name: x\nsteps:\n  - within: 5s\n    wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", "3: step 1: `within` applies only to steps that look (can-i, http-from-pod, assert, exec, kubectl, token); a wait step waits for its own effect within its `timeout`")]
+#[case("name: x\nsteps:\n  - within: 5s\n    wait: {resource: {apiVersion: v1, kind: Pod, name: p}, for: ready}\n", "3: step 1: `within` applies only to steps that look (exec, http-from-pod, can-i, kubectl, token, assert); a wait step waits for its own effect within its `timeout`")]
 #[case("name: x\nsteps:\n  - kubectl: {command: kubectl get sa}\n  - stable-for: 5s\n    delete: {resource: {apiVersion: v1, kind: Pod, name: p}}\n", "4: step 2: `stable-for` applies only to steps that look")]
 #[case(
     "name: x\nsteps:\n  - timeout: 5s\n    within: 10s\n    can-i: {as: u, verb: get, resource: pods, expect: yes}\n",

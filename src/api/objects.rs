@@ -2,14 +2,54 @@
 //! delete as JSON, so steps never need a compiled-in type for what a scenario names.
 
 use super::{ApiError, DiscoveryCache};
-use crate::scenario::ObjectRef;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams};
 use kube::discovery::Scope;
 use kube::Client;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Field manager for every server-side apply.
 pub const FIELD_MANAGER: &str = "sa-conformance";
+
+/// A reference to one API object.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `list: true` asserts on the list of objects of this kind instead of one object.
+    #[serde(default)]
+    pub list: bool,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.name.as_deref().unwrap_or("*");
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, name),
+            None => write!(f, "{} {}", self.kind, name),
+        }
+    }
+}
+
+/// Splits multi-document YAML on `---` lines, keeping each document's first line number.
+pub fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = vec![(1usize, String::new())];
+    for (i, l) in text.lines().enumerate() {
+        if l.trim_end() == "---" || l.starts_with("--- ") {
+            docs.push((i + 2, String::new()));
+        } else if let Some(last) = docs.last_mut() {
+            last.1.push_str(l);
+            last.1.push('\n');
+        }
+    }
+    docs.retain(|(_, d)| !d.trim().is_empty());
+    docs
+}
 
 /// One object applied: enough to find it again and to clean it up.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,7 +111,7 @@ async fn api_for(
 /// The documents of a manifest as JSON objects (empty documents skipped).
 pub fn parse_manifest(text: &str) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
-    for (line, doc) in crate::scenario::split_documents(text) {
+    for (line, doc) in split_documents(text) {
         let v: Value = serde_yaml::from_str(&doc).map_err(|e| format!("document at line {line}: {e}"))?;
         if !v.is_null() {
             out.push(v);

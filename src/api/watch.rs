@@ -2,8 +2,8 @@
 //! resourceVersion of that read), then watch from that version, so a wait ends when the event that
 //! satisfies it arrives. A watch that closes or expires (410 Gone) is re-read and re-opened.
 
+use super::ObjectRef;
 use super::{ApiError, DiscoveryCache};
-use crate::scenario::ObjectRef;
 use futures::{StreamExt, TryStreamExt};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, WatchEvent, WatchParams};
 use kube::Client;

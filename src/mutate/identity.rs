@@ -3,7 +3,7 @@
 
 use super::manifests::{self, Site};
 use super::operators::{doc_target, Draft, Operator};
-use crate::scenario::duration::{format_duration, parse_duration};
+use crate::duration::{format_duration, parse_duration};
 use crate::scenario::{Action, Scenario};
 use regex::Regex;
 use serde_json::{json, Value};

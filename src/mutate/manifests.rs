@@ -97,8 +97,8 @@ pub fn apply_step(like: &Step, name: String, docs: &[Value]) -> Step {
     let mut s = like.clone();
     s.name = name;
     s.doc = None;
-    s.action = Action::Apply(crate::scenario::Apply {
-        manifests: vec![crate::scenario::Manifest { origin: "<added by sa-conformance mutate>".into(), text: render(docs) }],
+    s.action = Action::Apply(crate::step::apply::Apply {
+        manifests: vec![crate::step::Manifest { origin: "<added by sa-conformance mutate>".into(), text: render(docs) }],
         namespace: None,
     });
     s

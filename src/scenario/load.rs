@@ -2,12 +2,13 @@
 //! top level is parsed strictly, then each step is parsed from its own slice of the file so every broken
 //! step in a file is reported at once, each with its file:line.
 
-use super::duration;
 use super::error::{LoadError, LoadErrors};
 use super::locate::{key_line, step_slices, top_key_line, StepSlice};
 use super::model::*;
 use super::vars::substitute;
-use super::words;
+use crate::api::split_documents;
+use crate::duration;
+use crate::step::{self, Action, Invalid, LoadCx, Looking, Manifest, StepKind, STEP_KINDS};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -59,95 +60,52 @@ struct RawScenario {
     mutants: MutantPolicy,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawStep {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    doc: Option<DocRef>,
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
-    timeout: Option<Duration>,
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
-    within: Option<Duration>,
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
-    stable_for: Option<Duration>,
-    #[serde(default)]
-    prerequisite: bool,
-    #[serde(default)]
-    erratum: Option<super::erratum::Erratum>,
-    #[serde(default)]
-    when_version: Option<String>,
-    #[serde(default)]
-    when_var: BTreeMap<String, String>,
-    #[serde(default)]
-    apply: Option<RawManifests>,
-    #[serde(default)]
-    delete: Option<RawDelete>,
-    #[serde(default)]
-    wait: Option<Wait>,
-    #[serde(default)]
-    exec: Option<Exec>,
-    #[serde(default)]
-    http_from_pod: Option<HttpFromPod>,
-    #[serde(default)]
-    can_i: Option<CanI>,
-    #[serde(default)]
-    kubectl: Option<RawKubectl>,
-    #[serde(default)]
-    token: Option<TokenStep>,
-    #[serde(default)]
-    assert: Option<AssertStep>,
-    #[serde(default)]
-    audit: Option<AuditStep>,
-    #[serde(default)]
-    lint: Option<LintStep>,
-}
+/// One step as written: the keys common to every step, then one optional key per step kind (from the
+/// registry, `crate::step::for_each_step_kind!`), each in its kind's raw form.
+macro_rules! raw_step {
+    ($($module:ident :: $model:ident as $variant:ident = $key:tt),* $(,)?) => {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct RawStep {
+            #[serde(default)]
+            name: Option<String>,
+            #[serde(default)]
+            doc: Option<DocRef>,
+            #[serde(default, deserialize_with = "duration::deserialize_opt")]
+            timeout: Option<Duration>,
+            #[serde(default, deserialize_with = "duration::deserialize_opt")]
+            within: Option<Duration>,
+            #[serde(default, deserialize_with = "duration::deserialize_opt")]
+            stable_for: Option<Duration>,
+            #[serde(default)]
+            prerequisite: bool,
+            #[serde(default)]
+            erratum: Option<super::erratum::Erratum>,
+            #[serde(default)]
+            when_version: Option<String>,
+            #[serde(default)]
+            when_var: BTreeMap<String, String>,
+            $(
+                #[serde(default, rename = $key)]
+                $module: Option<<step::$module::$model as StepKind>::Raw>,
+            )*
+        }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawManifests {
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(default)]
-    files: Vec<String>,
-    #[serde(default)]
-    manifest: Option<String>,
-    #[serde(default)]
-    namespace: Option<String>,
+        impl RawStep {
+            /// Every step kind key the step has, each built (and validated) by its kind.
+            fn actions(&mut self, cx: &dyn LoadCx) -> Vec<(&'static str, Result<Action, Invalid>)> {
+                let mut kinds = Vec::new();
+                $(
+                    if let Some(raw) = self.$module.take() {
+                        kinds.push(($key, <step::$module::$model as StepKind>::build(raw, cx).map(Action::$variant)));
+                    }
+                )*
+                kinds
+            }
+        }
+    };
 }
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDelete {
-    #[serde(default)]
-    resource: Option<ObjectRef>,
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(default)]
-    files: Vec<String>,
-    #[serde(default)]
-    manifest: Option<String>,
-    #[serde(default = "yes")]
-    wait: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawKubectl {
-    #[serde(default)]
-    command: Option<String>,
-    #[serde(default)]
-    args: Option<Vec<String>>,
-    #[serde(default)]
-    stdin: Option<String>,
-    #[serde(default)]
-    expect: ProcessExpect,
-}
+step::for_each_step_kind!(raw_step);
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$").expect("static regex"));
 static LOCATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r",? at line \d+ column \d+").expect("static regex"));
@@ -292,52 +250,11 @@ struct StepContext<'a> {
 }
 
 impl StepContext<'_> {
-    fn build(&self, index: usize, slice: &StepSlice, rs: RawStep) -> Result<Step, Vec<LoadError>> {
+    fn build(&self, index: usize, slice: &StepSlice, mut rs: RawStep) -> Result<Step, Vec<LoadError>> {
         let line = (slice.line > 0).then_some(slice.line);
         let at = |key: &str| if slice.line > 0 { Some(key_line(slice, key)) } else { None };
         let mut errors = Vec::new();
-        let mut kinds: Vec<(&str, Result<Action, FieldError>)> = Vec::new();
-        if let Some(a) = rs.apply {
-            kinds.push((
-                "apply",
-                self.manifests(a.file, a.files, a.manifest, slice).map(|m| Action::Apply(Apply { manifests: m, namespace: a.namespace })),
-            ));
-        }
-        if let Some(d) = rs.delete {
-            kinds.push(("delete", self.delete(d, slice)));
-        }
-        if let Some(w) = rs.wait {
-            kinds.push(("wait", validate_wait(&w).map(|_| Action::Wait(w))));
-        }
-        if let Some(e) = rs.exec {
-            kinds.push(("exec", validate_exec(&e).map(|_| Action::Exec(e))));
-        }
-        if let Some(h) = rs.http_from_pod {
-            kinds.push(("http-from-pod", validate_http(&h).map(|_| Action::HttpFromPod(h))));
-        }
-        if let Some(c) = rs.can_i {
-            kinds.push(("can-i", validate_can_i(&c).map(|_| Action::CanI(c))));
-        }
-        if let Some(k) = rs.kubectl {
-            kinds.push(("kubectl", build_kubectl(k).map(Action::Kubectl)));
-        }
-        if let Some(t) = rs.token {
-            kinds.push(("token", build_token(t).map(Action::Token)));
-        }
-        if let Some(a) = rs.assert {
-            kinds.push(("assert", validate_assert(&a).map(|_| Action::Assert(a))));
-        }
-        if let Some(a) = rs.audit {
-            let valid = if a.namespaces.is_empty() {
-                Err(("namespaces".to_string(), "audit needs at least one namespace to examine".to_string()))
-            } else {
-                Ok(())
-            };
-            kinds.push(("audit", valid.map(|_| Action::Audit(a))));
-        }
-        if let Some(l) = rs.lint {
-            kinds.push(("lint", self.validate_lint(&l).map(|_| Action::Lint(l))));
-        }
+        let mut kinds = rs.actions(&StepLoadCx { ctx: self, slice });
         let action = match kinds.len() {
             0 => {
                 errors.push(LoadError::new(self.path, line, format!("step has no step kind; expected one of: {}", STEP_KINDS.join(", "))));
@@ -363,7 +280,7 @@ impl StepContext<'_> {
         };
         let timeout = rs.timeout.unwrap_or(self.default_timeout);
         let within = match &action {
-            Some(action) => match self.within(action, timeout, rs.within, rs.stable_for, rs.timeout.is_some()) {
+            Some(action) => match self.within(action.looking(), action.kind(), timeout, rs.within, rs.stable_for, rs.timeout.is_some()) {
                 Ok(w) => w,
                 Err((key, msg)) => {
                     errors.push(LoadError::new(self.path, if key.is_empty() { line } else { at(&key) }, msg));
@@ -414,32 +331,36 @@ impl StepContext<'_> {
     /// (they may have side effects, so they are not repeated on a scenario-wide default).
     fn within(
         &self,
-        action: &Action,
+        looking: Looking,
+        kind: &str,
         timeout: Duration,
         own: Option<Duration>,
         stable_for: Option<Duration>,
         own_timeout: bool,
     ) -> Result<Duration, FieldError> {
         let fmt = duration::format_duration;
-        if !action.looks() {
+        if looking == Looking::No {
             for (key, given) in [("within", own.is_some()), ("stable-for", stable_for.is_some())] {
                 if given {
-                    return Err((key.into(), format!(
-                        "`{key}` applies only to steps that look (can-i, http-from-pod, assert, exec, kubectl, token); a {} step waits for its own effect within its `timeout`",
-                        action.kind()
-                    )));
+                    return Err((
+                        key.into(),
+                        format!(
+                            "`{key}` applies only to steps that look ({}); a {kind} step waits for its own effect within its `timeout`",
+                            step::looking_kinds().join(", ")
+                        ),
+                    ));
                 }
             }
             return Ok(Duration::ZERO);
         }
-        let within = match (own, action) {
+        let within = match (own, looking) {
             (Some(w), _) => {
                 if w > timeout {
                     return Err(("within".into(), format!("within {} is longer than the step's timeout {}", fmt(w), fmt(timeout))));
                 }
                 w
             }
-            (None, Action::CanI(_) | Action::HttpFromPod(_) | Action::Assert(_)) => match self.default_within {
+            (None, Looking::Again | Looking::UntilTimeout) => match self.default_within {
                 Some(w) if w > timeout => {
                     let key = if own_timeout { "timeout" } else { "" };
                     return Err((
@@ -452,7 +373,7 @@ impl StepContext<'_> {
                     ));
                 }
                 Some(w) => w,
-                None if matches!(action, Action::Assert(_)) => timeout,
+                None if looking == Looking::UntilTimeout => timeout,
                 None => timeout.min(DEFAULT_WITHIN),
             },
             (None, _) => Duration::ZERO,
@@ -468,18 +389,7 @@ impl StepContext<'_> {
         Ok(within)
     }
 
-    fn manifests(
-        &self,
-        file: Option<String>,
-        files: Vec<String>,
-        inline: Option<String>,
-        slice: &StepSlice,
-    ) -> Result<Vec<Manifest>, (String, String)> {
-        let mut paths: Vec<String> = file.into_iter().collect();
-        paths.extend(files);
-        if paths.is_empty() && inline.is_none() {
-            return Err(("apply".into(), "needs `file`, `files` or `manifest`".into()));
-        }
+    fn manifests(&self, paths: Vec<String>, inline: Option<String>, slice: &StepSlice) -> Result<Vec<Manifest>, Invalid> {
         let mut out = Vec::new();
         for rel in paths {
             let full = self.dir.join(&rel);
@@ -499,37 +409,21 @@ impl StepContext<'_> {
         }
         Ok(out)
     }
+}
 
-    fn validate_lint(&self, l: &LintStep) -> Result<(), (String, String)> {
-        if l.files.is_empty() {
-            return Err(("files".into(), "lint needs at least one manifest file or directory".into()));
-        }
-        if let Some(missing) = l.files.iter().find(|f| !self.dir.join(f).exists()) {
-            return Err(("files".into(), format!("`{missing}` does not exist ({})", self.dir.join(missing).display())));
-        }
-        if let Some(bad) = l.api_callers.iter().find(|c| c.split_once('/').is_none_or(|(ns, pod)| ns.is_empty() || pod.is_empty())) {
-            return Err(("api-callers".into(), format!("`{bad}` is not namespace/pod")));
-        }
-        if let Some(unknown) = l.allow.iter().find(|id| crate::lint::rule(id).is_none()) {
-            let ids: Vec<&str> = crate::lint::RULES.iter().map(|r| r.id).collect();
-            return Err(("allow".into(), format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", "))));
-        }
-        Ok(())
+/// What one step's kind may ask of the loader while it is built.
+struct StepLoadCx<'a> {
+    ctx: &'a StepContext<'a>,
+    slice: &'a StepSlice,
+}
+
+impl LoadCx for StepLoadCx<'_> {
+    fn dir(&self) -> &Path {
+        self.ctx.dir
     }
 
-    fn delete(&self, d: RawDelete, slice: &StepSlice) -> Result<Action, (String, String)> {
-        let has_files = d.file.is_some() || !d.files.is_empty() || d.manifest.is_some();
-        let targets = match (d.resource, has_files) {
-            (Some(r), false) => {
-                if r.name.is_none() {
-                    return Err(("resource".into(), format!("delete of {} needs a `name`", r.kind)));
-                }
-                DeleteTargets::Object(r)
-            }
-            (None, true) => DeleteTargets::Manifests(self.manifests(d.file, d.files, d.manifest, slice)?),
-            _ => return Err(("delete".into(), "delete needs exactly one of `resource`, or `file`/`files`/`manifest`".into())),
-        };
-        Ok(Action::Delete(Delete { targets, wait: d.wait }))
+    fn manifests(&self, files: Vec<String>, inline: Option<String>) -> Result<Vec<Manifest>, Invalid> {
+        self.ctx.manifests(files, inline, self.slice)
     }
 }
 
@@ -554,21 +448,6 @@ fn validate_documents(text: &str) -> Result<(), (usize, String)> {
     }
     let _ = line;
     Ok(())
-}
-
-/// Splits multi-document YAML on `---` lines, keeping each document's first line number.
-pub fn split_documents(text: &str) -> Vec<(usize, String)> {
-    let mut docs = vec![(1usize, String::new())];
-    for (i, l) in text.lines().enumerate() {
-        if l.trim_end() == "---" || l.starts_with("--- ") {
-            docs.push((i + 2, String::new()));
-        } else if let Some(last) = docs.last_mut() {
-            last.1.push_str(l);
-            last.1.push('\n');
-        }
-    }
-    docs.retain(|(_, d)| !d.trim().is_empty());
-    docs
 }
 
 /// An erratum names one claim of its step (the step's only claim when it names none); `when-version` is
@@ -606,105 +485,6 @@ fn resolve_erratum(
         return Err(("erratum".into(), "an erratum says what the article says (`article`) and what is true instead (`actual`)".into()));
     }
     Ok((Some(e), req))
-}
-
-fn validate_wait(w: &Wait) -> Result<(), (String, String)> {
-    if w.resource.name.is_none() {
-        return Err(("resource".into(), format!("wait on {} needs a `name`", w.resource.kind)));
-    }
-    if w.wait_for == WaitFor::Ready && w.resource.kind != "Pod" {
-        return Err(("for".into(), format!("`for: ready` applies to a Pod, not a {}; use `condition`", w.resource.kind)));
-    }
-    Ok(())
-}
-
-fn validate_exec(e: &Exec) -> Result<(), (String, String)> {
-    match (&e.command, &e.script) {
-        (Some(c), None) if !c.is_empty() => {}
-        (None, Some(_)) => {}
-        _ => return Err(("exec".into(), "exec needs exactly one of `command` (a non-empty list) or `script`".into())),
-    }
-    validate_process(&e.expect)
-}
-
-fn validate_process(p: &ProcessExpect) -> Result<(), (String, String)> {
-    for t in [&p.stdout, &p.stderr].into_iter().flatten() {
-        t.validate().map_err(|m| ("expect".to_string(), m))?;
-    }
-    Ok(())
-}
-
-fn validate_http(h: &HttpFromPod) -> Result<(), (String, String)> {
-    if !h.path.starts_with('/') {
-        return Err(("path".into(), format!("path `{}` must start with `/` (it is appended to https://kubernetes.default.svc)", h.path)));
-    }
-    h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))
-}
-
-fn validate_can_i(c: &CanI) -> Result<(), (String, String)> {
-    match (&c.resource, &c.non_resource_url) {
-        (Some(_), None) | (None, Some(_)) => {}
-        _ => return Err(("can-i".into(), "can-i needs exactly one of `resource` or `non-resource-url`".into())),
-    }
-    if let Some(cmd) = &c.command {
-        let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
-        if w.first().map(String::as_str) != Some("kubectl") || !w.iter().any(|x| x == "can-i") {
-            return Err(("command".into(), format!("`{cmd}` is not a `kubectl auth can-i` command")));
-        }
-        super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
-    }
-    Ok(())
-}
-
-fn build_kubectl(k: RawKubectl) -> Result<Kubectl, (String, String)> {
-    validate_process(&k.expect)?;
-    let (args, display) = match (k.command, k.args) {
-        (Some(cmd), None) => {
-            let w = words::split(&cmd).map_err(|m| ("command".to_string(), m))?;
-            if w.first().map(String::as_str) != Some("kubectl") {
-                return Err(("command".into(), format!("command must start with `kubectl`: `{cmd}`")));
-            }
-            (w[1..].to_vec(), cmd.split_whitespace().collect::<Vec<_>>().join(" ").replace("\\ ", ""))
-        }
-        (None, Some(args)) => {
-            let display = format!("kubectl {}", args.join(" "));
-            (args, display)
-        }
-        _ => return Err(("kubectl".into(), "kubectl needs exactly one of `command` or `args`".into())),
-    };
-    super::retarget::check_kubectl_args(&args).map_err(|m| ("kubectl".to_string(), m))?;
-    Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect })
-}
-
-fn build_token(mut t: TokenStep) -> Result<TokenStep, (String, String)> {
-    if t.command.is_some() {
-        t.via = TokenVia::Kubectl;
-        let cmd = t.command.as_deref().unwrap_or_default();
-        let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
-        if w.len() < 3 || w[0] != "kubectl" || w[1] != "create" || w[2] != "token" {
-            return Err(("command".into(), format!("`{cmd}` is not a `kubectl create token` command")));
-        }
-        super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
-    }
-    if t.expect.bound_to_pod && t.pod.is_none() {
-        return Err(("bound-to-pod".into(), "`bound-to-pod: true` needs `pod:` (the pod the token must be bound to)".into()));
-    }
-    if t.via == TokenVia::Pod && t.pod.is_none() {
-        return Err(("via".into(), "`via: pod` needs `pod:` (the pod whose mounted token is read)".into()));
-    }
-    let claims = crate::check::DocSchema::Known(crate::check::token_claims());
-    t.expect.claims.iter().try_for_each(|f| f.validate_against(&claims).map_err(|m| ("claims".to_string(), m)))?;
-    Ok(t)
-}
-
-fn validate_assert(a: &AssertStep) -> Result<(), (String, String)> {
-    if a.resource.name.is_none() && !a.resource.list {
-        return Err(("resource".into(), "assert needs `name`, or `list: true` to check the list".into()));
-    }
-    if a.fields.is_empty() {
-        return Err(("fields".into(), "assert needs at least one field check".into()));
-    }
-    a.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))
 }
 
 fn unknown_var_message(name: &str, vars: &BTreeMap<String, String>) -> String {

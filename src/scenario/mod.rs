@@ -2,21 +2,19 @@
 //! step. This module holds the model and the loader (YAML -> model, with file:line errors).
 
 pub mod claims;
-pub mod duration;
 pub mod erratum;
 mod error;
 mod load;
 mod locate;
 mod model;
-pub mod retarget;
 mod vars;
-pub mod words;
 
 #[cfg(test)]
 mod tests;
 
+pub use crate::api::split_documents;
 pub use claims::{Catalog, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
-pub use load::{discover, load_file, load_str, split_documents, LoadOptions};
+pub use load::{discover, load_file, load_str, LoadOptions};
 pub use model::*;

@@ -4,13 +4,44 @@
 //! ([`final_mismatch`]): waiting cannot change it.
 
 use super::poll::{look_or_settle, Asked, Window};
-use super::{Check, StepCtx, StepError};
-use crate::api;
-use crate::check::Mismatch;
-use crate::scenario::{AssertStep, ObjectRef};
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use crate::api::{self, ObjectRef};
+use crate::check::{FieldCheck, Mismatch};
+use serde::Deserialize;
 use serde_json::Value;
 
-pub async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Check, StepError> {
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertStep {
+    pub resource: ObjectRef,
+    pub fields: Vec<FieldCheck>,
+}
+
+impl StepKind for AssertStep {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::UntilTimeout;
+
+    fn build(a: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        if a.resource.name.is_none() && !a.resource.list {
+            return invalid("resource", "assert needs `name`, or `list: true` to check the list");
+        }
+        if a.fields.is_empty() {
+            return invalid("fields", "assert needs at least one field check");
+        }
+        a.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;
+        Ok(a)
+    }
+
+    fn only_looks(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        run(ctx, self, limits.window).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Check, StepError> {
     let r = &a.resource;
     let kind = if r.list { format!("{}List", r.kind) } else { r.kind.clone() };
     let schema = ctx.discovery.schemas.kind(&ctx.target.client, &r.api_version, &kind).await?;

@@ -2,12 +2,47 @@
 //! that is a mismatch naming the binding and role that grant it, and so is a default role or binding
 //! edited to grant more than Kubernetes' default.
 
-use super::{Check, StepCtx, StepError};
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::audit::{self, AuditSpec};
 use crate::check::Mismatch;
-use crate::scenario::AuditStep;
+use serde::Deserialize;
 
-pub async fn run(ctx: &StepCtx<'_>, a: &AuditStep) -> Result<Check, StepError> {
+/// A least-privilege audit of one identity against the permissions the scenario declares it needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditStep {
+    #[serde(rename = "as")]
+    pub user: String,
+    /// Namespaces examined (cluster-wide grants are always examined).
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub allow: Vec<audit::Allow>,
+    /// Also print the resources-by-verbs matrix in the step's notes.
+    #[serde(default)]
+    pub matrix: bool,
+}
+
+impl StepKind for AuditStep {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::No;
+
+    fn build(a: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        if a.namespaces.is_empty() {
+            return invalid("namespaces", "audit needs at least one namespace to examine");
+        }
+        Ok(a)
+    }
+
+    fn only_looks(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, _: Limits) -> Result<Check, StepError> {
+        run(ctx, self).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, a: &AuditStep) -> Result<Check, StepError> {
     let spec = AuditSpec { user: a.user.clone(), namespaces: a.namespaces.clone(), allow: a.allow.clone() };
     let report = audit::audit(ctx.target, &spec).await?;
     let mut mismatches: Vec<Mismatch> = audit::grouped(&report)

@@ -3,13 +3,131 @@
 
 use super::kubectl::kubectl;
 use super::poll::{look, Asked, Window};
-use super::{Check, StepCtx, StepError};
+use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, AccessQuestion};
 use crate::check::Mismatch;
-use crate::scenario::{Answer, CanI};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-pub async fn run(ctx: &StepCtx<'_>, c: &CanI, window: Window, timeout: Duration) -> Result<Check, StepError> {
+/// `yes` or `no`, as `kubectl auth can-i` prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Answer {
+    Yes,
+    No,
+}
+
+impl Answer {
+    pub fn from_allowed(allowed: bool) -> Self {
+        if allowed {
+            Answer::Yes
+        } else {
+            Answer::No
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(b) => Ok(Answer::from_allowed(b)),
+            Raw::Text(t) => match t.as_str() {
+                "yes" => Ok(Answer::Yes),
+                "no" => Ok(Answer::No),
+                other => Err(serde::de::Error::custom(format!("invalid answer `{other}`, expected \"yes\" or \"no\""))),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CanI {
+    #[serde(rename = "as")]
+    pub user: String,
+    pub verb: String,
+    #[serde(default)]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub non_resource_url: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    pub expect: Answer,
+    #[serde(default = "default_true")]
+    pub kubectl: bool,
+    #[serde(default)]
+    pub command: Option<String>,
+}
+
+impl CanI {
+    /// The kubectl command checked alongside the SubjectAccessReview: as documented, or built.
+    pub fn kubectl_words(&self) -> Vec<String> {
+        if let Some(cmd) = &self.command {
+            return words::split(cmd).unwrap_or_default();
+        }
+        let mut words = vec!["kubectl".to_string(), "auth".into(), "can-i".into(), self.verb.clone()];
+        // kubectl reads `pods/exec` as TYPE/NAME, so a subresource goes in --subresource.
+        match (&self.resource, &self.non_resource_url) {
+            (Some(r), _) => match r.split_once('/') {
+                Some((res, sub)) => words.extend([res.to_string(), format!("--subresource={sub}")]),
+                None => words.push(r.clone()),
+            },
+            (None, Some(url)) => words.push(url.clone()),
+            (None, None) => {}
+        }
+        words.push(format!("--as={}", self.user));
+        if let Some(ns) = &self.namespace {
+            words.push("-n".into());
+            words.push(ns.clone());
+        }
+        words
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl StepKind for CanI {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::Again;
+
+    fn build(c: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        match (&c.resource, &c.non_resource_url) {
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => return invalid("can-i", "can-i needs exactly one of `resource` or `non-resource-url`"),
+        }
+        if let Some(cmd) = &c.command {
+            let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
+            if w.first().map(String::as_str) != Some("kubectl") || !w.iter().any(|x| x == "can-i") {
+                return invalid("command", format!("`{cmd}` is not a `kubectl auth can-i` command"));
+            }
+            super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
+        }
+        Ok(c)
+    }
+
+    fn only_looks(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        run(ctx, self, limits.window, limits.timeout).await
+    }
+}
+
+async fn run(ctx: &StepCtx<'_>, c: &CanI, window: Window, timeout: Duration) -> Result<Check, StepError> {
     look(window, c.expect.as_str(), || ask(ctx, c, timeout)).await
 }
 

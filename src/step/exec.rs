@@ -2,12 +2,66 @@
 
 use super::kubectl::{check_process, expected_process, said_process, stream_schemas};
 use super::poll::{look, Asked, Window};
-use super::{Check, StepCtx, StepError};
+use super::kubectl::{validate_process, ProcessExpect};
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api;
-use crate::scenario::Exec;
+use serde::Deserialize;
 use std::time::Duration;
 
-pub async fn exec(ctx: &StepCtx<'_>, e: &Exec, window: Window, timeout: Duration) -> Result<Check, StepError> {
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exec {
+    pub pod: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub script: Option<String>,
+    #[serde(default)]
+    pub expect: ProcessExpect,
+    /// The command only reads (cat, ls, a GET with curl): its failure does not stop the scenario.
+    #[serde(default, rename = "read-only")]
+    pub read_only: bool,
+}
+
+impl Exec {
+    /// The argv run in the container.
+    pub fn argv(&self) -> Vec<String> {
+        match (&self.command, &self.script) {
+            (Some(cmd), _) => cmd.clone(),
+            (None, Some(script)) => vec!["sh".into(), "-c".into(), script.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+impl StepKind for Exec {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::Once;
+
+    fn build(e: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        match (&e.command, &e.script) {
+            (Some(c), None) if !c.is_empty() => {}
+            (None, Some(_)) => {}
+            _ => return invalid("exec", "exec needs exactly one of `command` (a non-empty list) or `script`"),
+        }
+        validate_process(&e.expect)?;
+        Ok(e)
+    }
+
+    /// A change unless marked `read-only: true`.
+    fn only_looks(&self) -> bool {
+        self.read_only
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        exec(ctx, self, limits.window, limits.timeout).await
+    }
+}
+
+async fn exec(ctx: &StepCtx<'_>, e: &Exec, window: Window, timeout: Duration) -> Result<Check, StepError> {
     let argv = e.argv();
     look(window, &expected_process(&e.expect), || async {
         let out = api::exec(&ctx.target.client, &e.namespace, &e.pod, e.container.as_deref(), &argv, timeout).await?;

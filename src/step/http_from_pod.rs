@@ -2,12 +2,85 @@
 //! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
 
 use super::poll::{look, Asked, Window};
-use super::{Check, StepCtx, StepError};
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api;
-use crate::check::{excerpt, DocSchema, Mismatch};
-use crate::scenario::{HttpExpect, HttpFromPod, TokenSource};
+use crate::check::{excerpt, DocSchema, FieldCheck, Mismatch};
+use serde::Deserialize;
+use std::collections::BTreeMap;
 use serde_json::Value;
 use std::time::Duration;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenSource {
+    #[default]
+    Mounted,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpFromPod {
+    pub pod: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub container: Option<String>,
+    pub path: String,
+    #[serde(default)]
+    pub token: TokenSource,
+    pub expect: HttpExpect,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpExpect {
+    pub status: u16,
+    #[serde(default)]
+    pub status_body: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    pub list: Option<ListExpect>,
+    #[serde(default)]
+    pub fields: Vec<FieldCheck>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ListExpect {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+    #[serde(default)]
+    pub not_contains: Vec<String>,
+}
+
+impl StepKind for HttpFromPod {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::Again;
+
+    fn build(h: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        if !h.path.starts_with('/') {
+            return invalid("path", format!("path `{}` must start with `/` (it is appended to https://kubernetes.default.svc)", h.path));
+        }
+        h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;
+        Ok(h)
+    }
+
+    fn only_looks(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        run(ctx, self, limits.window, limits.timeout).await
+    }
+}
+
+impl HttpFromPod {
+    /// (namespace, pod) when the call uses the pod's own mounted token.
+    pub fn api_caller(&self) -> Option<(String, String)> {
+        (self.token == TokenSource::Mounted).then(|| (self.namespace.clone(), self.pod.clone()))
+    }
+}
 
 /// The documented shell lines, then the documented curl with a status trailer.
 pub fn script(path: &str, token: &TokenSource) -> String {
@@ -26,7 +99,7 @@ pub fn script(path: &str, token: &TokenSource) -> String {
     )
 }
 
-pub async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, window: Window, timeout: Duration) -> Result<Check, StepError> {
+async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, window: Window, timeout: Duration) -> Result<Check, StepError> {
     look(window, &h.expect.status.to_string(), || call(ctx, h, timeout)).await
 }
 

@@ -2,11 +2,128 @@
 //! --kubeconfig and --context), from the scenario's directory so relative `-f` paths work.
 
 use super::poll::{look, Asked, Window};
-use super::{Check, StepCtx, StepError};
-use crate::check::{DocSchema, Mismatch};
+use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use crate::check::{DocSchema, Mismatch, TextExpect};
 use crate::process::{self, Cmd, Output};
-use crate::scenario::{Kubectl, ProcessExpect};
+use serde::Deserialize;
 use std::time::Duration;
+
+/// Expected result of a process (in a pod or on the host).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessExpect {
+    #[serde(default)]
+    pub exit: Option<i32>,
+    #[serde(default)]
+    pub stdout: Option<TextExpect>,
+    #[serde(default)]
+    pub stderr: Option<TextExpect>,
+}
+
+impl ProcessExpect {
+    /// The exit code expected (0 unless the scenario says otherwise).
+    pub fn exit_code(&self) -> i32 {
+        self.exit.unwrap_or(0)
+    }
+}
+
+/// Each stream expectation is well formed.
+pub(super) fn validate_process(p: &ProcessExpect) -> Result<(), Invalid> {
+    for t in [&p.stdout, &p.stderr].into_iter().flatten() {
+        t.validate().map_err(|m| ("expect".to_string(), m))?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Kubectl {
+    /// The words after `kubectl`.
+    pub args: Vec<String>,
+    /// The command as written in the scenario, for messages.
+    pub display: String,
+    pub stdin: Option<String>,
+    pub expect: ProcessExpect,
+}
+
+/// kubectl verbs (and `auth` subcommands) that only read the cluster.
+const KUBECTL_LOOKS: &[&str] =
+    &["get", "describe", "explain", "logs", "top", "version", "api-resources", "api-versions", "cluster-info", "diff", "events"];
+const KUBECTL_AUTH_LOOKS: &[&str] = &["can-i", "whoami"];
+/// Global flags that take their value as the next word.
+const KUBECTL_VALUE_FLAGS: &[&str] =
+    &["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--as", "--as-group"];
+
+impl Kubectl {
+    /// The verb (and, for `auth`, its subcommand) is one that only reads.
+    pub fn reads_only(&self) -> bool {
+        let mut words = Vec::new();
+        let mut it = self.args.iter();
+        while let Some(w) = it.next() {
+            if KUBECTL_VALUE_FLAGS.contains(&w.as_str()) {
+                it.next();
+            } else if !w.starts_with('-') {
+                words.push(w.as_str());
+                if words.len() == 2 {
+                    break;
+                }
+            }
+        }
+        match words.as_slice() {
+            ["auth", sub, ..] => KUBECTL_AUTH_LOOKS.contains(sub),
+            [verb, ..] => KUBECTL_LOOKS.contains(verb),
+            [] => false,
+        }
+    }
+}
+
+
+/// `kubectl:` as written: a documented command line, or its words.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKubectl {
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    args: Option<Vec<String>>,
+    #[serde(default)]
+    stdin: Option<String>,
+    #[serde(default)]
+    expect: ProcessExpect,
+}
+
+impl StepKind for Kubectl {
+    type Raw = RawKubectl;
+    const LOOKING: Looking = Looking::Once;
+
+    fn build(k: RawKubectl, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        validate_process(&k.expect)?;
+        let (args, display) = match (k.command, k.args) {
+            (Some(cmd), None) => {
+                let w = words::split(&cmd).map_err(|m| ("command".to_string(), m))?;
+                if w.first().map(String::as_str) != Some("kubectl") {
+                    return invalid("command", format!("command must start with `kubectl`: `{cmd}`"));
+                }
+                (w[1..].to_vec(), cmd.split_whitespace().collect::<Vec<_>>().join(" ").replace("\\ ", ""))
+            }
+            (None, Some(args)) => {
+                let display = format!("kubectl {}", args.join(" "));
+                (args, display)
+            }
+            _ => return invalid("kubectl", "kubectl needs exactly one of `command` or `args`"),
+        };
+        super::retarget::check_kubectl_args(&args).map_err(|m| ("kubectl".to_string(), m))?;
+        Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect })
+    }
+
+    /// A look when its verb (or `auth` subcommand) only reads.
+    fn only_looks(&self) -> bool {
+        self.reads_only()
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        run(ctx, self, limits.window, limits.timeout).await
+    }
+}
 
 /// Runs kubectl with `args` against the target.
 pub(super) async fn kubectl(ctx: &StepCtx<'_>, args: &[String], stdin: Option<String>, timeout: Duration) -> Result<Output, StepError> {
@@ -15,7 +132,7 @@ pub(super) async fn kubectl(ctx: &StepCtx<'_>, args: &[String], stdin: Option<St
     argv.extend(args.iter().cloned());
     // The environment names only the harness's kubeconfig, whatever the user's shell exported.
     let kubeconfig = ctx.target.kubeconfig.display().to_string();
-    let cmd = Cmd::new(argv).cwd(&ctx.scenario.dir()).stdin(stdin).env("KUBECONFIG", &kubeconfig);
+    let cmd = Cmd::new(argv).cwd(&ctx.dir).stdin(stdin).env("KUBECONFIG", &kubeconfig);
     Ok(process::run(&cmd, timeout).await?)
 }
 
@@ -66,7 +183,7 @@ pub(super) fn said_process(check: &Check, code: i32) -> String {
     format!("exit {code}{}", if output_differs { " (output differs)" } else { "" })
 }
 
-pub async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) -> Result<Check, StepError> {
+async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) -> Result<Check, StepError> {
     look(window, &expected_process(&k.expect), || async {
         let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
         let schemas = stream_schemas(ctx, &k.expect, &out.stdout, &out.stderr).await?;

@@ -2,44 +2,59 @@
 //! are the ones the scenario's own `http-from-pod` and `token` (via pod) steps call it from, so a pod
 //! that keeps its token without using it is found.
 
-use super::{Check, StepCtx, StepError};
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::Mismatch;
 use crate::lint::{self, LintContext, Severity};
-use crate::scenario::{Action, LintStep, Scenario, TokenVia};
-use std::collections::BTreeSet;
+use serde::Deserialize;
 
-/// (namespace, pod) of every pod this scenario calls the API from.
-pub fn api_callers(scenario: &Scenario) -> BTreeSet<(String, String)> {
-    scenario
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::HttpFromPod(h) if h.token == crate::scenario::TokenSource::Mounted => Some((h.namespace.clone(), h.pod.clone())),
-            Action::Token(t) if t.via == TokenVia::Pod => t.pod.clone().map(|p| (t.namespace.clone(), p)),
-            _ => None,
-        })
-        .collect()
+/// Static best-practice checks over manifests (see `crate::lint`): findings of warning or error
+/// severity fail the step unless their rule id is allowed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintStep {
+    /// Manifest files or directories, relative to the scenario file.
+    pub files: Vec<String>,
+    /// Rule ids accepted in these manifests (e.g. SA001 for a pod the article leaves on `default`).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Pods (`namespace/name`) that call the API besides those this scenario calls it from.
+    #[serde(default, rename = "api-callers")]
+    pub api_callers: Vec<String>,
 }
 
-/// The manifest files a scenario applies (inline manifests have no file to lint).
-pub fn applied_files(scenario: &Scenario) -> Vec<std::path::PathBuf> {
-    scenario
-        .steps
-        .iter()
-        .filter_map(|s| match &s.action {
-            Action::Apply(a) => Some(
-                a.manifests.iter().filter(|m| !m.origin.starts_with('<')).map(|m| std::path::PathBuf::from(&m.origin)).collect::<Vec<_>>(),
-            ),
-            _ => None,
-        })
-        .flatten()
-        .collect()
+impl StepKind for LintStep {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::No;
+
+    fn build(l: Self, cx: &dyn LoadCx) -> Result<Self, Invalid> {
+        if l.files.is_empty() {
+            return invalid("files", "lint needs at least one manifest file or directory");
+        }
+        if let Some(missing) = l.files.iter().find(|f| !cx.dir().join(f).exists()) {
+            return invalid("files", format!("`{missing}` does not exist ({})", cx.dir().join(missing).display()));
+        }
+        if let Some(bad) = l.api_callers.iter().find(|c| c.split_once('/').is_none_or(|(ns, pod)| ns.is_empty() || pod.is_empty())) {
+            return invalid("api-callers", format!("`{bad}` is not namespace/pod"));
+        }
+        if let Some(unknown) = l.allow.iter().find(|id| lint::rule(id).is_none()) {
+            let ids: Vec<&str> = lint::RULES.iter().map(|r| r.id).collect();
+            return invalid("allow", format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", ")));
+        }
+        Ok(l)
+    }
+
+    fn only_looks(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, _: Limits) -> Result<Check, StepError> {
+        run(ctx, self)
+    }
 }
 
-pub fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
-    let dir = ctx.scenario.dir();
-    let paths: Vec<_> = l.files.iter().map(|f| dir.join(f)).collect();
-    let mut callers = api_callers(ctx.scenario);
+fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
+    let paths: Vec<_> = l.files.iter().map(|f| ctx.dir.join(f)).collect();
+    let mut callers = super::api_callers(ctx.actions.iter().copied());
     callers.extend(l.api_callers.iter().filter_map(|c| c.split_once('/')).map(|(ns, pod)| (ns.to_string(), pod.to_string())));
     let lint_ctx = LintContext { api_callers: Some(callers) };
     let findings = lint::lint_files(&paths, &lint_ctx).map_err(|e| StepError::Other(e.to_string()))?;

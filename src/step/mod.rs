@@ -1,36 +1,181 @@
-//! One executor per step kind. Each takes the step's model and the cluster, does one visible thing,
-//! and returns a [`Check`]: the mismatches between what the scenario expected and what happened.
-//! An `Err` means the harness or the cluster broke, not that an expectation failed.
+//! Step kinds, one module each: a kind's model, its raw (YAML) form, its validation and its executor
+//! live together in `step/<kind>.rs` and are registered once, in [`for_each_step_kind!`]. The loader
+//! (`crate::scenario`) reads and builds a step through the registry; the runner runs it through the
+//! generated [`Action`]. An executor's `Err` means the harness or the cluster broke, not that an
+//! expectation failed (that is a [`Check`] with mismatches).
+//!
+//! Adding a step kind: write `step/<kind>.rs` with a model type implementing [`StepKind`], and add its
+//! line to [`for_each_step_kind!`]. Nothing else lists step kinds.
 
-mod apply;
-mod assert;
-mod audit;
-mod can_i;
 pub mod credential;
-mod exec;
-mod http_from_pod;
 pub mod http_request;
-mod kubectl;
-mod lint;
-
-pub use lint::{api_callers, applied_files};
+mod manifest;
 mod poll;
-pub mod sentinel;
-mod token;
-mod wait;
+pub mod retarget;
+pub mod words;
+
+pub use manifest::Manifest;
+pub use poll::Window;
 
 use crate::api::{ApiError, Applied, DiscoveryCache};
 use crate::check::Mismatch;
 use crate::cluster::Target;
 use crate::process::ProcessError;
-use crate::scenario::{Action, Scenario, Step};
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
-/// Everything a step may use.
+/// The registry: one line per step kind, `module::ModelType as Variant = "key"`, in the order the
+/// documentation lists them. `$callback!` receives the list; [`Action`] and the loader's raw step are
+/// generated from it.
+macro_rules! for_each_step_kind {
+    ($callback:ident) => {
+        $callback! {
+            apply::Apply as Apply = "apply",
+            delete::Delete as Delete = "delete",
+            wait::Wait as Wait = "wait",
+            exec::Exec as Exec = "exec",
+            http_from_pod::HttpFromPod as HttpFromPod = "http-from-pod",
+            can_i::CanI as CanI = "can-i",
+            kubectl::Kubectl as Kubectl = "kubectl",
+            token::TokenStep as Token = "token",
+            assert::AssertStep as Assert = "assert",
+            audit::AuditStep as Audit = "audit",
+            lint::LintStep as Lint = "lint",
+        }
+    };
+}
+pub(crate) use for_each_step_kind;
+
+/// A problem with one key of a step: (the key, for its line; the message).
+pub type Invalid = (String, String);
+
+/// `Err((key, message))`, for a kind's [`StepKind::build`].
+pub fn invalid<T>(key: &str, message: impl Into<String>) -> Result<T, Invalid> {
+    Err((key.to_string(), message.into()))
+}
+
+/// What the loader gives a kind while building it: the scenario's directory and its manifests, read
+/// with the scenario's variables substituted and each document checked.
+pub trait LoadCx {
+    /// The scenario file's directory; manifest, lint and `kubectl -f` paths are relative to it.
+    fn dir(&self) -> &Path;
+    /// Reads `files` (relative to [`LoadCx::dir`]) and an inline manifest (`inline`, from the step's
+    /// `manifest:` key). The error names the key (`file` or `manifest`) the problem is at.
+    fn manifests(&self, files: Vec<String>, inline: Option<String>) -> Result<Vec<Manifest>, Invalid>;
+}
+
+/// How `within:` and `stable-for:` apply to a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Looking {
+    /// It changes the cluster or waits for its own change: `within` and `stable-for` do not apply.
+    No,
+    /// It looks, once unless the step gives its own `within` (it may have side effects, so it is not
+    /// repeated on a scenario-wide default).
+    Once,
+    /// It looks again within the step's `within`, else the scenario's, else a short default.
+    Again,
+    /// Like `Again`, with the step's whole timeout as the default.
+    UntilTimeout,
+}
+
+/// The limits a step runs within, from its common keys.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub window: Window,
+}
+
+impl Limits {
+    pub fn new(timeout: Duration, within: Duration, stable_for: Option<Duration>) -> Self {
+        Limits { timeout, window: Window::new(within, stable_for) }
+    }
+}
+
+/// One step kind: its model is `Self`, read from its key as [`StepKind::Raw`].
+pub trait StepKind: Sized {
+    /// The form serde reads from the step's key (`deny_unknown_fields`).
+    type Raw: serde::de::DeserializeOwned;
+    /// How `within:` and `stable-for:` apply.
+    const LOOKING: Looking;
+    /// Validates the raw form and builds the model; the error names the key the problem is at.
+    fn build(raw: Self::Raw, cx: &dyn LoadCx) -> Result<Self, Invalid>;
+    /// Whether this step (as configured) only reads the cluster, so a failure does not stop the scenario.
+    fn only_looks(&self) -> bool;
+    /// Runs the step once on the cluster.
+    fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> impl Future<Output = Result<Check, StepError>> + Send;
+}
+
+macro_rules! define_actions {
+    ($($module:ident :: $model:ident as $variant:ident = $key:tt),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The closed set of step kinds: one arm per kind in [`for_each_step_kind!`].
+        #[derive(Debug, Clone)]
+        pub enum Action {
+            $($variant($module::$model),)*
+        }
+
+        /// Every step kind key, in the order the documentation lists them.
+        pub const STEP_KINDS: &[&str] = &[$($key),*];
+
+        impl Action {
+            /// The key this kind has in a scenario file.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Action::$variant(_) => $key,)*
+                }
+            }
+
+            /// How `within:` and `stable-for:` apply to this step.
+            pub fn looking(&self) -> Looking {
+                match self {
+                    $(Action::$variant(_) => <$module::$model as StepKind>::LOOKING,)*
+                }
+            }
+
+            /// Whether this step kind (as configured) only reads the cluster.
+            pub fn only_looks(&self) -> bool {
+                match self {
+                    $(Action::$variant(a) => a.only_looks(),)*
+                }
+            }
+
+            /// Runs the step.
+            pub async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+                match self {
+                    $(Action::$variant(a) => a.run(ctx, limits).await,)*
+                }
+            }
+        }
+
+        /// The keys of the kinds that look (`within:` and `stable-for:` apply to them).
+        pub fn looking_kinds() -> Vec<&'static str> {
+            let mut keys = Vec::new();
+            $(if <$module::$model as StepKind>::LOOKING != Looking::No { keys.push($key); })*
+            keys
+        }
+    };
+}
+for_each_step_kind!(define_actions);
+
+impl Action {
+    /// Whether the step looks at the cluster and compares an answer (so `within:` and `stable-for:`
+    /// apply to it), rather than changing it or waiting for its own change.
+    pub fn looks(&self) -> bool {
+        self.looking() != Looking::No
+    }
+}
+
+/// Everything a step may use while it runs.
 pub struct StepCtx<'a> {
     pub target: &'a Target,
     pub discovery: &'a DiscoveryCache,
-    pub scenario: &'a Scenario,
+    /// The scenario file's directory (`kubectl -f` and lint paths are relative to it).
+    pub dir: PathBuf,
+    /// Every step of the scenario, in order (a lint step reads which pods call the API).
+    pub actions: Vec<&'a Action>,
     /// The kubectl binary.
     pub kubectl: &'a str,
     /// Objects applied so far (for cleanup).
@@ -65,21 +210,26 @@ pub enum StepError {
     Other(String),
 }
 
-/// Runs one step.
-pub async fn run(ctx: &StepCtx<'_>, step: &Step) -> Result<Check, StepError> {
-    let t = step.timeout;
-    let w = poll::Window::of(step);
-    match &step.action {
-        Action::Apply(a) => apply::apply(ctx, a).await,
-        Action::Delete(d) => apply::delete(ctx, d, t).await,
-        Action::Wait(w) => wait::wait(ctx, w, t).await,
-        Action::Exec(e) => exec::exec(ctx, e, w, t).await,
-        Action::HttpFromPod(h) => http_from_pod::run(ctx, h, w, t).await,
-        Action::CanI(c) => can_i::run(ctx, c, w, t).await,
-        Action::Kubectl(k) => kubectl::run(ctx, k, w, t).await,
-        Action::Token(tk) => token::run(ctx, tk, w, t).await,
-        Action::Assert(a) => assert::run(ctx, a, w).await,
-        Action::Audit(a) => audit::run(ctx, a).await,
-        Action::Lint(l) => lint::run(ctx, l),
-    }
+/// (namespace, pod) of every pod these steps call the API from.
+pub fn api_callers<'a>(actions: impl IntoIterator<Item = &'a Action>) -> std::collections::BTreeSet<(String, String)> {
+    actions
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::HttpFromPod(h) => h.api_caller(),
+            Action::Token(t) => t.api_caller(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The manifest files these steps apply (inline manifests have no file to lint).
+pub fn applied_files<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Vec<PathBuf> {
+    actions
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Apply(a) => Some(a.manifests.iter().filter_map(Manifest::file).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }

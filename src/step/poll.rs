@@ -5,8 +5,7 @@
 //! with `stable-for` must stay true for a while before it counts.
 
 use super::{Check, StepError};
-use crate::scenario::duration::format_duration;
-use crate::scenario::Step;
+use crate::duration::format_duration;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -30,8 +29,8 @@ pub struct Window {
 }
 
 impl Window {
-    pub fn of(step: &Step) -> Self {
-        Window { within: step.within, stable_for: step.stable_for, interval: ASK_INTERVAL }
+    pub fn new(within: Duration, stable_for: Option<Duration>) -> Self {
+        Window { within, stable_for, interval: ASK_INTERVAL }
     }
 }
 

@@ -4,19 +4,118 @@
 
 use super::kubectl::kubectl;
 use super::poll::{look, Asked, Window};
-use super::{Check, StepCtx, StepError};
+use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, TokenRequestSpec};
-use crate::check::{token_claims, DocSchema, Mismatch};
-use crate::scenario::duration::format_duration;
-use crate::scenario::{words, TokenStep, TokenVia};
+use crate::check::{token_claims, DocSchema, FieldCheck, Mismatch};
+use crate::duration::format_duration;
+use serde::Deserialize;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use serde_json::Value;
 use std::time::Duration;
 
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenVia {
+    #[default]
+    Api,
+    Kubectl,
+    Pod,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TokenStep {
+    pub serviceaccount: String,
+    pub namespace: String,
+    #[serde(default)]
+    pub via: TokenVia,
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default, deserialize_with = "crate::duration::deserialize_opt")]
+    pub duration: Option<Duration>,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    #[serde(default)]
+    pub pod: Option<String>,
+    #[serde(default)]
+    pub expect: TokenExpect,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TokenExpect {
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default, deserialize_with = "crate::duration::deserialize_opt")]
+    pub lifetime: Option<Duration>,
+    /// `kubernetes.io.warnafter - iat`: when a client should refresh a token the API server extended.
+    #[serde(default, deserialize_with = "crate::duration::deserialize_opt")]
+    pub warn_after: Option<Duration>,
+    /// The token's `kubernetes.io.pod` name and uid are those of the live pod (`pod:`).
+    #[serde(default)]
+    pub bound_to_pod: bool,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    #[serde(default)]
+    pub claims: Vec<FieldCheck>,
+    #[serde(default)]
+    pub whoami: Option<String>,
+    #[serde(default)]
+    pub request: Option<TokenRequestExpect>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequestExpect {
+    pub path: String,
+    pub status: u16,
+}
+
+impl StepKind for TokenStep {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::Once;
+
+    fn build(mut t: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        if t.command.is_some() {
+            t.via = TokenVia::Kubectl;
+            let cmd = t.command.as_deref().unwrap_or_default();
+            let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
+            if w.len() < 3 || w[0] != "kubectl" || w[1] != "create" || w[2] != "token" {
+                return invalid("command", format!("`{cmd}` is not a `kubectl create token` command"));
+            }
+            super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
+        }
+        if t.expect.bound_to_pod && t.pod.is_none() {
+            return invalid("bound-to-pod", "`bound-to-pod: true` needs `pod:` (the pod the token must be bound to)");
+        }
+        if t.via == TokenVia::Pod && t.pod.is_none() {
+            return invalid("via", "`via: pod` needs `pod:` (the pod whose mounted token is read)");
+        }
+        let claims = DocSchema::Known(token_claims());
+        t.expect.claims.iter().try_for_each(|f| f.validate_against(&claims).map_err(|m| ("claims".to_string(), m)))?;
+        Ok(t)
+    }
+
+    fn only_looks(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        run(ctx, self, limits.window, limits.timeout).await
+    }
+}
+
+impl TokenStep {
+    /// (namespace, pod) when the token is the one mounted in a pod.
+    pub fn api_caller(&self) -> Option<(String, String)> {
+        (self.via == TokenVia::Pod).then(|| self.pod.clone().map(|p| (self.namespace.clone(), p))).flatten()
+    }
+}
+
 const MOUNTED_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-pub async fn run(ctx: &StepCtx<'_>, t: &TokenStep, window: Window, timeout: Duration) -> Result<Check, StepError> {
+async fn run(ctx: &StepCtx<'_>, t: &TokenStep, window: Window, timeout: Duration) -> Result<Check, StepError> {
     let (token, how) = obtain(ctx, t, timeout).await?;
     let claims = match api::decode_jwt_claims(&token) {
         Ok(c) => c,

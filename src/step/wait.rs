@@ -3,15 +3,98 @@
 //! the reason, instead of after the timeout.
 
 use super::poll::Look;
-use super::{Check, StepCtx, StepError};
-use crate::api;
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::watch::Followed;
+use crate::api::{self, ObjectRef};
 use crate::check::Mismatch;
-use crate::scenario::duration::format_duration;
-use crate::scenario::{Wait, WaitFor};
+use crate::duration::format_duration;
+use serde::Deserialize;
 use serde_json::Value;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
+
+/// What a `wait` waits for: `ready`, `exists`, `deleted`, or `{ condition: TYPE }` (the documented
+/// form; YAML's `!condition TYPE` tag is read too).
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitFor {
+    Ready,
+    Exists,
+    Deleted,
+    Condition(String),
+}
+
+impl<'de> Deserialize<'de> for WaitFor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        const EXPECTED: &str = "`ready`, `exists`, `deleted` or `{ condition: TYPE }`";
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WaitFor;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<WaitFor, E> {
+                match v {
+                    "ready" => Ok(WaitFor::Ready),
+                    "exists" => Ok(WaitFor::Exists),
+                    "deleted" => Ok(WaitFor::Deleted),
+                    other => Err(E::custom(format!("unknown wait `{other}`, expected {EXPECTED}"))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WaitFor, A::Error> {
+                let key: String = map.next_key()?.ok_or_else(|| A::Error::custom(format!("empty map, expected {EXPECTED}")))?;
+                if key != "condition" {
+                    return Err(A::Error::custom(format!("unknown wait `{key}`, expected {EXPECTED}")));
+                }
+                let value: String = map.next_value()?;
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(A::Error::custom(format!("unexpected `{extra}` next to `condition`")));
+                }
+                Ok(WaitFor::Condition(value))
+            }
+            fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<WaitFor, A::Error> {
+                use serde::de::VariantAccess;
+                let (tag, variant): (String, _) = data.variant()?;
+                match tag.as_str() {
+                    "condition" => Ok(WaitFor::Condition(variant.newtype_variant()?)),
+                    other => Err(A::Error::custom(format!("unknown wait `!{other}`, expected {EXPECTED}"))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    pub resource: ObjectRef,
+    #[serde(rename = "for")]
+    pub wait_for: WaitFor,
+}
+
+impl StepKind for Wait {
+    type Raw = Self;
+    const LOOKING: Looking = Looking::No;
+
+    fn build(w: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
+        if w.resource.name.is_none() {
+            return invalid("resource", format!("wait on {} needs a `name`", w.resource.kind));
+        }
+        if w.wait_for == WaitFor::Ready && w.resource.kind != "Pod" {
+            return invalid("for", format!("`for: ready` applies to a Pod, not a {}; use `condition`", w.resource.kind));
+        }
+        Ok(w)
+    }
+
+    fn only_looks(&self) -> bool {
+        false
+    }
+
+    async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
+        wait(ctx, self, limits.timeout).await
+    }
+}
 
 /// Waiting reasons that will not resolve by themselves.
 const FATAL_WAITING: &[&str] = &[
@@ -25,7 +108,7 @@ const FATAL_WAITING: &[&str] = &[
     "RunContainerError",
 ];
 
-pub async fn wait(ctx: &StepCtx<'_>, w: &Wait, timeout: Duration) -> Result<Check, StepError> {
+async fn wait(ctx: &StepCtx<'_>, w: &Wait, timeout: Duration) -> Result<Check, StepError> {
     let r = &w.resource;
     let what = r.to_string();
     let api = api::watch::api_of(&ctx.target.client, ctx.discovery, r).await?;

@@ -11,10 +11,11 @@
 //! grants, the caches are fresh; the sentinel is then deleted (the cluster-scoped half is also in the
 //! scenario's cleanup list, so an interrupt or a failure cannot leave it behind).
 
-use super::StepCtx;
 use crate::api::{self, AccessQuestion, Applied};
 use crate::outcome::{Status, StepOutcome};
-use crate::scenario::{Action, DeleteTargets, Step};
+use crate::scenario::{Scenario, Step};
+use crate::step::delete::DeleteTargets;
+use crate::step::{Action, StepCtx};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use regex::Regex;
@@ -33,12 +34,12 @@ static RBAC_KIND_LINE: LazyLock<Regex> =
 
 /// Runs the sentinel after `step` if it may have written RBAC and a later step looks at the cluster;
 /// its cost goes into the step's notes, its failure into the step's error.
-pub async fn after_step(ctx: &StepCtx<'_>, step: &Step, outcome: &mut StepOutcome) {
-    let later_look = ctx.scenario.steps.iter().any(|s| s.index > step.index && s.action.looks());
-    if !later_look || !may_write_rbac(step, &ctx.scenario.dir()) {
+pub async fn after_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step, outcome: &mut StepOutcome) {
+    let later_look = scenario.steps.iter().any(|s| s.index > step.index && s.action.looks());
+    if !later_look || !may_write_rbac(step, &scenario.dir()) {
         return;
     }
-    match prove(ctx, step.timeout).await {
+    match prove(ctx, &scenario.namespaces, step.timeout).await {
         Ok(note) => outcome.notes.push(note),
         Err(e) => {
             outcome.status = Status::Failed;
@@ -139,9 +140,9 @@ fn manifest(name: &str, namespace: &str, user: &str) -> String {
 }
 
 /// The first of the scenario's namespaces that exists and is not going away, else `default`.
-async fn namespace_for(ctx: &StepCtx<'_>) -> String {
+async fn namespace_for(ctx: &StepCtx<'_>, namespaces: &[String]) -> String {
     let api: Api<Namespace> = Api::all(ctx.target.client.clone());
-    for ns in &ctx.scenario.namespaces {
+    for ns in namespaces {
         if let Ok(Some(n)) = api.get_opt(ns).await {
             if n.metadata.deletion_timestamp.is_none() {
                 return ns.clone();
@@ -153,11 +154,11 @@ async fn namespace_for(ctx: &StepCtx<'_>) -> String {
 
 /// Writes the sentinel, waits until the authorizer grants both halves, deletes it; returns the note
 /// with what it cost.
-async fn prove(ctx: &StepCtx<'_>, timeout: Duration) -> Result<String, String> {
+async fn prove(ctx: &StepCtx<'_>, namespaces: &[String], timeout: Duration) -> Result<String, String> {
     let id = unique();
     let name = format!("sa-conformance-sentinel-{id}");
     let user = format!("sa-conformance:sentinel:{id}");
-    let ns = namespace_for(ctx).await;
+    let ns = namespace_for(ctx, namespaces).await;
     let objects: Vec<Applied> = RBAC_KINDS
         .iter()
         .map(|kind| Applied {
@@ -195,7 +196,7 @@ async fn prove(ctx: &StepCtx<'_>, timeout: Duration) -> Result<String, String> {
             let word = |x: bool| if x { "yes" } else { "no" };
             break Err(format!(
                 "the authorizer did not grant the sentinel's permissions within {} (Role+RoleBinding in {ns}: {}, ClusterRole+ClusterRoleBinding: {}); later answers could be stale",
-                crate::scenario::duration::format_duration(timeout),
+                crate::duration::format_duration(timeout),
                 word(a),
                 word(b)
             ));

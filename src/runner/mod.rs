@@ -3,12 +3,14 @@
 //! the rest), gathers diagnostics when a step fails, and always cleans up what the scenario created,
 //! also when interrupted.
 
+mod sentinel;
+
 use crate::api::{self, Applied, DiscoveryCache};
 use crate::cluster::Target;
 use crate::interrupt::Interrupt;
 use crate::outcome::{ScenarioOutcome, Status, StepOutcome, Verdict};
 use crate::scenario::{ObjectRef, Scenario, Step};
-use crate::step::{self, StepCtx};
+use crate::step::StepCtx;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use std::collections::BTreeSet;
@@ -85,7 +87,14 @@ pub async fn run_scenario_detached(
         }
     };
     let applied = Mutex::new(Vec::new());
-    let ctx = StepCtx { target, discovery, scenario, kubectl: &opts.kubectl, applied: &applied };
+    let ctx = StepCtx {
+        target,
+        discovery,
+        dir: scenario.dir(),
+        actions: scenario.actions().collect(),
+        kubectl: &opts.kubectl,
+        applied: &applied,
+    };
     let mut labelled = BTreeSet::new();
     let mut stopped = false;
     let mut version = None;
@@ -103,7 +112,7 @@ pub async fn run_scenario_detached(
         let s = match runs {
             Err(why) => not_applicable(scenario, step, why),
             Ok(Ok(true)) => tokio::select! {
-                s = run_step(&ctx, step) => s,
+                s = run_step(&ctx, scenario, step) => s,
                 _ = opts.interrupt.wait() => {
                     outcome.interrupted = true;
                     let mut s = skipped(scenario, step);
@@ -192,12 +201,12 @@ fn not_applicable(scenario: &Scenario, step: &Step, why: String) -> StepOutcome 
     s
 }
 
-async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
+async fn run_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step) -> StepOutcome {
     let started = Instant::now();
-    let mut s = skipped(ctx.scenario, step);
+    let mut s = skipped(scenario, step);
     // The executors poll to the step timeout themselves; this outer limit catches anything that hangs.
     let limit = step.timeout + Duration::from_secs(15);
-    match tokio::time::timeout(limit, step::run(ctx, step)).await {
+    match tokio::time::timeout(limit, step.action.run(ctx, step.limits())).await {
         Ok(Ok(check)) => {
             s.settle(if check.mismatches.is_empty() { Status::Passed } else { Status::Failed });
             s.mismatches = check.mismatches;
@@ -209,12 +218,11 @@ async fn run_step(ctx: &StepCtx<'_>, step: &Step) -> StepOutcome {
         }
         Err(_) => {
             s.settle(Status::Failed);
-            s.error =
-                Some(format!("step did not finish within {} (its timeout plus 15s)", crate::scenario::duration::format_duration(limit)));
+            s.error = Some(format!("step did not finish within {} (its timeout plus 15s)", crate::duration::format_duration(limit)));
         }
     }
     // After a step that may have written RBAC, prove the authorizer caught up before the next step asks.
-    step::sentinel::after_step(ctx, step, &mut s).await;
+    sentinel::after_step(ctx, scenario, step, &mut s).await;
     s.duration_ms = started.elapsed().as_millis();
     s
 }
