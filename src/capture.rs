@@ -16,8 +16,6 @@ static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_]*$")
 /// How a captured reference stands in a loaded step until its value exists: a plain YAML word in both
 /// block and flow style.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"__sa_capture_([a-z][a-z0-9_]*)__").expect("static regex"));
-/// `${name}` in manifest text.
-static REFERENCE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$\{([a-z][a-z0-9_]*)\}").expect("static regex"));
 
 /// The placeholder a reference to the captured value `name` is loaded as.
 pub fn placeholder(name: &str) -> String {
@@ -181,13 +179,10 @@ impl Captures {
         }
     }
 
-    /// Puts captured values into manifest text read from a file (`${name}` becomes the value's text).
-    pub fn substitute_text(&self, text: &str) -> Result<String, String> {
-        let mut out = String::with_capacity(text.len());
-        for line in text.split_inclusive('\n') {
-            out.push_str(&self.replace(line, &REFERENCE)?);
-        }
-        Ok(out)
+    /// Puts captured values into manifest text read from a file (each placeholder becomes the value's
+    /// text).
+    pub fn fill(&self, text: &str) -> Result<String, String> {
+        self.replace(text, &PLACEHOLDER)
     }
 
     fn replace(&self, s: &str, re: &Regex) -> Result<String, String> {
@@ -200,10 +195,8 @@ impl Captures {
             }
         });
         match err {
-            Some(e) if re.as_str() == PLACEHOLDER.as_str() => Err(e),
-            // In manifest text an unknown lower-case reference was already an error at load time; a
-            // `${name}` left here is not a capture, so it stays as written.
-            _ => Ok(out.into_owned()),
+            Some(e) => Err(e),
+            None => Ok(out.into_owned()),
         }
     }
 
@@ -319,8 +312,8 @@ mod tests {
     }
 
     #[test]
-    fn manifest_text_gets_values_and_keeps_other_references() {
+    fn manifest_text_gets_values() {
         let c = store();
-        assert_eq!(c.substitute_text("uid: ${uid}\nshell: ${other}\n").unwrap(), "uid: u-1\nshell: ${other}\n");
+        assert_eq!(c.fill(&format!("uid: {}\nshell: ${{OTHER}}\n", placeholder("uid"))).unwrap(), "uid: u-1\nshell: ${OTHER}\n");
     }
 }

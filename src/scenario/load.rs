@@ -5,7 +5,9 @@
 use super::error::{LoadError, LoadErrors};
 use super::locate::{key_line, step_slices, top_key_line, StepSlice};
 use super::model::*;
-use super::vars::substitute;
+use super::vars::substitute_keeping;
+use crate::capture::Captures;
+use std::cell::RefCell;
 use crate::api::split_documents;
 use crate::duration;
 use crate::step::{self, Action, Invalid, LoadCx, Looking, Manifest, StepKind, STEP_KINDS};
@@ -35,6 +37,9 @@ struct PreScan {
     name: Option<String>,
     #[serde(default)]
     vars: BTreeMap<String, serde_yaml::Value>,
+    /// Read only for the names each step captures (`capture:` keys).
+    #[serde(default)]
+    steps: Vec<serde_yaml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +90,9 @@ macro_rules! raw_step {
             when_version: Option<String>,
             #[serde(default)]
             when_var: BTreeMap<String, String>,
+            /// `NAME: PATH` values to save for later steps (see `crate::capture`).
+            #[serde(default)]
+            capture: BTreeMap<String, String>,
             $(
                 #[serde(default, rename = $key)]
                 $module: Option<<step::$module::$model as StepKind>::Raw>,
@@ -146,12 +154,17 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     if let Some(name) = &pre.name {
         vars.entry("scenario".into()).or_insert_with(|| name.clone());
     }
-    let text = substitute(source, &vars).map_err(|unknown| {
+    let captured = captured_names(&pre.steps);
+    let mut errors = Vec::new();
+    if let Some((name, _)) = captured.iter().find(|(name, _)| vars.contains_key(*name)) {
+        errors.push(LoadError::new(path, top_key_line(source, "vars"), format!("`{name}` is both a variable and a captured value; rename one")));
+    }
+    let keep = captured.keys().cloned().collect();
+    let text = substitute_keeping(source, &vars, &keep).map_err(|unknown| {
         LoadErrors(unknown.into_iter().map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars))).collect())
     })?;
     let raw: RawScenario = serde_yaml::from_str(&text)
         .map_err(|e| err(yaml_line(&e, 1).map(|l| refine_line(&text, 1, l, &yaml_message(&e))), yaml_message(&e)))?;
-    let mut errors = Vec::new();
     if !NAME.is_match(&raw.name) {
         errors.push(LoadError::new(
             path,
@@ -179,7 +192,16 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
             ),
         ));
     }
-    let ctx = StepContext { path, dir: path.parent().unwrap_or(Path::new(".")), vars: &vars, default_timeout, default_within: raw.within };
+    let ctx = StepContext {
+        path,
+        dir: path.parent().unwrap_or(Path::new(".")),
+        vars: &vars,
+        default_timeout,
+        default_within: raw.within,
+        captured: &captured,
+        captures: None,
+        manifest_refs: Default::default(),
+    };
     let mut steps = Vec::new();
     for (i, parsed) in parse_steps(&text, &raw.steps).into_iter().enumerate() {
         let index = i + 1;
@@ -247,6 +269,49 @@ struct StepContext<'a> {
     default_timeout: Duration,
     /// The scenario's top-level `within`, if it has one.
     default_within: Option<Duration>,
+    /// Every captured name, with the (1-based) step that captures it.
+    captured: &'a BTreeMap<String, usize>,
+    /// At run time, the values captured so far (manifest files get them); at load time none.
+    captures: Option<&'a Captures>,
+    /// Captured names the manifest files of the step being built refer to.
+    manifest_refs: RefCell<Vec<String>>,
+}
+
+/// Every name a `capture:` key of a step declares, with the step's 1-based index (the first wins).
+fn captured_names(steps: &[serde_yaml::Value]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(map) = step.get("capture").and_then(|c| c.as_mapping()) {
+            for name in map.keys().filter_map(|k| k.as_str()) {
+                out.entry(name.to_string()).or_insert(i + 1);
+            }
+        }
+    }
+    out
+}
+
+/// Builds a step that uses captured values again, now that they exist: the values go into its parsed
+/// YAML (never into YAML text) and its manifest files, and the kind builds and validates it as at load.
+pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<Step, String> {
+    let Some(deferred) = &step.deferred else { return Ok(step.clone()) };
+    let mut value: serde_yaml::Value = serde_yaml::from_str(&deferred.text).map_err(|e| yaml_message(&e))?;
+    captures.interpolate(&mut value)?;
+    let rs: RawStep = serde_yaml::from_value(value).map_err(|e| yaml_message(&e))?;
+    let path = scenario.file.as_path();
+    let ctx = StepContext {
+        path,
+        dir: path.parent().unwrap_or(Path::new(".")),
+        vars: &scenario.vars,
+        default_timeout: deferred.default_timeout,
+        default_within: deferred.default_within,
+        captured: &deferred.captured,
+        captures: Some(captures),
+        manifest_refs: Default::default(),
+    };
+    let slice = StepSlice { line: step.line, text: deferred.text.clone() };
+    let mut built = ctx.build(step.index, &slice, rs).map_err(|errs| errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    built.deferred = None;
+    Ok(built)
 }
 
 impl StepContext<'_> {
@@ -278,6 +343,25 @@ impl StepContext<'_> {
                 None
             }
         };
+        let capture = match &action {
+            Some(action) => crate::capture::specs(&rs.capture, action.kind()).unwrap_or_else(|msg| {
+                errors.push(LoadError::new(self.path, at("capture"), msg));
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        let mut refs = crate::capture::referenced(&slice.text);
+        refs.extend(self.manifest_refs.take());
+        for name in &refs {
+            match self.captured.get(name) {
+                Some(&by) if by >= index => errors.push(LoadError::new(
+                    self.path,
+                    line,
+                    format!("`${{{name}}}` is captured by step {by}; a step can use only what an earlier step captured"),
+                )),
+                _ => {}
+            }
+        }
         let timeout = rs.timeout.unwrap_or(self.default_timeout);
         let within = match &action {
             Some(action) => match self.within(action.looking(), action.kind(), timeout, rs.within, rs.stable_for, rs.timeout.is_some()) {
@@ -320,6 +404,13 @@ impl StepContext<'_> {
                 erratum,
                 when_version,
                 inapplicable,
+                capture,
+                deferred: (!refs.is_empty()).then(|| Deferred {
+                    text: slice.text.clone(),
+                    default_timeout: self.default_timeout,
+                    default_within: self.default_within,
+                    captured: self.captured.clone(),
+                }),
             }),
             _ => Err(errors),
         }
@@ -395,10 +486,18 @@ impl StepContext<'_> {
             let full = self.dir.join(&rel);
             let text = std::fs::read_to_string(&full)
                 .map_err(|e| ("file".to_string(), format!("manifest `{rel}` cannot be read ({}): {e}", full.display())))?;
-            let text = substitute(&text, self.vars).map_err(|unknown| {
+            let keep = self.captured.keys().cloned().collect();
+            let text = substitute_keeping(&text, self.vars, &keep).map_err(|unknown| {
                 let u = &unknown[0];
                 ("file".to_string(), format!("{}:{}: {}", full.display(), u.line, unknown_var_message(&u.name, self.vars)))
             })?;
+            let text = match self.captures {
+                Some(captures) => captures.fill(&text).map_err(|m| ("file".to_string(), format!("{}: {m}", full.display())))?,
+                None => {
+                    self.manifest_refs.borrow_mut().extend(crate::capture::referenced(&text));
+                    text
+                }
+            };
             validate_documents(&text).map_err(|(l, m)| ("file".to_string(), format!("{}:{l}: {m}", full.display())))?;
             out.push(Manifest { origin: full.display().to_string(), text });
         }

@@ -16,5 +16,5 @@ pub use crate::api::split_documents;
 pub use claims::{Catalog, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
-pub use load::{discover, load_file, load_str, LoadOptions};
+pub use load::{discover, load_file, load_str, rebuild, LoadOptions};
 pub use model::*;
