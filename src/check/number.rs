@@ -185,9 +185,9 @@ pub fn fmt(n: f64) -> String {
     }
 }
 
-/// Now, in Unix seconds.
+/// Now, in whole Unix seconds (as JWT times are).
 pub fn now() -> f64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as f64).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 mod sentinel;
 
-use crate::capture::Captures;
 use crate::api::{self, Applied, DiscoveryCache};
+use crate::capture::Captures;
 use crate::cluster::Target;
 use crate::interrupt::Interrupt;
 use crate::outcome::{ScenarioOutcome, Status, StepOutcome, Verdict};

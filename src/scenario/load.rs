@@ -6,13 +6,13 @@ use super::error::{LoadError, LoadErrors};
 use super::locate::{key_line, step_slices, top_key_line, StepSlice};
 use super::model::*;
 use super::vars::substitute_keeping;
-use crate::capture::Captures;
-use std::cell::RefCell;
 use crate::api::split_documents;
+use crate::capture::Captures;
 use crate::duration;
 use crate::step::{self, Action, Invalid, LoadCx, Looking, Manifest, StepKind, STEP_KINDS};
 use regex::Regex;
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -157,7 +157,11 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     let captured = captured_names(&pre.steps);
     let mut errors = Vec::new();
     if let Some((name, _)) = captured.iter().find(|(name, _)| vars.contains_key(*name)) {
-        errors.push(LoadError::new(path, top_key_line(source, "vars"), format!("`{name}` is both a variable and a captured value; rename one")));
+        errors.push(LoadError::new(
+            path,
+            top_key_line(source, "vars"),
+            format!("`{name}` is both a variable and a captured value; rename one"),
+        ));
     }
     let keep = captured.keys().cloned().collect();
     let text = substitute_keeping(source, &vars, &keep).map_err(|unknown| {
@@ -309,7 +313,8 @@ pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<
         manifest_refs: Default::default(),
     };
     let slice = StepSlice { line: step.line, text: deferred.text.clone() };
-    let mut built = ctx.build(step.index, &slice, rs).map_err(|errs| errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    let mut built =
+        ctx.build(step.index, &slice, rs).map_err(|errs| errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
     built.deferred = None;
     Ok(built)
 }
