@@ -12,6 +12,7 @@ pub mod http_request;
 mod manifest;
 mod poll;
 pub mod retarget;
+pub mod whoami;
 pub mod words;
 
 pub use manifest::Manifest;

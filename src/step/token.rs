@@ -4,6 +4,7 @@
 
 use super::credential::{self, Resolved, TokenSource};
 use super::kubectl::kubectl;
+use super::whoami::WhoamiExpect;
 use super::poll::{look, Asked, Window};
 use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, TokenRequestSpec};
@@ -64,8 +65,9 @@ pub struct TokenExpect {
     pub audiences: Vec<String>,
     #[serde(default)]
     pub claims: Vec<FieldCheck>,
+    /// What a SelfSubjectReview with the token answers: a username, or `{ username, uid, groups, extra, status }`.
     #[serde(default)]
-    pub whoami: Option<String>,
+    pub whoami: Option<WhoamiExpect>,
     #[serde(default)]
     pub request: Option<TokenRequestExpect>,
 }
@@ -148,7 +150,7 @@ async fn run(ctx: &StepCtx<'_>, t: &TokenStep, window: Window, timeout: Duration
 fn expected(t: &TokenStep) -> String {
     let mut parts = vec!["the claims given".to_string()];
     if let Some(w) = &t.expect.whoami {
-        parts.push(format!("whoami {w}"));
+        parts.push(format!("whoami {}", w.describe()));
     }
     if let Some(r) = &t.expect.request {
         parts.push(format!("GET {} {}", r.path, r.status));
@@ -172,13 +174,13 @@ async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value
         check.mismatches.extend(check_bound_pod(claims, name, pod.metadata.uid.as_deref().unwrap_or_default()));
     }
     if let Some(want) = &t.expect.whoami {
-        let (status, user) = api::self_subject_review(ctx.target, token).await?;
-        let got = user.clone().unwrap_or_else(|| format!("no user (HTTP {status})"));
+        let (status, body) = api::token::self_subject_review_body(ctx.target, token).await?;
+        let user = body["status"]["userInfo"]["username"].as_str();
+        let got = user.map(String::from).unwrap_or_else(|| format!("no user (HTTP {status})"));
         check.notes.push(format!("SelfSubjectReview with the token: {got}"));
-        said.push(format!("whoami {got}"));
-        if user.as_deref() != Some(want.as_str()) {
-            check.mismatches.push(Mismatch::new("identity of the token (SelfSubjectReview)", want, got));
-        }
+        let differs = want.check(status, &body);
+        said.push(format!("whoami {got}{}", if differs.is_empty() { "" } else { " (differs)" }));
+        check.mismatches.extend(differs);
     }
     if let Some(req) = &t.expect.request {
         let (status, _) = api::token::call_with_token(ctx.target, token, &req.path, None).await?;
