@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod capture;
 pub mod check;
 pub mod cli;
 pub mod cluster;
@@ -24,6 +25,7 @@ pub mod process;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod secrets;
 pub mod step;
 pub mod suite;
 pub mod yaml;

@@ -8,6 +8,7 @@ mod exec;
 mod objects;
 pub mod schema;
 pub mod token;
+pub mod token_kubeconfig;
 pub mod watch;
 
 pub use access::{access_review, AccessQuestion};

@@ -86,6 +86,13 @@ pub async fn call_with_token(target: &Target, token: &str, path: &str, body: Opt
     Ok((status, text))
 }
 
+/// The SelfSubjectReview made with the token: (status, the body as JSON, null when it is not JSON).
+pub async fn self_subject_review_body(target: &Target, token: &str) -> Result<(u16, Value), ApiError> {
+    let body = serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+    let (status, text) = call_with_token(target, token, "/apis/authentication.k8s.io/v1/selfsubjectreviews", Some(&body)).await?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
 /// Who the API server says the token is (SelfSubjectReview): (status, username).
 pub async fn self_subject_review(target: &Target, token: &str) -> Result<(u16, Option<String>), ApiError> {
     let body = serde_json::json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});

@@ -3,6 +3,7 @@
 //! Paths are checked against the document's schema before anything is compared (see
 //! [`super::schema`]), and comparisons are typed: `"403"` is not `403`.
 
+use super::number::{Bounds, Expr};
 use super::schema::DocSchema;
 use super::Mismatch;
 use regex::Regex;
@@ -24,6 +25,20 @@ pub struct FieldCheck {
     pub matches: Option<String>,
     #[serde(default)]
     pub absent: Option<bool>,
+    /// The values found are these, in any order (a set, counting repeats).
+    #[serde(default)]
+    pub set_equals: Option<Vec<Value>>,
+    /// Numeric comparisons (see [`super::number`]); operands are numbers or expressions (`now`, `iat + 600`).
+    #[serde(default)]
+    pub lt: Option<Value>,
+    #[serde(default)]
+    pub le: Option<Value>,
+    #[serde(default)]
+    pub gt: Option<Value>,
+    #[serde(default)]
+    pub ge: Option<Value>,
+    #[serde(default)]
+    pub between: Option<[Value; 2]>,
     /// The author vouches for a path no schema can validate (a document whose kind the cluster
     /// publishes no schema for). Without it, a check that would pass on a missing field fails there.
     #[serde(default)]
@@ -133,15 +148,56 @@ impl FieldCheck {
         if let Some(m) = self.path_problem(schema) {
             return vec![m];
         }
+        if let Some(m) = self.operand_paths().iter().find_map(|p| known_path_problem(&self.what(), p, schema)) {
+            return vec![m];
+        }
+        let now = super::number::now();
+        if super::number::is_expression(&self.path) {
+            return match Expr::parse(&self.path) {
+                Err(e) => vec![Mismatch::new(self.what(), "a valid expression", e)],
+                Ok(expr) => {
+                    let got = expr.eval(doc, now);
+                    let value = got.as_ref().ok().map(|n| number_value(*n));
+                    let mut out = self.bounds().check(&self.what(), got.clone(), doc, now);
+                    out.extend(self.evaluate(&value.iter().collect::<Vec<_>>(), false));
+                    out
+                }
+            };
+        }
         match lookup(doc, &self.path) {
-            Ok((found, multi)) => self.evaluate(&found, multi),
+            Ok((found, multi)) => {
+                let number = match found.as_slice() {
+                    [one] if !multi => one.as_f64().ok_or_else(|| format!("{one}, not a number")),
+                    [] => Err("nothing".to_string()),
+                    many => Err(format!("{} values, not one number", many.len())),
+                };
+                let mut out = self.bounds().check(&self.what(), number, doc, now);
+                out.extend(self.evaluate(&found, multi));
+                out
+            }
             Err(e) => vec![Mismatch::new(self.what(), "a valid path", e)],
         }
+    }
+
+    fn bounds(&self) -> Bounds {
+        Bounds { lt: self.lt.clone(), le: self.le.clone(), gt: self.gt.clone(), ge: self.ge.clone(), between: self.between.clone() }
+    }
+
+    /// The paths an arithmetic `path` or a comparison's operands read.
+    fn operand_paths(&self) -> Vec<String> {
+        let mut paths = self.bounds().paths();
+        if super::number::is_expression(&self.path) {
+            paths.extend(Expr::parse(&self.path).map(|e| e.paths().into_iter().map(String::from).collect::<Vec<_>>()).unwrap_or_default());
+        }
+        paths
     }
 
     /// The path checked against `schema` alone: a field the kind cannot have, or a check that would
     /// pass on a missing field where no schema can tell a misspelling from an absent field.
     pub fn path_problem(&self, schema: &DocSchema) -> Option<Mismatch> {
+        if super::number::is_expression(&self.path) {
+            return self.operand_paths().iter().find_map(|p| known_path_problem(&self.what(), p, schema));
+        }
         let segments = match parse_path(&self.path) {
             Ok(s) => s,
             Err(e) => return Some(Mismatch::new(self.what(), "a valid path", e)),
@@ -206,6 +262,17 @@ impl FieldCheck {
                 }
             }
         }
+        if let Some(want) = &self.set_equals {
+            let mut left: Vec<&Value> = items.clone();
+            let missing: Vec<&Value> = want.iter().filter(|w| take(&mut left, w).is_none()).collect();
+            if !missing.is_empty() || !left.is_empty() {
+                out.push(Mismatch::new(
+                    &what,
+                    format!("the set {} (any order)", Value::Array(want.clone())),
+                    set_difference(&actual, &missing, &left),
+                ));
+            }
+        }
         if let Some(pattern) = &self.matches {
             match Regex::new(pattern) {
                 Err(e) => out.push(Mismatch::new(&what, "a valid regex", e.to_string())),
@@ -222,7 +289,12 @@ impl FieldCheck {
 
     /// Load-time validation: the path parses and at least one condition is given.
     pub fn validate(&self) -> Result<(), String> {
-        parse_path(&self.path)?;
+        if super::number::is_expression(&self.path) {
+            Expr::parse(&self.path)?;
+        } else {
+            parse_path(&self.path)?;
+        }
+        self.bounds().validate()?;
         if let Some(p) = &self.matches {
             Regex::new(p).map_err(|e| format!("invalid regex in `matches`: {e}"))?;
         }
@@ -230,11 +302,16 @@ impl FieldCheck {
             || self.contains.is_some()
             || self.not_contains.is_some()
             || self.matches.is_some()
-            || self.absent.is_some();
+            || self.absent.is_some()
+            || self.set_equals.is_some()
+            || !self.bounds().is_empty();
         if any {
             Ok(())
         } else {
-            Err(format!("field check on `{}` has no condition (equals, contains, not-contains, matches or absent)", self.path))
+            Err(format!(
+                "field check on `{}` has no condition (equals, contains, not-contains, matches, absent, set-equals, lt, le, gt, ge or between)",
+                self.path
+            ))
         }
     }
 
@@ -243,6 +320,43 @@ impl FieldCheck {
         self.validate()?;
         self.path_problem(schema).map_or(Ok(()), |m| Err(format!("{}: {}", m.what, m.actual)))
     }
+}
+
+/// A computed number as JSON: whole numbers as integers, so messages read `600`, not `600.0`.
+fn number_value(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+/// Removes one item equal to `want` from `items`.
+fn take<'a>(items: &mut Vec<&'a Value>, want: &Value) -> Option<&'a Value> {
+    let at = items.iter().position(|v| same_value(want, v))?;
+    Some(items.remove(at))
+}
+
+fn set_difference(actual: &str, missing: &[&Value], extra: &[&Value]) -> String {
+    let list = |vs: &[&Value]| Value::Array(vs.iter().map(|v| (*v).clone()).collect()).to_string();
+    let mut parts = vec![actual.to_string()];
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", list(missing)));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("extra {}", list(extra)));
+    }
+    parts.join("; ")
+}
+
+/// A path checked against a known schema (an unknown schema cannot tell).
+fn known_path_problem(what: &str, path: &str, schema: &DocSchema) -> Option<Mismatch> {
+    let DocSchema::Known(kind) = schema else { return None };
+    let segments = match parse_path(path) {
+        Ok(s) => s,
+        Err(e) => return Some(Mismatch::new(what, "a valid path", e)),
+    };
+    kind.check_path(&segments).err().map(|problem| Mismatch::new(what, format!("a path of {}", kind.label), problem.to_string()))
 }
 
 /// Typed equality: numbers by value (YAML `600` equals JSON `600.0`), everything else by type and
@@ -497,5 +611,35 @@ mod tests {
     fn validation_names_the_problem(#[case] yaml: &str, #[case] fragment: &str) {
         let err = check(yaml).validate().unwrap_err();
         assert!(err.contains(fragment), "{err}");
+    }
+
+    #[test]
+    fn set_equality_ignores_order_and_fails_on_a_missing_or_an_extra_item() {
+        let doc = json!({"groups": ["system:serviceaccounts", "system:serviceaccounts:dev", "system:authenticated"]});
+        let unknown = DocSchema::Unknown("test".into());
+        let same = "{path: 'groups', set-equals: [system:authenticated, system:serviceaccounts:dev, system:serviceaccounts]}";
+        assert_eq!(messages(same, &doc, &unknown), Vec::<String>::new());
+        let missing = messages(
+            "{path: 'groups', set-equals: [system:authenticated, system:serviceaccounts:prod, system:serviceaccounts]}",
+            &doc,
+            &unknown,
+        );
+        assert_eq!(missing.len(), 1);
+        assert!(missing[0].ends_with(r#"missing ["system:serviceaccounts:prod"]; extra ["system:serviceaccounts:dev"]"#), "{missing:?}");
+        let fewer = messages("{path: 'groups', set-equals: [system:authenticated]}", &doc, &unknown);
+        assert!(fewer[0].contains("extra ["), "{fewer:?}");
+    }
+
+    #[test]
+    fn arithmetic_on_claims_is_checked_against_the_claims_schema() {
+        let claims = DocSchema::Known(token_claims());
+        let doc = json!({"iat": 1000, "exp": 1600});
+        assert_eq!(messages("{path: exp - iat, equals: 600}", &doc, &claims), Vec::<String>::new());
+        assert_eq!(messages("{path: exp - iat, between: [600, 600]}", &doc, &claims), Vec::<String>::new());
+        assert_eq!(messages("{path: exp - iat, equals: 3600}", &doc, &claims), ["field `exp - iat`: expected == 3600, got 600"]);
+        assert_eq!(messages("{path: exp - iat, gt: 600}", &doc, &claims), ["field `exp - iat`: expected > 600, got 600"]);
+        let misspelled = messages("{path: exp - iatt, equals: 600}", &doc, &claims);
+        assert!(misspelled[0].contains("no field `iatt`"), "{misspelled:?}");
+        assert!(check("{path: exp - iat}").validate().unwrap_err().contains("has no condition"));
     }
 }

@@ -2,9 +2,11 @@
 //! kubectl tables. Each check returns every mismatch as expected-vs-actual, never a bare `false`.
 //! Field paths are checked against the document's schema, and comparisons are typed.
 
+pub mod decode;
 mod fields;
 #[cfg(test)]
 mod mutant_kills;
+pub mod number;
 mod schema;
 mod table;
 mod text;

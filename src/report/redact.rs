@@ -17,8 +17,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// What a secret is replaced with (a JWT becomes `<redacted-jwt>`).
-pub const REDACTED: &str = "<redacted>";
+pub use crate::secrets::{register_secret, REDACTED};
 
 /// Keys whose value is a credential wherever they stand as a key (kubeconfig YAML, JSON).
 const CREDENTIAL_KEYS: &str = "token|password|id-token|refresh-token|client-key-data|client-certificate-data";
@@ -95,6 +94,13 @@ fn unescape(text: &str) -> String {
 /// The rules, on text whose line breaks are real.
 fn redact_lines(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
+    if let Ok(learned) = crate::secrets::LEARNED.read() {
+        for secret in learned.iter() {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            }
+        }
+    }
     if let Some(t) = secret_data::redact(&out) {
         out = Cow::Owned(t);
     }

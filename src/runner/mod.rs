@@ -6,6 +6,7 @@
 mod sentinel;
 
 use crate::api::{self, Applied, DiscoveryCache};
+use crate::capture::Captures;
 use crate::cluster::Target;
 use crate::error::describe;
 use crate::interrupt::Interrupt;
@@ -99,6 +100,7 @@ pub async fn run_scenario_detached(
         kubectl: &opts.kubectl,
         applied: &applied,
     };
+    let mut captures = Captures::default();
     let mut labelled = BTreeSet::new();
     let mut stopped = false;
     let mut version = None;
@@ -116,7 +118,7 @@ pub async fn run_scenario_detached(
         let s = match runs {
             Err(why) => not_applicable(scenario, step, why),
             Ok(Ok(true)) => tokio::select! {
-                s = run_step(&ctx, scenario, step) => s,
+                s = run_step(&ctx, scenario, step, &mut captures) => s,
                 _ = opts.interrupt.wait() => {
                     outcome.interrupted = true;
                     let mut s = skipped(scenario, step);
@@ -220,13 +222,29 @@ fn not_applicable(scenario: &Scenario, step: &Step, why: String) -> StepOutcome 
     s
 }
 
-async fn run_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step) -> StepOutcome {
+async fn run_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step, captures: &mut Captures) -> StepOutcome {
     let started = Instant::now();
     let mut s = skipped(scenario, step);
+    // A step that uses captured values is built again now that they exist.
+    let rebuilt = match crate::scenario::rebuild(scenario, step, captures) {
+        Ok(r) => r,
+        Err(e) => {
+            s.settle(Status::Failed);
+            s.error = Some(e);
+            return s;
+        }
+    };
     // The executors poll to the step timeout themselves; this outer limit catches anything that hangs.
     let limit = step.timeout + Duration::from_secs(15);
-    match tokio::time::timeout(limit, step.action.run(ctx, step.limits())).await {
-        Ok(Ok(check)) => {
+    match tokio::time::timeout(limit, rebuilt.action.run(ctx, rebuilt.limits())).await {
+        Ok(Ok(mut check)) => {
+            // Values are taken only from a step whose expectations held: a later step must not run on
+            // what a failed step happened to see.
+            if !step.capture.is_empty() && check.mismatches.is_empty() {
+                let (notes, mismatches) = captures.record(step.index, &step.capture, &check.seen);
+                check.notes.extend(notes);
+                check.mismatches.extend(mismatches);
+            }
             s.settle(if check.mismatches.is_empty() { Status::Passed } else { Status::Failed });
             s.mismatches = check.mismatches;
             s.notes = check.notes;

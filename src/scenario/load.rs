@@ -6,13 +6,15 @@
 use super::error::{LoadError, LoadErrors};
 use super::locate::{key_pos, StepSlice};
 use super::model::*;
-use super::vars::substitute;
+use super::vars::substitute_keeping;
+use crate::capture::Captures;
 use crate::duration;
 use crate::step::{self, Action, Invalid, LoadCx, Looking, Manifest, StepKind, STEP_KINDS};
 use crate::yaml::{self, Node, Pos};
 use regex::Regex;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -86,6 +88,9 @@ macro_rules! raw_step {
             when_version: Option<String>,
             #[serde(default)]
             when_var: BTreeMap<String, String>,
+            /// `NAME: PATH` values to save for later steps (see `crate::capture`).
+            #[serde(default)]
+            capture: BTreeMap<String, String>,
             $(
                 #[serde(default, rename = $key)]
                 $module: Option<<step::$module::$model as StepKind>::Raw>,
@@ -148,12 +153,17 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     if let Some(name) = &pre.name {
         vars.entry("scenario".into()).or_insert_with(|| name.clone());
     }
-    let text = substitute(source, &vars).map_err(|unknown| {
+    let captured = captured_names(pre_root.get("steps").map(Node::items).unwrap_or_default());
+    let mut errors = Vec::new();
+    if let Some((name, _)) = captured.iter().find(|(name, _)| vars.contains_key(*name)) {
+        errors.push(LoadError::at(path, pre_root.key_pos("vars"), format!("`{name}` is both a variable and a captured value; rename one")));
+    }
+    let keep = captured.keys().cloned().collect();
+    let text = substitute_keeping(source, &vars, &keep).map_err(|unknown| {
         LoadErrors(unknown.into_iter().map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars))).collect())
     })?;
     let root = yaml::parse_one(&text).map_err(err)?;
     let raw: RawScenario = yaml::from_node(&root).map_err(err)?;
-    let mut errors = Vec::new();
     if !NAME.is_match(&raw.name) {
         errors.push(LoadError::at(
             path,
@@ -188,6 +198,9 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
         vars: &vars,
         default_timeout,
         default_within: raw.within,
+        captured: &captured,
+        captures: None,
+        manifest_refs: Default::default(),
     };
     let mut steps = Vec::new();
     let step_nodes = root.get("steps").map(Node::items).unwrap_or_default();
@@ -244,6 +257,68 @@ struct StepContext<'a> {
     default_timeout: Duration,
     /// The scenario's top-level `within`, if it has one.
     default_within: Option<Duration>,
+    /// Every captured name, with the (1-based) step that captures it.
+    captured: &'a BTreeMap<String, usize>,
+    /// At run time, the values captured so far (manifest files get them); at load time none.
+    captures: Option<&'a Captures>,
+    /// Captured names the manifest files of the step being built refer to.
+    manifest_refs: RefCell<Vec<String>>,
+}
+
+/// Every name a `capture:` key of a step declares, with the step's 1-based index (the first wins).
+fn captured_names(steps: &[Node]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(map) = step.get("capture").filter(|c| c.is_map()) {
+            for name in map.entries().iter().filter_map(|(k, _)| k.as_str()) {
+                out.entry(name.to_string()).or_insert(i + 1);
+            }
+        }
+    }
+    out
+}
+
+/// The captured names a step's node refers to (through placeholders in its keys and scalars).
+fn referenced_in(node: &Node) -> Vec<String> {
+    fn texts<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
+        match &node.value {
+            yaml::Value::Scalar { text, .. } => out.push(text),
+            yaml::Value::Seq(items) => items.iter().for_each(|i| texts(i, out)),
+            yaml::Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                texts(k, out);
+                texts(v, out);
+            }),
+        }
+    }
+    let mut all = Vec::new();
+    texts(node, &mut all);
+    crate::capture::referenced(&all.join("\n"))
+}
+
+/// Builds a step that uses captured values again, now that they exist: the values go into its parsed
+/// YAML (never into YAML text) and its manifest files, and the kind builds and validates it as at load.
+pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<Step, String> {
+    let Some(deferred) = &step.deferred else { return Ok(step.clone()) };
+    let mut node = deferred.node.clone();
+    captures.interpolate(&mut node)?;
+    let rs: RawStep = yaml::from_node(&node).map_err(|e| e.describe())?;
+    let path = scenario.file.as_path();
+    let ctx = StepContext {
+        source: "",
+        path,
+        dir: path.parent().unwrap_or(Path::new(".")),
+        vars: &scenario.vars,
+        default_timeout: deferred.default_timeout,
+        default_within: deferred.default_within,
+        captured: &deferred.captured,
+        captures: Some(captures),
+        manifest_refs: Default::default(),
+    };
+    let slice = StepSlice::new(&node);
+    let mut built =
+        ctx.build(step.index, &slice, rs).map_err(|errs| errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    built.deferred = None;
+    Ok(built)
 }
 
 impl StepContext<'_> {
@@ -275,6 +350,25 @@ impl StepContext<'_> {
                 None
             }
         };
+        let capture = match &action {
+            Some(action) => crate::capture::specs(&rs.capture, action.kind()).unwrap_or_else(|msg| {
+                errors.push(LoadError::at(self.path, at("capture"), msg));
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        let mut refs = referenced_in(&slice.node);
+        refs.extend(self.manifest_refs.take());
+        for name in &refs {
+            match self.captured.get(name) {
+                Some(&by) if by >= index => errors.push(LoadError::at(
+                    self.path,
+                    line,
+                    format!("`${{{name}}}` is captured by step {by}; a step can use only what an earlier step captured"),
+                )),
+                _ => {}
+            }
+        }
         let timeout = rs.timeout.unwrap_or(self.default_timeout);
         let within = match &action {
             Some(action) => match self.within(action.looking(), action.kind(), timeout, rs.within, rs.stable_for, rs.timeout.is_some()) {
@@ -318,6 +412,13 @@ impl StepContext<'_> {
                 when_version,
                 when_var: rs.when_var,
                 inapplicable,
+                capture,
+                deferred: (!refs.is_empty()).then(|| Deferred {
+                    node: slice.node.clone(),
+                    default_timeout: self.default_timeout,
+                    default_within: self.default_within,
+                    captured: self.captured.clone(),
+                }),
             }),
             _ => Err(errors),
         }
@@ -393,11 +494,20 @@ impl StepContext<'_> {
             let full = self.dir.join(&rel);
             let text = std::fs::read_to_string(&full)
                 .map_err(|e| ("file".to_string(), format!("manifest `{rel}` cannot be read ({}): {e}", full.display())))?;
-            let text = substitute(&text, self.vars).map_err(|unknown| {
+            let keep = self.captured.keys().cloned().collect();
+            let text = substitute_keeping(&text, self.vars, &keep).map_err(|unknown| {
                 let u = &unknown[0];
                 ("file".to_string(), format!("{}:{}: {}", full.display(), u.line, unknown_var_message(&u.name, self.vars)))
             })?;
+            let text = match self.captures {
+                Some(captures) => captures.fill(&text).map_err(|m| ("file".to_string(), format!("{}: {m}", full.display())))?,
+                None => {
+                    self.manifest_refs.borrow_mut().extend(crate::capture::referenced(&text));
+                    text
+                }
+            };
             validate_documents(&text).map_err(|(at, m)| ("file".to_string(), format!("{}:{at}: {m}", full.display())))?;
+
             out.push(Manifest { origin: full.display().to_string(), text });
         }
         if let Some(text) = inline {

@@ -10,11 +10,13 @@ mod model;
 mod vars;
 
 #[cfg(test)]
+mod capture_tests;
+#[cfg(test)]
 mod tests;
 
 pub use crate::api::split_documents;
 pub use claims::{Catalog, CheckedBy, Claim};
 pub use erratum::{Erratum, VersionReq};
 pub use error::{LoadError, LoadErrors};
-pub use load::{discover, load_file, load_str, LoadOptions};
+pub use load::{discover, load_file, load_str, rebuild, LoadOptions};
 pub use model::*;

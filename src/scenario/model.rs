@@ -105,6 +105,21 @@ pub struct Step {
     /// Why the step does not apply to this run, decided at load time from `when-var` (e.g. a
     /// cluster profile the user names with `--var`); such a step is reported not applicable.
     pub inapplicable: Option<String>,
+    /// `capture:`: values this step saves for later steps (`${name}`).
+    pub capture: Vec<crate::capture::CaptureSpec>,
+    /// The step as written, when it uses a captured value: built again once the values exist.
+    pub deferred: Option<Deferred>,
+}
+
+/// A step that uses captured values, as written (variables substituted, each captured reference a
+/// [`crate::capture::placeholder`]), with what the loader needs to build it again at run time.
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    pub node: crate::yaml::Node,
+    pub default_timeout: Duration,
+    pub default_within: Option<Duration>,
+    /// Every captured name of the scenario, with the step that captures it.
+    pub captured: BTreeMap<String, usize>,
 }
 
 impl Step {

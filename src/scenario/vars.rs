@@ -2,7 +2,7 @@
 //! one scenario can run under other names. Upper-case `${TOKEN}` is the shell's and is left alone.
 
 use regex::Regex;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}").expect("static regex"));
@@ -16,7 +16,14 @@ pub struct UnknownVar {
 
 /// Replaces `${lower_case}` with its value; `$${x}` becomes a literal `${x}`. Returns every unknown
 /// variable rather than stopping at the first.
+#[cfg(test)]
 pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String, Vec<UnknownVar>> {
+    substitute_keeping(text, vars, &BTreeSet::new())
+}
+
+/// Like [`substitute`], but a name in `captured` (a value some step captures at run time) becomes its
+/// [`crate::capture::placeholder`], a plain YAML word, until the value exists.
+pub fn substitute_keeping(text: &str, vars: &BTreeMap<String, String>, captured: &BTreeSet<String>) -> Result<String, Vec<UnknownVar>> {
     let mut unknown = Vec::new();
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split_inclusive('\n').enumerate() {
@@ -27,6 +34,9 @@ pub fn substitute(text: &str, vars: &BTreeMap<String, String>) -> Result<String,
             }
             if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
                 return caps[0].to_string();
+            }
+            if captured.contains(name) {
+                return crate::capture::placeholder(name);
             }
             match vars.get(name) {
                 Some(value) => value.clone(),

@@ -82,7 +82,7 @@ async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Check,
         }
         let said = if mismatches.is_empty() { "every check holds".to_string() } else { format!("{} check(s) failing", mismatches.len()) };
         let settled = if r.list { None } else { final_mismatch(&doc, &failing) };
-        Ok((Asked { check: Check::with(mismatches), said }, settled))
+        Ok((Asked { check: Check::with(mismatches).saw(serde_json::json!({ "object": doc })), said }, settled))
     })
     .await
 }

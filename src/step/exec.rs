@@ -67,7 +67,8 @@ async fn exec(ctx: &StepCtx<'_>, e: &Exec, window: Window, timeout: Duration) ->
         let out = api::exec(&ctx.target.client, &e.namespace, &e.pod, e.container.as_deref(), &argv, timeout).await?;
         let schemas = stream_schemas(ctx, &e.expect, &out.stdout, &out.stderr).await?;
         let check = Check::with(check_process(&e.expect, out.code, &out.stdout, &out.stderr, &schemas))
-            .note(format!("exec in {}/{}: {:?} exited {}", e.namespace, e.pod, argv, out.code));
+            .note(format!("exec in {}/{}: {:?} exited {}", e.namespace, e.pod, argv, out.code))
+            .saw(crate::capture::seen_process(out.code, &out.stdout, &out.stderr));
         Ok(Asked { said: said_process(&check, out.code), check })
     })
     .await

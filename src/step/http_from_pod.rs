@@ -3,20 +3,14 @@
 
 use super::poll::{look, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use super::credential::{self, Resolved, TokenSource};
+use super::http_request::HttpRequest;
 use crate::api;
 use crate::check::{excerpt, DocSchema, FieldCheck, Mismatch};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use serde_json::Value;
 use std::time::Duration;
-
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "kebab-case")]
-pub enum TokenSource {
-    #[default]
-    Mounted,
-    None,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -26,8 +20,17 @@ pub struct HttpFromPod {
     #[serde(default)]
     pub container: Option<String>,
     pub path: String,
+    /// Where the token comes from (see [`TokenSource`]): the mounted one by default.
     #[serde(default)]
     pub token: TokenSource,
+    /// GET unless given.
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body, written as YAML.
+    #[serde(default)]
+    pub body: Option<Value>,
     pub expect: HttpExpect,
 }
 
@@ -63,6 +66,7 @@ impl StepKind for HttpFromPod {
             return invalid("path", format!("path `{}` must start with `/` (it is appended to https://kubernetes.default.svc)", h.path));
         }
         h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;
+        h.request().validate()?;
         Ok(h)
     }
 
@@ -80,33 +84,58 @@ impl StepKind for HttpFromPod {
     }
 }
 
+impl HttpFromPod {
+    /// The request beyond the path: method, headers, body.
+    pub fn request(&self) -> HttpRequest {
+        HttpRequest { method: self.method.clone(), headers: self.headers.clone(), body: self.body.clone() }
+    }
+}
 
+/// Exit code of the script when the token file cannot be read (curl never runs).
+const NO_TOKEN_FILE: i32 = 97;
 
-/// The documented shell lines, then the documented curl with a status trailer.
-pub fn script(path: &str, token: &TokenSource) -> String {
-    let auth = match token {
-        TokenSource::Mounted => "--header \"Authorization: Bearer ${TOKEN}\" ",
-        TokenSource::None => "",
+/// The documented shell lines (`TOKEN` from where the step says), then the documented curl with a
+/// status trailer and the request's method, headers and body.
+pub fn script(path: &str, token: &Resolved, request: &HttpRequest) -> String {
+    let token_line = match (token, credential::token_line(token)) {
+        (Resolved::File(_), Some(line)) => format!("{line} || exit {NO_TOKEN_FILE}\n"),
+        (_, Some(line)) => format!("{line}\n"),
+        (_, None) => String::new(),
     };
+    let auth = if *token == Resolved::None { "" } else { "--header \"Authorization: Bearer ${TOKEN}\" " };
+    let (args, heredoc) = request.curl_parts();
     format!(
         "SERVICEACCOUNT=/var/run/secrets/kubernetes.io/serviceaccount\n\
-         TOKEN=$(cat ${{SERVICEACCOUNT}}/token)\n\
+         {token_line}\
          CACERT=${{SERVICEACCOUNT}}/ca.crt\n\
          NAMESPACE=$(cat ${{SERVICEACCOUNT}}/namespace)\n\
          APISERVER=https://kubernetes.default.svc\n\
-         curl --silent --show-error --write-out '\\n%{{http_code}}' --cacert ${{CACERT}} {auth}${{APISERVER}}{path}\n",
+         curl --silent --show-error --write-out '\\n%{{http_code}}' --cacert ${{CACERT}} {auth}{args}${{APISERVER}}{path}{heredoc}\n",
         path = shell_quote(path)
     )
 }
 
 async fn run(ctx: &StepCtx<'_>, h: &HttpFromPod, window: Window, timeout: Duration) -> Result<Check, StepError> {
-    look(window, &h.expect.status.to_string(), || call(ctx, h, timeout)).await
+    let token = credential::resolve(&ctx.target.client, &h.token, &h.namespace).await?;
+    let mut check = look(window, &h.expect.status.to_string(), || call(ctx, h, &token, timeout)).await?;
+    if h.token != TokenSource::Mounted {
+        check.notes.insert(0, format!("with {}", h.token.describe(&h.namespace)));
+    }
+    Ok(check)
 }
 
 /// One call; the answer in a word is the HTTP status (or curl's failure).
-async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<Asked, StepError> {
-    let argv = vec!["sh".to_string(), "-c".to_string(), script(&h.path, &h.token)];
+async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, token: &Resolved, timeout: Duration) -> Result<Asked, StepError> {
+    let argv = vec!["sh".to_string(), "-c".to_string(), script(&h.path, token, &h.request())];
     let out = api::exec(&ctx.target.client, &h.namespace, &h.pod, h.container.as_deref(), &argv, timeout).await?;
+    if out.code == NO_TOKEN_FILE {
+        let check = Check::with(vec![Mismatch::new(
+            format!("token file in pod {}/{}", h.namespace, h.pod),
+            "a readable file",
+            excerpt(out.stderr.trim(), 400),
+        )]);
+        return Ok(Asked { check, said: "no token file".into() });
+    }
     if out.code != 0 {
         let check = Check::with(vec![Mismatch::new(
             "curl in the pod",
@@ -120,8 +149,9 @@ async fn call(ctx: &StepCtx<'_>, h: &HttpFromPod, timeout: Duration) -> Result<A
         Ok(doc) if !h.expect.fields.is_empty() => ctx.discovery.schemas.document_schema(&ctx.target.client, &doc).await?,
         _ => DocSchema::Unknown("no JSON body".into()),
     };
-    let mut check = Check::with(check_response(&h.expect, status, body, &schema)).note(format!(
-        "GET {} from pod {}/{} answered {}",
+    let mut check = Check::with(check_response(&h.expect, status, body, &schema)).saw(crate::capture::seen_http(status, body)).note(format!(
+        "{} {} from pod {}/{} answered {}",
+        h.request().method(),
         h.path,
         h.namespace,
         h.pod,
@@ -224,14 +254,14 @@ mod tests {
 
     #[test]
     fn the_documented_script_is_the_articles_curl() {
-        let s = script("/api/v1/namespaces/dev/pods", &TokenSource::Mounted);
+        let s = script("/api/v1/namespaces/dev/pods", &Resolved::Mounted, &HttpRequest::default());
         assert!(s.contains("TOKEN=$(cat ${SERVICEACCOUNT}/token)"));
         assert!(s.contains("--cacert ${CACERT} --header \"Authorization: Bearer ${TOKEN}\" ${APISERVER}/api/v1/namespaces/dev/pods"));
     }
 
     #[test]
     fn query_strings_stay_one_word() {
-        let s = script("/api/v1/pods?watch=1&timeoutSeconds=1", &TokenSource::Mounted);
+        let s = script("/api/v1/pods?watch=1&timeoutSeconds=1", &Resolved::Mounted, &HttpRequest::default());
         assert!(s.contains("${APISERVER}'/api/v1/pods?watch=1&timeoutSeconds=1'"), "{s}");
     }
 
@@ -267,5 +297,18 @@ mod tests {
         assert_eq!(check_response(&e, Some(200), body, &no_schema()), vec![]);
         let got = check_response(&e, Some(403), FORBIDDEN, &no_schema());
         assert_eq!(got[0].to_string(), "HTTP status: expected 200, got 403");
+    }
+
+    #[test]
+    fn a_projected_token_file_and_a_posted_body_keep_the_documented_curl() {
+        let request = HttpRequest { method: Some("POST".into()), headers: BTreeMap::new(), body: Some(serde_json::json!({"kind": "TokenReview"})) };
+        let s = script("/apis/authentication.k8s.io/v1/tokenreviews", &Resolved::File("/var/run/secrets/tokens/vault-token".into()), &request);
+        assert!(s.contains("TOKEN=$(cat /var/run/secrets/tokens/vault-token) || exit 97\n"), "{s}");
+        assert!(
+            s.contains("--cacert ${CACERT} --header \"Authorization: Bearer ${TOKEN}\" --request POST --header 'Content-Type: application/json' --data-binary @- ${APISERVER}/apis/authentication.k8s.io/v1/tokenreviews <<'SA_CONFORMANCE_BODY'\n{\"kind\":\"TokenReview\"}\nSA_CONFORMANCE_BODY\n"),
+            "{s}"
+        );
+        let none = script("/api", &Resolved::None, &HttpRequest::default());
+        assert!(!none.contains("TOKEN") && !none.contains("Authorization"), "{none}");
     }
 }

@@ -4,7 +4,9 @@
 use super::poll::{look, Asked, Window};
 use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::{DocSchema, Mismatch, TextExpect};
+use crate::api::token_kubeconfig::TokenKubeconfig;
 use crate::process::{self, Cmd, Output};
+use super::credential::{self, Resolved, TokenSource};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -43,6 +45,9 @@ pub struct Kubectl {
     pub display: String,
     pub stdin: Option<String>,
     pub expect: ProcessExpect,
+    /// Run as this token's identity (a kubeconfig of the cluster's CA and the token) instead of the
+    /// harness's own credentials.
+    pub token: Option<TokenSource>,
 }
 
 /// kubectl verbs (and `auth` subcommands) that only read the cluster.
@@ -89,6 +94,8 @@ pub struct RawKubectl {
     stdin: Option<String>,
     #[serde(default)]
     expect: ProcessExpect,
+    #[serde(default)]
+    token: Option<TokenSource>,
 }
 
 impl StepKind for Kubectl {
@@ -112,7 +119,16 @@ impl StepKind for Kubectl {
             _ => return invalid("kubectl", "kubectl needs exactly one of `command` or `args`"),
         };
         super::retarget::check_kubectl_args(&args).map_err(|m| ("kubectl".to_string(), m))?;
-        Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect })
+        match &k.token {
+            Some(t) if t.in_pod() || *t == TokenSource::None => {
+                return invalid("token", "a kubectl step runs outside any pod: its token is `{ secret: NAME, namespace: NS }` or `{ value: TOKEN }`")
+            }
+            Some(TokenSource::Secret { namespace: None, .. }) => {
+                return invalid("token", "a kubectl step's token Secret needs its `namespace`")
+            }
+            _ => {}
+        }
+        Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect, token: k.token })
     }
 
     /// A look when its verb (or `auth` subcommand) only reads.
@@ -184,12 +200,40 @@ pub(super) fn said_process(check: &Check, code: i32) -> String {
 }
 
 async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) -> Result<Check, StepError> {
-    look(window, &expected_process(&k.expect), || async {
-        let out = kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?;
+    // As a token's identity: a kubeconfig of the cluster's CA and that token, in a private temporary
+    // directory, removed when this function returns.
+    let identity = match &k.token {
+        None => None,
+        Some(source) => {
+            let Resolved::Token(token) = credential::resolve(&ctx.target.client, source, "").await? else {
+                return Err(StepError::Other("a kubectl step's token must be a Secret or a value".into()));
+            };
+            Some((TokenKubeconfig::write(ctx.target, &token)?, source.describe("")))
+        }
+    };
+    let mut check = look(window, &expected_process(&k.expect), || async {
+        let out = match &identity {
+            None => kubectl(ctx, &k.args, k.stdin.clone(), timeout).await?,
+            Some((config, _)) => kubectl_with(ctx, config.path(), &k.args, k.stdin.clone(), timeout).await?,
+        };
         let schemas = stream_schemas(ctx, &k.expect, &out.stdout, &out.stderr).await?;
         let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr, &schemas))
-            .note(format!("ran `{}` (exit {})", k.display, out.code));
+            .note(format!("ran `{}` (exit {})", k.display, out.code))
+            .saw(crate::capture::seen_process(out.code, &out.stdout, &out.stderr));
         Ok(Asked { said: said_process(&check, out.code), check })
     })
-    .await
+    .await?;
+    if let Some((_, who)) = &identity {
+        check.notes.insert(0, format!("as {who}: a kubeconfig of the cluster's CA and that token, deleted after the step"));
+    }
+    Ok(check)
+}
+
+/// Runs kubectl with a kubeconfig of its own (a token's identity) instead of the harness's.
+async fn kubectl_with(ctx: &StepCtx<'_>, config: &std::path::Path, args: &[String], stdin: Option<String>, timeout: Duration) -> Result<Output, StepError> {
+    let config = config.display().to_string();
+    let mut argv = vec![ctx.kubectl.to_string(), format!("--kubeconfig={config}")];
+    argv.extend(args.iter().cloned());
+    let cmd = Cmd::new(argv).cwd(&ctx.dir).stdin(stdin).env("KUBECONFIG", &config);
+    Ok(process::run(&cmd, timeout).await?)
 }

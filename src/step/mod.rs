@@ -7,9 +7,12 @@
 //! Adding a step kind: write `step/<kind>.rs` with a model type implementing [`StepKind`], and add its
 //! line to [`for_each_step_kind!`]. Nothing else lists step kinds.
 
+pub mod credential;
+pub mod http_request;
 mod manifest;
 mod poll;
 pub mod retarget;
+pub mod whoami;
 pub mod words;
 
 pub use manifest::Manifest;
@@ -197,11 +200,19 @@ pub struct StepCtx<'a> {
 pub struct Check {
     pub mismatches: Vec<Mismatch>,
     pub notes: Vec<String>,
+    /// What the step saw, as a document `capture:` paths read (see `crate::capture`); null for kinds
+    /// that capture nothing.
+    pub seen: serde_json::Value,
 }
 
 impl Check {
     pub fn with(mismatches: Vec<Mismatch>) -> Self {
-        Check { mismatches, notes: Vec::new() }
+        Check { mismatches, notes: Vec::new(), seen: serde_json::Value::Null }
+    }
+    /// Records what the step saw, for `capture:`.
+    pub fn saw(mut self, seen: serde_json::Value) -> Self {
+        self.seen = seen;
+        self
     }
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());

@@ -2,7 +2,9 @@
 //! pod), check its claims, and use it from outside the cluster. The token never leaves this function
 //! except inside the request that uses it.
 
+use super::credential::{self, Resolved, TokenSource};
 use super::kubectl::kubectl;
+use super::whoami::WhoamiExpect;
 use super::poll::{look, Asked, Window};
 use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, TokenRequestSpec};
@@ -38,6 +40,10 @@ pub struct TokenStep {
     pub audiences: Vec<String>,
     #[serde(default)]
     pub pod: Option<String>,
+    /// A token that already exists, instead of obtaining one (`via`): `mounted` or `{ file: PATH }` in
+    /// `pod:`, `{ secret: NAME }` (in `namespace`), or `{ value: TOKEN }` (e.g. a captured `${name}`).
+    #[serde(default)]
+    pub token: Option<TokenSource>,
     #[serde(default)]
     pub expect: TokenExpect,
 }
@@ -59,8 +65,9 @@ pub struct TokenExpect {
     pub audiences: Vec<String>,
     #[serde(default)]
     pub claims: Vec<FieldCheck>,
+    /// What a SelfSubjectReview with the token answers: a username, or `{ username, uid, groups, extra, status }`.
     #[serde(default)]
-    pub whoami: Option<String>,
+    pub whoami: Option<WhoamiExpect>,
     #[serde(default)]
     pub request: Option<TokenRequestExpect>,
 }
@@ -92,6 +99,17 @@ impl StepKind for TokenStep {
         if t.via == TokenVia::Pod && t.pod.is_none() {
             return invalid("via", "`via: pod` needs `pod:` (the pod whose mounted token is read)");
         }
+        if let Some(source) = &t.token {
+            if t.via != TokenVia::Api || t.duration.is_some() || !t.audiences.is_empty() {
+                return invalid("token", "`token:` checks a token that exists; `via`, `command`, `duration` and `audiences` obtain a new one");
+            }
+            if *source == TokenSource::None {
+                return invalid("token", "`token: none` leaves nothing to check");
+            }
+            if source.in_pod() && t.pod.is_none() {
+                return invalid("token", "a token in a pod needs `pod:` (the pod it is read in)");
+            }
+        }
         let claims = DocSchema::Known(token_claims());
         t.expect.claims.iter().try_for_each(|f| f.validate_against(&claims).map_err(|m| ("claims".to_string(), m)))?;
         Ok(t)
@@ -101,16 +119,16 @@ impl StepKind for TokenStep {
         true
     }
 
-    /// The token is the one mounted in a pod (`via: pod`).
+    /// The token is the one mounted in a pod (`via: pod`, or `token: mounted`).
     fn api_caller(&self) -> Option<(String, String)> {
-        (self.via == TokenVia::Pod).then(|| self.pod.clone().map(|p| (self.namespace.clone(), p))).flatten()
+        let mounted = self.via == TokenVia::Pod || self.token == Some(TokenSource::Mounted);
+        mounted.then(|| self.pod.clone().map(|p| (self.namespace.clone(), p))).flatten()
     }
 
     async fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> Result<Check, StepError> {
         run(ctx, self, limits.window, limits.timeout).await
     }
 }
-
 
 
 const MOUNTED_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
@@ -131,7 +149,7 @@ async fn run(ctx: &StepCtx<'_>, t: &TokenStep, window: Window, timeout: Duration
 fn expected(t: &TokenStep) -> String {
     let mut parts = vec!["the claims given".to_string()];
     if let Some(w) = &t.expect.whoami {
-        parts.push(format!("whoami {w}"));
+        parts.push(format!("whoami {}", w.describe()));
     }
     if let Some(r) = &t.expect.request {
         parts.push(format!("GET {} {}", r.path, r.status));
@@ -155,13 +173,13 @@ async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value
         check.mismatches.extend(check_bound_pod(claims, name, pod.metadata.uid.as_deref().unwrap_or_default()));
     }
     if let Some(want) = &t.expect.whoami {
-        let (status, user) = api::self_subject_review(ctx.target, token).await?;
-        let got = user.clone().unwrap_or_else(|| format!("no user (HTTP {status})"));
+        let (status, body) = api::token::self_subject_review_body(ctx.target, token).await?;
+        let user = body["status"]["userInfo"]["username"].as_str();
+        let got = user.map(String::from).unwrap_or_else(|| format!("no user (HTTP {status})"));
         check.notes.push(format!("SelfSubjectReview with the token: {got}"));
-        said.push(format!("whoami {got}"));
-        if user.as_deref() != Some(want.as_str()) {
-            check.mismatches.push(Mismatch::new("identity of the token (SelfSubjectReview)", want, got));
-        }
+        let differs = want.check(status, &body);
+        said.push(format!("whoami {got}{}", if differs.is_empty() { "" } else { " (differs)" }));
+        check.mismatches.extend(differs);
     }
     if let Some(req) = &t.expect.request {
         let (status, _) = api::token::call_with_token(ctx.target, token, &req.path, None).await?;
@@ -171,10 +189,37 @@ async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value
             check.mismatches.push(Mismatch::new(format!("GET {} with the token", req.path), req.status.to_string(), status.to_string()));
         }
     }
+    check.seen = serde_json::json!({ "token": token, "claims": claims });
     Ok(Asked { check, said: said.join(", ") })
 }
 
+/// Reads a file in the step's pod.
+async fn read_in_pod(ctx: &StepCtx<'_>, t: &TokenStep, file: &str, timeout: Duration) -> Result<String, StepError> {
+    let pod = t.pod.as_deref().unwrap_or_default();
+    let argv = vec!["cat".to_string(), file.to_string()];
+    let out = api::exec(&ctx.target.client, &t.namespace, pod, None, &argv, timeout).await?;
+    if out.code != 0 {
+        return Err(StepError::Other(format!("reading {file} in pod {}/{pod} failed (exit {}): {}", t.namespace, out.code, out.stderr.trim())));
+    }
+    Ok(out.stdout.trim().to_string())
+}
+
 async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(String, String), StepError> {
+    if let Some(source) = &t.token {
+        let pod = t.pod.as_deref().unwrap_or_default();
+        let token = match credential::resolve(&ctx.target.client, source, &t.namespace).await? {
+            Resolved::Mounted => read_in_pod(ctx, t, MOUNTED_TOKEN, timeout).await?,
+            Resolved::File(f) => read_in_pod(ctx, t, &f, timeout).await?,
+            Resolved::Token(token) => token,
+            Resolved::None => return Err(StepError::Other("`token: none` leaves nothing to check".into())),
+        };
+        crate::secrets::register_secret(&token);
+        let how = match source {
+            TokenSource::Mounted | TokenSource::File(_) => format!("{} in pod {}/{pod}", source.describe(&t.namespace), t.namespace),
+            _ => source.describe(&t.namespace),
+        };
+        return Ok((token, how));
+    }
     match t.via {
         TokenVia::Api => {
             let bound_pod = match &t.pod {

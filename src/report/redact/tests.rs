@@ -127,3 +127,16 @@ fn a_value_loses_credential_keys_and_secret_data_but_keeps_prose() {
     assert_eq!(v["object"]["type"], "Opaque");
     assert_eq!(v["configmap"]["data"]["greeting"], "hello");
 }
+
+/// A credential a step learned at run time (registered in `crate::secrets`) is hidden wherever it
+/// appears, even glued to other text; a short value is never registered (it would eat words).
+#[test]
+fn a_learned_secret_is_hidden_wherever_it_appears() {
+    let learned = "s3cr3t-learned-at-run-time";
+    assert_eq!(super::redact(&format!("--password={learned}x")), format!("--password=<redacted>"));
+    assert!(super::redact(&format!("value:{learned}!")).contains(learned), "not registered yet");
+    super::register_secret(learned);
+    assert_eq!(super::redact(&format!("value:{learned}!")), "value:<redacted>!");
+    super::register_secret("short");
+    assert_eq!(super::redact("a short word"), "a short word");
+}
