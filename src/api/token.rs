@@ -3,7 +3,6 @@
 
 use super::ApiError;
 use crate::cluster::Target;
-use base64::Engine;
 use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequest, TokenRequestSpec as K8sSpec};
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::api::{Api, PostParams};
@@ -46,16 +45,7 @@ pub async fn request_token(client: &kube::Client, spec: &TokenRequestSpec) -> Re
 }
 
 /// The payload of a JWT, decoded without verifying it (the API server verifies it when it is used).
-pub fn decode_jwt_claims(token: &str) -> Result<Value, String> {
-    let parts: Vec<&str> = token.trim().split('.').collect();
-    if parts.len() != 3 {
-        return Err(format!("not a JWT: {} dot-separated parts instead of 3", parts.len()));
-    }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(parts[1].trim_end_matches('='))
-        .map_err(|e| format!("JWT payload is not base64url: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("JWT payload is not JSON: {e}"))
-}
+pub use crate::check::decode::jwt_claims as decode_jwt_claims;
 
 /// An HTTP client that trusts exactly the cluster's CA.
 fn http_client(target: &Target) -> Result<reqwest::Client, ApiError> {
@@ -104,6 +94,7 @@ pub async fn self_subject_review(target: &Target, token: &str) -> Result<(u16, O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     #[test]
     fn decodes_the_payload_of_a_jwt() {
