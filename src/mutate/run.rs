@@ -147,11 +147,13 @@ async fn run_plan(
     }
     progress(&format!("  baseline passed ({:.1}s)", secs(base.duration_ms)));
     let total = plan.mutants.len();
+    // A mutant is judged by its first failed step, so the steps after it are not run.
+    let until_killed = RunOptions { stop_at_first_failure: true, ..opts.clone() };
     for (n, m) in plan.mutants.iter().enumerate() {
         if opts.interrupt.is_set() {
             break;
         }
-        let o = run_scenario(target, discovery, &m.scenario, opts, &mut |_| {}).await;
+        let o = run_scenario(target, discovery, &m.scenario, &until_killed, &mut |_| {}).await;
         let mut r = judge(plan, m, &o);
         r.cleanup_errors.extend(leftovers(target, discovery, plan, m).await);
         let by = match (&r.verdict, &r.killed_by) {

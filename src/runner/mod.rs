@@ -12,7 +12,7 @@ use crate::error::describe;
 use crate::interrupt::Interrupt;
 use crate::outcome::{ScenarioOutcome, Status, StepOutcome, Verdict};
 use crate::scenario::{ObjectRef, Scenario, Step};
-use crate::step::StepCtx;
+use crate::step::{Change, StepCtx};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use std::collections::BTreeSet;
@@ -34,6 +34,9 @@ pub struct RunOptions {
     pub lease: crate::cluster::lease::LeaseOptions,
     /// How many scenarios may run at once (`--jobs`); only those whose footprints do not conflict do.
     pub jobs: usize,
+    /// Stop a scenario at its first failed step, even one that only looks (`mutate`: a mutant is
+    /// killed by its first failure, so the steps after it cannot change the verdict).
+    pub stop_at_first_failure: bool,
 }
 
 impl Default for RunOptions {
@@ -44,6 +47,7 @@ impl Default for RunOptions {
             cleanup_timeout: Duration::from_secs(180),
             lease: Default::default(),
             jobs: 1,
+            stop_at_first_failure: false,
         }
     }
 }
@@ -104,6 +108,8 @@ pub async fn run_scenario_detached(
     let mut labelled = BTreeSet::new();
     let mut stopped = false;
     let mut version = None;
+    // The end of the last step that changed the cluster: the looks after it count `within` from there.
+    let mut last_change: Option<Change> = None;
     for step in &scenario.steps {
         if stopped || outcome.interrupted {
             let s = skipped(scenario, step);
@@ -118,7 +124,7 @@ pub async fn run_scenario_detached(
         let s = match runs {
             Err(why) => not_applicable(scenario, step, why),
             Ok(Ok(true)) => tokio::select! {
-                s = run_step(&ctx, scenario, step, &mut captures) => s,
+                s = run_step(&ctx, scenario, step, &mut captures, last_change) => s,
                 _ = opts.interrupt.wait() => {
                     outcome.interrupted = true;
                     let mut s = skipped(scenario, step);
@@ -143,7 +149,10 @@ pub async fn run_scenario_detached(
             }
         };
         let failed = s.status == Status::Failed;
-        stopped = failed && step.stops_on_failure();
+        stopped = failed && (step.stops_on_failure() || opts.stop_at_first_failure);
+        if !matches!(s.verdict, Verdict::NotRun | Verdict::NotApplicable) && !step.action.only_looks() {
+            last_change = Some(Change { at: Instant::now(), step: step.index });
+        }
         label_new_namespaces(target, scenario, &preexisting, &mut labelled).await;
         let mut s = s;
         if failed && !outcome.interrupted {
@@ -222,7 +231,13 @@ fn not_applicable(scenario: &Scenario, step: &Step, why: String) -> StepOutcome 
     s
 }
 
-async fn run_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step, captures: &mut Captures) -> StepOutcome {
+async fn run_step(
+    ctx: &StepCtx<'_>,
+    scenario: &Scenario,
+    step: &Step,
+    captures: &mut Captures,
+    last_change: Option<Change>,
+) -> StepOutcome {
     let started = Instant::now();
     let mut s = skipped(scenario, step);
     // A step that uses captured values is built again now that they exist.
@@ -236,7 +251,9 @@ async fn run_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step, captures:
     };
     // The executors poll to the step timeout themselves; this outer limit catches anything that hangs.
     let limit = step.timeout + Duration::from_secs(15);
-    match tokio::time::timeout(limit, rebuilt.action.run(ctx, rebuilt.limits())).await {
+    let mut limits = rebuilt.limits();
+    limits.window = limits.window.since(last_change);
+    match tokio::time::timeout(limit, rebuilt.action.run(ctx, limits)).await {
         Ok(Ok(mut check)) => {
             // Values are taken only from a step whose expectations held: a later step must not run on
             // what a failed step happened to see.

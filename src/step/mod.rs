@@ -16,7 +16,7 @@ pub mod whoami;
 pub mod words;
 
 pub use manifest::Manifest;
-pub use poll::Window;
+pub use poll::{Change, Window};
 
 use crate::api::{ApiError, Applied, DiscoveryCache};
 use crate::check::Mismatch;

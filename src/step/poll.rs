@@ -20,17 +20,58 @@ pub enum Look {
 /// How often a look step asks again (an exec or a review costs a fraction of a second).
 pub const ASK_INTERVAL: Duration = Duration::from_millis(500);
 
+/// However long ago the last change was, a look that gets the wrong answer asks for at least this long
+/// (a couple of answers ride out a blip, such as a dropped connection) before it fails.
+pub const MIN_ASKING: Duration = Duration::from_secs(1);
+
+/// The last step that changed the cluster (or waited for a change): a look's `within` counts from
+/// its end, because that change is what the cluster may still be catching up with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    /// When that step ended.
+    pub at: Instant,
+    /// Its number in the scenario (1-based, as reports show it).
+    pub step: usize,
+}
+
 /// How long a look may take to come true, and how long it must then stay true.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
     pub within: Duration,
     pub stable_for: Option<Duration>,
     pub interval: Duration,
+    /// Where `within` counts from: the last change before this step, else the step's own start.
+    pub since: Option<Change>,
 }
 
 impl Window {
     pub fn new(within: Duration, stable_for: Option<Duration>) -> Self {
-        Window { within, stable_for, interval: ASK_INTERVAL }
+        Window { within, stable_for, interval: ASK_INTERVAL, since: None }
+    }
+
+    /// Counts `within` from the end of the last change.
+    pub fn since(self, change: Option<Change>) -> Self {
+        Window { since: change, ..self }
+    }
+
+    /// This window for a look that starts `started_after` the last change: what is left of `within`
+    /// (at least [`MIN_ASKING`], never more than `within`), and, when that is less than `within`, a
+    /// note saying why. A look that starts long after the change that could have made it true fails
+    /// after a second instead of waiting out a window the cluster has already had.
+    pub fn left(self, started_after: Duration) -> (Window, Option<String>) {
+        let Some(change) = self.since else { return (self, None) };
+        let left = self.within.saturating_sub(started_after).max(MIN_ASKING.min(self.within));
+        if left >= self.within {
+            return (self, None);
+        }
+        let note = format!(
+            "`within` {} counts from the end of step {} (the last step that changed the cluster), {} before this step began: {} of it was left to ask in",
+            format_duration(self.within),
+            change.step,
+            secs(started_after),
+            format_duration(left)
+        );
+        (Window { within: left, ..self }, Some(note))
     }
 }
 
@@ -139,6 +180,9 @@ where
     Fut: Future<Output = Result<(Asked, Option<String>), StepError>>,
 {
     let started = Instant::now();
+    let full = window.within;
+    let after_change = window.since.map(|c| started.saturating_duration_since(c.at)).unwrap_or_default();
+    let (window, shortened) = window.left(after_change);
     let mut tally = Tally::new(window, expected);
     loop {
         let (asked, final_because) = ask().await?;
@@ -146,11 +190,7 @@ where
         if let (false, Some(why)) = (check.mismatches.is_empty(), final_because) {
             check.notes.insert(
                 0,
-                format!(
-                    "failed at once after {} (not waiting out `within` {}): {why}",
-                    secs(started.elapsed()),
-                    format_duration(window.within)
-                ),
+                format!("failed at once after {} (not waiting out `within` {}): {why}", secs(started.elapsed()), format_duration(full)),
             );
             return Ok(check);
         }
@@ -162,7 +202,13 @@ where
             // A step that passed on its first answer needs no summary.
             Next::Passed(_) if tally.asked() == 1 && window.stable_for.is_none() => return Ok(check),
             Next::Passed(s) => s,
-            Next::Failed(s) => s,
+            Next::Failed(s) => {
+                // Why a failing look asked for less than its `within`.
+                if let Some(why) = &shortened {
+                    check.notes.insert(0, why.clone());
+                }
+                s
+            }
         };
         check.notes.insert(0, summary);
         return Ok(check);
@@ -180,6 +226,7 @@ mod tests {
             within: Duration::from_millis(within),
             stable_for: stable_for.map(Duration::from_millis),
             interval: Duration::from_millis(500),
+            since: None,
         }
     }
 
@@ -228,6 +275,7 @@ mod tests {
             within: Duration::from_millis(within_ms),
             stable_for: stable_ms.map(Duration::from_millis),
             interval: Duration::from_millis(10),
+            since: None,
         };
         let answers = std::sync::Mutex::new(seq.iter().copied().chain(std::iter::repeat(*seq.last().unwrap_or(&"403"))));
         let count = std::sync::atomic::AtomicUsize::new(0);
@@ -242,6 +290,53 @@ mod tests {
         .await
         .unwrap();
         (check, count.into_inner())
+    }
+
+    fn changed(step: usize) -> Option<Change> {
+        Some(Change { at: Instant::now(), step })
+    }
+
+    #[rstest]
+    #[case::no_change_before(window(10_000, None), 30_000, 10_000, None)]
+    #[case::just_changed(window(10_000, None).since(changed(3)), 0, 10_000, None)]
+    #[case::part_left(window(10_000, None).since(changed(7)), 2_000, 8_000, Some("`within` 10s counts from the end of step 7 (the last step that changed the cluster), 2.0s before this step began: 8s of it was left to ask in"))]
+    #[case::all_gone(window(10_000, None).since(changed(7)), 30_000, 1_000, Some("`within` 10s counts from the end of step 7 (the last step that changed the cluster), 30.0s before this step began: 1s of it was left to ask in"))]
+    #[case::short_window_kept(window(500, None).since(changed(2)), 30_000, 500, None)]
+    #[case::asked_once_stays_once(window(0, None).since(changed(2)), 30_000, 0, None)]
+    fn within_counts_from_the_last_change(#[case] w: Window, #[case] after_ms: u64, #[case] left_ms: u64, #[case] note: Option<&str>) {
+        let (left, why) = w.left(Duration::from_millis(after_ms));
+        assert_eq!((left.within, why.as_deref()), (Duration::from_millis(left_ms), note));
+        assert_eq!((left.stable_for, left.interval, left.since), (w.stable_for, w.interval, w.since), "only `within` changes");
+    }
+
+    #[tokio::test]
+    async fn a_look_long_after_the_last_change_fails_after_the_least_asking() {
+        let w = Window::new(Duration::from_secs(30), None).since(Some(Change { at: Instant::now() - Duration::from_secs(60), step: 4 }));
+        let started = Instant::now();
+        let check =
+            look(w, "no", || async { Ok(Asked { check: Check::with(vec![Mismatch::new("answer", "no", "yes")]), said: "yes".into() }) })
+                .await
+                .unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= MIN_ASKING && took < Duration::from_secs(5),
+            "took {took:?}: it must stop after the least asking, not the 30s window"
+        );
+        assert!(check.notes[0].starts_with("expected no within 1s, still yes after "), "{:?}", check.notes);
+        assert!(check.notes[1].contains("counts from the end of step 4"), "{:?}", check.notes);
+    }
+
+    #[tokio::test]
+    async fn a_look_right_after_a_change_keeps_its_whole_window() {
+        let w = Window { interval: Duration::from_millis(10), ..Window::new(Duration::from_millis(300), None) }.since(changed(1));
+        let started = Instant::now();
+        let check =
+            look(w, "no", || async { Ok(Asked { check: Check::with(vec![Mismatch::new("answer", "no", "yes")]), said: "yes".into() }) })
+                .await
+                .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(check.notes[0].starts_with("expected no within 300ms, still yes after "), "{:?}", check.notes);
+        assert_eq!(check.notes.len(), 1, "no note about a shortened window: {:?}", check.notes);
     }
 
     #[tokio::test]
