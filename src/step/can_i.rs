@@ -2,8 +2,9 @@
 //! `kubectl auth can-i ... --as=...`, both held to the same expected answer.
 
 use super::kubectl::kubectl;
-use super::poll::{look, Asked, Window};
-use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use super::delete::DeleteTargets;
+use super::poll::{look_or_settle, Asked, Window};
+use super::{invalid, words, Action, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, AccessQuestion};
 use crate::check::Mismatch;
 use serde::{Deserialize, Serialize};
@@ -128,7 +129,73 @@ impl StepKind for CanI {
 }
 
 async fn run(ctx: &StepCtx<'_>, c: &CanI, window: Window, timeout: Duration) -> Result<Check, StepError> {
-    look(window, c.expect.as_str(), || ask(ctx, c, timeout)).await
+    let unsettled = behind_the_sentinel(&ctx.actions, &ctx.dir);
+    look_or_settle(window, c.expect.as_str(), || async {
+        let asked = ask(ctx, c, timeout).await?;
+        // Final only when both askers gave a clean answer and nothing can still change it.
+        let clean = asked.said == "yes" || asked.said == "no";
+        Ok((asked, (clean && unsettled.is_none()).then(|| SETTLED.to_string())))
+    })
+    .await
+}
+
+/// Why a wrong can-i answer is final: the authorizer's answer depends only on RBAC objects.
+pub const SETTLED: &str = "the RBAC sentinel proved the authorizer had seen every RBAC write of this scenario before this step, \
+     and no step changes RBAC behind it (aggregated ClusterRoles, namespace deletion, owner references), so asking again cannot change the answer";
+
+/// What in a scenario may change RBAC after the RBAC sentinel has proved the authorizer fresh: a
+/// controller that writes later (the ClusterRole aggregation controller, the namespace controller
+/// deleting a namespace's bindings, the garbage collector following owner references). `None` when
+/// nothing does, so a can-i answer cannot change by waiting. Errs towards `Some` where it cannot tell.
+pub fn behind_the_sentinel(actions: &[&Action], dir: &std::path::Path) -> Option<String> {
+    let late = |text: &str| ["aggregationRule", "aggregate-to-", "ownerReferences"].into_iter().find(|m| text.contains(m));
+    for a in actions {
+        let found = match a {
+            Action::Apply(ap) => ap.manifests.iter().find_map(|m| late(&m.text)).map(|m| format!("a manifest with `{m}`")),
+            Action::Delete(d) => match &d.targets {
+                DeleteTargets::Object(r) if r.kind == "Namespace" => Some(format!("the deletion of namespace {}", r.name.as_deref().unwrap_or("(by selector)"))),
+                DeleteTargets::Object(_) => None,
+                DeleteTargets::Manifests(ms) => ms
+                    .iter()
+                    .find(|m| m.text.contains("kind: Namespace") || late(&m.text).is_some())
+                    .map(|_| "a deleted manifest with a Namespace or a late RBAC change".to_string()),
+            },
+            Action::Kubectl(k) if !k.reads_only() => kubectl_changes_late(&k.args, dir).map(|why| format!("`{}`: {why}", k.display)),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+fn kubectl_changes_late(args: &[String], dir: &std::path::Path) -> Option<String> {
+    let late = |t: &str| ["aggregationRule", "aggregate-to-", "ownerReferences"].iter().any(|m| t.contains(m));
+    let has = |w: &str| args.iter().any(|a| a == w);
+    if has("delete") && (has("namespace") || has("namespaces") || has("ns") || args.iter().any(|a| a.starts_with("namespace/"))) {
+        return Some("deletes a namespace".into());
+    }
+    if args.iter().any(|a| a.starts_with("--aggregation-rule")) {
+        return Some("creates an aggregated ClusterRole".into());
+    }
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let file = match a.as_str() {
+            "-f" | "--filename" | "-k" | "--kustomize" => it.next().cloned(),
+            _ => a.strip_prefix("--filename=").or_else(|| a.strip_prefix("-f")).map(String::from),
+        };
+        if let Some(f) = file {
+            match std::fs::read_to_string(dir.join(&f)) {
+                Ok(t) if late(&t) || (has("delete") && t.contains("kind: Namespace")) => {
+                    return Some(format!("{f} may change RBAC late"));
+                }
+                Ok(_) => {}
+                Err(_) => return Some(format!("cannot read {f}")),
+            }
+        }
+    }
+    None
 }
 
 /// One ask; the answer in a word is the review's, with kubectl's added when it differs.
@@ -182,4 +249,36 @@ fn describe(c: &CanI) -> String {
     let target = c.resource.clone().or_else(|| c.non_resource_url.clone()).unwrap_or_default();
     let scope = c.namespace.as_ref().map(|n| format!(" in namespace {n}")).unwrap_or_else(|| " cluster-wide".into());
     format!("can {} {} {target}{scope}", c.user, c.verb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{load_str, LoadOptions};
+    use rstest::rstest;
+    use std::path::Path;
+
+    /// What `behind_the_sentinel` says of a scenario with these steps (and a can-i after them).
+    fn late(steps: &[&str]) -> Option<String> {
+        let text = format!("name: x\nsteps:\n{}  - can-i: {{as: u, verb: get, resource: pods, expect: \"no\"}}\n", steps.iter().map(|s| format!("  - {s}\n")).collect::<String>());
+        let s = load_str(Path::new("/nonexistent/x.scenario.yaml"), &text, &LoadOptions::default()).expect("loads");
+        let actions: Vec<&Action> = s.steps.iter().map(|st| &st.action).collect();
+        behind_the_sentinel(&actions, Path::new("/nonexistent"))
+    }
+
+    #[rstest]
+    #[case::role_and_binding(&["apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: Role\\nmetadata: {name: a, namespace: b}\\n\"}"], None)]
+    #[case::create_namespace(&["kubectl: {command: kubectl create namespace dev}"], None)]
+    #[case::delete_a_pod(&["delete: {resource: {apiVersion: v1, kind: Pod, name: a, namespace: b}}"], None)]
+    #[case::read_only_kubectl(&["kubectl: {command: kubectl get ns dev}"], None)]
+    #[case::aggregation_rule(&["apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: ClusterRole\\nmetadata: {name: a}\\naggregationRule: {clusterRoleSelectors: []}\\n\"}"], Some("a manifest with `aggregationRule`"))]
+    #[case::aggregate_to_label(&["apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: ClusterRole\\nmetadata: {name: a, labels: {rbac.authorization.k8s.io/aggregate-to-view: 'true'}}\\n\"}"], Some("a manifest with `aggregate-to-`"))]
+    #[case::owner_references(&["apply: {manifest: \"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a, namespace: b, ownerReferences: []}\\n\"}"], Some("a manifest with `ownerReferences`"))]
+    #[case::delete_namespace_step(&["delete: {resource: {apiVersion: v1, kind: Namespace, name: dev}}"], Some("the deletion of namespace dev"))]
+    #[case::kubectl_delete_ns(&["kubectl: {command: kubectl delete ns dev}"], Some("`kubectl delete ns dev`: deletes a namespace"))]
+    #[case::kubectl_aggregation(&["kubectl: {command: kubectl create clusterrole x --aggregation-rule=a=b}"], Some("`kubectl create clusterrole x --aggregation-rule=a=b`: creates an aggregated ClusterRole"))]
+    #[case::kubectl_unreadable_file(&["kubectl: {command: kubectl apply -f no-such.yaml}"], Some("`kubectl apply -f no-such.yaml`: cannot read no-such.yaml"))]
+    fn what_changes_rbac_behind_the_sentinel(#[case] steps: &[&str], #[case] want: Option<&str>) {
+        assert_eq!(late(steps).as_deref(), want);
+    }
 }

@@ -60,6 +60,10 @@ impl Window {
     /// after a second instead of waiting out a window the cluster has already had.
     pub fn left(self, started_after: Duration) -> (Window, Option<String>) {
         let Some(change) = self.since else { return (self, None) };
+        // A look that starts within a second of the change is taken to start with it.
+        if started_after < MIN_ASKING {
+            return (self, None);
+        }
         let left = self.within.saturating_sub(started_after).max(MIN_ASKING.min(self.within));
         if left >= self.within {
             return (self, None);
@@ -187,7 +191,8 @@ where
     loop {
         let (asked, final_because) = ask().await?;
         let mut check = asked.check;
-        if let (false, Some(why)) = (check.mismatches.is_empty(), final_because) {
+        // `within: 0s` asks once anyway; its own summary says so.
+        if let (false, Some(why), false) = (check.mismatches.is_empty(), final_because, full.is_zero()) {
             check.notes.insert(
                 0,
                 format!("failed at once after {} (not waiting out `within` {}): {why}", secs(started.elapsed()), format_duration(full)),
@@ -299,6 +304,7 @@ mod tests {
     #[rstest]
     #[case::no_change_before(window(10_000, None), 30_000, 10_000, None)]
     #[case::just_changed(window(10_000, None).since(changed(3)), 0, 10_000, None)]
+    #[case::within_a_second_of_it(window(10_000, None).since(changed(3)), 999, 10_000, None)]
     #[case::part_left(window(10_000, None).since(changed(7)), 2_000, 8_000, Some("`within` 10s counts from the end of step 7 (the last step that changed the cluster), 2.0s before this step began: 8s of it was left to ask in"))]
     #[case::all_gone(window(10_000, None).since(changed(7)), 30_000, 1_000, Some("`within` 10s counts from the end of step 7 (the last step that changed the cluster), 30.0s before this step began: 1s of it was left to ask in"))]
     #[case::short_window_kept(window(500, None).since(changed(2)), 30_000, 500, None)]
