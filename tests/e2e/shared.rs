@@ -28,9 +28,20 @@ pub fn gated<F>(name: impl Into<String>, footprint: Option<Footprint>, run: F) -
 where
     F: FnOnce() -> Result<(), Failed> + Send + 'static,
 {
+    let name = name.into();
+    let label = name.clone();
     Trial::test(name, move || {
+        let waited = std::time::Instant::now();
         let _pass = GATE.enter(footprint);
-        run()
+        let started = std::time::Instant::now();
+        let result = run();
+        // One line per trial, so a slow run can be read trial by trial (libtest-mimic prints no times).
+        eprintln!(
+            "e2e: {label} took {:.1}s (waited {:.1}s for the gate)",
+            started.elapsed().as_secs_f64(),
+            (started - waited).as_secs_f64()
+        );
+        result
     })
 }
 
