@@ -245,7 +245,7 @@ mod tests {
     #[test]
     fn a_value_that_does_not_decode_says_what_it_is_not() {
         let e = resolve(&secret(), "data.broken | base64 | jwt | sub").unwrap_err();
-        assert_eq!(e.to_string(), "`data.broken` is not base64 of UTF-8 text: not base64 of UTF-8 text: \"not base64!\"");
+        assert_eq!(e.to_string(), "`data.broken` is not base64 of UTF-8 text: \"not base64!\"");
         let e = resolve(&secret(), "data.namespace | base64 | jwt").unwrap_err();
         assert_eq!(e.to_string(), "`data.namespace | base64` is not a JWT: not a JWT: 1 dot-separated parts instead of 3");
         let e = resolve(&json!({"n": 3}), "n | base64").unwrap_err();
@@ -310,8 +310,10 @@ mod tests {
         "{path: 'data.namespace | base64', not-contains: dev}",
         Some("field `data.namespace | base64`: expected not to contain \"dev\", got \"dev\"")
     )]
-    #[case("{path: 'data.broken | base64 | jwt | sub', absent: true}",
-           Some("field `data.broken | base64 | jwt | sub`: expected base64 of UTF-8 text at `data.broken`, got not base64 of UTF-8 text: \"not base64!\""))]
+    #[case(
+        "{path: 'data.broken | base64 | jwt | sub', absent: true}",
+        Some("field `data.broken | base64 | jwt | sub`: expected base64 of UTF-8 text at `data.broken`, got \"not base64!\"")
+    )]
     #[case("{path: 'data.namespace | base64 | jwt | sub', absent: true}",
            Some("field `data.namespace | base64 | jwt | sub`: expected a JWT at `data.namespace | base64`, got not a JWT: 1 dot-separated parts instead of 3"))]
     #[case("{path: 'data.token | base64 | jwt | subb', absent: true}",
