@@ -55,6 +55,7 @@ pub fn specs(map: &BTreeMap<String, String>, kind: &str) -> Result<Vec<CaptureSp
             return Err(format!("capture name `{name}` must be lower-case letters, digits and '_', starting with a letter"));
         }
         lookup(&Value::Null, path).map_err(|e| format!("capture `{name}`: {e}"))?;
+        crate::check::pipe::check_decoded(path).map_err(|e| format!("capture `{name}`: `{path}`: {e}"))?;
         let root = path.split(['.', '[', '|']).next().unwrap_or_default().trim();
         if !roots.contains(&root) {
             return Err(format!("capture `{name}`: a {kind} step captures from {}, not `{root}`", roots.join(", ")));
@@ -334,6 +335,10 @@ mod tests {
             "capture `uid`: a exec step captures from stdout, stderr, exit, json, not `object`"
         );
         assert!(bad("x", "stdout", "apply").starts_with("a apply step has nothing to capture"));
+        assert_eq!(
+            bad("sub", "stdout | jwt | subb", "exec"),
+            "capture `sub`: `stdout | jwt | subb`: no field `subb` at the top (did you mean `sub`?)"
+        );
     }
 
     #[test]

@@ -285,6 +285,16 @@ impl FieldCheck {
         } else {
             super::pipe::parse(&self.path)?;
         }
+        // What a decoder gives has a schema of its own, known without a cluster: a path after
+        // `| base64` or a misspelled claim after `| jwt` is a load error.
+        let mut paths = self.operand_paths();
+        if !super::number::is_expression(&self.path) {
+            paths.push(self.path.clone());
+        }
+        let no_schema = DocSchema::Unknown(String::new());
+        if let Some(m) = paths.iter().filter(|p| p.contains('|')).find_map(|p| known_path_problem(&self.what(), p, &no_schema)) {
+            return Err(format!("{}: {}", m.what, m.actual));
+        }
         self.bounds().validate()?;
         if let Some(p) = &self.matches {
             Regex::new(p).map_err(|e| format!("invalid regex in `matches`: {e}"))?;

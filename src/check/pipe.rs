@@ -214,6 +214,18 @@ pub(super) fn stage_schemas(stages: &[Stage], schema: &DocSchema) -> Result<Vec<
     Ok(out)
 }
 
+/// Load-time check of the stages after each decoder (their schema is known without a cluster): a
+/// path after `| base64`, or a misspelled claim after `| jwt`, is an error.
+pub fn check_decoded(path: &str) -> Result<(), String> {
+    let stages = parse(path)?;
+    for (segments, schema) in stage_schemas(&stages, &DocSchema::Unknown(String::new()))? {
+        if let DocSchema::Known(kind) = schema {
+            kind.check_path(&segments).map_err(|problem| problem.to_string())?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,7 +303,6 @@ mod tests {
 
     fn messages(check: &str, doc: &Value) -> Vec<String> {
         let check: super::super::FieldCheck = crate::yaml::from_str(check).unwrap();
-        check.validate().unwrap();
         check.check(doc, &super::super::schema::fixture("Secret")).iter().map(ToString::to_string).collect()
     }
 
@@ -326,5 +337,21 @@ mod tests {
     )]
     fn a_decoding_field_check_holds_or_fails_naming_the_stage(#[case] check: &str, #[case] message: Option<&str>) {
         assert_eq!(messages(check, &secret()), message.into_iter().map(String::from).collect::<Vec<_>>());
+    }
+
+    #[rstest::rstest]
+    #[case(
+        "{path: 'data.token | base64 | jwt | subb', absent: true}",
+        "field `data.token | base64 | jwt | subb`: no field `subb` at the top (did you mean `sub`?)"
+    )]
+    #[case("{path: 'data.token | base64 | sub', equals: x}", "field `data.token | base64 | sub`: `base64` decodes to text, which has no fields: decode it further (`| jwt`, `| pem`) or end the path there")]
+    #[case(
+        "{path: 'data.t | base64 | jwt | exp - data.t | base64 | jwt | iatt', equals: 1}",
+        "field `data.t | base64 | jwt | exp - data.t | base64 | jwt | iatt`: no field `iatt` at the top (did you mean `iat`?)"
+    )]
+    #[case("{path: 'data.t | b', absent: true}", "`b` in `data.t | b` is not a decoder (jwt, base64, pem); a path follows a decoder")]
+    fn what_a_decoder_gives_is_checked_when_the_scenario_loads(#[case] check: &str, #[case] message: &str) {
+        let check: super::super::FieldCheck = crate::yaml::from_str(check).unwrap();
+        assert_eq!(check.validate().unwrap_err(), message);
     }
 }
