@@ -116,8 +116,28 @@ fn render(path: &[Segment]) -> String {
 /// to is a credential).
 struct Found {
     value: Value,
+    /// An item of a SecretList (API list items carry no `kind`).
     secret_kind: bool,
     secret_data: bool,
+    /// The `data` map of a service-account-token Secret: its `namespace` and `ca.crt` are the public
+    /// files every pod gets mounted, not credentials.
+    token_secret_data: bool,
+}
+
+impl Found {
+    fn child(&self, value: &Value, key: Option<&str>) -> Found {
+        let kind = self.value.get("kind").and_then(Value::as_str);
+        let is_secret = self.secret_kind || kind == Some("Secret");
+        let entering_data = is_secret && matches!(key, Some("data" | "stringData"));
+        let public = self.token_secret_data && matches!(key, Some("namespace" | "ca.crt"));
+        Found {
+            value: value.clone(),
+            secret_kind: kind == Some("SecretList") && key == Some("items") || (key.is_none() && self.secret_kind),
+            secret_data: entering_data || (self.secret_data && !public),
+            token_secret_data: entering_data
+                && self.value.get("type").and_then(Value::as_str) == Some("kubernetes.io/service-account-token"),
+        }
+    }
 }
 
 fn walk(found: Vec<Found>, path: &[Segment]) -> Vec<Found> {
@@ -125,20 +145,10 @@ fn walk(found: Vec<Found>, path: &[Segment]) -> Vec<Found> {
     for seg in path {
         let mut next = Vec::new();
         for f in current {
-            let is_secret = f.secret_kind || f.value.get("kind").and_then(Value::as_str) == Some("Secret");
-            let is_secret_list = f.value.get("kind").and_then(Value::as_str) == Some("SecretList");
             match (seg, &f.value) {
-                (Segment::Key(k), Value::Object(map)) => next.extend(map.get(k).map(|v| Found {
-                    value: v.clone(),
-                    secret_kind: is_secret_list && k == "items",
-                    secret_data: f.secret_data || (is_secret && (k == "data" || k == "stringData")),
-                })),
-                (Segment::Index(i), Value::Array(items)) => {
-                    next.extend(items.get(*i).map(|v| Found { value: v.clone(), secret_kind: f.secret_kind, secret_data: f.secret_data }))
-                }
-                (Segment::All, Value::Array(items)) => {
-                    next.extend(items.iter().map(|v| Found { value: v.clone(), secret_kind: f.secret_kind, secret_data: f.secret_data }))
-                }
+                (Segment::Key(k), Value::Object(map)) => next.extend(map.get(k).map(|v| f.child(v, Some(k)))),
+                (Segment::Index(i), Value::Array(items)) => next.extend(items.get(*i).map(|v| f.child(v, None))),
+                (Segment::All, Value::Array(items)) => next.extend(items.iter().map(|v| f.child(v, None))),
                 _ => {}
             }
         }
@@ -151,7 +161,7 @@ fn walk(found: Vec<Found>, path: &[Segment]) -> Vec<Found> {
 /// are skipped. A decoded Secret value is registered as a credential, so no output shows it.
 pub fn resolve(doc: &Value, path: &str) -> Result<(Vec<Value>, bool), LookupError> {
     let stages = parse(path).map_err(LookupError::Path)?;
-    let mut current = vec![Found { value: doc.clone(), secret_kind: false, secret_data: false }];
+    let mut current = vec![Found { value: doc.clone(), secret_kind: false, secret_data: false, token_secret_data: false }];
     for (i, stage) in stages.iter().enumerate() {
         current = match stage {
             Stage::Path(p) => walk(current, p).into_iter().filter(|f| !f.value.is_null()).collect(),
@@ -168,7 +178,7 @@ pub fn resolve(doc: &Value, path: &str) -> Result<(Vec<Value>, bool), LookupErro
                             crate::secrets::register_secret(plain);
                         }
                     }
-                    next.push(Found { value, secret_kind: false, secret_data: false });
+                    next.push(Found { value, secret_kind: false, secret_data: false, token_secret_data: false });
                 }
                 next
             }
@@ -288,9 +298,20 @@ mod tests {
         resolve(&secret, "data.password | base64").unwrap();
         let config = json!({"kind": "ConfigMap", "binaryData": {"x": b64("a-public-decoded-value")}});
         resolve(&config, "binaryData.x | base64").unwrap();
+        let token_secret = json!({"kind": "Secret", "type": "kubernetes.io/service-account-token",
+            "data": {"namespace": b64("a-public-namespace"), "ca.crt": b64("a-public-ca-bundle"), "token": b64("a-token-decoded-value")}});
+        for path in ["data.namespace | base64", "data.ca\\.crt | base64", "data.token | base64"] {
+            resolve(&token_secret, path).unwrap();
+        }
+        let list = json!({"kind": "SecretList", "items": [{"data": {"p": b64("a-listed-decoded-secret")}}]});
+        resolve(&list, "items[*].data.p | base64").unwrap();
         let learned = crate::secrets::LEARNED.read().unwrap();
-        assert!(learned.iter().any(|l| l == "hunter2-decoded-secret"));
-        assert!(!learned.iter().any(|l| l == "a-public-decoded-value"));
+        for secret in ["hunter2-decoded-secret", "a-token-decoded-value", "a-listed-decoded-secret"] {
+            assert!(learned.iter().any(|l| l == secret), "{secret} is not registered");
+        }
+        for public in ["a-public-decoded-value", "a-public-namespace", "a-public-ca-bundle"] {
+            assert!(!learned.iter().any(|l| l == public), "{public} is registered");
+        }
     }
 
     #[test]
