@@ -172,19 +172,28 @@ pub fn resolve(doc: &Value, path: &str) -> Result<(Vec<Value>, bool), LookupErro
                     let Value::String(text) = &f.value else {
                         return Err(LookupError::Decode { at: at(), decode: *d, why: format!("it holds {}, not text", f.value) });
                     };
-                    let value = d.apply(text).map_err(|why| LookupError::Decode { at: at(), decode: *d, why })?;
+                    let value = d.apply(text).map_err(|why| {
+                        // A Secret's value (or what it decoded to) is not quoted in the message.
+                        let why = if f.secret_data { hide_input(&why, text) } else { why };
+                        LookupError::Decode { at: at(), decode: *d, why }
+                    })?;
                     if f.secret_data {
                         if let Value::String(plain) = &value {
                             crate::secrets::register_secret(plain);
                         }
                     }
-                    next.push(Found { value, secret_kind: false, secret_data: false, token_secret_data: false });
+                    next.push(Found { value, secret_kind: false, secret_data: f.secret_data, token_secret_data: false });
                 }
                 next
             }
         };
     }
     Ok((current.into_iter().map(|f| f.value).collect(), is_multi(&stages)))
+}
+
+/// A decoder's message with the excerpt of its input it quotes (see [`Decode::apply`]) replaced.
+fn hide_input(why: &str, text: &str) -> String {
+    why.replace(&format!("{:?}", super::excerpt(text.trim(), 60)), crate::secrets::REDACTED)
 }
 
 /// What a decoder's output looks like, for the path after it: JWT claims (the ServiceAccount token
@@ -267,7 +276,7 @@ mod tests {
     #[test]
     fn a_value_that_does_not_decode_says_what_it_is_not() {
         let e = resolve(&secret(), "data.broken | base64 | jwt | sub").unwrap_err();
-        assert_eq!(e.to_string(), "`data.broken` is not base64 of UTF-8 text: \"not base64!\"");
+        assert_eq!(e.to_string(), "`data.broken` is not base64 of UTF-8 text: <redacted>");
         let e = resolve(&secret(), "data.namespace | base64 | jwt").unwrap_err();
         assert_eq!(e.to_string(), "`data.namespace | base64` is not a JWT: not a JWT: 1 dot-separated parts instead of 3");
         let e = resolve(&json!({"n": 3}), "n | base64").unwrap_err();
@@ -344,7 +353,7 @@ mod tests {
     )]
     #[case(
         "{path: 'data.broken | base64 | jwt | sub', absent: true}",
-        Some("field `data.broken | base64 | jwt | sub`: expected base64 of UTF-8 text at `data.broken`, got \"not base64!\"")
+        Some("field `data.broken | base64 | jwt | sub`: expected base64 of UTF-8 text at `data.broken`, got <redacted>")
     )]
     #[case("{path: 'data.namespace | base64 | jwt | sub', absent: true}",
            Some("field `data.namespace | base64 | jwt | sub`: expected a JWT at `data.namespace | base64`, got not a JWT: 1 dot-separated parts instead of 3"))]
@@ -374,5 +383,17 @@ mod tests {
     fn what_a_decoder_gives_is_checked_when_the_scenario_loads(#[case] check: &str, #[case] message: &str) {
         let check: super::super::FieldCheck = crate::yaml::from_str(check).unwrap();
         assert_eq!(check.validate().unwrap_err(), message);
+    }
+
+    #[test]
+    fn a_secret_value_that_does_not_decode_is_not_quoted() {
+        let binary = base64::engine::general_purpose::STANDARD.encode([0xff_u8, 0xfe, 0x00, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46]);
+        let secret = json!({"kind": "Secret", "data": {"bin": binary, "text": b64("a password that is no PEM at all")}});
+        let e = resolve(&secret, "data.bin | base64").unwrap_err();
+        assert_eq!(e.to_string(), "`data.bin` is not base64 of UTF-8 text: <redacted>");
+        let e = resolve(&secret, "data.text | base64 | pem").unwrap_err();
+        assert_eq!(e.to_string(), "`data.text | base64` is not PEM: no PEM block in <redacted>");
+        let config = json!({"kind": "ConfigMap", "data": {"text": "hello"}});
+        assert_eq!(resolve(&config, "data.text | pem").unwrap_err().to_string(), "`data.text` is not PEM: no PEM block in \"hello\"");
     }
 }
