@@ -396,4 +396,30 @@ mod tests {
         let config = json!({"kind": "ConfigMap", "data": {"text": "hello"}});
         assert_eq!(resolve(&config, "data.text | pem").unwrap_err().to_string(), "`data.text` is not PEM: no PEM block in \"hello\"");
     }
+
+    #[test]
+    fn odd_paths_and_values_are_errors_or_nothing_never_a_panic() {
+        let doc = json!({"a": ["x.y.z", "e30.e30.e30", "-----BEGIN X-----\n-----END Y-----", 3, null, {"b": "=="}], "c": ""});
+        for path in [
+            "|",
+            "a||jwt",
+            " | jwt",
+            "a[*] | jwt | [9]",
+            "a[*] | pem | [0].type",
+            "a[*].b | base64",
+            "c | base64",
+            "c | jwt",
+            "c | pem",
+            "a[2] | pem",
+            "a[1] | jwt | x | jwt",
+            "a[0] | jwt",
+            "a[ | jwt",
+            "a | base64 | base64 | base64",
+        ] {
+            let _ = resolve(&doc, path);
+            let _ = check_decoded(path);
+        }
+        assert_eq!(resolve(&doc, "a[1] | jwt").unwrap().0, vec![json!({})]);
+        assert!(resolve(&doc, "a[2] | pem").unwrap_err().to_string().contains("BEGIN X ended by END Y"));
+    }
 }
