@@ -70,7 +70,7 @@ pub fn seen_roots(kind: &str) -> &'static [&'static str] {
     match kind {
         "exec" | "kubectl" => &["stdout", "stderr", "exit", "json"],
         "http-from-pod" => &["status", "body"],
-        "token" => &["token", "claims"],
+        "token" => &["token", "claims", "response"],
         "assert" => &["object"],
         _ => &[],
     }
@@ -334,6 +334,7 @@ mod tests {
             bad("uid", "object.metadata.uid", "exec"),
             "capture `uid`: a exec step captures from stdout, stderr, exit, json, not `object`"
         );
+        assert!(specs(&[("u".to_string(), "response.body.status.user.uid".to_string())].into(), "token").is_ok());
         assert!(bad("x", "stdout", "apply").starts_with("a apply step has nothing to capture"));
         assert_eq!(
             bad("sub", "stdout | jwt | subb", "exec"),

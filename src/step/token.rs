@@ -176,13 +176,14 @@ async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value
         said.push(format!("whoami {got}{}", if differs.is_empty() { "" } else { " (differs)" }));
         check.mismatches.extend(differs);
     }
+    check.seen = serde_json::json!({ "token": token, "claims": claims });
     if let Some(req) = &t.expect.request {
         let answered = req.call(ctx, token).await?;
         check.notes.extend(answered.notes);
         said.push(answered.said);
         check.mismatches.extend(answered.mismatches);
+        check.seen["response"] = answered.seen;
     }
-    check.seen = serde_json::json!({ "token": token, "claims": claims });
     Ok(Asked { check, said: said.join(", ") })
 }
 

@@ -34,6 +34,8 @@ pub struct Answered {
     pub mismatches: Vec<Mismatch>,
     pub notes: Vec<String>,
     pub said: String,
+    /// `{ status, body }` for `capture:` (`response.body.status.user.uid`).
+    pub seen: Value,
 }
 
 impl TokenRequestExpect {
@@ -73,8 +75,10 @@ impl TokenRequestExpect {
             .map(|m| if m.what == "HTTP status" { Mismatch { what: what.clone(), ..m } } else { m })
             .collect();
         let differs = if status == self.status && !mismatches.is_empty() { " (body differs)" } else { "" };
+        let seen = crate::capture::seen_http(Some(status), &body);
         let compact = serde_json::from_str::<Value>(&body).map(|v| v.to_string()).unwrap_or(body);
         Ok(Answered {
+            seen,
             notes: vec![format!("{what} answered {status}"), format!("body: {}", excerpt(&compact, 400))],
             said: format!("{method} {} {status}{differs}", self.path),
             mismatches,
