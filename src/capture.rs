@@ -5,7 +5,7 @@
 //! strings (never into YAML text, so a value with quotes or line breaks cannot change the step's shape).
 //! Values that are credentials are registered with the redactor, so they never appear in any output.
 
-use crate::check::{lookup, Mismatch};
+use crate::check::{lookup, LookupError, Mismatch};
 use crate::yaml::{Node, Pos, Value as YamlValue};
 use regex::Regex;
 use serde_json::Value;
@@ -55,7 +55,8 @@ pub fn specs(map: &BTreeMap<String, String>, kind: &str) -> Result<Vec<CaptureSp
             return Err(format!("capture name `{name}` must be lower-case letters, digits and '_', starting with a letter"));
         }
         lookup(&Value::Null, path).map_err(|e| format!("capture `{name}`: {e}"))?;
-        let root = path.split(['.', '[']).next().unwrap_or_default();
+        crate::check::pipe::check_decoded(path).map_err(|e| format!("capture `{name}`: `{path}`: {e}"))?;
+        let root = path.split(['.', '[', '|']).next().unwrap_or_default().trim();
         if !roots.contains(&root) {
             return Err(format!("capture `{name}`: a {kind} step captures from {}, not `{root}`", roots.join(", ")));
         }
@@ -69,7 +70,7 @@ pub fn seen_roots(kind: &str) -> &'static [&'static str] {
     match kind {
         "exec" | "kubectl" => &["stdout", "stderr", "exit", "json"],
         "http-from-pod" => &["status", "body"],
-        "token" => &["token", "claims"],
+        "token" => &["token", "claims", "response"],
         "assert" => &["object"],
         _ => &[],
     }
@@ -133,7 +134,7 @@ impl Captures {
         for spec in specs {
             let value = match lookup(seen, &spec.path) {
                 Ok((found, false)) if !found.is_empty() => found[0].clone(),
-                Ok((found, true)) if !found.is_empty() => Value::Array(found.into_iter().cloned().collect()),
+                Ok((found, true)) if !found.is_empty() => Value::Array(found),
                 Ok(_) => {
                     let keys = seen.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
                     mismatches.push(Mismatch::new(
@@ -141,6 +142,10 @@ impl Captures {
                         format!("a value at `{}`", spec.path),
                         format!("nothing there (the step saw: {keys})"),
                     ));
+                    continue;
+                }
+                Err(LookupError::Decode { at, decode, why }) => {
+                    mismatches.push(Mismatch::new(format!("capture `{}`", spec.name), format!("{} at `{at}`", decode.expected()), why));
                     continue;
                 }
                 Err(e) => {
@@ -210,12 +215,14 @@ impl Captures {
 /// A captured value is a credential when it is a token step's `token`, a value from a Secret's
 /// `data`/`stringData`, or when it (or its base64 decoding) is a JWT.
 fn is_credential(path: &str, value: &Value, seen: &Value) -> bool {
-    let root = path.split(['.', '[']).next().unwrap_or_default();
+    let root = path.split(['.', '[', '|']).next().unwrap_or_default().trim();
     if root == "token" {
         return true;
     }
     let secret_object = seen["object"]["kind"] == "Secret" || seen["json"]["kind"] == "Secret" || seen["body"]["kind"] == "Secret";
-    if secret_object && (path.contains(".data") || path.contains(".stringData")) {
+    // Claims or PEM blocks decoded from a Secret's value describe the credential; they are not it.
+    let described = path.split('|').skip(1).any(|stage| matches!(stage.trim(), "jwt" | "pem"));
+    if secret_object && !described && (path.contains(".data") || path.contains(".stringData")) {
         return true;
     }
     let text = text_of(value);
@@ -327,12 +334,46 @@ mod tests {
             bad("uid", "object.metadata.uid", "exec"),
             "capture `uid`: a exec step captures from stdout, stderr, exit, json, not `object`"
         );
+        assert!(specs(&[("u".to_string(), "response.body.status.user.uid".to_string())].into(), "token").is_ok());
         assert!(bad("x", "stdout", "apply").starts_with("a apply step has nothing to capture"));
+        assert_eq!(
+            bad("sub", "stdout | jwt | subb", "exec"),
+            "capture `sub`: `stdout | jwt | subb`: no field `subb` at the top (did you mean `sub`?)"
+        );
     }
 
     #[test]
     fn manifest_text_gets_values() {
         let c = store();
         assert_eq!(c.fill(&format!("uid: {}\nshell: ${{OTHER}}\n", placeholder("uid"))).unwrap(), "uid: u-1\nshell: ${OTHER}\n");
+    }
+
+    #[test]
+    fn a_secret_value_decoded_is_a_credential_and_its_claims_are_not() {
+        use base64::Engine;
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"sub":"system:serviceaccount:dev:build-robot"}"#);
+        let jwt = format!("eyJhbGciOiJSUzI1NiJ9.{claims}.{}", "c2ln".repeat(10));
+        let data = base64::engine::general_purpose::STANDARD.encode(&jwt);
+        let seen = seen_process(0, &json!({"kind": "Secret", "data": {"token": data, "namespace": "ZGV2"}}).to_string(), "");
+        let s = specs(
+            &[
+                ("t".to_string(), "json.data.token | base64".to_string()),
+                ("sub".into(), "json.data.token | base64 | jwt | sub".into()),
+                ("ns".into(), "json.data.namespace|base64".into()),
+            ]
+            .into(),
+            "kubectl",
+        )
+        .unwrap();
+        let mut c = Captures::default();
+        let (notes, m) = c.record(1, &s, &seen);
+        assert!(m.is_empty(), "{m:?}");
+        assert_eq!(c.get("t").unwrap().value, json!(jwt));
+        assert!(c.get("t").unwrap().secret && c.get("ns").unwrap().secret && !c.get("sub").unwrap().secret);
+        assert!(notes
+            .contains(&"captured `sub` = system:serviceaccount:dev:build-robot (from `json.data.token | base64 | jwt | sub`)".to_string()));
+        let bad = specs(&[("x".to_string(), "stdout | jwt | sub".to_string())].into(), "exec").unwrap();
+        let (_, m) = Captures::default().record(1, &bad, &seen_process(0, "not a token\n", ""));
+        assert_eq!(m[0].to_string(), "capture `x`: expected a JWT at `stdout`, got not a JWT: 1 dot-separated parts instead of 3");
     }
 }

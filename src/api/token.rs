@@ -7,6 +7,7 @@ use k8s_openapi::api::authentication::v1::{BoundObjectReference, TokenRequest, T
 use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::api::{Api, PostParams};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,12 +65,30 @@ fn http_client(target: &Target) -> Result<reqwest::Client, ApiError> {
 
 /// Calls the API server with `token` (GET `path`, or POST `body`); returns (status, body).
 pub async fn call_with_token(target: &Target, token: &str, path: &str, body: Option<&Value>) -> Result<(u16, String), ApiError> {
+    let method = if body.is_some() { "POST" } else { "GET" };
+    send_with_token(target, token, method, path, &BTreeMap::new(), body).await
+}
+
+/// Sends `method path` with `token`, extra headers and a JSON body (`Content-Type: application/json`
+/// unless a header says otherwise); returns (status, body).
+pub async fn send_with_token(
+    target: &Target,
+    token: &str,
+    method: &str,
+    path: &str,
+    headers: &BTreeMap<String, String>,
+    body: Option<&Value>,
+) -> Result<(u16, String), ApiError> {
     let client = http_client(target)?;
     let url = format!("{}{}", target.server, path);
-    let req = match body {
-        Some(b) => client.post(&url).json(b),
-        None => client.get(&url),
-    };
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| ApiError::other(format!("calling {url}"), e.to_string()))?;
+    let mut req = client.request(method, &url);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    for (k, v) in headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
     let resp = req.bearer_auth(token).send().await.map_err(|e| ApiError::other(format!("calling {url} with the token"), e.to_string()))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();

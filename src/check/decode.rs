@@ -32,7 +32,8 @@ impl Decode {
         let text = text.trim();
         match self {
             Decode::Jwt => jwt_claims(text),
-            Decode::Base64 => base64_text(text).map(Value::String).ok_or_else(|| format!("not base64 of UTF-8 text: {:?}", short(text))),
+            // The message reads "expected base64 of UTF-8 text, got \"...\"": the text says what it is not.
+            Decode::Base64 => base64_text(text).map(Value::String).ok_or_else(|| format!("{:?}", short(text))),
             Decode::Pem => pem_blocks(text),
         }
     }
@@ -108,7 +109,7 @@ mod tests {
     fn base64_of_a_secrets_data_decodes_to_text_and_other_text_does_not() {
         assert_eq!(Decode::Base64.apply("ZGV2").unwrap(), json!("dev"));
         assert_eq!(Decode::Base64.apply("ZGV2Cg==").unwrap(), json!("dev\n"));
-        assert_eq!(Decode::Base64.apply("not base64!").unwrap_err(), "not base64 of UTF-8 text: \"not base64!\"");
+        assert_eq!(Decode::Base64.apply("not base64!").unwrap_err(), "\"not base64!\"");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! [`super::schema`]), and comparisons are typed: `"403"` is not `403`.
 
 use super::number::{Bounds, Expr};
+use super::pipe::LookupError;
 use super::schema::DocSchema;
 use super::Mismatch;
 use regex::Regex;
@@ -95,25 +96,10 @@ pub(super) fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     Ok(segments)
 }
 
-/// Every value at `path` in `doc` (several when the path has `[*]`); nulls are skipped.
-pub fn lookup<'a>(doc: &'a Value, path: &str) -> Result<(Vec<&'a Value>, bool), String> {
-    let segments = parse_path(path)?;
-    let multi = segments.contains(&Segment::All);
-    let mut current = vec![doc];
-    for seg in &segments {
-        let mut next = Vec::new();
-        for v in current {
-            match (seg, v) {
-                (Segment::Key(k), Value::Object(map)) => next.extend(map.get(k)),
-                (Segment::Index(i), Value::Array(items)) => next.extend(items.get(*i)),
-                (Segment::All, Value::Array(items)) => next.extend(items.iter()),
-                _ => {}
-            }
-        }
-        current = next;
-    }
-    current.retain(|v| !v.is_null());
-    Ok((current, multi))
+/// Every value at `path` in `doc` (several when the path has `[*]`), decoded by its ` | DECODER`
+/// stages (see [`super::pipe`]); nulls are skipped.
+pub fn lookup(doc: &Value, path: &str) -> Result<(Vec<Value>, bool), LookupError> {
+    super::pipe::resolve(doc, path)
 }
 
 fn flatten<'a>(found: &[&'a Value]) -> Vec<&'a Value> {
@@ -166,6 +152,7 @@ impl FieldCheck {
         }
         match lookup(doc, &self.path) {
             Ok((found, multi)) => {
+                let found: Vec<&Value> = found.iter().collect();
                 let number = match found.as_slice() {
                     [one] if !multi => one.as_f64().ok_or_else(|| format!("{one}, not a number")),
                     [] => Err("nothing".to_string()),
@@ -175,7 +162,10 @@ impl FieldCheck {
                 out.extend(self.evaluate(&found, multi));
                 out
             }
-            Err(e) => vec![Mismatch::new(self.what(), "a valid path", e)],
+            Err(LookupError::Decode { at, decode, why }) => {
+                vec![Mismatch::new(self.what(), format!("{} at `{at}`", decode.expected()), why)]
+            }
+            Err(LookupError::Path(e)) => vec![Mismatch::new(self.what(), "a valid path", e)],
         }
     }
 
@@ -198,21 +188,22 @@ impl FieldCheck {
         if super::number::is_expression(&self.path) {
             return self.operand_paths().iter().find_map(|p| known_path_problem(&self.what(), p, schema));
         }
-        let segments = match parse_path(&self.path) {
+        let stages = match super::pipe::parse(&self.path) {
             Ok(s) => s,
             Err(e) => return Some(Mismatch::new(self.what(), "a valid path", e)),
         };
+        if let Some(m) = known_path_problem(&self.what(), &self.path, schema) {
+            return Some(m);
+        }
         match schema {
-            DocSchema::Known(kind) => kind
-                .check_path(&segments)
-                .err()
-                .map(|problem| Mismatch::new(self.what(), format!("a path of {}", kind.label), problem.to_string())),
-            DocSchema::Unknown(why) if !self.unchecked_path && self.passes_on_nothing(&segments) => Some(Mismatch::new(
-                self.what(),
-                "a path that can be validated (this check passes when nothing is found)",
-                format!("{why}; set `unchecked-path: true` to vouch for the spelling"),
-            )),
-            DocSchema::Unknown(_) => None,
+            DocSchema::Unknown(why) if !self.unchecked_path && self.passes_on_nothing(super::pipe::is_multi(&stages)) => {
+                Some(Mismatch::new(
+                    self.what(),
+                    "a path that can be validated (this check passes when nothing is found)",
+                    format!("{why}; set `unchecked-path: true` to vouch for the spelling"),
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -222,8 +213,8 @@ impl FieldCheck {
 
     /// True when finding nothing at all would satisfy every condition (`absent: true`,
     /// `not-contains`, `equals: null` ...): such a check cannot tell a misspelled path from a pass.
-    fn passes_on_nothing(&self, segments: &[Segment]) -> bool {
-        self.evaluate(&[], segments.contains(&Segment::All)).is_empty()
+    fn passes_on_nothing(&self, multi: bool) -> bool {
+        self.evaluate(&[], multi).is_empty()
     }
 
     fn evaluate(&self, found: &[&Value], multi: bool) -> Vec<Mismatch> {
@@ -292,7 +283,17 @@ impl FieldCheck {
         if super::number::is_expression(&self.path) {
             Expr::parse(&self.path)?;
         } else {
-            parse_path(&self.path)?;
+            super::pipe::parse(&self.path)?;
+        }
+        // What a decoder gives has a schema of its own, known without a cluster: a path after
+        // `| base64` or a misspelled claim after `| jwt` is a load error.
+        let mut paths = self.operand_paths();
+        if !super::number::is_expression(&self.path) {
+            paths.push(self.path.clone());
+        }
+        let no_schema = DocSchema::Unknown(String::new());
+        if let Some(m) = paths.iter().filter(|p| p.contains('|')).find_map(|p| known_path_problem(&self.what(), p, &no_schema)) {
+            return Err(format!("{}: {}", m.what, m.actual));
         }
         self.bounds().validate()?;
         if let Some(p) = &self.matches {
@@ -349,14 +350,21 @@ fn set_difference(actual: &str, missing: &[&Value], extra: &[&Value]) -> String 
     parts.join("; ")
 }
 
-/// A path checked against a known schema (an unknown schema cannot tell).
+/// A path checked against a known schema (an unknown schema cannot tell); the stages after a
+/// decoder against what it decodes to (JWT claims, PEM blocks), whatever the document's schema.
 fn known_path_problem(what: &str, path: &str, schema: &DocSchema) -> Option<Mismatch> {
-    let DocSchema::Known(kind) = schema else { return None };
-    let segments = match parse_path(path) {
+    let stages = match super::pipe::parse(path) {
         Ok(s) => s,
         Err(e) => return Some(Mismatch::new(what, "a valid path", e)),
     };
-    kind.check_path(&segments).err().map(|problem| Mismatch::new(what, format!("a path of {}", kind.label), problem.to_string()))
+    let schemas = match super::pipe::stage_schemas(&stages, schema) {
+        Ok(s) => s,
+        Err(e) => return Some(Mismatch::new(what, "a path into what the decoder gives", e)),
+    };
+    schemas.iter().find_map(|(segments, schema)| {
+        let DocSchema::Known(kind) = schema else { return None };
+        kind.check_path(segments).err().map(|problem| Mismatch::new(what, format!("a path of {}", kind.label), problem.to_string()))
+    })
 }
 
 /// Typed equality: numbers by value (YAML `600` equals JSON `600.0`), everything else by type and

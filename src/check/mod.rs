@@ -7,11 +7,13 @@ mod fields;
 #[cfg(test)]
 mod mutant_kills;
 pub mod number;
+pub mod pipe;
 mod schema;
 mod table;
 mod text;
 
 pub use fields::{lookup, same_value, FieldCheck};
+pub use pipe::LookupError;
 pub use schema::{token_claims, Definitions, DocSchema, KindSchema};
 pub use table::parse_table;
 pub use text::TextExpect;

@@ -28,10 +28,12 @@ pub fn is_expression(path: &str) -> bool {
 
 impl Expr {
     pub fn parse(text: &str) -> Result<Expr, String> {
+        // A term may decode on the way (`data.t | base64 | jwt | exp`): its stages stay one word.
+        let joined = text.split('|').map(str::trim).collect::<Vec<_>>().join("|");
         let mut terms = Vec::new();
         let mut sign = 1.0;
         let mut expect_term = true;
-        for word in text.split_whitespace() {
+        for word in joined.split_whitespace() {
             match (expect_term, word) {
                 (false, "+") => sign = 1.0,
                 (false, "-") => sign = -1.0,

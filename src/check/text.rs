@@ -1,6 +1,7 @@
 //! Expectations on text a process printed: exact, contains, regex, JSON fields, kubectl table rows and
 //! columns, and `Key: value` lines of `kubectl describe`.
 
+use super::decode::Decode;
 use super::{excerpt, parse_table, DocSchema, FieldCheck, Mismatch, OneOrMany};
 use regex::Regex;
 use serde::Deserialize;
@@ -9,6 +10,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TextExpect {
+    /// Decode the whole text first (a file that is a JWT, base64 or PEM); the other keys apply to
+    /// what it decodes to: text for base64, a document for `json:` for jwt and pem.
+    #[serde(default)]
+    pub decode: Option<Decode>,
     #[serde(default)]
     pub equals: Option<String>,
     #[serde(default)]
@@ -35,12 +40,32 @@ impl TextExpect {
         if self.json.is_empty() {
             return None;
         }
-        serde_json::from_str(text.trim_end_matches(['\n', '\r'])).ok()
+        match self.decode {
+            // Claims and PEM blocks have their own schema (see `check`), not a cluster's kind.
+            Some(Decode::Jwt | Decode::Pem) => None,
+            Some(Decode::Base64) => {
+                super::decode::base64_text(text).and_then(|t| serde_json::from_str(t.trim_end_matches(['\n', '\r'])).ok())
+            }
+            None => serde_json::from_str(text.trim_end_matches(['\n', '\r'])).ok(),
+        }
     }
 
     /// Every expectation on `stream` (e.g. "stdout") that `text` does not meet; `json:` paths are
     /// checked against `schema`, the schema of the document's kind.
     pub fn check(&self, stream: &str, text: &str, schema: &DocSchema) -> Vec<Mismatch> {
+        let decoded;
+        let text = match self.decode.map(|d| (d, d.apply(text))) {
+            None => text,
+            Some((d, Err(why))) => return vec![Mismatch::new(stream, d.expected(), why)],
+            Some((_, Ok(serde_json::Value::String(plain)))) => {
+                decoded = plain;
+                decoded.as_str()
+            }
+            Some((d, Ok(doc))) => {
+                let schema = super::pipe::decoded_schema(d).map(DocSchema::Known).unwrap_or_else(DocSchema::Unknown);
+                return self.json.iter().flat_map(|c| c.check(&doc, &schema)).collect();
+            }
+        };
         let text = text.trim_end_matches(['\n', '\r']);
         let shown = || format!("{:?}", excerpt(text, EXCERPT));
         let mut out = Vec::new();
@@ -121,6 +146,17 @@ impl TextExpect {
 
     /// Load-time validation of regexes and field paths.
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(d @ (Decode::Jwt | Decode::Pem)) = self.decode {
+            let plain = TextExpect { decode: None, json: Vec::new(), ..self.clone() };
+            if plain != TextExpect::default() {
+                return Err(format!("`decode: {}` gives a document: check it with `json:` only", d.as_str()));
+            }
+            if self.json.is_empty() {
+                return Err(format!("`decode: {}` needs `json:` checks on what it decodes to", d.as_str()));
+            }
+            let schema = DocSchema::Known(super::pipe::decoded_schema(d)?);
+            return self.json.iter().try_for_each(|c| c.validate_against(&schema));
+        }
         if let Some(p) = &self.regex {
             Regex::new(p).map_err(|e| format!("invalid regex: {e}"))?;
         }
@@ -173,5 +209,62 @@ mod tests {
         let got = expect(yaml).check("stdout", text, &DocSchema::Unknown("no schema in this test".into()));
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].to_string(), message);
+    }
+
+    fn jwt_file() -> String {
+        use base64::Engine;
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"aud":["vault"],"exp":4600,"iat":1000}"#);
+        format!("eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln\n")
+    }
+
+    #[rstest]
+    #[case("{decode: jwt, json: [{path: aud, set-equals: [vault]}, {path: exp - iat, equals: 3600}]}", None)]
+    #[case(
+        "{decode: jwt, json: [{path: aud, set-equals: [api]}]}",
+        Some("field `aud`: expected the set [\"api\"] (any order), got [\"vault\"]; missing [\"api\"]; extra [\"vault\"]")
+    )]
+    #[case(
+        "{decode: jwt, json: [{path: aud, not-contains: vault}]}",
+        Some("field `aud`: expected not to contain \"vault\", got [\"vault\"]")
+    )]
+    #[case("{decode: base64, json: [{path: aud, absent: true}]}",
+           Some("stdout: expected base64 of UTF-8 text, got \"eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsidmF1bHQiXSwiZXhwIjo0NjAwLCJ… (78 bytes in all)\""))]
+    fn a_file_that_is_a_jwt_is_decoded_before_its_checks(#[case] yaml: &str, #[case] message: Option<&str>) {
+        expect(yaml).validate().unwrap();
+        let got: Vec<String> =
+            expect(yaml).check("stdout", &jwt_file(), &DocSchema::Unknown("unused".into())).iter().map(ToString::to_string).collect();
+        assert_eq!(got, message.into_iter().map(String::from).collect::<Vec<_>>());
+    }
+
+    #[rstest]
+    #[case("{decode: base64, equals: dev}", "ZGV2\n", None)]
+    #[case("{decode: base64, equals: prod}", "ZGV2\n", Some("stdout: expected \"prod\", got \"dev\""))]
+    #[case(
+        "{decode: jwt, json: [{path: sub, absent: true}]}",
+        "dev",
+        Some("stdout: expected a JWT, got not a JWT: 1 dot-separated parts instead of 3")
+    )]
+    #[case(
+        "{decode: pem, json: [{path: '[*].type', equals: [CERTIFICATE]}]}",
+        "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n",
+        None
+    )]
+    #[case(
+        "{decode: pem, json: [{path: '[*].type', equals: [CERTIFICATE]}]}",
+        "hello",
+        Some("stdout: expected PEM, got no PEM block in \"hello\"")
+    )]
+    fn base64_and_pem_text_decode_or_fail_saying_what_it_is_not(#[case] yaml: &str, #[case] text: &str, #[case] message: Option<&str>) {
+        let got: Vec<String> =
+            expect(yaml).check("stdout", text, &DocSchema::Unknown("unused".into())).iter().map(ToString::to_string).collect();
+        assert_eq!(got, message.into_iter().map(String::from).collect::<Vec<_>>());
+    }
+
+    #[rstest]
+    #[case("{decode: jwt, equals: x, json: [{path: sub, absent: true}]}", "`decode: jwt` gives a document: check it with `json:` only")]
+    #[case("{decode: pem}", "`decode: pem` needs `json:` checks on what it decodes to")]
+    #[case("{decode: jwt, json: [{path: subb, absent: true}]}", "field `subb`: no field `subb` at the top (did you mean `sub`?)")]
+    fn a_decoded_document_is_checked_with_json_on_known_paths(#[case] yaml: &str, #[case] message: &str) {
+        assert_eq!(expect(yaml).validate().unwrap_err(), message);
     }
 }

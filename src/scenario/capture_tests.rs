@@ -42,3 +42,16 @@ fn a_step_using_a_value_is_built_again_with_it_and_one_without_is_not_deferred()
     let e = super::rebuild(&s, &s.steps[1], &Captures::default()).unwrap_err();
     assert_eq!(e, "`${uid}` has no value: the step that captures it failed or did not run");
 }
+
+#[test]
+fn a_value_with_spaces_stays_one_argument_of_a_command_line() {
+    let s = load(
+        "name: t\nsteps:\n  - kubectl: { command: kubectl get cm x -o json }\n    capture: { text: json.data.text }\n  - kubectl: { command: \"kubectl create cm y --from-literal=t=${text} '--from-literal=u=${text}'\" }\n",
+    )
+    .unwrap();
+    let mut c = Captures::default();
+    c.record(1, &s.steps[0].capture, &seen_process(0, r#"{"data":{"text":"hello, 'big' world"}}"#, ""));
+    let built = super::rebuild(&s, &s.steps[1], &c).unwrap();
+    let crate::step::Action::Kubectl(k) = &built.action else { panic!("not kubectl") };
+    assert_eq!(k.args, ["create", "cm", "y", "--from-literal=t=hello, 'big' world", "--from-literal=u=hello, 'big' world"]);
+}

@@ -300,6 +300,7 @@ fn referenced_in(node: &Node) -> Vec<String> {
 pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<Step, String> {
     let Some(deferred) = &step.deferred else { return Ok(step.clone()) };
     let mut node = deferred.node.clone();
+    fill_command_lines(&mut node, captures)?;
     captures.interpolate(&mut node)?;
     let rs: RawStep = yaml::from_node(&node).map_err(|e| e.describe())?;
     let path = scenario.file.as_path();
@@ -319,6 +320,28 @@ pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<
         ctx.build(step.index, &slice, rs).map_err(|errs| errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
     built.deferred = None;
     Ok(built)
+}
+
+/// Fills captured values into the documented command lines of a step (`kubectl`, `can-i` and
+/// `token` `command:`) word by word, after splitting them as a shell would, so a value with spaces
+/// or quotes stays the one argument it stands in.
+fn fill_command_lines(node: &mut Node, captures: &Captures) -> Result<(), String> {
+    let yaml::Value::Map(entries) = &mut node.value else { return Ok(()) };
+    for (key, kind) in entries.iter_mut() {
+        let is_command_kind =
+            matches!(&key.value, yaml::Value::Scalar { text, .. } if matches!(text.as_str(), "kubectl" | "can-i" | "token"));
+        let yaml::Value::Map(fields) = &mut kind.value else { continue };
+        for (field, value) in fields.iter_mut().filter(|_| is_command_kind) {
+            let is_command = matches!(&field.value, yaml::Value::Scalar { text, .. } if text == "command");
+            if let (true, yaml::Value::Scalar { text, plain, .. }) = (is_command, &mut value.value) {
+                if !crate::capture::referenced(text).is_empty() {
+                    *text = crate::step::words::fill(text, |word| captures.fill(word))?;
+                    *plain = false;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 impl StepContext<'_> {

@@ -12,6 +12,7 @@ pub mod http_request;
 mod manifest;
 mod poll;
 pub mod retarget;
+mod token_request;
 pub mod whoami;
 pub mod words;
 

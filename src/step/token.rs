@@ -4,6 +4,7 @@
 
 use super::credential::{self, Resolved, TokenSource};
 use super::kubectl::kubectl;
+use super::token_request::TokenRequestExpect;
 use super::whoami::WhoamiExpect;
 use super::poll::{look, Asked, Window};
 use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
@@ -72,13 +73,6 @@ pub struct TokenExpect {
     pub request: Option<TokenRequestExpect>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequestExpect {
-    pub path: String,
-    pub status: u16,
-}
-
 impl StepKind for TokenStep {
     type Raw = Self;
     const LOOKING: Looking = Looking::Once;
@@ -112,6 +106,7 @@ impl StepKind for TokenStep {
         }
         let claims = DocSchema::Known(token_claims());
         t.expect.claims.iter().try_for_each(|f| f.validate_against(&claims).map_err(|m| ("claims".to_string(), m)))?;
+        t.expect.request.iter().try_for_each(TokenRequestExpect::validate)?;
         Ok(t)
     }
 
@@ -152,7 +147,7 @@ fn expected(t: &TokenStep) -> String {
         parts.push(format!("whoami {}", w.describe()));
     }
     if let Some(r) = &t.expect.request {
-        parts.push(format!("GET {} {}", r.path, r.status));
+        parts.push(r.describe());
     }
     parts.join(", ")
 }
@@ -181,15 +176,14 @@ async fn use_token(ctx: &StepCtx<'_>, t: &TokenStep, token: &str, claims: &Value
         said.push(format!("whoami {got}{}", if differs.is_empty() { "" } else { " (differs)" }));
         check.mismatches.extend(differs);
     }
-    if let Some(req) = &t.expect.request {
-        let (status, _) = api::token::call_with_token(ctx.target, token, &req.path, None).await?;
-        check.notes.push(format!("GET {} with the token answered {status}", req.path));
-        said.push(format!("GET {} {status}", req.path));
-        if status != req.status {
-            check.mismatches.push(Mismatch::new(format!("GET {} with the token", req.path), req.status.to_string(), status.to_string()));
-        }
-    }
     check.seen = serde_json::json!({ "token": token, "claims": claims });
+    if let Some(req) = &t.expect.request {
+        let answered = req.call(ctx, token).await?;
+        check.notes.extend(answered.notes);
+        said.push(answered.said);
+        check.mismatches.extend(answered.mismatches);
+        check.seen["response"] = answered.seen;
+    }
     Ok(Asked { check, said: said.join(", ") })
 }
 
