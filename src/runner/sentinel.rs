@@ -281,3 +281,39 @@ mod tests {
         assert_ne!(unique(), unique());
     }
 }
+
+#[cfg(test)]
+mod late_rbac_tests {
+    use crate::scenario::{load_str, LoadOptions};
+    use crate::step::can_i::behind_the_sentinel;
+    use crate::step::Action;
+    use rstest::rstest;
+    use std::path::Path;
+
+    /// (Here, not in step::can_i: a step module may not import the loader.) What `step::can_i::behind_the_sentinel` says of a scenario with these steps (and a can-i after them).
+    fn late(steps: &[&str]) -> Option<String> {
+        let text = format!(
+            "name: x\nsteps:\n{}  - can-i: {{as: u, verb: get, resource: pods, expect: \"no\"}}\n",
+            steps.iter().map(|s| format!("  - {s}\n")).collect::<String>()
+        );
+        let s = load_str(Path::new("/nonexistent/x.scenario.yaml"), &text, &LoadOptions::default()).expect("loads");
+        let actions: Vec<&Action> = s.steps.iter().map(|st| &st.action).collect();
+        behind_the_sentinel(&actions, Path::new("/nonexistent"))
+    }
+
+    #[rstest]
+    #[case::role_and_binding(&["apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: Role\\nmetadata: {name: a, namespace: b}\\n\"}"], None)]
+    #[case::create_namespace(&["kubectl: {command: kubectl create namespace dev}"], None)]
+    #[case::delete_a_pod(&["delete: {resource: {apiVersion: v1, kind: Pod, name: a, namespace: b}}"], None)]
+    #[case::read_only_kubectl(&["kubectl: {command: kubectl get ns dev}"], None)]
+    #[case::aggregation_rule(&["apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: ClusterRole\\nmetadata: {name: a}\\naggregationRule: {clusterRoleSelectors: []}\\n\"}"], Some("a manifest with `aggregationRule`"))]
+    #[case::aggregate_to_label(&["apply: {manifest: \"apiVersion: rbac.authorization.k8s.io/v1\\nkind: ClusterRole\\nmetadata: {name: a, labels: {rbac.authorization.k8s.io/aggregate-to-view: 'true'}}\\n\"}"], Some("a manifest with `aggregate-to-`"))]
+    #[case::owner_references(&["apply: {manifest: \"apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a, namespace: b, ownerReferences: []}\\n\"}"], Some("a manifest with `ownerReferences`"))]
+    #[case::delete_namespace_step(&["delete: {resource: {apiVersion: v1, kind: Namespace, name: dev}}"], Some("the deletion of namespace dev"))]
+    #[case::kubectl_delete_ns(&["kubectl: {command: kubectl delete ns dev}"], Some("`kubectl delete ns dev`: deletes a namespace"))]
+    #[case::kubectl_aggregation(&["kubectl: {command: kubectl create clusterrole x --aggregation-rule=a=b}"], Some("`kubectl create clusterrole x --aggregation-rule=a=b`: creates an aggregated ClusterRole"))]
+    #[case::kubectl_unreadable_file(&["kubectl: {command: kubectl apply -f no-such.yaml}"], Some("`kubectl apply -f no-such.yaml`: cannot read no-such.yaml"))]
+    fn what_changes_rbac_behind_the_sentinel(#[case] steps: &[&str], #[case] want: Option<&str>) {
+        assert_eq!(late(steps).as_deref(), want);
+    }
+}
