@@ -128,6 +128,26 @@ fn replace_flag(text: &str, flag: &str, f: impl Fn(&str) -> Option<String>) -> O
     Some((replaced, old, new))
 }
 
+/// The `duration:` of a `token` step, or `--duration` in its or a `kubectl` step's `command:`, set to
+/// `new` in the step's YAML.
+fn patch_duration(node: &mut crate::yaml::Node, old: &str, new: &str) {
+    use crate::yaml::Value;
+    for path in [&["token", "command"][..], &["kubectl", "command"], &["kubectl"]] {
+        if let Some(Value::Scalar { text, .. }) = node.path_mut(path).map(|n| &mut n.value) {
+            if let Some((replaced, _, _)) = replace_flag(text, "duration", |_| Some(new.to_string())) {
+                *text = replaced;
+                return;
+            }
+        }
+    }
+    if let Some(Value::Scalar { text, plain, .. }) = node.path_mut(&["token", "duration"]).map(|n| &mut n.value) {
+        if parse_duration(text).ok() == parse_duration(old).ok() {
+            *text = new.to_string();
+            *plain = true;
+        }
+    }
+}
+
 /// The token steps' and documented commands' requested durations changed.
 pub fn token_duration(scenario: &Scenario) -> Vec<Draft> {
     let mut out = Vec::new();
@@ -163,6 +183,11 @@ pub fn token_duration(scenario: &Scenario) -> Vec<Draft> {
             },
             _ => None,
         };
+        if let (Some((old, new)), Some(d)) = (&change, s.deferred.as_mut()) {
+            // A step that uses captured values is built again from its YAML when they exist: the
+            // same change goes into that YAML, or it would be lost.
+            patch_duration(&mut d.node, old, new);
+        }
         if let Some((old, new)) = change {
             let target = format!("step{}", step.index);
             let description = format!("step {} `{}`: duration {old} -> {new}", step.index, step.name);

@@ -97,6 +97,8 @@ pub fn apply_step(like: &Step, name: String, docs: &[Value]) -> Step {
     let mut s = like.clone();
     s.name = name;
     s.doc = None;
+    // Written out in full: never rebuilt from the YAML of the step it stands next to.
+    s.deferred = None;
     s.action = Action::Apply(crate::step::apply::Apply {
         manifests: vec![crate::step::Manifest { origin: "<added by sa-conformance mutate>".into(), text: render(docs) }],
         namespace: None,

@@ -31,6 +31,9 @@ pub struct Mutant {
     pub scenario: Scenario,
     /// Indexes (1-based) of steps the mutant added: their failure means the mutant could not be set up.
     pub injected: BTreeSet<usize>,
+    /// Why the mutant cannot be run as it is (its change would be lost); it is then an error, never a
+    /// survivor or a kill.
+    pub lost: Option<String>,
 }
 
 /// What a mutant changed, for reports.

@@ -4,6 +4,7 @@
 use super::operators::{Operator, OPERATORS};
 use super::Mutant;
 use crate::scenario::{AcceptSurvivor, Scenario};
+use crate::step::Action;
 use std::collections::BTreeSet;
 
 /// A scenario and its mutants.
@@ -51,6 +52,8 @@ pub fn plan(scenario: &Scenario, only: &[Operator]) -> Result<Plan, PlanError> {
                 n += 1;
             }
             ids.insert(id.clone());
+            let mut draft = draft;
+            let lost = lost_on_rebuild(scenario, &mut draft);
             let mut s = scenario.clone();
             s.steps = draft.steps;
             for (i, step) in s.steps.iter_mut().enumerate() {
@@ -59,10 +62,55 @@ pub fn plan(scenario: &Scenario, only: &[Operator]) -> Result<Plan, PlanError> {
             s.cleanup.extend(draft.cleanup);
             let injected = draft.injected.iter().map(|p| p + 1).collect();
             let change = super::Change { description: draft.description, text: draft.text };
-            mutants.push(Mutant { id, operator: op, change, scenario: s, injected });
+            mutants.push(Mutant { id, operator: op, change, scenario: s, injected, lost });
         }
     }
     Ok(Plan { scenario: scenario.clone(), mutants, skipped })
+}
+
+/// Why a draft's change would not reach the cluster: it changed a step that uses captured values but
+/// not that step's YAML, from which the runner builds the step again once the values exist. The
+/// manifests of a changed `apply` step are carried into its YAML first (they keep the captured
+/// values' placeholders, so the rebuild fills them in as before).
+pub(super) fn lost_on_rebuild(scenario: &Scenario, draft: &mut super::operators::Draft) -> Option<String> {
+    let injected = draft.injected.clone();
+    let lost: Vec<String> = draft
+        .steps
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| !injected.contains(i))
+        .filter_map(|(_, st)| {
+            let orig = scenario.steps.iter().find(|o| o.index == st.index)?;
+            let (Some(d), Some(od)) = (st.deferred.as_mut(), orig.deferred.as_ref()) else { return None };
+            if format!("{:?}", st.action) == format!("{:?}", orig.action) || od.node != d.node {
+                return None;
+            }
+            if let Action::Apply(a) = &st.action {
+                carry_manifests(&mut d.node, a);
+                return None;
+            }
+            Some(format!("step {} `{}`", st.index, st.name))
+        })
+        .collect();
+    (!lost.is_empty()).then(|| {
+        format!(
+            "not run: the change is to {}, which uses captured values and is built again from its YAML when they exist; this operator does not change that YAML, so the mutant would run unmutated",
+            lost.join(", ")
+        )
+    })
+}
+
+/// Replaces an `apply` step's files and inline manifest in its YAML with the (mutated) manifests.
+fn carry_manifests(node: &mut crate::yaml::Node, apply: &crate::step::apply::Apply) {
+    use crate::yaml::{Node, Value};
+    let Some(target) = node.path_mut(&["apply"]) else { return };
+    let scalar = |text: String, plain: bool| Node { pos: target.pos, value: Value::Scalar { text, plain, tag: None } };
+    let text = apply.manifests.iter().map(|m| m.text.trim_end().to_string()).collect::<Vec<_>>().join("\n---\n");
+    let mut entries = vec![(scalar("manifest".into(), true), scalar(text + "\n", false))];
+    if let Some(ns) = &apply.namespace {
+        entries.push((scalar("namespace".into(), true), scalar(ns.clone(), false)));
+    }
+    *target = Node { pos: target.pos, value: Value::Map(entries) };
 }
 
 /// Every skip and accept names a known operator and gives a reason.

@@ -153,6 +153,12 @@ async fn run_plan(
         if opts.interrupt.is_set() {
             break;
         }
+        if let Some(why) = &m.lost {
+            let r = unrun(m, why);
+            progress(&format!("  [{}/{total}] {} ({}) error {why}", n + 1, m.id, m.operator));
+            kills.mutants.push(r);
+            continue;
+        }
         let o = run_scenario(target, discovery, &m.scenario, &until_killed, &mut |_| {}).await;
         let mut r = judge(plan, m, &o);
         r.cleanup_errors.extend(leftovers(target, discovery, plan, m).await);
@@ -180,6 +186,21 @@ fn failure_line(o: &ScenarioOutcome) -> Option<String> {
     let f = o.first_failure()?;
     let why = f.mismatches.first().map(|m| m.to_string()).or_else(|| f.error.clone()).unwrap_or_default();
     Some(format!("step {} `{}`: {}", f.index, f.name, crate::report::redact(&why)))
+}
+
+/// A mutant that was not run: an error with its reason.
+fn unrun(m: &Mutant, why: &str) -> MutantResult {
+    MutantResult {
+        id: m.id.clone(),
+        operator: m.operator,
+        family: m.operator.family(),
+        change: m.change.clone(),
+        verdict: Verdict::Error,
+        killed_by: None,
+        reason: Some(why.to_string()),
+        cleanup_errors: Vec::new(),
+        duration_ms: 0,
+    }
 }
 
 /// Killed, survived, accepted or error, from the mutant's run.

@@ -369,3 +369,91 @@ fn an_accepted_survivor_passes_the_run() {
     run.scenarios[0].mutants[1].verdict = super::Verdict::Accepted;
     assert!(run.ok());
 }
+
+/// Steps that use a captured value (`${uid}`): the runner builds them again from their YAML.
+const CAPTURED: &str = r#"
+name: captured
+namespaces: [dev]
+steps:
+  - name: the ServiceAccount
+    apply:
+      manifest: |
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: robot, namespace: dev}
+  - name: read a uid
+    kubectl: { command: kubectl get serviceaccount robot -n dev -o json }
+    capture: { uid: json.metadata.uid, ns: json.metadata.namespace }
+  - name: robot may not list pods in its namespace
+    can-i: { as: "system:serviceaccount:dev:robot", verb: list, resource: pods, namespace: "${ns}", expect: "no" }
+  - name: a token for the uid
+    token:
+      serviceaccount: robot
+      namespace: dev
+      duration: 1h
+      expect:
+        claims:
+          - { path: kubernetes\.io.serviceaccount.uid, equals: "${uid}" }
+        whoami: { username: system:serviceaccount:dev:robot }
+  - name: a pod named for the uid
+    apply:
+      manifest: |
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: dev, labels: {uid: "${uid}"}}
+        spec:
+          serviceAccountName: robot
+          containers: [{name: c, image: busybox}]
+"#;
+
+#[test]
+fn a_mutant_of_a_step_with_captured_values_changes_its_yaml_too() {
+    let s = load_str(Path::new("inline.scenario.yaml"), CAPTURED, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.steps[3].deferred.is_some(), "the token step waits for ${{uid}}");
+    let d = &mutants(&s, Operator::TokenDuration)[0];
+    assert_eq!(d.lost, None, "{:?}", d.lost);
+    let node = &d.scenario.steps[3].deferred.as_ref().expect("still rebuilt from its YAML").node;
+    assert_eq!(node.path(&["token", "duration"]).and_then(|n| n.as_str()), Some("2h"), "the YAML the runner rebuilds from is mutated");
+}
+
+#[test]
+fn a_mutant_whose_change_would_be_lost_on_rebuild_is_not_run() {
+    let s = load_str(Path::new("inline.scenario.yaml"), CAPTURED, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    // A `token` step's own keys other than duration (here: an audience list added by hand) are not
+    // carried into its YAML by any operator: such a change is reported, never run unmutated.
+    let mut d = mutants(&s, Operator::TokenDuration).remove(0);
+    d.scenario.steps[3].deferred = s.steps[3].deferred.clone();
+    let mut draft = super::operators::Draft::new(Operator::TokenDuration, "x", "x", "x", d.scenario.steps.clone());
+    draft.injected.clear();
+    let lost = super::plan::lost_on_rebuild(&s, &mut draft);
+    assert!(lost.as_deref().is_some_and(|l| l.contains("step 4 `a token for the uid`")), "{lost:?}");
+}
+
+#[test]
+fn a_manifest_mutant_of_a_step_with_captured_values_is_carried_into_its_yaml() {
+    let s = load_str(Path::new("inline.scenario.yaml"), CAPTURED, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.steps[4].deferred.is_some(), "the manifest step waits for ${{uid}} too");
+    let all = mutants(&s, Operator::DropServiceAccountName);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].lost, None);
+    let node = &all[0].scenario.steps[4].deferred.as_ref().expect("rebuilt from its YAML").node;
+    let manifest = node.path(&["apply", "manifest"]).and_then(|n| n.as_str()).unwrap_or_default();
+    assert!(!manifest.contains("serviceAccountName"), "the YAML the runner rebuilds from is mutated: {manifest}");
+    assert!(manifest.contains(&crate::capture::placeholder("uid")), "and still waits for the captured value: {manifest}");
+}
+
+#[test]
+fn an_injected_step_is_never_rebuilt_from_its_neighbour() {
+    let s = load_str(Path::new("inline.scenario.yaml"), CAPTURED, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let all = mutants(&s, Operator::OverGrant);
+    assert!(!all.is_empty(), "the scenario's ServiceAccounts get over-grant mutants");
+    let before_deferred =
+        |m: &Mutant| m.injected.iter().any(|i| s.steps.iter().any(|st| st.deferred.is_some() && st.name == m.scenario.steps[*i].name));
+    assert!(all.iter().any(before_deferred), "some mutant injects its binding right before a step that uses a captured value");
+    for m in all {
+        for i in &m.injected {
+            assert!(m.scenario.steps[i - 1].deferred.is_none(), "{}: injected step {i} keeps a YAML to rebuild from", m.id);
+        }
+        assert_eq!(m.lost, None, "{}", m.id);
+    }
+}

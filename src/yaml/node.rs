@@ -97,6 +97,15 @@ impl Node {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 
+    /// Follows a path of mapping keys, for changing what is there (`mutate` edits the YAML of a step
+    /// that is built again once captured values exist).
+    pub fn path_mut(&mut self, keys: &[&str]) -> Option<&mut Node> {
+        keys.iter().try_fold(self, |node, key| match &mut node.value {
+            Value::Map(entries) => entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            _ => None,
+        })
+    }
+
     fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, v)| (k, v)),
