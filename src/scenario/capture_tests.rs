@@ -55,3 +55,18 @@ fn a_value_with_spaces_stays_one_argument_of_a_command_line() {
     let crate::step::Action::Kubectl(k) = &built.action else { panic!("not kubectl") };
     assert_eq!(k.args, ["create", "cm", "y", "--from-literal=t=hello, 'big' world", "--from-literal=u=hello, 'big' world"]);
 }
+
+#[test]
+fn a_capture_marked_secret_loads_as_secret_and_secret_false_is_refused_at_its_line() {
+    let s = load(
+        "name: t\nsteps:\n  - kubectl: { command: kubectl get cm x -o json }\n    capture:\n      pw: { from: json.data.pw, secret: true }\n      uid: json.metadata.uid\n",
+    )
+    .unwrap();
+    let specs: Vec<(&str, bool)> = s.steps[0].capture.iter().map(|c| (c.name.as_str(), c.secret)).collect();
+    assert_eq!(specs, [("pw", true), ("uid", false)]);
+    let e = load(
+        "name: t\nsteps:\n  - kubectl: { command: kubectl get cm x -o json }\n    capture: { pw: { from: json.data.pw, secret: false } }\n",
+    )
+    .unwrap_err();
+    assert!(e.contains("capture-test.scenario.yaml:4") && e.contains("`secret: false` says nothing; write `pw: json.data.pw`"), "{e}");
+}

@@ -88,9 +88,10 @@ macro_rules! raw_step {
             when_version: Option<String>,
             #[serde(default)]
             when_var: BTreeMap<String, String>,
-            /// `NAME: PATH` values to save for later steps (see `crate::capture`).
+            /// `NAME: PATH` (or `NAME: { from: PATH, secret: true }`) values to save for later steps
+            /// (see `crate::capture`).
             #[serde(default)]
-            capture: BTreeMap<String, String>,
+            capture: BTreeMap<String, crate::capture::CaptureEntry>,
             $(
                 #[serde(default, rename = $key)]
                 $module: Option<<step::$module::$model as StepKind>::Raw>,
