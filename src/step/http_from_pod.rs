@@ -37,6 +37,7 @@ pub struct HttpFromPod {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HttpExpect {
+    #[serde(deserialize_with = "super::http_request::status_code")]
     pub status: u16,
     #[serde(default)]
     pub status_body: Option<BTreeMap<String, serde_json::Value>>,
@@ -62,8 +63,8 @@ impl StepKind for HttpFromPod {
     const LOOKING: Looking = Looking::Again;
 
     fn build(h: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
-        if !h.path.starts_with('/') {
-            return invalid("path", format!("path `{}` must start with `/` (it is appended to https://kubernetes.default.svc)", h.path));
+        if let Err(m) = super::http_request::check_path(&h.path, "https://kubernetes.default.svc") {
+            return invalid("path", m);
         }
         h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;
         h.request().validate()?;
