@@ -1,6 +1,8 @@
 //! `can-i`: the question asked twice, as a SubjectAccessReview and as the documented
 //! `kubectl auth can-i ... --as=...`, both held to the same expected answer.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::kubectl::kubectl;
 use super::delete::DeleteTargets;
 use super::poll::{look_or_settle, Asked, Window};
@@ -103,6 +105,14 @@ fn default_true() -> bool {
 impl StepKind for CanI {
     type Raw = Self;
     const LOOKING: Looking = Looking::Again;
+
+    /// Reads the namespace asked about and the one of the ServiceAccount asking.
+    fn footprint(&self, f: &mut Footprint, _: &str, _: &Path) {
+        f.read_identity(&self.user);
+        if let Some(ns) = &self.namespace {
+            f.read(ns);
+        }
+    }
 
     fn build(c: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         match (&c.resource, &c.non_resource_url) {

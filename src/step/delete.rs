@@ -1,6 +1,8 @@
 //! `delete`: objects named by reference or by their manifests deleted, and (by default) watched
 //! until they are gone.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::apply::RawManifests;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, Manifest, StepCtx, StepError, StepKind};
 use crate::api::watch::Followed;
@@ -46,6 +48,14 @@ fn yes() -> bool {
 impl StepKind for Delete {
     type Raw = RawDelete;
     const LOOKING: Looking = Looking::No;
+
+    /// Writes where the deleted objects live.
+    fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
+        match &self.targets {
+            DeleteTargets::Object(r) => f.write_ref(r),
+            DeleteTargets::Manifests(m) => f.write_manifests(m, None, at),
+        }
+    }
 
     fn build(d: RawDelete, cx: &dyn LoadCx) -> Result<Self, Invalid> {
         let has_files = d.file.is_some() || !d.files.is_empty() || d.manifest.is_some();

@@ -1,6 +1,8 @@
 //! `http-from-pod`: the article's curl, run inside the pod with the mounted token and ca.crt, exactly
 //! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::poll::{look, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use super::credential::{self, Resolved, TokenSource};
@@ -61,6 +63,14 @@ pub struct ListExpect {
 impl StepKind for HttpFromPod {
     type Raw = Self;
     const LOOKING: Looking = Looking::Again;
+
+    /// Reads the pod's namespace; a list compared from a path outside any namespace reads everywhere.
+    fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
+        f.read(&self.namespace);
+        if self.expect.list.is_some() && !self.path.contains("/namespaces/") {
+            f.everywhere(format!("{at} compares the list {} across all namespaces", self.path));
+        }
+    }
 
     fn build(h: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if let Err(m) = super::http_request::check_path(&h.path, "https://kubernetes.default.svc") {

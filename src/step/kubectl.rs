@@ -1,6 +1,8 @@
 //! `kubectl`: a documented command run as written, pointed at the run's cluster only (explicit
 //! --kubeconfig and --context), from the scenario's directory so relative `-f` paths work.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::poll::{look, Asked, Window};
 use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::{DocSchema, Mismatch, TextExpect};
@@ -101,6 +103,11 @@ pub struct RawKubectl {
 impl StepKind for Kubectl {
     type Raw = RawKubectl;
     const LOOKING: Looking = Looking::Once;
+
+    /// Reads or writes by the command line's verb, namespace and `-f` files.
+    fn footprint(&self, f: &mut Footprint, at: &str, dir: &Path) {
+        f.kubectl(&self.args, self.stdin.as_deref(), dir, at);
+    }
 
     fn build(k: RawKubectl, _: &dyn LoadCx) -> Result<Self, Invalid> {
         validate_process(&k.expect)?;

@@ -8,6 +8,7 @@
 //! line to [`for_each_step_kind!`]. Nothing else lists step kinds.
 
 pub mod credential;
+pub mod footprint;
 pub mod http_request;
 mod manifest;
 mod poll;
@@ -110,6 +111,10 @@ pub trait StepKind: Sized {
     fn api_caller(&self) -> Option<(String, String)> {
         None
     }
+    /// Adds what the step touches on the cluster (namespaces read or written, cluster-scoped objects,
+    /// a reason to run alone) to its scenario's footprint; `at` names the step, `dir` is the scenario's
+    /// directory. Default: nothing (a kind that neither reads nor writes the cluster, like `lint`).
+    fn footprint(&self, _f: &mut footprint::Footprint, _at: &str, _dir: &Path) {}
     /// Runs the step once on the cluster.
     fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> impl Future<Output = Result<Check, StepError>> + Send;
 }
@@ -153,6 +158,13 @@ macro_rules! define_actions {
             pub fn api_caller(&self) -> Option<(String, String)> {
                 match self {
                     $(Action::$variant(a) => a.api_caller(),)*
+                }
+            }
+
+            /// Adds what the step touches to a scenario's footprint ([`StepKind::footprint`]).
+            pub fn footprint(&self, f: &mut footprint::Footprint, at: &str, dir: &Path) {
+                match self {
+                    $(Action::$variant(a) => a.footprint(f, at, dir),)*
                 }
             }
 
