@@ -39,6 +39,16 @@ impl StepKind for Apply {
     type Raw = RawManifests;
     const LOOKING: Looking = Looking::No;
 
+    /// When a manifest it applies has an RBAC object.
+    fn may_write_rbac(&self, _: &Path) -> bool {
+        self.manifests.iter().any(|m| super::rbac::names_rbac(&m.text))
+    }
+
+    /// When a manifest it applies is aggregated or owned.
+    fn changes_rbac_late(&self, _: &Path) -> Option<String> {
+        self.manifests.iter().find_map(|m| super::rbac::late_marker(&m.text)).map(|m| format!("a manifest with `{m}`"))
+    }
+
     /// Writes the namespaces (or cluster-scoped objects) of what it applies.
     fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
         f.write_manifests(&self.manifests, self.namespace.as_deref(), at);

@@ -49,6 +49,28 @@ impl StepKind for Delete {
     type Raw = RawDelete;
     const LOOKING: Looking = Looking::No;
 
+    /// When it deletes an RBAC object.
+    fn may_write_rbac(&self, _: &Path) -> bool {
+        match &self.targets {
+            DeleteTargets::Object(r) => super::rbac::RBAC_KINDS.contains(&r.kind.as_str()),
+            DeleteTargets::Manifests(ms) => ms.iter().any(|m| super::rbac::names_rbac(&m.text)),
+        }
+    }
+
+    /// A deleted namespace loses its bindings later (the namespace controller).
+    fn changes_rbac_late(&self, _: &Path) -> Option<String> {
+        match &self.targets {
+            DeleteTargets::Object(r) if r.kind == "Namespace" => {
+                Some(format!("the deletion of namespace {}", r.name.as_deref().unwrap_or("(by selector)")))
+            }
+            DeleteTargets::Object(_) => None,
+            DeleteTargets::Manifests(ms) => ms
+                .iter()
+                .find(|m| m.text.contains("kind: Namespace") || super::rbac::late_marker(&m.text).is_some())
+                .map(|_| "a deleted manifest with a Namespace or a late RBAC change".to_string()),
+        }
+    }
+
     /// Writes where the deleted objects live.
     fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
         match &self.targets {
