@@ -3,11 +3,13 @@
 //! runs, so a reference to a captured value stays a placeholder ([`placeholder`]) until the step that
 //! uses it starts; then the step is built again from its YAML with the value put into the parsed
 //! strings (never into YAML text, so a value with quotes or line breaks cannot change the step's shape).
-//! Values that are credentials are registered with the redactor, so they never appear in any output.
+//! Values that are credentials, or that the scenario marks `secret: true`, are registered with the
+//! redactor, so they never appear in any output.
 
 use crate::check::{lookup, LookupError, Mismatch};
 use crate::yaml::{Node, Pos, Value as YamlValue};
 use regex::Regex;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -21,6 +23,17 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"__sa_capture
 /// The placeholder a reference to the captured value `name` is loaded as.
 pub fn placeholder(name: &str) -> String {
     format!("__sa_capture_{name}__")
+}
+
+/// Whether a loaded text begins with a captured value's placeholder: what it begins with is known
+/// only when the step is built again with the value, so load-time checks on its start wait until then.
+pub fn starts_with_placeholder(text: &str) -> bool {
+    PLACEHOLDER.find(text).is_some_and(|m| m.start() == 0)
+}
+
+/// Whether a loaded text is exactly one captured value's placeholder.
+pub fn is_placeholder(text: &str) -> bool {
+    PLACEHOLDER.find(text).is_some_and(|m| m.start() == 0 && m.end() == text.len())
 }
 
 /// The captured names a loaded text refers to (through placeholders), in order of appearance.
@@ -40,17 +53,68 @@ pub fn referenced(text: &str) -> Vec<String> {
 pub struct CaptureSpec {
     pub name: String,
     pub path: String,
+    /// Marked `secret: true`: redacted everywhere, whatever the value looks like.
+    pub secret: bool,
 }
 
+/// One `capture:` value as written: `PATH`, or `{ from: PATH, secret: true }` for a value the
+/// scenario says is secret (a password read from a ConfigMap, an exec's stdout).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureEntry {
+    pub from: String,
+    /// `None` in the short form; the map form's `secret:` as written.
+    pub secret: Option<bool>,
+}
+
+impl From<&str> for CaptureEntry {
+    fn from(path: &str) -> Self {
+        CaptureEntry { from: path.to_string(), secret: None }
+    }
+}
+
+impl<'de> Deserialize<'de> for CaptureEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Marked {
+            from: String,
+            secret: bool,
+        }
+        struct Entry;
+        impl<'de> Visitor<'de> for Entry {
+            type Value = CaptureEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field path, or `{ from: PATH, secret: true }`")
+            }
+            fn visit_str<E: de::Error>(self, path: &str) -> Result<CaptureEntry, E> {
+                Ok(path.into())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<CaptureEntry, A::Error> {
+                let m = Marked::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(CaptureEntry { from: m.from, secret: Some(m.secret) })
+            }
+        }
+        d.deserialize_any(Entry)
+    }
+}
+
+/// The shortest value a `secret: true` capture may have: a shorter one could not be replaced without
+/// hiding ordinary words in every report (the redactor ignores it), so it fails the capture instead.
+pub const SHORTEST_SECRET: usize = 8;
+
 /// The `capture:` map of a step, checked: names like variables, paths that parse, a first segment the
-/// step kind produces (`kind_roots`).
-pub fn specs(map: &BTreeMap<String, String>, kind: &str) -> Result<Vec<CaptureSpec>, String> {
+/// step kind produces (`kind_roots`), and the map form only to mark a secret (one way to say each thing).
+pub fn specs(map: &BTreeMap<String, CaptureEntry>, kind: &str) -> Result<Vec<CaptureSpec>, String> {
     let roots = seen_roots(kind);
     if roots.is_empty() && !map.is_empty() {
         return Err(format!("a {kind} step has nothing to capture (capture from exec, kubectl, http-from-pod, token or assert)"));
     }
     let mut out = Vec::new();
-    for (name, path) in map {
+    for (name, entry) in map {
+        let path = &entry.from;
+        if entry.secret == Some(false) {
+            return Err(format!("capture `{name}`: `secret: false` says nothing; write `{name}: {path}` for a value that is not secret"));
+        }
         if !NAME.is_match(name) {
             return Err(format!("capture name `{name}` must be lower-case letters, digits and '_', starting with a letter"));
         }
@@ -60,7 +124,7 @@ pub fn specs(map: &BTreeMap<String, String>, kind: &str) -> Result<Vec<CaptureSp
         if !roots.contains(&root) {
             return Err(format!("capture `{name}`: a {kind} step captures from {}, not `{root}`", roots.join(", ")));
         }
-        out.push(CaptureSpec { name: name.clone(), path: path.clone() });
+        out.push(CaptureSpec { name: name.clone(), path: path.clone(), secret: entry.secret == Some(true) });
     }
     Ok(out)
 }
@@ -153,7 +217,15 @@ impl Captures {
                     continue;
                 }
             };
-            let secret = is_credential(&spec.path, &value, seen);
+            if spec.secret && text_of(&value).trim().len() < SHORTEST_SECRET {
+                mismatches.push(Mismatch::new(
+                    format!("capture `{}`", spec.name),
+                    format!("a secret of at least {SHORTEST_SECRET} characters at `{}` (a shorter one cannot be redacted)", spec.path),
+                    format!("{} characters", text_of(&value).trim().chars().count()),
+                ));
+                continue;
+            }
+            let secret = spec.secret || is_credential(&spec.path, &value, seen);
             if secret {
                 crate::secrets::register_secret(&text_of(&value));
             }
@@ -254,6 +326,65 @@ fn json_node(pos: Pos, v: &Value) -> Node {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The short form of every entry (`NAME: PATH`).
+    fn specs(map: &BTreeMap<String, String>, kind: &str) -> Result<Vec<CaptureSpec>, String> {
+        super::specs(&map.iter().map(|(k, v)| (k.clone(), CaptureEntry::from(v.as_str()))).collect(), kind)
+    }
+
+    fn marked(name: &str, path: &str, secret: bool) -> Result<Vec<CaptureSpec>, String> {
+        super::specs(&[(name.to_string(), CaptureEntry { from: path.into(), secret: Some(secret) })].into(), "exec")
+    }
+
+    #[test]
+    fn a_value_marked_secret_is_redacted_whatever_it_looks_like() {
+        let mut c = Captures::default();
+        let (notes, m) = c.record(1, &marked("pw", "stdout", true).unwrap(), &seen_process(0, "plain-words-0461\n", ""));
+        assert!(m.is_empty(), "{m:?}");
+        assert!(c.get("pw").unwrap().secret);
+        assert_eq!(notes, ["captured `pw` = <redacted> (from `stdout`)"]);
+        // Registered with the redactor (which `report::redact` reads; `capture` may not import it).
+        assert!(crate::secrets::LEARNED.read().unwrap().iter().any(|l| l == "plain-words-0461"));
+        let (notes, _) = Captures::default().record(
+            1,
+            &specs(&[("pw".into(), "stdout".into())].into(), "exec").unwrap(),
+            &seen_process(0, "plain-words-0462", ""),
+        );
+        assert_eq!(notes, ["captured `pw` = plain-words-0462 (from `stdout`)"], "unmarked, the same kind of value is shown");
+    }
+
+    #[test]
+    fn a_secret_too_short_to_redact_fails_the_capture_without_showing_it() {
+        let mut c = Captures::default();
+        let (notes, m) = c.record(1, &marked("pw", "stdout", true).unwrap(), &seen_process(0, "hunter2\n", ""));
+        assert!(notes.is_empty() && c.get("pw").is_none());
+        assert_eq!(
+            m[0].to_string(),
+            "capture `pw`: expected a secret of at least 8 characters at `stdout` (a shorter one cannot be redacted), got 7 characters"
+        );
+    }
+
+    #[test]
+    fn the_map_form_is_only_for_secrets_and_reads_both_ways() {
+        assert_eq!(
+            marked("pw", "stdout", false).unwrap_err(),
+            "capture `pw`: `secret: false` says nothing; write `pw: stdout` for a value that is not secret"
+        );
+        let parse = |t: &str| {
+            crate::yaml::from_node::<BTreeMap<String, CaptureEntry>>(&crate::yaml::parse_one(t).unwrap()).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            parse("{ a: stdout, b: { from: json.x, secret: true } }").unwrap(),
+            [("a".to_string(), "stdout".into()), ("b".to_string(), CaptureEntry { from: "json.x".into(), secret: Some(true) })].into()
+        );
+        assert!(
+            parse("{ b: { from: json.x, secrt: true } }").unwrap_err().contains("unknown field `secrt`"),
+            "{:?}",
+            parse("{ b: { from: json.x, secrt: true } }")
+        );
+        assert!(parse("{ b: { secret: true } }").unwrap_err().contains("missing field `from`"));
+        assert!(parse("{ b: [stdout] }").unwrap_err().contains("a field path, or `{ from: PATH, secret: true }`"));
+    }
 
     fn store() -> Captures {
         let mut c = Captures::default();

@@ -15,23 +15,17 @@ use crate::api::{self, AccessQuestion, Applied};
 use crate::error::chain;
 use crate::outcome::{Status, StepOutcome};
 use crate::scenario::{Scenario, Step};
-use crate::step::delete::DeleteTargets;
-use crate::step::{Action, StepCtx};
+use crate::step::rbac::RBAC_KINDS;
+use crate::step::StepCtx;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
-use regex::Regex;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-const RBAC_KINDS: &[&str] = &["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"];
 const RBAC_API: &str = "rbac.authorization.k8s.io/v1";
 /// How often the sentinel's access reviews are asked (they are cheap; the lag is tens of ms).
 const REVIEW_INTERVAL: Duration = Duration::from_millis(20);
-
-static RBAC_KIND_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?m)^[\s-]*kind:\s*["']?(Cluster)?Role(Binding)?["']?\s*(#.*)?$"#).expect("static regex"));
 
 /// Runs the sentinel after `step` if it may have written RBAC and a later step looks at the cluster;
 /// its cost goes into the step's notes, its failure into the step's error.
@@ -54,66 +48,9 @@ pub async fn after_step(ctx: &StepCtx<'_>, scenario: &Scenario, step: &Step, out
 }
 
 /// Whether a step may have created, changed or deleted a Role, RoleBinding, ClusterRole or
-/// ClusterRoleBinding. Errs towards yes where it cannot tell (a directory, a URL, kustomize).
+/// ClusterRoleBinding: each kind says it ([`crate::step::StepKind::may_write_rbac`]).
 pub fn may_write_rbac(step: &Step, dir: &Path) -> bool {
-    match &step.action {
-        Action::Apply(a) => a.manifests.iter().any(|m| names_rbac(&m.text)),
-        Action::Delete(d) => match &d.targets {
-            DeleteTargets::Object(r) => RBAC_KINDS.contains(&r.kind.as_str()),
-            DeleteTargets::Manifests(ms) => ms.iter().any(|m| names_rbac(&m.text)),
-        },
-        Action::Kubectl(k) => kubectl_writes_rbac(&k.args, k.stdin.as_deref(), dir),
-        _ => false,
-    }
-}
-
-fn names_rbac(manifest: &str) -> bool {
-    RBAC_KIND_LINE.is_match(manifest)
-}
-
-/// `kubectl create role ...`, `kubectl delete rolebinding x`, `kubectl apply -f rbac.yaml`,
-/// `kubectl set subject rolebinding ...`, `kubectl auth reconcile -f ...`.
-fn kubectl_writes_rbac(args: &[String], stdin: Option<&str>, dir: &Path) -> bool {
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|w| !w.starts_with('-')).collect();
-    match words.as_slice() {
-        ["auth", "reconcile", ..] => return true,
-        [verb, ..] if ["create", "apply", "delete", "patch", "edit", "replace", "set"].contains(verb) => {}
-        _ => return false,
-    }
-    let names_rbac_type = |w: &str| {
-        let ty = w.split('/').next().unwrap_or(w);
-        ty.split(',').any(|t| {
-            let t = t.to_ascii_lowercase();
-            let t = t.strip_suffix(".rbac.authorization.k8s.io").unwrap_or(&t);
-            ["role", "roles", "rolebinding", "rolebindings", "clusterrole", "clusterroles", "clusterrolebinding", "clusterrolebindings"]
-                .contains(&t)
-        })
-    };
-    if words.iter().skip(1).any(|w| names_rbac_type(w)) {
-        return true;
-    }
-    files_of(args).iter().any(|f| match f.as_str() {
-        "-" => stdin.is_some_and(names_rbac),
-        path if path.contains("://") => true,
-        path => match std::fs::read_to_string(dir.join(path)) {
-            Ok(text) => names_rbac(&text),
-            Err(_) => true,
-        },
-    }) || args.iter().any(|a| a == "-k" || a.starts_with("--kustomize"))
-}
-
-/// The values of `-f X`, `-fX`, `--filename X`, `--filename=X`.
-fn files_of(args: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "-f" || a == "--filename" {
-            out.extend(it.next().cloned());
-        } else if let Some(v) = a.strip_prefix("--filename=").or_else(|| a.strip_prefix("-f")) {
-            out.push(v.to_string());
-        }
-    }
-    out
+    step.action.may_write_rbac(dir)
 }
 
 /// A name no earlier sentinel had: the time, the process and a counter.

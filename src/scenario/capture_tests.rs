@@ -55,3 +55,60 @@ fn a_value_with_spaces_stays_one_argument_of_a_command_line() {
     let crate::step::Action::Kubectl(k) = &built.action else { panic!("not kubectl") };
     assert_eq!(k.args, ["create", "cm", "y", "--from-literal=t=hello, 'big' world", "--from-literal=u=hello, 'big' world"]);
 }
+
+#[test]
+fn a_capture_marked_secret_loads_as_secret_and_secret_false_is_refused_at_its_line() {
+    let s = load(
+        "name: t\nsteps:\n  - kubectl: { command: kubectl get cm x -o json }\n    capture:\n      pw: { from: json.data.pw, secret: true }\n      uid: json.metadata.uid\n",
+    )
+    .unwrap();
+    let specs: Vec<(&str, bool)> = s.steps[0].capture.iter().map(|c| (c.name.as_str(), c.secret)).collect();
+    assert_eq!(specs, [("pw", true), ("uid", false)]);
+    let e = load(
+        "name: t\nsteps:\n  - kubectl: { command: kubectl get cm x -o json }\n    capture: { pw: { from: json.data.pw, secret: false } }\n",
+    )
+    .unwrap_err();
+    assert!(e.contains("capture-test.scenario.yaml:4") && e.contains("`secret: false` says nothing; write `pw: json.data.pw`"), "{e}");
+}
+
+/// An http-from-pod step whose path and status are captured values, after the exec that captures them.
+const PATH_AND_STATUS: &str = "name: t\nsteps:\n  - exec: { pod: p, namespace: dev, command: [cat, /answer] }\n    capture: { where: json.path, code: json.code }\n  - http-from-pod:\n      pod: p\n      namespace: dev\n      path: ${where}\n      expect: { status: ${code} }\n";
+
+fn rebuilt_with(answer: &str) -> Result<crate::step::http_from_pod::HttpFromPod, String> {
+    let s = load(PATH_AND_STATUS).unwrap();
+    let mut c = Captures::default();
+    let (_, m) = c.record(1, &s.steps[0].capture, &seen_process(0, answer, ""));
+    assert!(m.is_empty(), "{m:?}");
+    let built = super::rebuild(&s, &s.steps[1], &c)?;
+    let crate::step::Action::HttpFromPod(h) = built.action else { panic!("not http-from-pod") };
+    Ok(h)
+}
+
+#[test]
+fn a_path_and_a_status_from_captured_values_are_checked_when_the_step_is_built_with_them() {
+    let h = rebuilt_with(r#"{"path": "/api/v1/namespaces/dev/pods", "code": 403}"#).unwrap();
+    assert_eq!((h.path.as_str(), h.expect.status), ("/api/v1/namespaces/dev/pods", 403));
+    assert_eq!(
+        rebuilt_with(r#"{"path": "api/v1/namespaces", "code": 403}"#).unwrap_err(),
+        "/tmp/capture-test.scenario.yaml:8:7: step 2: path `api/v1/namespaces` must start with `/` (it is appended to https://kubernetes.default.svc)"
+    );
+    let e = rebuilt_with(r#"{"path": "/api", "code": "403"}"#).unwrap_err();
+    assert!(
+        e.starts_with("/tmp/capture-test.scenario.yaml:9:")
+            && e.contains("step 2: ")
+            && e.contains(r#"expected an HTTP status code (a number from 100 to 599), got the text "403""#),
+        "{e}"
+    );
+    let e = rebuilt_with(r#"{"path": "/api", "code": 42}"#).unwrap_err();
+    assert!(e.contains("expected an HTTP status code (a number from 100 to 599), got 42"), "{e}");
+}
+
+#[test]
+fn a_literal_path_and_status_are_still_checked_at_load() {
+    let e = load("name: t\nsteps:\n  - http-from-pod: { pod: p, namespace: dev, path: api, expect: { status: \"403\" } }\n").unwrap_err();
+    assert!(e.contains(r#"got the text "403""#), "{e}");
+    let e = load("name: t\nsteps:\n  - http-from-pod: { pod: p, namespace: dev, path: api, expect: { status: 403 } }\n").unwrap_err();
+    assert!(e.contains("path `api` must start with `/`"), "{e}");
+    let e = load("name: t\nsteps:\n  - http-from-pod: { pod: p, namespace: dev, path: /api, expect: { status: 0 } }\n").unwrap_err();
+    assert!(e.contains("got 0"), "{e}");
+}

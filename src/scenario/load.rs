@@ -88,9 +88,10 @@ macro_rules! raw_step {
             when_version: Option<String>,
             #[serde(default)]
             when_var: BTreeMap<String, String>,
-            /// `NAME: PATH` values to save for later steps (see `crate::capture`).
+            /// `NAME: PATH` (or `NAME: { from: PATH, secret: true }`) values to save for later steps
+            /// (see `crate::capture`).
             #[serde(default)]
-            capture: BTreeMap<String, String>,
+            capture: BTreeMap<String, crate::capture::CaptureEntry>,
             $(
                 #[serde(default, rename = $key)]
                 $module: Option<<step::$module::$model as StepKind>::Raw>,
@@ -302,8 +303,8 @@ pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<
     let mut node = deferred.node.clone();
     fill_command_lines(&mut node, captures)?;
     captures.interpolate(&mut node)?;
-    let rs: RawStep = yaml::from_node(&node).map_err(|e| e.describe())?;
     let path = scenario.file.as_path();
+    let rs: RawStep = yaml::from_node(&node).map_err(|e| LoadError::yaml(path, 1, &e).in_step(step.index).to_string())?;
     let ctx = StepContext {
         source: "",
         path,
@@ -316,8 +317,11 @@ pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<
         manifest_refs: Default::default(),
     };
     let slice = StepSlice::new(&node);
-    let mut built =
-        ctx.build(step.index, &slice, rs).map_err(|errs| errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))?;
+    // Filled in, a value may break what the loader checks (a path that must start with `/`): said
+    // with the file:line the value stands at, like a load error.
+    let mut built = ctx
+        .build(step.index, &slice, rs)
+        .map_err(|errs| errs.into_iter().map(|e| e.in_step(step.index).to_string()).collect::<Vec<_>>().join("; "))?;
     built.deferred = None;
     Ok(built)
 }

@@ -3,6 +3,8 @@
 //! A mismatch outside `status` of an object with nothing left to converge also fails at once
 //! ([`final_mismatch`]): waiting cannot change it.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::poll::{look_or_settle, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, ObjectRef};
@@ -26,6 +28,11 @@ pub struct AssertStep {
 impl StepKind for AssertStep {
     type Raw = Self;
     const LOOKING: Looking = Looking::UntilTimeout;
+
+    /// Reads the object's namespace (or every namespace, for a list).
+    fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
+        f.read_ref(&self.resource, at);
+    }
 
     fn build(a: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if a.resource.name.is_none() && !a.resource.list {

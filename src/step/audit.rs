@@ -2,6 +2,8 @@
 //! that is a mismatch naming the binding and role that grant it, and so is a default role or binding
 //! edited to grant more than Kubernetes' default.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::audit::{self, AuditSpec};
 use crate::check::Mismatch;
@@ -25,6 +27,12 @@ pub struct AuditStep {
 impl StepKind for AuditStep {
     type Raw = Self;
     const LOOKING: Looking = Looking::No;
+
+    /// Reads the namespaces audited and the one of the ServiceAccount audited.
+    fn footprint(&self, f: &mut Footprint, _: &str, _: &Path) {
+        f.read_identity(&self.user);
+        self.namespaces.iter().for_each(|ns| f.read(ns));
+    }
 
     fn build(a: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if a.namespaces.is_empty() {

@@ -1,8 +1,9 @@
 //! `can-i`: the question asked twice, as a SubjectAccessReview and as the documented
 //! `kubectl auth can-i ... --as=...`, both held to the same expected answer.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::kubectl::kubectl;
-use super::delete::DeleteTargets;
 use super::poll::{look_or_settle, Asked, Window};
 use super::{invalid, words, Action, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, AccessQuestion};
@@ -104,6 +105,14 @@ impl StepKind for CanI {
     type Raw = Self;
     const LOOKING: Looking = Looking::Again;
 
+    /// Reads the namespace asked about and the one of the ServiceAccount asking.
+    fn footprint(&self, f: &mut Footprint, _: &str, _: &Path) {
+        f.read_identity(&self.user);
+        if let Some(ns) = &self.namespace {
+            f.read(ns);
+        }
+    }
+
     fn build(c: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         match (&c.resource, &c.non_resource_url) {
             (Some(_), None) | (None, Some(_)) => {}
@@ -148,54 +157,7 @@ pub const SETTLED: &str = "the RBAC sentinel proved the authorizer had seen ever
 /// deleting a namespace's bindings, the garbage collector following owner references). `None` when
 /// nothing does, so a can-i answer cannot change by waiting. Errs towards `Some` where it cannot tell.
 pub fn behind_the_sentinel(actions: &[&Action], dir: &std::path::Path) -> Option<String> {
-    let late = |text: &str| ["aggregationRule", "aggregate-to-", "ownerReferences"].into_iter().find(|m| text.contains(m));
-    for a in actions {
-        let found = match a {
-            Action::Apply(ap) => ap.manifests.iter().find_map(|m| late(&m.text)).map(|m| format!("a manifest with `{m}`")),
-            Action::Delete(d) => match &d.targets {
-                DeleteTargets::Object(r) if r.kind == "Namespace" => Some(format!("the deletion of namespace {}", r.name.as_deref().unwrap_or("(by selector)"))),
-                DeleteTargets::Object(_) => None,
-                DeleteTargets::Manifests(ms) => ms
-                    .iter()
-                    .find(|m| m.text.contains("kind: Namespace") || late(&m.text).is_some())
-                    .map(|_| "a deleted manifest with a Namespace or a late RBAC change".to_string()),
-            },
-            Action::Kubectl(k) if !k.reads_only() => kubectl_changes_late(&k.args, dir).map(|why| format!("`{}`: {why}", k.display)),
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
-}
-
-fn kubectl_changes_late(args: &[String], dir: &std::path::Path) -> Option<String> {
-    let late = |t: &str| ["aggregationRule", "aggregate-to-", "ownerReferences"].iter().any(|m| t.contains(m));
-    let has = |w: &str| args.iter().any(|a| a == w);
-    if has("delete") && (has("namespace") || has("namespaces") || has("ns") || args.iter().any(|a| a.starts_with("namespace/"))) {
-        return Some("deletes a namespace".into());
-    }
-    if args.iter().any(|a| a.starts_with("--aggregation-rule")) {
-        return Some("creates an aggregated ClusterRole".into());
-    }
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let file = match a.as_str() {
-            "-f" | "--filename" | "-k" | "--kustomize" => it.next().cloned(),
-            _ => a.strip_prefix("--filename=").or_else(|| a.strip_prefix("-f")).map(String::from),
-        };
-        if let Some(f) = file {
-            match std::fs::read_to_string(dir.join(&f)) {
-                Ok(t) if late(&t) || (has("delete") && t.contains("kind: Namespace")) => {
-                    return Some(format!("{f} may change RBAC late"));
-                }
-                Ok(_) => {}
-                Err(_) => return Some(format!("cannot read {f}")),
-            }
-        }
-    }
-    None
+    actions.iter().find_map(|a| a.changes_rbac_late(dir))
 }
 
 /// One ask; the answer in a word is the review's, with kubectl's added when it differs.

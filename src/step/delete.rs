@@ -1,6 +1,8 @@
 //! `delete`: objects named by reference or by their manifests deleted, and (by default) watched
 //! until they are gone.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::apply::RawManifests;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, Manifest, StepCtx, StepError, StepKind};
 use crate::api::watch::Followed;
@@ -46,6 +48,36 @@ fn yes() -> bool {
 impl StepKind for Delete {
     type Raw = RawDelete;
     const LOOKING: Looking = Looking::No;
+
+    /// When it deletes an RBAC object.
+    fn may_write_rbac(&self, _: &Path) -> bool {
+        match &self.targets {
+            DeleteTargets::Object(r) => super::rbac::RBAC_KINDS.contains(&r.kind.as_str()),
+            DeleteTargets::Manifests(ms) => ms.iter().any(|m| super::rbac::names_rbac(&m.text)),
+        }
+    }
+
+    /// A deleted namespace loses its bindings later (the namespace controller).
+    fn changes_rbac_late(&self, _: &Path) -> Option<String> {
+        match &self.targets {
+            DeleteTargets::Object(r) if r.kind == "Namespace" => {
+                Some(format!("the deletion of namespace {}", r.name.as_deref().unwrap_or("(by selector)")))
+            }
+            DeleteTargets::Object(_) => None,
+            DeleteTargets::Manifests(ms) => ms
+                .iter()
+                .find(|m| m.text.contains("kind: Namespace") || super::rbac::late_marker(&m.text).is_some())
+                .map(|_| "a deleted manifest with a Namespace or a late RBAC change".to_string()),
+        }
+    }
+
+    /// Writes where the deleted objects live.
+    fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
+        match &self.targets {
+            DeleteTargets::Object(r) => f.write_ref(r),
+            DeleteTargets::Manifests(m) => f.write_manifests(m, None, at),
+        }
+    }
 
     fn build(d: RawDelete, cx: &dyn LoadCx) -> Result<Self, Invalid> {
         let has_files = d.file.is_some() || !d.files.is_empty() || d.manifest.is_some();

@@ -1,5 +1,7 @@
 //! `exec`: a command in a pod's container through the API (websocket), checked like a process.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::kubectl::{check_process, expected_process, said_process, stream_schemas};
 use super::poll::{look, Asked, Window};
 use super::kubectl::{validate_process, ProcessExpect};
@@ -40,6 +42,15 @@ impl Exec {
 impl StepKind for Exec {
     type Raw = Self;
     const LOOKING: Looking = Looking::Once;
+
+    /// Writes the pod's namespace, unless the step says it only reads.
+    fn footprint(&self, f: &mut Footprint, _: &str, _: &Path) {
+        if self.read_only {
+            f.read(&self.namespace)
+        } else {
+            f.write(&self.namespace)
+        }
+    }
 
     fn build(e: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         match (&e.command, &e.script) {

@@ -1,6 +1,8 @@
 //! `http-from-pod`: the article's curl, run inside the pod with the mounted token and ca.crt, exactly
 //! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::poll::{look, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use super::credential::{self, Resolved, TokenSource};
@@ -37,6 +39,7 @@ pub struct HttpFromPod {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HttpExpect {
+    #[serde(deserialize_with = "super::http_request::status_code")]
     pub status: u16,
     #[serde(default)]
     pub status_body: Option<BTreeMap<String, serde_json::Value>>,
@@ -61,9 +64,17 @@ impl StepKind for HttpFromPod {
     type Raw = Self;
     const LOOKING: Looking = Looking::Again;
 
+    /// Reads the pod's namespace; a list compared from a path outside any namespace reads everywhere.
+    fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
+        f.read(&self.namespace);
+        if self.expect.list.is_some() && !self.path.contains("/namespaces/") {
+            f.everywhere(format!("{at} compares the list {} across all namespaces", self.path));
+        }
+    }
+
     fn build(h: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
-        if !h.path.starts_with('/') {
-            return invalid("path", format!("path `{}` must start with `/` (it is appended to https://kubernetes.default.svc)", h.path));
+        if let Err(m) = super::http_request::check_path(&h.path, "https://kubernetes.default.svc") {
+            return invalid("path", m);
         }
         h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;
         h.request().validate()?;

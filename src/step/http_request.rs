@@ -3,11 +3,59 @@
 //! the shell expands nothing in it.
 
 use super::credential::shell_word;
+use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 const END_OF_BODY: &str = "SA_CONFORMANCE_BODY";
+
+/// A request path must start with `/` (`appended_to`: the URL it is appended to, for the message).
+/// One that begins with a captured value (`path: ${path}`) is checked when the step is built again
+/// with the value, just before it runs.
+pub fn check_path(path: &str, appended_to: &str) -> Result<(), String> {
+    if path.starts_with('/') || crate::capture::starts_with_placeholder(path) {
+        return Ok(());
+    }
+    Err(format!("path `{path}` must start with `/` (it is appended to {appended_to})"))
+}
+
+/// The `status:` a step loads before a captured code (`status: ${code}`) has its value: never run,
+/// because such a step is built again with the value before it starts.
+pub const PENDING_STATUS: u16 = 0;
+
+/// `status:` of an expected answer: an HTTP status code, a number from 100 to 599. A captured value
+/// alone (`${code}`) stands for one at load ([`PENDING_STATUS`]) and is read again with its value.
+pub fn status_code<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    struct Code;
+    impl Visitor<'_> for Code {
+        type Value = u16;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an HTTP status code (a number from 100 to 599)")
+        }
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<u16, E> {
+            u16::try_from(n)
+                .ok()
+                .filter(|n| (100..=599).contains(n))
+                .ok_or_else(|| E::custom(format!("expected an HTTP status code (a number from 100 to 599), got {n}")))
+        }
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<u16, E> {
+            match u64::try_from(n) {
+                Ok(n) => self.visit_u64(n),
+                Err(_) => Err(E::custom(format!("expected an HTTP status code (a number from 100 to 599), got {n}"))),
+            }
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<u16, E> {
+            if crate::capture::is_placeholder(s) {
+                return Ok(PENDING_STATUS);
+            }
+            Err(E::custom(format!(
+                "expected an HTTP status code (a number from 100 to 599), got the text {s:?} (a captured code must be a number: capture `json` of a command's output rather than `stdout`, or an answer's `status`)"
+            )))
+        }
+    }
+    d.deserialize_any(Code)
+}
 
 /// A request beyond the article's GET.
 #[derive(Debug, Clone, Default, PartialEq)]

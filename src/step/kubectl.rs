@@ -1,6 +1,8 @@
 //! `kubectl`: a documented command run as written, pointed at the run's cluster only (explicit
 //! --kubeconfig and --context), from the scenario's directory so relative `-f` paths work.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::poll::{look, Asked, Window};
 use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::{DocSchema, Mismatch, TextExpect};
@@ -101,6 +103,24 @@ pub struct RawKubectl {
 impl StepKind for Kubectl {
     type Raw = RawKubectl;
     const LOOKING: Looking = Looking::Once;
+
+    /// By its verb, resource type and `-f` files.
+    fn may_write_rbac(&self, dir: &Path) -> bool {
+        super::rbac::kubectl_writes_rbac(&self.args, self.stdin.as_deref(), dir)
+    }
+
+    /// A namespace it deletes, an aggregated ClusterRole it creates, a late change in its `-f` files.
+    fn changes_rbac_late(&self, dir: &Path) -> Option<String> {
+        if self.reads_only() {
+            return None;
+        }
+        super::rbac::kubectl_changes_late(&self.args, dir).map(|why| format!("`{}`: {why}", self.display))
+    }
+
+    /// Reads or writes by the command line's verb, namespace and `-f` files.
+    fn footprint(&self, f: &mut Footprint, at: &str, dir: &Path) {
+        f.kubectl(&self.args, self.stdin.as_deref(), dir, at);
+    }
 
     fn build(k: RawKubectl, _: &dyn LoadCx) -> Result<Self, Invalid> {
         validate_process(&k.expect)?;

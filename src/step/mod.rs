@@ -8,9 +8,11 @@
 //! line to [`for_each_step_kind!`]. Nothing else lists step kinds.
 
 pub mod credential;
+pub mod footprint;
 pub mod http_request;
 mod manifest;
 mod poll;
+pub mod rbac;
 pub mod retarget;
 mod token_request;
 pub mod whoami;
@@ -110,6 +112,20 @@ pub trait StepKind: Sized {
     fn api_caller(&self) -> Option<(String, String)> {
         None
     }
+    /// Adds what the step touches on the cluster (namespaces read or written, cluster-scoped objects,
+    /// a reason to run alone) to its scenario's footprint; `at` names the step, `dir` is the scenario's
+    /// directory. Default: nothing (a kind that neither reads nor writes the cluster, like `lint`).
+    fn footprint(&self, _f: &mut footprint::Footprint, _at: &str, _dir: &Path) {}
+    /// Whether the step may create, change or delete RBAC objects (the RBAC sentinel then runs after
+    /// it, see `runner::sentinel`); `dir` is the scenario's directory. Default: no.
+    fn may_write_rbac(&self, _dir: &Path) -> bool {
+        false
+    }
+    /// Why RBAC may change after the sentinel proved the authorizer fresh (a controller writing
+    /// later), so a can-i answer is not final; `None` when the step changes nothing late. Default: none.
+    fn changes_rbac_late(&self, _dir: &Path) -> Option<String> {
+        None
+    }
     /// Runs the step once on the cluster.
     fn run(&self, ctx: &StepCtx<'_>, limits: Limits) -> impl Future<Output = Result<Check, StepError>> + Send;
 }
@@ -153,6 +169,27 @@ macro_rules! define_actions {
             pub fn api_caller(&self) -> Option<(String, String)> {
                 match self {
                     $(Action::$variant(a) => a.api_caller(),)*
+                }
+            }
+
+            /// Adds what the step touches to a scenario's footprint ([`StepKind::footprint`]).
+            pub fn footprint(&self, f: &mut footprint::Footprint, at: &str, dir: &Path) {
+                match self {
+                    $(Action::$variant(a) => a.footprint(f, at, dir),)*
+                }
+            }
+
+            /// Whether the step may write RBAC ([`StepKind::may_write_rbac`]).
+            pub fn may_write_rbac(&self, dir: &Path) -> bool {
+                match self {
+                    $(Action::$variant(a) => a.may_write_rbac(dir),)*
+                }
+            }
+
+            /// Why the step may change RBAC late ([`StepKind::changes_rbac_late`]).
+            pub fn changes_rbac_late(&self, dir: &Path) -> Option<String> {
+                match self {
+                    $(Action::$variant(a) => a.changes_rbac_late(dir),)*
                 }
             }
 

@@ -2,6 +2,8 @@
 //! pod), check its claims, and use it from outside the cluster. The token never leaves this function
 //! except inside the request that uses it.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::credential::{self, Resolved, TokenSource};
 use super::kubectl::kubectl;
 use super::token_request::TokenRequestExpect;
@@ -76,6 +78,11 @@ pub struct TokenExpect {
 impl StepKind for TokenStep {
     type Raw = Self;
     const LOOKING: Looking = Looking::Once;
+
+    /// Reads the ServiceAccount's namespace.
+    fn footprint(&self, f: &mut Footprint, _: &str, _: &Path) {
+        f.read(&self.namespace);
+    }
 
     fn build(mut t: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if t.command.is_some() {

@@ -23,6 +23,7 @@ pub struct TokenRequestExpect {
     /// A JSON body, written as YAML.
     #[serde(default)]
     pub body: Option<Value>,
+    #[serde(deserialize_with = "super::http_request::status_code")]
     pub status: u16,
     /// Field checks on the JSON body of the answer.
     #[serde(default)]
@@ -46,9 +47,7 @@ impl TokenRequestExpect {
     /// Load-time validation: a path from the server's root, a request `http-from-pod` would accept,
     /// field checks that parse.
     pub fn validate(&self) -> Result<(), (String, String)> {
-        if !self.path.starts_with('/') {
-            return Err(("request".into(), format!("path `{}` must start with `/` (it is appended to the API server's URL)", self.path)));
-        }
+        super::http_request::check_path(&self.path, "the API server's URL").map_err(|m| ("request".to_string(), m))?;
         self.request().validate().map_err(|(key, m)| (format!("request.{key}"), m))?;
         self.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("request.fields".to_string(), m)))
     }

@@ -2,6 +2,8 @@
 //! so it ends when the event arrives, not at the next poll. A pod that cannot start fails at once with
 //! the reason, instead of after the timeout.
 
+use super::footprint::Footprint;
+use std::path::Path;
 use super::poll::Look;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::watch::Followed;
@@ -76,6 +78,11 @@ pub struct Wait {
 impl StepKind for Wait {
     type Raw = Self;
     const LOOKING: Looking = Looking::No;
+
+    /// Reads the object's namespace (or every namespace, for a list).
+    fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
+        f.read_ref(&self.resource, at);
+    }
 
     fn build(w: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if w.resource.name.is_none() {

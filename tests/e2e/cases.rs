@@ -4,12 +4,13 @@
 //! a workshop organiser can act on, without editing the shipped scenarios. A case may also pin the
 //! verdict of a step with `# expect-verdict: N VERDICT` (holds, erratum, failed, not run, not
 //! applicable), e.g. to prove that the steps after a failed look still ran, and forbid text in the
-//! failure report with `# expect-absent: TEXT` (e.g. a Rust debug dump).
+//! failure report with `# expect-absent: TEXT` (e.g. a Rust debug dump, or a secret: it is looked for in
+//! the JSON and JUnit reports of the run too, which also hold the passed steps' notes).
 
 use crate::shared::{root, Shared};
 use libtest_mimic::{Failed, Trial};
 use sa_conformance::outcome::ScenarioOutcome;
-use sa_conformance::report::{render_failure, Silent};
+use sa_conformance::report::{render_failure, to_json, to_junit, Silent};
 use sa_conformance::scenario::{discover, load_file, LoadOptions};
 use std::path::Path;
 use std::sync::Arc;
@@ -83,11 +84,12 @@ fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
             }
             let missing: Vec<&String> = wanted.iter().filter(|w| !report.contains(w.as_str())).collect();
             let absent = comment_lines(file, "# expect-absent: ");
-            let present: Vec<&String> = absent.iter().filter(|a| report.contains(a.as_str())).collect();
+            let everywhere = [report.as_str(), &to_json(&run), &to_junit(&run)].join("\n");
+            let present: Vec<&String> = absent.iter().filter(|a| everywhere.contains(a.as_str())).collect();
             if !missing.is_empty() {
                 Err(format!("the failure report lacks {missing:?}; it reads:\n{report}").into())
             } else if !present.is_empty() {
-                Err(format!("the failure report contains {present:?}, which it must not; it reads:\n{report}").into())
+                Err(format!("the failure, JSON or JUnit report contains {present:?}, which it must not; they read:\n{everywhere}").into())
             } else {
                 Ok(())
             }

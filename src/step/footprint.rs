@@ -1,0 +1,306 @@
+//! What a step touches on the cluster, as each step kind reports it (`StepKind::footprint`), so
+//! `crate::parallel` can tell which scenarios may run at the same time without a list of step kinds.
+//! The type and the ways a kind adds to it (a namespace read or written, an object, a manifest, a
+//! kubectl command line) live here, below the step kinds; what conflicts with what is `parallel`'s.
+//! The analysis errs on the side of "conflict": a wrong "no conflict" would let two scenarios break
+//! each other, a wrong "conflict" only costs time.
+
+use super::Manifest;
+use crate::api::ObjectRef;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// What one scenario reads and writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Footprint {
+    /// Namespaces it creates, changes or deletes (its own `namespaces:` and every namespace it writes in).
+    pub writes: BTreeSet<String>,
+    /// Namespaces it only looks at.
+    pub reads: BTreeSet<String>,
+    /// Cluster-scoped objects it writes, as `Kind/name` (also objects written without a namespace).
+    pub objects: BTreeSet<String>,
+    /// A look across every namespace (`-A`, a list without a namespace): any write elsewhere may change it.
+    pub reads_everywhere: Option<String>,
+    /// Why it must run alone, if it must.
+    pub alone: Option<String>,
+}
+
+/// kubectl verbs that do not change the cluster, besides those the model counts as looks.
+const KUBECTL_READS: &[&str] = &[
+    "get",
+    "describe",
+    "explain",
+    "logs",
+    "top",
+    "version",
+    "api-resources",
+    "api-versions",
+    "cluster-info",
+    "diff",
+    "events",
+    "wait",
+    "auth",
+    "config",
+    "options",
+    "completion",
+    "plugin",
+];
+/// Kinds that are questions to the API server, not objects: creating them stores nothing.
+const REVIEWS: &[&str] = &[
+    "SubjectAccessReview",
+    "SelfSubjectAccessReview",
+    "LocalSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SelfSubjectReview",
+    "TokenReview",
+    "TokenRequest",
+];
+
+impl Footprint {
+    pub(crate) fn read(&mut self, ns: &str) {
+        self.reads.insert(ns.to_string());
+    }
+
+    pub(crate) fn write(&mut self, ns: &str) {
+        self.writes.insert(ns.to_string());
+    }
+
+    pub(crate) fn everywhere(&mut self, why: String) {
+        self.reads_everywhere.get_or_insert(why);
+    }
+
+    pub(crate) fn run_alone(&mut self, why: String) {
+        self.alone.get_or_insert(why);
+    }
+
+    /// `system:serviceaccount:NS:NAME` is an identity of namespace NS: what binds it lives there.
+    pub(crate) fn read_identity(&mut self, user: &str) {
+        if let Some(ns) = user.strip_prefix("system:serviceaccount:").and_then(|r| r.split(':').next()) {
+            self.read(ns);
+        }
+    }
+
+    pub(crate) fn write_ref(&mut self, r: &ObjectRef) {
+        match (&r.namespace, r.kind.as_str()) {
+            (Some(ns), _) => self.write(ns),
+            (None, "Namespace") => self.write(r.name.as_deref().unwrap_or("*")),
+            (None, kind) => {
+                self.objects.insert(format!("{kind}/{}", r.name.as_deref().unwrap_or("*")));
+            }
+        }
+    }
+
+    pub(crate) fn read_ref(&mut self, r: &ObjectRef, at: &str) {
+        match &r.namespace {
+            Some(ns) => self.read(ns),
+            None if r.list => self.everywhere(format!("{at} lists every {}", r.kind)),
+            None => {}
+        }
+    }
+
+    pub(crate) fn write_manifests(&mut self, manifests: &[Manifest], default_ns: Option<&str>, at: &str) {
+        for m in manifests {
+            self.write_manifest_text(&m.text, default_ns, &format!("{at} ({})", m.origin));
+        }
+    }
+
+    pub(crate) fn write_manifest_text(&mut self, text: &str, default_ns: Option<&str>, at: &str) {
+        let docs = match crate::api::parse_manifest(text) {
+            Ok(d) => d,
+            Err(e) => return self.run_alone(format!("{at}: cannot read what it writes: {e}")),
+        };
+        for doc in docs {
+            self.write_object(&doc, default_ns, at);
+        }
+    }
+
+    /// One object a scenario writes; bindings also reach the namespaces of their subjects.
+    pub(crate) fn write_object(&mut self, doc: &Value, default_ns: Option<&str>, at: &str) {
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let name = doc["metadata"]["name"].as_str().unwrap_or("*");
+        if REVIEWS.contains(&kind) {
+            return;
+        }
+        match (doc["metadata"]["namespace"].as_str().or(default_ns), kind) {
+            (_, "Namespace") => self.write(name),
+            (Some(ns), _) => self.write(ns),
+            (None, _) => {
+                self.objects.insert(format!("{kind}/{name}"));
+            }
+        }
+        if kind == "ClusterRole" && (doc.get("aggregationRule").is_some() || aggregates(doc)) {
+            self.run_alone(format!("{at}: ClusterRole {name} is aggregated into other roles"));
+        }
+        if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
+            for subject in doc["subjects"].as_array().into_iter().flatten() {
+                match (subject["kind"].as_str(), subject["namespace"].as_str()) {
+                    (Some("ServiceAccount"), Some(ns)) => self.write(ns),
+                    (Some("ServiceAccount"), None) => {}
+                    // A group or user can be anyone, in any scenario: across the cluster, nothing else may run.
+                    (k, _) if kind == "ClusterRoleBinding" => self.run_alone(format!(
+                        "{at}: ClusterRoleBinding {name} grants to {} {} across the cluster",
+                        k.unwrap_or("a subject"),
+                        subject["name"].as_str().unwrap_or("?")
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// A kubectl command: reads or writes by verb, in `-n` (or a namespace it creates), or the
+    /// objects of its `-f` files. A change whose place cannot be read makes the scenario run alone.
+    pub(crate) fn kubectl(&mut self, args: &[String], stdin: Option<&str>, dir: &Path, at: &str) {
+        let cmd = Words::read(args);
+        let reads = cmd.positional.first().is_some_and(|v| KUBECTL_READS.contains(&v.as_str()));
+        if let Some(user) = &cmd.as_user {
+            self.read_identity(user);
+        }
+        if cmd.all_namespaces {
+            self.everywhere(format!("{at} runs kubectl with --all-namespaces"));
+        }
+        if reads {
+            if let Some(ns) = &cmd.namespace {
+                self.read(ns);
+            }
+            return;
+        }
+        let verb_type: Vec<&str> = cmd.positional.iter().take(3).map(String::as_str).collect();
+        match verb_type.as_slice() {
+            [_, "namespace" | "namespaces" | "ns", name, ..] => return self.write(name),
+            [_, t, ..] if t.starts_with("namespace/") || t.starts_with("ns/") => {
+                return self.write(t.split_once('/').map(|(_, n)| n).unwrap_or_default())
+            }
+            _ => {}
+        }
+        if !cmd.files.is_empty() {
+            for file in &cmd.files {
+                let text =
+                    if file == "-" { stdin.map(str::to_string).ok_or_else(|| "no stdin".to_string()) } else { read_tree(&dir.join(file)) };
+                match text {
+                    Ok(t) => self.write_manifest_text(&t, cmd.namespace.as_deref(), &format!("{at} (-f {file})")),
+                    Err(e) => self.run_alone(format!("{at}: cannot read -f {file}: {e}")),
+                }
+            }
+            return;
+        }
+        match &cmd.namespace {
+            Some(ns) => self.write(ns),
+            None => self.run_alone(format!("{at}: `kubectl {}` changes the cluster without naming a namespace", args.join(" "))),
+        }
+    }
+}
+
+fn aggregates(doc: &Value) -> bool {
+    doc["metadata"]["labels"].as_object().is_some_and(|l| l.keys().any(|k| k.starts_with("rbac.authorization.k8s.io/aggregate-to-")))
+}
+
+/// A manifest file, or every .yaml/.yml/.json file of a directory (as `kubectl -f DIR` reads it).
+fn read_tree(path: &Path) -> Result<String, String> {
+    if !path.is_dir() {
+        return std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+        .collect();
+    files.sort();
+    let texts: Result<Vec<String>, String> = files.iter().map(|p| read_tree(p)).collect();
+    Ok(texts?.join("\n---\n"))
+}
+
+/// The parts of a kubectl command line that say where it acts.
+#[derive(Debug, Default)]
+struct Words {
+    positional: Vec<String>,
+    namespace: Option<String>,
+    files: Vec<String>,
+    as_user: Option<String>,
+    all_namespaces: bool,
+}
+
+impl Words {
+    fn read(args: &[String]) -> Words {
+        let mut w = Words::default();
+        let mut it = args.iter().map(String::as_str).peekable();
+        // The words after `kubectl` (a leading `kubectl` is tolerated).
+        if it.peek() == Some(&"kubectl") {
+            it.next();
+        }
+        while let Some(word) = it.next() {
+            if word == "--" {
+                break;
+            }
+            let (flag, inline) = match word.split_once('=') {
+                Some((f, v)) if f.starts_with('-') => (f, Some(v.to_string())),
+                _ => (word, None),
+            };
+            let takes_value = matches!(flag, "-n" | "--namespace" | "-f" | "--filename" | "--as");
+            let value = match (&inline, takes_value) {
+                (Some(v), _) => Some(v.clone()),
+                (None, true) => it.next().map(str::to_string),
+                (None, false) => None,
+            };
+            match flag {
+                "-n" | "--namespace" => w.namespace = value,
+                "-f" | "--filename" => w.files.extend(value),
+                "--as" => w.as_user = value,
+                "-A" | "--all-namespaces" => w.all_namespaces = inline.as_deref() != Some("false"),
+                "-l" | "--selector" | "-o" | "--output" | "-c" | "--container" | "--field-selector" | "--for" | "--timeout"
+                | "--as-group" | "--type" | "--duration" | "--audience" | "--image" | "--serviceaccount" | "--role" | "--clusterrole"
+                | "--verb" | "--resource" | "--subresource" | "--from-literal" | "--user" | "--group" => {
+                    if inline.is_none() {
+                        it.next();
+                    }
+                }
+                f if f.starts_with("-n") && f.len() > 2 && !f.starts_with("--") => w.namespace = Some(f[2..].to_string()),
+                f if f.starts_with('-') => {}
+                _ => w.positional.push(word.to_string()),
+            }
+        }
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What each kind adds, on the kinds whose model reads straight from YAML; `parallel`'s tests read
+    //! whole scenarios through the loader (which `step` may not import).
+    use super::Footprint;
+    use crate::step::StepKind;
+    use std::path::Path;
+
+    fn print<K: StepKind + serde::de::DeserializeOwned>(yaml: &str) -> Footprint {
+        let kind: K = crate::yaml::from_node(&crate::yaml::parse_one(yaml).expect("YAML")).expect("a step");
+        let mut f = Footprint::default();
+        kind.footprint(&mut f, "step 1 `x`", Path::new("/nonexistent"));
+        f
+    }
+
+    #[test]
+    fn an_exec_writes_its_namespace_unless_it_only_reads() {
+        let writes = print::<crate::step::exec::Exec>("{ pod: p, namespace: dev, command: [touch, /x] }");
+        assert_eq!((writes.writes.len(), writes.reads.len()), (1, 0));
+        let reads = print::<crate::step::exec::Exec>("{ pod: p, namespace: dev, command: [cat, /x], read-only: true }");
+        assert_eq!(reads, Footprint { reads: ["dev".to_string()].into(), ..Default::default() });
+    }
+
+    #[test]
+    fn an_http_list_outside_a_namespace_reads_everywhere_and_one_inside_does_not() {
+        let h = |path: &str| {
+            print::<crate::step::http_from_pod::HttpFromPod>(&format!(
+                "{{ pod: p, namespace: dev, path: {path}, expect: {{ status: 200, list: {{ contains: [x] }} }} }}"
+            ))
+        };
+        assert_eq!(h("/api/v1/pods").reads_everywhere.as_deref(), Some("step 1 `x` compares the list /api/v1/pods across all namespaces"));
+        assert_eq!(h("/api/v1/namespaces/dev/pods").reads_everywhere, None);
+    }
+
+    #[test]
+    fn a_lint_touches_nothing_by_the_default() {
+        let lint = print::<crate::step::lint::LintStep>("{ files: [x.yaml] }");
+        assert_eq!(lint, Footprint::default());
+    }
+}
