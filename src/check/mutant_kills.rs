@@ -66,3 +66,30 @@ fn claim_paths_are_validated_against_the_token_claims_schema() {
     let err = field("{path: 'kubernetes\\.io.namespace'}").validate_against(&claims).unwrap_err();
     assert!(err.contains("has no condition"), "{err}");
 }
+
+/// `\.` is a literal dot in a key; a backslash before anything else is kept as it is (cargo-mutants:
+/// the `\` arm's guard replaced with `true` would eat the next character and put a dot in its place).
+#[test]
+fn a_backslash_escapes_only_a_dot() {
+    use super::fields::{parse_path, Segment};
+    let key = |k: &str| Segment::Key(k.to_string());
+    assert_eq!(parse_path(r"kubernetes\.io.namespace"), Ok(vec![key("kubernetes.io"), key("namespace")]));
+    assert_eq!(parse_path(r"a\b.c"), Ok(vec![key(r"a\b"), key("c")]));
+    assert_eq!(parse_path(r"a\"), Ok(vec![key(r"a\")]));
+}
+
+/// A numeric comparison on a plain path needs exactly one number there: a `[*]` path is a list even
+/// when it finds one value, and a string or nothing is not a number (the shipped tests compared only
+/// arithmetic paths, `exp - iat`).
+#[test]
+fn a_comparison_on_a_path_needs_one_number_there() {
+    // No schema here, so each check vouches for its path (`unchecked-path`).
+    let none = DocSchema::Unknown("no schema in this test".into());
+    let doc = json!({"exp": 1000, "name": "x", "items": [1]});
+    let msgs = |yaml: &str| -> Vec<String> { field(yaml).check(&doc, &none).iter().map(ToString::to_string).collect() };
+    assert_eq!(msgs("{path: exp, lt: 2000, unchecked-path: true}"), Vec::<String>::new());
+    assert_eq!(msgs("{path: exp, gt: 2000, unchecked-path: true}"), ["field `exp`: expected > 2000, got 1000"]);
+    assert_eq!(msgs("{path: 'items[*]', lt: 5, unchecked-path: true}"), ["field `items[*]`: expected < 5, got 1 values, not one number"]);
+    assert_eq!(msgs("{path: name, lt: 5, unchecked-path: true}"), ["field `name`: expected < 5, got \"x\", not a number"]);
+    assert_eq!(msgs("{path: nbf, lt: 5, unchecked-path: true}"), ["field `nbf`: expected < 5, got nothing"]);
+}
