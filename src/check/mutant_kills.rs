@@ -93,3 +93,15 @@ fn a_comparison_on_a_path_needs_one_number_there() {
     assert_eq!(msgs("{path: name, lt: 5, unchecked-path: true}"), ["field `name`: expected < 5, got \"x\", not a number"]);
     assert_eq!(msgs("{path: nbf, lt: 5, unchecked-path: true}"), ["field `nbf`: expected < 5, got nothing"]);
 }
+
+/// Arithmetic keeps fractions: `exp - iat` of 1.5 and 1 is 0.5, not 0 (whole numbers are shown as
+/// integers, `600` not `600.0`, and that must not truncate the others).
+#[test]
+fn arithmetic_keeps_a_fraction() {
+    let none = DocSchema::Unknown("no schema in this test".into());
+    let doc = json!({"exp": 1.5, "iat": 1});
+    let msgs = |yaml: &str| -> Vec<String> { field(yaml).check(&doc, &none).iter().map(ToString::to_string).collect() };
+    assert_eq!(msgs("{path: exp - iat, equals: 0.5}"), Vec::<String>::new());
+    assert_eq!(msgs("{path: exp - iat, equals: 0}"), ["field `exp - iat`: expected == 0, got 0.5"]);
+    assert_eq!(msgs("{path: exp - iat + 0.5, equals: 1}"), Vec::<String>::new());
+}
