@@ -105,3 +105,14 @@ fn arithmetic_keeps_a_fraction() {
     assert_eq!(msgs("{path: exp - iat, equals: 0}"), ["field `exp - iat`: expected == 0, got 0.5"]);
     assert_eq!(msgs("{path: exp - iat + 0.5, equals: 1}"), Vec::<String>::new());
 }
+
+/// Typed equality looks inside lists (YAML `[600]` equals JSON `[600.0]`, as `600` equals `600.0`),
+/// and integers compare exactly, even past 2^53 where two of them round to the same float.
+#[test]
+fn typed_equality_reaches_into_lists_and_keeps_big_integers_exact() {
+    use super::same_value;
+    assert!(same_value(&json!([600]), &json!([600.0])));
+    assert!(!same_value(&json!([600]), &json!([600, 1])));
+    assert!(!same_value(&json!(9_007_199_254_740_993_i64), &json!(9_007_199_254_740_992_i64)));
+    assert!(same_value(&json!(9_007_199_254_740_993_i64), &json!(9_007_199_254_740_993_i64)));
+}
