@@ -116,3 +116,17 @@ fn typed_equality_reaches_into_lists_and_keeps_big_integers_exact() {
     assert!(!same_value(&json!(9_007_199_254_740_993_i64), &json!(9_007_199_254_740_992_i64)));
     assert!(same_value(&json!(9_007_199_254_740_993_i64), &json!(9_007_199_254_740_993_i64)));
 }
+
+/// The "(a string, but the field holds a number)" hint is for two scalars only: the string `"null"`
+/// against nothing found reads the same as text but gets no hint about a type nothing has.
+#[test]
+fn the_type_hint_is_only_for_two_scalars() {
+    let none = DocSchema::Unknown("no schema in this test".into());
+    let doc = json!({"x": null, "code": 403});
+    let msgs = |yaml: &str| -> Vec<String> { field(yaml).check(&doc, &none).iter().map(ToString::to_string).collect() };
+    assert_eq!(msgs("{path: x, equals: 'null'}"), ["field `x`: expected == \"null\", got nothing"]);
+    assert_eq!(
+        msgs("{path: code, equals: '403'}"),
+        ["field `code`: expected == \"403\" (a string, but the field holds a number), got 403"]
+    );
+}
