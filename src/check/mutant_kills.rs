@@ -130,3 +130,21 @@ fn the_type_hint_is_only_for_two_scalars() {
         ["field `code`: expected == \"403\" (a string, but the field holds a number), got 403"]
     );
 }
+
+/// A field that is not there and close to nothing: the fields there are listed only when they are few
+/// (at most 8), and no list at all is printed when there is nothing to list.
+#[test]
+fn a_far_misspelling_lists_the_fields_only_when_they_are_few() {
+    use super::fields::Segment;
+    use super::schema::{KindSchema, PathProblem};
+    let object = |n: usize| {
+        let props: serde_json::Map<String, serde_json::Value> = (0..n).map(|i| (format!("field{i}"), json!({"type": "string"}))).collect();
+        KindSchema::new("test Kind", json!({"type": "object", "properties": props}), Default::default())
+    };
+    let path = [Segment::Key("zzzzzzzzzz".into())];
+    let few = object(8).check_path(&path).unwrap_err().to_string();
+    assert!(few.starts_with("no field `zzzzzzzzzz` at the top (fields there: field"), "{few}");
+    assert_eq!(object(9).check_path(&path).unwrap_err().to_string(), "no field `zzzzzzzzzz` at the top");
+    let nothing = PathProblem::NoSuchField { at: "spec".into(), field: "x".into(), suggestion: None, known: vec![] };
+    assert_eq!(nothing.to_string(), "no field `x` in `spec`");
+}
