@@ -148,3 +148,17 @@ fn a_far_misspelling_lists_the_fields_only_when_they_are_few() {
     let nothing = PathProblem::NoSuchField { at: "spec".into(), field: "x".into(), suggestion: None, known: vec![] };
     assert_eq!(nothing.to_string(), "no field `x` in `spec`");
 }
+
+/// Integers and numbers are scalars: a path that goes on below one is a mistake, not an open field
+/// (`exp.seconds` in token claims; a `type: number` field of a custom kind).
+#[test]
+fn a_path_below_an_integer_or_a_number_is_refused() {
+    use super::fields::Segment;
+    use super::schema::KindSchema;
+    let key = |k: &str| Segment::Key(k.to_string());
+    let err = super::token_claims().check_path(&[key("exp"), key("seconds")]).unwrap_err();
+    assert_eq!(err.to_string(), "`exp` is an integer, it has no field `seconds`");
+    let widget = KindSchema::new("test Widget", json!({"type": "object", "properties": {"ratio": {"type": "number"}}}), Default::default());
+    assert_eq!(widget.check_path(&[key("ratio"), key("x")]).unwrap_err().to_string(), "`ratio` is a number, it has no field `x`");
+    assert_eq!(widget.check_path(&[key("ratio")]), Ok(()));
+}
