@@ -162,3 +162,6 @@ fn a_path_below_an_integer_or_a_number_is_refused() {
     assert_eq!(widget.check_path(&[key("ratio"), key("x")]).unwrap_err().to_string(), "`ratio` is a number, it has no field `x`");
     assert_eq!(widget.check_path(&[key("ratio")]), Ok(()));
 }
+
+mod decode;
+mod number;
