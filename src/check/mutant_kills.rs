@@ -165,3 +165,21 @@ fn a_path_below_an_integer_or_a_number_is_refused() {
 
 mod decode;
 mod number;
+
+/// Booleans are scalars too, and a long name misspelled in three places still gets its suggestion
+/// (a third of the letters may differ: 15 letters, 3 edits).
+#[test]
+fn booleans_are_scalars_and_long_names_tolerate_a_third_of_their_letters() {
+    use super::fields::Segment;
+    use super::schema::KindSchema;
+    let key = |k: &str| Segment::Key(k.to_string());
+    let pod = KindSchema::new(
+        "test Pod",
+        json!({"type": "object", "properties": {"automountServiceAccountToken": {"type": "boolean"}, "serviceAccountName": {"type": "string"}}}),
+        Default::default(),
+    );
+    let err = pod.check_path(&[key("automountServiceAccountToken"), key("x")]).unwrap_err();
+    assert_eq!(err.to_string(), "`automountServiceAccountToken` is a boolean, it has no field `x`");
+    let err = pod.check_path(&[key("srviceAcountNme")]).unwrap_err();
+    assert_eq!(err.to_string(), "no field `srviceAcountNme` at the top (did you mean `serviceAccountName`?)");
+}

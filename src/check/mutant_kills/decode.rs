@@ -31,6 +31,7 @@ fn base64_with_plus_and_slash_decodes_and_empty_text_does_not() {
 fn a_pem_block_ended_by_another_kind_is_named() {
     let pem = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END PRIVATE KEY-----\n";
     assert_eq!(Decode::Pem.apply(pem).unwrap_err(), "PEM: BEGIN CERTIFICATE ended by END PRIVATE KEY");
-    let two = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+    let two =
+        "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
     assert_eq!(Decode::Pem.apply(two).unwrap(), json!([{"type": "CERTIFICATE", "bytes": 3}, {"type": "CERTIFICATE", "bytes": 1}]));
 }

@@ -34,6 +34,10 @@ fn numbers_are_printed_as_written() {
     assert_eq!(fmt(0.5), "0.5");
     assert_eq!(fmt(-2.25), "-2.25");
     assert_eq!(fmt(1e20), "100000000000000000000");
+    // A document's `-0.0` is printed as 0 (f64's Display would write `-0`).
+    assert_eq!(fmt(-0.0), "0");
+    // At the cut-over both ways print the same digits (so `<` vs `<=` there is equivalent).
+    assert_eq!(fmt(1e15), "1000000000000000");
 }
 
 /// A `[*]` path in arithmetic that finds several values is "N values", not "nothing".
