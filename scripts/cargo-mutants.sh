@@ -38,5 +38,16 @@ fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 echo "== cargo mutants $(cargo mutants --version | awk '{print $2}'), target dir $CARGO_TARGET_DIR" >&2
+# --list: the mutants (stdout), then how many per file and in all (stderr), so a glob that names no
+# file, or a file that moved, shows up as a missing or zero line.
+for a in "${args[@]}"; do
+  if [ "$a" = --list ]; then
+    list="$(cargo mutants --no-shuffle "${args[@]}")"
+    printf '%s\n' "$list"
+    { printf '%s\n' "$list" | grep -v '^$' | cut -d: -f1 | sort | uniq -c
+      printf '%7d mutants in all\n' "$(printf '%s\n' "$list" | grep -vc '^$' || true)"; } >&2
+    exit 0
+  fi
+done
 # nice: a mutant is a rebuild of this crate; leave the machine usable for everyone else on it
 exec nice -n 10 cargo mutants --no-shuffle "${args[@]}"

@@ -196,3 +196,6 @@ fn step(s: &mut StepOutcome) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod mutant_kills;

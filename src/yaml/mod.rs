@@ -17,6 +17,8 @@
 
 mod de;
 pub mod k8s;
+#[cfg(test)]
+mod mutant_kills;
 mod node;
 
 pub use de::{from_node, from_str};

@@ -1,0 +1,35 @@
+//! Unit tests that kill what cargo-mutants found, or would find, the other redaction tests missing
+//! (issue 9, docs/kill-matrix.md). Kept apart from `tests.rs` so they merge without conflicts.
+
+use super::{redact, redact_value, register_secret, REDACTED};
+use serde_json::json;
+
+/// `Bearer X` hides X when it looks like a credential: 8 characters or more and a digit, or 24 or more;
+/// a short word (`Bearer v1`) or a long one without a digit under 24 (`Bearer placeholder`) is prose.
+#[test]
+fn bearer_hides_what_looks_like_a_credential_and_keeps_words() {
+    assert_eq!(redact("the API took a Bearer v1 header"), "the API took a Bearer v1 header");
+    assert_eq!(redact("Authorization: Bearer placeholder"), "Authorization: Bearer placeholder");
+    assert_eq!(redact("Authorization: Bearer abcdefghijklmnopqrstuvwxyz"), "Authorization: Bearer <redacted>");
+    assert_eq!(redact("Authorization: Bearer abcdefg1"), "Authorization: Bearer <redacted>");
+}
+
+/// A learned secret of exactly 8 characters is registered (shorter ones are not), and every value
+/// registered is hidden, not only the first.
+#[test]
+fn learned_secrets_from_eight_characters_on_are_all_hidden() {
+    register_secret("k8Qw3zPx");
+    register_secret("second-learned-s3cret");
+    assert_eq!(redact("a k8Qw3zPx b"), format!("a {REDACTED} b"));
+    assert_eq!(redact("c second-learned-s3cret d"), format!("c {REDACTED} d"));
+    register_secret("k7Qw3zP");
+    assert_eq!(redact("e k7Qw3zP f"), "e k7Qw3zP f");
+}
+
+/// A Secret's `stringData` is hidden by key like its `data`; its other objects are read like any text.
+#[test]
+fn a_secret_value_loses_its_string_data_but_keeps_its_metadata() {
+    let mut v = json!({"kind": "Secret", "metadata": {"name": "db", "labels": {"app": "web"}}, "stringData": {"password": "hunter2"}});
+    redact_value(&mut v);
+    assert_eq!(v, json!({"kind": "Secret", "metadata": {"name": "db", "labels": {"app": "web"}}, "stringData": {"password": REDACTED}}));
+}
