@@ -23,7 +23,8 @@ fn base64_with_plus_and_slash_decodes_and_empty_text_does_not() {
     assert_eq!(base64_text("YWI+Pz8/"), Some("ab>???".to_string()));
     assert_eq!(base64_text(""), None);
     assert_eq!(base64_text("  \n"), None);
-    assert_eq!(Decode::Base64.apply("").unwrap_err(), "not base64 of UTF-8 text: \"\"");
+    // The message is the value alone; the caller says what was expected (`expected base64 of UTF-8 text, got ""`).
+    assert_eq!(Decode::Base64.apply("").unwrap_err(), "\"\"");
 }
 
 /// A PEM block must end with the word it began with.
