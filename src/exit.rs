@@ -39,6 +39,8 @@ pub fn for_cluster_error(e: &ClusterError) -> u8 {
 pub fn for_suite_error(e: &SuiteError) -> u8 {
     match e {
         SuiteError::Interrupted => INTERRUPTED,
+        // Interrupted, but something was left behind: a failure, so no one mistakes it for a clean stop.
+        SuiteError::InterruptedLeft(_) => FAILED,
         SuiteError::NamespaceHeld(_) => USAGE,
         SuiteError::Cluster(c) => for_cluster_error(c),
     }

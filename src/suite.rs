@@ -15,6 +15,8 @@ pub enum SuiteError {
     Cluster(#[from] ClusterError),
     #[error("interrupted while getting the cluster; what was created has been deleted")]
     Interrupted,
+    #[error("interrupted while getting the cluster, and the half-made cluster could not be deleted: {0}")]
+    InterruptedLeft(String),
     /// Another run holds a namespace and the user asked not to wait.
     #[error(transparent)]
     NamespaceHeld(LeaseError),
@@ -35,22 +37,15 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
         let image = k.image.as_deref().map(|i| format!(" from node image {i}")).unwrap_or_default();
         reporter.cluster_event(&format!("creating kind cluster `{}`{image} (config {})", c.spec.name, k.config.display()));
     }
-    let acquiring = Session::acquire(spec, allow);
-    tokio::pin!(acquiring);
+    // Boxed, so it can be dropped (which kills a running `kind create`) before an interrupt's delete.
+    let mut acquiring = Box::pin(Session::acquire(spec, allow));
     let started = std::time::Instant::now();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     let task = made_here.as_ref().map(|c| format!("creating kind cluster `{}` (nodes, then CoreDNS, then loading images)", c.spec.name));
     loop {
         tokio::select! {
             s = &mut acquiring => return Ok(s?),
-            _ = opts.interrupt.wait() => {
-                if let Some(c) = made_here {
-                    if let Err(e) = c.delete(&crate::cluster::Owned::created_here(&c)).await {
-                        tracing::error!("after the interrupt: {}", crate::error::chain(&e));
-                    }
-                }
-                return Err(SuiteError::Interrupted);
-            }
+            _ = opts.interrupt.wait() => break,
             _ = tick.tick() => {
                 if let Some(task) = &task {
                     reporter.progress(task, started.elapsed());
@@ -58,6 +53,16 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
             }
         }
     }
+    // Interrupted. Stop `kind create` first: a delete that ran beside it could be followed by the
+    // create adding its node anyway (seen: "deleted", and the node still running).
+    drop(acquiring);
+    if let Some(c) = made_here {
+        if let Err(e) = c.delete_half_made(&crate::cluster::Owned::created_here(&c)).await {
+            tracing::error!("after the interrupt: {}", crate::error::chain(&e));
+            return Err(SuiteError::InterruptedLeft(crate::error::chain(&e)));
+        }
+    }
+    Err(SuiteError::Interrupted)
 }
 
 /// Runs scenarios on a target that passed the guard; stops starting new ones after an interrupt.

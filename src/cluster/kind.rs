@@ -182,6 +182,30 @@ impl KindCluster {
 
     /// Deletes the cluster and its record (idempotent), given the proof that it is ours
     /// (`super::ownership`).
+    /// Deletes a cluster whose creation was cut short (an interrupt) until kind lists no node of it:
+    /// a `docker run` that the killed `kind create` had started can still add a node after the first
+    /// delete, so the delete is repeated (up to 5 times, 2 s apart) until none is left.
+    pub async fn delete_half_made(&self, owned: &Owned) -> Result<(), ClusterError> {
+        let mut left = Vec::new();
+        for _ in 0..5 {
+            self.delete(owned).await?;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            left = self.nodes().await?;
+            if left.is_empty() && !self.exists().await? {
+                return Ok(());
+            }
+        }
+        Err(self.fail(format!("still has nodes after 5 deletes: {}", left.join(", "))))
+    }
+
+    /// The names of the cluster's nodes (containers kind labels as its nodes).
+    async fn nodes(&self) -> Result<Vec<String>, ClusterError> {
+        let out = run_ok(&Cmd::new([self.kind.as_str(), "get", "nodes", &format!("--name={}", self.name())]), SHORT)
+            .await
+            .map_err(|source| ClusterError::Process { action: format!("listing the nodes of kind cluster `{}`", self.name()), source })?;
+        Ok(out.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+    }
+
     pub async fn delete(&self, owned: &Owned) -> Result<(), ClusterError> {
         if owned.name != self.name() {
             return Err(ClusterError::NotOurs {
