@@ -188,7 +188,7 @@ fn failure_line(o: &ScenarioOutcome) -> Option<String> {
     Some(format!("step {} `{}`: {}", f.index, f.name, crate::report::redact(&why)))
 }
 
-/// A mutant that was not run: an error with its reason.
+/// A mutant that was not run: an error with its reason (also where [`judge`] starts from).
 fn unrun(m: &Mutant, why: &str) -> MutantResult {
     MutantResult {
         id: m.id.clone(),
@@ -205,17 +205,7 @@ fn unrun(m: &Mutant, why: &str) -> MutantResult {
 
 /// Killed, survived, accepted or error, from the mutant's run.
 fn judge(plan: &Plan, m: &Mutant, o: &ScenarioOutcome) -> MutantResult {
-    let mut r = MutantResult {
-        id: m.id.clone(),
-        operator: m.operator,
-        family: m.operator.family(),
-        change: m.change.clone(),
-        verdict: Verdict::Error,
-        killed_by: None,
-        reason: None,
-        cleanup_errors: o.cleanup_errors.clone(),
-        duration_ms: o.duration_ms,
-    };
+    let mut r = MutantResult { reason: None, cleanup_errors: o.cleanup_errors.clone(), duration_ms: o.duration_ms, ..unrun(m, "") };
     if o.interrupted {
         r.reason = Some("interrupted".into());
     } else if let Some(e) = &o.setup_error {
