@@ -97,8 +97,17 @@ pub fn apply_step(like: &Step, name: String, docs: &[Value]) -> Step {
     let mut s = like.clone();
     s.name = name;
     s.doc = None;
-    // Written out in full: never rebuilt from the YAML of the step it stands next to.
+    // It keeps only the neighbour's place and timeout: never rebuilt from the neighbour's YAML, and
+    // none of its captures, erratum, version or variable conditions, or look window.
     s.deferred = None;
+    s.capture = Vec::new();
+    s.erratum = None;
+    s.when_version = None;
+    s.when_var = Default::default();
+    s.inapplicable = None;
+    s.prerequisite = false;
+    s.within = std::time::Duration::ZERO;
+    s.stable_for = None;
     s.action = Action::Apply(crate::step::apply::Apply {
         manifests: vec![crate::step::Manifest { origin: "<added by sa-conformance mutate>".into(), text: render(docs) }],
         namespace: None,

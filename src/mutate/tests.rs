@@ -457,3 +457,23 @@ fn an_injected_step_is_never_rebuilt_from_its_neighbour() {
         assert_eq!(m.lost, None, "{}", m.id);
     }
 }
+
+#[test]
+fn an_injected_step_takes_nothing_but_its_place_from_its_neighbour() {
+    // In the shipped example the first access check captures `response.status`: an injected grant
+    // that kept that capture failed as "the mutant's own step".
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/examples/captured-values.scenario.yaml");
+    let s = load_file(&path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let all = mutants(&s, Operator::OverGrant);
+    assert!(!all.is_empty());
+    let mut neighbour_captures = false;
+    for m in &all {
+        for i in &m.injected {
+            let (injected, next) = (&m.scenario.steps[i - 1], &m.scenario.steps[*i]);
+            neighbour_captures |= !next.capture.is_empty();
+            assert!(injected.capture.is_empty() && injected.erratum.is_none() && injected.when_version.is_none(), "{}: {injected:?}", m.id);
+            assert!(injected.inapplicable.is_none() && injected.within.is_zero() && injected.stable_for.is_none(), "{}", m.id);
+        }
+    }
+    assert!(neighbour_captures, "the example's first access check captures a value (else this test proves nothing)");
+}
