@@ -152,10 +152,7 @@ impl KindCluster {
         if aliased.is_empty() {
             return Ok(());
         }
-        let nodes = run_ok(&Cmd::new([self.kind.as_str(), "get", "nodes", &format!("--name={}", self.name())]), SHORT)
-            .await
-            .map_err(|source| ClusterError::Process { action: action(), source })?;
-        for node in nodes.stdout.lines().map(str::trim).filter(|n| !n.is_empty()) {
+        for node in &self.nodes().await? {
             for image in &aliased {
                 let (from, to) = (normalise(&image.host), normalise(&image.inside));
                 let argv = ["docker", "exec", node, "ctr", "--namespace=k8s.io", "images", "tag", "--force", &from, &to];
@@ -190,8 +187,9 @@ impl KindCluster {
         for _ in 0..5 {
             self.delete(owned).await?;
             tokio::time::sleep(Duration::from_secs(2)).await;
+            // kind lists a cluster by its nodes' label: no node left is no cluster left.
             left = self.nodes().await?;
-            if left.is_empty() && !self.exists().await? {
+            if left.is_empty() {
                 return Ok(());
             }
         }
