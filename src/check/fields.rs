@@ -213,8 +213,10 @@ impl FieldCheck {
 
     /// True when finding nothing at all would satisfy every condition (`absent: true`,
     /// `not-contains`, `equals: null` ...): such a check cannot tell a misspelled path from a pass.
+    /// A comparison (`lt`, `gt`, `between` ...) fails on nothing ("got nothing"), so a check that has
+    /// one cannot pass on a misspelled path.
     fn passes_on_nothing(&self, multi: bool) -> bool {
-        self.evaluate(&[], multi).is_empty()
+        self.bounds().is_empty() && self.evaluate(&[], multi).is_empty()
     }
 
     fn evaluate(&self, found: &[&Value], multi: bool) -> Vec<Mismatch> {
@@ -599,6 +601,9 @@ mod tests {
     #[case("{path: metadata.nme, absent: true, unchecked-path: true}", false)]
     #[case("{path: 'items[*].metadata.name', contains: x}", false)]
     #[case("{path: metadata.name, absent: false}", false)]
+    #[case("{path: status.expirationTimestmp, lt: 5}", false)]
+    #[case("{path: status.expirationTimestmp, between: [1, 5]}", false)]
+    #[case("{path: status.expirationTimestmp, lt: 5, absent: true}", false)]
     fn without_a_schema_only_checks_that_pass_on_nothing_are_refused(#[case] yaml: &str, #[case] refused: bool) {
         let why = DocSchema::Unknown("an empty v1 List has no item kind to find a schema by".into());
         let problem = check(yaml).path_problem(&why);
@@ -609,6 +614,17 @@ mod tests {
                 format!("field `{}`: expected a path that can be validated (this check passes when nothing is found), got an empty v1 List has no item kind to find a schema by; set `unchecked-path: true` to vouch for the spelling", check(yaml).path)
             );
         }
+    }
+
+    /// The other direction of the rule above: a comparison accepted on a schema-less document still
+    /// fails when the path finds nothing (a misspelling) and holds only on a number that satisfies it.
+    #[test]
+    fn a_comparison_without_a_schema_fails_on_a_misspelled_path() {
+        let unknown = DocSchema::Unknown("no schema in this test".into());
+        let doc = json!({"status": {"expirationSeconds": 3}});
+        assert_eq!(messages("{path: status.expirationSeconds, lt: 5}", &doc, &unknown), Vec::<String>::new());
+        assert_eq!(messages("{path: status.expirationSeconds, gt: 5}", &doc, &unknown), ["field `status.expirationSeconds`: expected > 5, got 3"]);
+        assert_eq!(messages("{path: status.expirationSecnds, lt: 5}", &doc, &unknown), ["field `status.expirationSecnds`: expected < 5, got nothing"]);
     }
 
     #[rstest]
