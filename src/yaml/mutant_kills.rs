@@ -12,3 +12,19 @@ fn an_alias_has_the_position_of_the_alias_not_the_anchor() {
     assert_eq!(doc.get("a").unwrap().pos.line, 1);
     assert_eq!(doc.get("b").unwrap().pos, Pos { line: 2, col: 4 });
 }
+
+/// A null where a string belongs is an error that says "unit value" (what serde calls null), for each
+/// spelling of null; the same key with text is read as that text.
+#[test]
+fn a_null_is_not_a_string_and_is_named_as_null() {
+    #[derive(serde::Deserialize, Debug)]
+    struct S {
+        #[allow(dead_code)]
+        name: String,
+    }
+    for text in ["name: ~\n", "name: null\n", "name:\n"] {
+        let err = super::from_str::<S>(text).unwrap_err().to_string();
+        assert!(err.starts_with("1:") && err.ends_with(": name: invalid type: unit value, expected a string"), "{text}: {err}");
+    }
+    assert_eq!(super::from_str::<S>("name: '~'\n").unwrap().name, "~");
+}

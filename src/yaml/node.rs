@@ -132,6 +132,11 @@ impl Node {
     }
 
     /// Whether this is a plain null scalar (`~`, `null`, empty).
+    /// A plain scalar with no text at all (`key:` with nothing after it).
+    fn is_empty_plain(&self) -> bool {
+        matches!(&self.value, Value::Scalar { text, plain: true, tag: None } if text.is_empty())
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar { text, plain: true, tag: None } if is_null(text))
     }
@@ -293,6 +298,12 @@ impl Builder {
         match self.stack.last_mut() {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
+                // `name:` with nothing after it: the parser marks the empty value where the next token
+                // starts (the next line); an error about it belongs on the key's line.
+                Some(k) if node.is_empty_plain() && node.pos.line > k.pos.line => {
+                    let pos = k.pos;
+                    entries.push((k, Node { pos, ..node }))
+                }
                 Some(k) => entries.push((k, node)),
                 None => {
                     // YAML requires unique keys. kubectl v1.34 does not enforce it for manifests (a

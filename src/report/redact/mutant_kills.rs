@@ -33,3 +33,15 @@ fn a_secret_value_loses_its_string_data_but_keeps_its_metadata() {
     redact_value(&mut v);
     assert_eq!(v, json!({"kind": "Secret", "metadata": {"name": "db", "labels": {"app": "web"}}, "stringData": {"password": REDACTED}}));
 }
+
+/// A Secret's `data` and `stringData` values are hidden by their place alone: keys that name no
+/// credential and values that look like prose are hidden too; the same keys in a ConfigMap stay.
+#[test]
+fn a_secret_hides_data_and_string_data_by_place_not_by_look() {
+    let mut secret = json!({"kind": "Secret", "data": {"note": "aGk="}, "stringData": {"greeting": "plain words"}});
+    redact_value(&mut secret);
+    assert_eq!(secret, json!({"kind": "Secret", "data": {"note": REDACTED}, "stringData": {"greeting": REDACTED}}));
+    let mut config = json!({"kind": "ConfigMap", "data": {"note": "aGk=", "greeting": "plain words"}});
+    redact_value(&mut config);
+    assert_eq!(config, json!({"kind": "ConfigMap", "data": {"note": "aGk=", "greeting": "plain words"}}));
+}
