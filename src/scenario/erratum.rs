@@ -96,9 +96,18 @@ mod tests {
     #[case("=1.34", "v1.34.4", true)]
     #[case("=1.34", "v1.35.4", false)]
     #[case(">1.9", "v1.10.0", true)]
+    #[case(">1.34", "v1.34.4", false)]
+    #[case("<=1.34", "v1.34.4", true)]
+    #[case("<=1.34", "v1.35.0", false)]
     fn a_version_range_matches_minor_versions(#[case] range: &str, #[case] version: &str, #[case] want: bool) {
         let req = VersionReq::parse(range).expect("valid range");
         assert_eq!(req.matches(minor_version(version).expect("valid version")), want, "{range} vs {version}");
+    }
+
+    /// A range is shown as it was written (reports and `--list` print it).
+    #[test]
+    fn a_range_is_shown_as_written() {
+        assert_eq!(VersionReq::parse(">=1.33, <1.35").expect("valid range").as_str(), ">=1.33, <1.35");
     }
 
     #[rstest]

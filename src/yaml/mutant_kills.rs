@@ -28,3 +28,18 @@ fn a_null_is_not_a_string_and_is_named_as_null() {
     }
     assert_eq!(super::from_str::<S>("name: '~'\n").unwrap().name, "~");
 }
+
+/// YAML's core schema reads one sign and then digits as an integer; `+-5` and `++5` are text.
+#[test]
+fn an_integer_has_one_sign_at_most() {
+    let doc: serde_json::Value = super::from_str("a: +-5\nb: ++5\nc: -5\nd: +5\n").unwrap();
+    assert_eq!(doc, serde_json::json!({"a": "+-5", "b": "++5", "c": -5, "d": 5}));
+}
+
+/// A tag with two `!` (`!!str`) is YAML's own, not a local tag naming an enum variant: the value reads
+/// as the text it tags, where a local tag (`!x`) is read as a variant and `!` alone is no tag at all.
+#[test]
+fn only_a_local_tag_names_a_variant() {
+    let doc: serde_json::Value = super::from_str("a: !!str 5\nb: ! 6\n").unwrap();
+    assert_eq!(doc, serde_json::json!({"a": "5", "b": "6"}));
+}
