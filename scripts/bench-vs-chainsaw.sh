@@ -45,10 +45,16 @@ run_chainsaw() {
 }
 # Both tools must leave nothing behind when they return: the namespace is gone, not terminating.
 gone() {
-  if kubectl get namespace dev >/dev/null 2>&1; then
+  local out
+  if out=$(kubectl get namespace dev -o name 2>&1); then
     echo "namespace dev still exists after $1 returned: it did not wait for its cleanup, the timing is not like for like" >&2
     exit 1
   fi
+  # Only "not found" is gone: an unreachable cluster or a missing kubectl must not pass for it.
+  case "$out" in
+    *NotFound*) ;;
+    *) echo "could not tell whether namespace dev is gone after $1: $out" >&2; exit 1 ;;
+  esac
 }
 timed() { local a b; a=$(ms); "$@"; b=$(ms); gone "$1"; echo $((b - a)); }
 stats() { sort -n | awk '{a[NR]=$1} END {printf "min %.2f s, median %.2f s", a[1]/1000, (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)/1000}'; }

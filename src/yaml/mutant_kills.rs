@@ -43,3 +43,63 @@ fn only_a_local_tag_names_a_variant() {
     let doc: serde_json::Value = super::from_str("a: !!str 5\nb: ! 6\n").unwrap();
     assert_eq!(doc, serde_json::json!({"a": "5", "b": "6"}));
 }
+
+/// YAML's infinities (`.inf`, `-.Inf`, `+.INF`) are numbers where a float belongs.
+#[test]
+fn yaml_infinities_are_floats() {
+    #[derive(serde::Deserialize)]
+    struct F {
+        a: f64,
+        b: f64,
+        c: f64,
+    }
+    let f: F = super::from_str("a: .inf\nb: -.Inf\nc: +.INF\n").unwrap();
+    assert_eq!((f.a, f.b, f.c), (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY));
+}
+
+/// YAML's not-a-number (`.nan`) is a float; `inf` and `NaN` without the dot are text in YAML's core
+/// schema (Rust's own float parser would take them); a float may start with its dot (`.5`).
+#[test]
+fn yaml_floats_follow_the_core_schema_not_rusts_parser() {
+    #[derive(serde::Deserialize)]
+    struct F {
+        a: f64,
+        b: f64,
+    }
+    let f: F = super::from_str("a: .nan\nb: .5\n").unwrap();
+    assert!(f.a.is_nan());
+    assert_eq!(f.b, 0.5);
+    for text in ["a: inf\nb: 1\n", "a: NaN\nb: 1\n", "a: infinity\nb: 1\n"] {
+        let err = super::from_str::<F>(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.ends_with("a: invalid type: string \"inf\", expected f64") || err.contains("expected f64"), "{text}: {err:?}");
+    }
+    let doc: serde_json::Value = super::from_str("a: inf\nb: NaN\n").unwrap();
+    assert_eq!(doc, serde_json::json!({"a": "inf", "b": "NaN"}));
+}
+
+#[derive(serde::Deserialize, Debug, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Unit,
+    Any(serde_json::Value),
+}
+
+#[derive(serde::Deserialize, Debug, PartialEq)]
+struct HasKind {
+    k: Kind,
+}
+
+/// An enum is a word (`unit`), a one-key mapping (`any: 5`) or a local tag (`!any 5`); the tagged
+/// value is read without its tag (else it would name a variant again); null and a mapping of two keys
+/// are errors that say what they are.
+#[test]
+fn an_enum_is_a_word_a_one_key_mapping_or_a_tag() {
+    let read = |text: &str| super::from_str::<HasKind>(text).map_err(|e| e.to_string());
+    assert_eq!(read("k: unit\n"), Ok(HasKind { k: Kind::Unit }));
+    assert_eq!(read("k: {any: 5}\n"), Ok(HasKind { k: Kind::Any(serde_json::json!(5)) }));
+    assert_eq!(read("k: !any 5\n"), Ok(HasKind { k: Kind::Any(serde_json::json!(5)) }));
+    let null = read("k: ~\n").unwrap_err();
+    assert!(null.ends_with("k: invalid type: unit value, expected enum Kind"), "{null}");
+    let two = read("k: {any: 5, unit: ~}\n").unwrap_err();
+    assert!(two.ends_with("k: invalid type: map, expected enum Kind"), "{two}");
+}
