@@ -18,10 +18,13 @@ use serde_json::{Map, Number, Value as Json};
 pub fn resolve(node: &Node) -> Option<Json> {
     let Value::Scalar { text, plain, tag } = &node.value else { return None };
     if let Some(tag) = tag {
-        return match tag.as_str() {
-            "tag:yaml.org,2002:str" | "!!str" => None,
-            _ if !plain => None,
-            _ => resolve_plain(text),
+        // An explicit YAML type resolves whether quoted or not (`!!int "5"` is 5, `!!bool "true"` is
+        // true); `!!str` and a local tag (`!foo 6`) leave a string. Checked with kubectl v1.34
+        // (`kubectl label --local -f`), which reads manifests with sigs.k8s.io/yaml.
+        let name = tag.strip_prefix("tag:yaml.org,2002:").or_else(|| tag.strip_prefix("!!"));
+        return match name {
+            Some("int" | "float" | "bool" | "null") => resolve_plain(text),
+            _ => None,
         };
     }
     if !plain {
@@ -194,6 +197,12 @@ mod tests {
     #[case("\"no\"", json!("no"))]
     #[case("'yes'", json!("yes"))]
     #[case("!!str no", json!("no"))]
+    #[case::explicit_int_quoted("!!int \"5\"", json!(5))]
+    #[case::explicit_int_plain("!!int 5", json!(5))]
+    #[case::explicit_bool_quoted("!!bool \"true\"", json!(true))]
+    #[case::explicit_str_plain("!!str 5", json!("5"))]
+    #[case::local_tag_plain("!foo 6", json!("6"))]
+    #[case::local_tag_quoted("!foo \"6\"", json!("6"))]
     #[case("~", json!(null))]
     #[case("", json!(null))]
     #[case("0755", json!(493))]
