@@ -100,6 +100,9 @@ fn an_enum_is_a_word_a_one_key_mapping_or_a_tag() {
     assert_eq!(read("k: !any 5\n"), Ok(HasKind { k: Kind::Any(serde_json::json!(5)) }));
     let null = read("k: ~\n").unwrap_err();
     assert!(null.ends_with("k: invalid type: unit value, expected enum Kind"), "{null}");
+    assert_eq!(read("k: {unit: ~}\n"), Ok(HasKind { k: Kind::Unit }));
+    let valued = read("k: {unit: 5}\n").unwrap_err();
+    assert!(valued.ends_with("unit: invalid type: string \"5\", expected a variant without a value"), "{valued}");
     let two = read("k: {any: 5, unit: ~}\n").unwrap_err();
     assert!(two.ends_with("k: invalid type: map, expected enum Kind"), "{two}");
 }
