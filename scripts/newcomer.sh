@@ -9,6 +9,10 @@
 #   NEWCOMER_COMMANDS='cargo run -- run' bash scripts/newcomer.sh   # a subset (each must be in the README)
 #   NEWCOMER_CARGO_TARGET_DIR=DIR bash scripts/newcomer.sh          # reuse compiled dependencies (says so)
 #   NEWCOMER_REV=COMMIT bash scripts/newcomer.sh                    # another commit (e.g. one before a fix)
+#   NEWCOMER_FRESH=1 bash scripts/newcomer.sh    # as on a fresh machine: empty SA_CACHE, GOCACHE and
+#       GOMODCACHE (under the temporary folder), and this harness's own images (sa-conformance/*) removed
+#       from Docker first, so the offline build runs from nothing; they are rebuilt under the same names.
+#       Only Docker itself (the root host step) and cargo's crate downloads (~/.cargo/registry) are kept.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sa-newcomer.XXXXXX")
@@ -28,6 +32,7 @@ cleanup() {
     log "deleting kind cluster $cluster, which this test's commands created and left"
     "$(kind_bin)" delete cluster --name "$cluster" >/dev/null 2>&1 || log "could not delete $cluster"
   fi
+  chmod -R u+w "$work" 2>/dev/null # Go's module cache is read-only
   rm -rf "$work"
   log "exit $rc"
   exit "$rc"
@@ -52,6 +57,18 @@ env_args=(env -i "PATH=$PATH" "HOME=$HOME")
 if [ -n "${NEWCOMER_CARGO_TARGET_DIR:-}" ]; then
   log "deviation: CARGO_TARGET_DIR=$NEWCOMER_CARGO_TARGET_DIR (compiled dependencies reused; a real newcomer compiles them once, ~10 min on 2 cores)"
   env_args+=("CARGO_TARGET_DIR=$NEWCOMER_CARGO_TARGET_DIR")
+fi
+
+if [ "${NEWCOMER_FRESH:-0}" = 1 ]; then
+  fresh="$work/fresh"
+  mkdir -p "$fresh/cache" "$fresh/gocache" "$fresh/gomod"
+  mine=$(docker images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep '^sa-conformance/' || true)
+  log "fresh machine: SA_CACHE=$fresh/cache, GOCACHE=$fresh/gocache, GOMODCACHE=$fresh/gomod (all empty), the clone's ./target empty; removing this harness's $(printf '%s' "$mine" | grep -c . || true) images (sa-conformance/*) from Docker so the build makes them again"
+  if [ -n "$mine" ]; then
+    # shellcheck disable=SC2086
+    docker rmi $mine >/dev/null || { log "could not remove this harness's images (in use by a cluster?)"; exit 2; }
+  fi
+  env_args+=("SA_CACHE=$fresh/cache" "GOCACHE=$fresh/gocache" "GOMODCACHE=$fresh/gomod")
 fi
 
 summary=()
