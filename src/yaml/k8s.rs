@@ -33,6 +33,9 @@ pub fn resolve(node: &Node) -> Option<Json> {
     resolve_plain(text)
 }
 
+/// 2^63: the first float above i64's range (exactly representable).
+const I64_END: f64 = 9_223_372_036_854_775_808.0;
+
 fn resolve_plain(text: &str) -> Option<Json> {
     match text {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Some(Json::Bool(true)),
@@ -52,9 +55,11 @@ fn resolve_plain(text: &str) -> Option<Json> {
         return Some(Json::Number(n));
     }
     if is_yaml_float(&plain) {
-        // encoding/json writes a whole float64 without a fraction (`1e3` -> 1000), so integer fields accept it.
+        // encoding/json writes a whole float64 without a fraction or exponent below 1e21 (`1e3` -> 1000,
+        // `1e18` -> 1000000000000000000: checked with kubectl v1.34), so integer fields accept it. Within
+        // i64's range (2^63 is exact as a float) it becomes that integer here too; beyond, a float.
         let f = plain.parse::<f64>().ok()?;
-        if f.fract() == 0.0 && f.abs() < 1e15 {
+        if f.fract() == 0.0 && (-I64_END..I64_END).contains(&f) {
             return Some(Json::Number(Number::from(f as i64)));
         }
         return Number::from_f64(f).map(Json::Number);
@@ -211,6 +216,12 @@ mod tests {
     #[case("-12", json!(-12))]
     #[case("1.5", json!(1.5))]
     #[case("1e3", json!(1000))]
+    #[case::sign_plus("+5", json!(5))]
+    #[case::leading_dot(".5", json!(0.5))]
+    #[case::whole_float_1e15("1e15", json!(1_000_000_000_000_000_i64))]
+    #[case::whole_float_1e18("1e18", json!(1_000_000_000_000_000_000_i64))]
+    #[case::negative_whole_float("-1e18", json!(-1_000_000_000_000_000_000_i64))]
+    #[case::beyond_i64_stays_a_float("9223372036854775808.0", json!(9_223_372_036_854_775_808.0_f64))]
     #[case("2001-12-14", json!("2001-12-14"))]
     #[case("1.2.3", json!("1.2.3"))]
     #[case("0.0.0.0/0", json!("0.0.0.0/0"))]
