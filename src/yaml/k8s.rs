@@ -217,6 +217,7 @@ mod tests {
     #[case("1.5", json!(1.5))]
     #[case("1e3", json!(1000))]
     #[case::sign_plus("+5", json!(5))]
+    #[case::a_sign_after_the_radix_is_text("0x+5", json!("0x+5"))]
     #[case::leading_dot(".5", json!(0.5))]
     #[case::whole_float_1e15("1e15", json!(1_000_000_000_000_000_i64))]
     #[case::whole_float_1e18("1e18", json!(1_000_000_000_000_000_000_i64))]
