@@ -54,11 +54,13 @@ fn resolve_plain(text: &str) -> Option<Json> {
     if let Some(n) = go_parse_int(&plain) {
         return Some(Json::Number(n));
     }
-    if is_yaml_float(&plain) {
+    // go-yaml's `yamlStyleFloat` is `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`: exactly the
+    // numbers Rust's f64 parser reads. Rust also reads `inf`, `infinity` and `nan` (after a sign here),
+    // which YAML leaves as text: JSON has no such number (`from_f64` is None), so they stay text too.
+    if let Ok(f) = plain.parse::<f64>() {
         // encoding/json writes a whole float64 without a fraction or exponent below 1e21 (`1e3` -> 1000,
         // `1e18` -> 1000000000000000000: checked with kubectl v1.34), so integer fields accept it. Within
         // i64's range (2^63 is exact as a float) it becomes that integer here too; beyond, a float.
-        let f = plain.parse::<f64>().ok()?;
         if f.fract() == 0.0 && (-I64_END..I64_END).contains(&f) {
             return Some(Json::Number(Number::from(f as i64)));
         }
@@ -97,22 +99,6 @@ fn go_parse_int(s: &str) -> Option<Number> {
     }
 }
 
-/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_float(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some(("", frac)) => digits(frac),
-        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
-        None => digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
-    mantissa_ok && exponent_ok
-}
 
 /// The node as the JSON Kubernetes would read from it. Keys that resolve to something other than a
 /// string (`yes:`, `1:`) become that value's text, as sigs.k8s.io/yaml writes them.
@@ -217,6 +203,12 @@ mod tests {
     #[case("1.5", json!(1.5))]
     #[case("1e3", json!(1000))]
     #[case::sign_plus("+5", json!(5))]
+    #[case::dot_then_exponent("1.e3", json!(1000))]
+    #[case::trailing_dot("1.", json!(1))]
+    #[case::signed_fraction_exponent("-.5e-1", json!(-0.05))]
+    #[case::rust_infinity_is_yaml_text("+inf", json!("+inf"))]
+    #[case::rust_nan_is_yaml_text("-nan", json!("-nan"))]
+    #[case::rust_infinity_word_is_yaml_text("-infinity", json!("-infinity"))]
     #[case::a_sign_after_the_radix_is_text("0x+5", json!("0x+5"))]
     #[case::leading_dot(".5", json!(0.5))]
     #[case::whole_float_1e15("1e15", json!(1_000_000_000_000_000_i64))]
