@@ -276,3 +276,40 @@ fn apply_and_lint_agree_on_yaml_1_1_booleans(#[case] written: &str, #[case] appl
     let sa009 = findings.iter().any(|f| f.rule == "SA009");
     assert_eq!(sa009, token_mounted, "what the lint reads for `{written}`: {findings:?}");
 }
+
+/// What each finding says and how to fix it, word for word: the rule tables above assert rule and
+/// line only, so a finding that named the wrong rule number, verb or ServiceAccount would pass them.
+#[test]
+fn insecure_manifests_say_what_is_wrong_and_how_to_fix_it() {
+    let findings = lint_files(&[fixtures("insecure")], &LintContext::default()).unwrap();
+    let said: Vec<(&str, usize, &str, &str)> = findings.iter().map(|f| (f.rule, f.line, f.message.as_str(), f.fix.as_str())).collect();
+    assert_eq!(
+        said,
+        vec![
+            ("SA006", 7, "rule 1 grants get, list on secrets: whoever is bound can read every Secret", "drop secrets from this rule, or limit it with resourceNames to the Secrets the workload reads"),
+            ("SA004", 9, "rule 2 grants every API group (apiGroups: [\"*\"])", "name the API groups of those resources, e.g. \"\" for pods"),
+            ("SA003", 10, "rule 2 grants every resource, Secrets included (resources: [\"*\"])", "name the resources the workload needs, e.g. pods"),
+            ("SA002", 11, "rule 2 grants every verb (verbs: [\"*\"])", "list only the verbs the workload uses, e.g. get, list, watch"),
+            ("SA007", 14, "rule 3 grants bind, which lets the holder bind roles granting permissions it does not hold", "remove bind; leave it to cluster administrators, not workloads"),
+            ("SA007", 14, "rule 3 grants escalate, which lets the holder grant roles permissions it does not hold", "remove escalate; leave it to cluster administrators, not workloads"),
+            ("SA008", 16, "rule 4 grants create on serviceaccounts/token: the holder can mint tokens for every ServiceAccount in scope", "remove it, or limit it with resourceNames to the one ServiceAccount that needs tokens"),
+            ("SA005", 20, "grants ClusterRole view in every namespace to ServiceAccounts of namespace shop only", "unless they must act in other namespaces, use a RoleBinding in namespace shop with the same roleRef"),
+            ("SA011", 9, "ServiceAccount shop/app also runs CronJob/shop/report", "give Pod/shop/api a ServiceAccount of its own and bind it only what this workload needs"),
+            ("SA011", 26, "ServiceAccount shop/app also runs Pod/shop/api", "give CronJob/shop/report a ServiceAccount of its own and bind it only what this workload needs"),
+            ("SA001", 19, "no spec.template.spec.serviceAccountName, so it runs as the default ServiceAccount", "create a ServiceAccount for this workload in namespace shop and set spec.template.spec.serviceAccountName to it"),
+            ("SA009", 19, "mounts a token for ServiceAccount default; cannot tell whether its pods call the API", "set spec.template.spec.automountServiceAccountToken: false, or automountServiceAccountToken: false on ServiceAccount default"),
+            ("SA010", 31, "holds a long-lived token for ServiceAccount app that never expires or rotates", "delete this Secret; use kubectl create token --duration or the projected token a pod mounts"),
+        ]
+    );
+}
+
+/// Reading Secrets limited by resourceNames names them; reading all of them says so.
+#[test]
+fn secret_read_names_the_secrets_a_rule_is_limited_to() {
+    let role = |names: &str| {
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: n}}\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get]\n{names}")
+    };
+    let messages = |text: &str| super::check::testing::lint(text).into_iter().filter(|f| f.rule == "SA006").map(|f| f.message).collect::<Vec<_>>();
+    assert_eq!(messages(&role("  resourceNames: [db-password, api-key]\n")), ["rule 1 grants get on secrets: whoever is bound can read Secrets db-password, api-key"]);
+    assert_eq!(messages(&role("")), ["rule 1 grants get on secrets: whoever is bound can read every Secret"]);
+}
