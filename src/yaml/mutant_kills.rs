@@ -106,3 +106,15 @@ fn an_enum_is_a_word_a_one_key_mapping_or_a_tag() {
     let two = read("k: {any: 5, unit: ~}\n").unwrap_err();
     assert!(two.ends_with("k: invalid type: map, expected enum Kind"), "{two}");
 }
+
+/// `find_value` finds the first `key:` at any depth in text order (inside lists too), and nothing
+/// when no mapping has it; `as_str` is the text of a scalar that is not null.
+#[test]
+fn find_value_searches_depth_first_and_as_str_skips_null() {
+    let doc = super::parse_one("a: {b: 1}\nc:\n  - {d: 2}\n  - {manifest: first}\nmanifest: second\nn: ~\nq: '~'\n").unwrap();
+    assert_eq!(doc.find_value("manifest").and_then(super::Node::as_str), Some("first"));
+    assert_eq!(doc.find_value("d").map(|n| n.pos.line), Some(3));
+    assert!(doc.find_value("missing").is_none());
+    assert_eq!(doc.get("n").unwrap().as_str(), None);
+    assert_eq!(doc.get("q").unwrap().as_str(), Some("~"));
+}
