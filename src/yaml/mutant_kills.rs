@@ -118,3 +118,22 @@ fn find_value_searches_depth_first_and_as_str_skips_null() {
     assert_eq!(doc.get("n").unwrap().as_str(), None);
     assert_eq!(doc.get("q").unwrap().as_str(), Some("~"));
 }
+
+/// The alias limit counts every node an alias copies (a list of 999 scalars is 1,000 nodes): 99
+/// copies of it (99,000) are read, 101 copies (101,000) pass the limit of 100,000 and are refused,
+/// quickly, before anything is built from them.
+#[test]
+fn the_alias_limit_counts_the_nodes_each_alias_copies() {
+    let text = |copies: usize| format!("a0: &a0 [{}]\na1: [{}]\n", vec!["x"; 999].join(", "), vec!["*a0"; copies].join(", "));
+    assert!(super::parse_documents(&text(99)).is_ok());
+    let err = super::parse_documents(&text(101)).unwrap_err();
+    assert!(err.message.contains("aliases expand to more than 100000 nodes"), "{err:?}");
+}
+
+/// `is_map` is true for a mapping only.
+#[test]
+fn only_a_mapping_is_a_map() {
+    let doc = super::parse_one("m: {a: 1}\ns: [1]\nv: 1\n").unwrap();
+    assert!(doc.is_map() && doc.get("m").unwrap().is_map());
+    assert!(!doc.get("s").unwrap().is_map() && !doc.get("v").unwrap().is_map());
+}
