@@ -126,8 +126,13 @@ fn find_value_searches_depth_first_and_as_str_skips_null() {
 fn the_alias_limit_counts_the_nodes_each_alias_copies() {
     let text = |copies: usize| format!("a0: &a0 [{}]\na1: [{}]\n", vec!["x"; 999].join(", "), vec!["*a0"; copies].join(", "));
     assert!(super::parse_documents(&text(99)).is_ok());
+    assert!(super::parse_documents(&text(100)).is_ok(), "exactly the limit is allowed");
     let err = super::parse_documents(&text(101)).unwrap_err();
     assert!(err.message.contains("aliases expand to more than 100000 nodes"), "{err:?}");
+    // A mapping counts its keys and its values: 1 + 499 x 2 = 999 nodes, so 101 copies are too many.
+    let entries: Vec<String> = (0..499).map(|i| format!("k{i}: x")).collect();
+    let map = format!("a0: &a0 {{{}}}\na1: [{}]\n", entries.join(", "), vec!["*a0"; 101].join(", "));
+    assert!(super::parse_documents(&map).is_err(), "a copied mapping's keys count too");
 }
 
 /// `is_map` is true for a mapping only.

@@ -45,3 +45,16 @@ fn a_secret_hides_data_and_string_data_by_place_not_by_look() {
     redact_value(&mut config);
     assert_eq!(config, json!({"kind": "ConfigMap", "data": {"note": "aGk=", "greeting": "plain words"}}));
 }
+
+/// A flow map cut short anywhere (after a key, after its colon, after a lone opening quote) is
+/// redacted without panicking and without inventing a closing quote; text between entries that is
+/// not `,` does not stop the scan, so a later value is hidden too.
+#[test]
+fn flow_maps_cut_short_or_odd_are_redacted_to_their_end() {
+    assert_eq!(redact("data: {password"), "data: {password");
+    assert_eq!(redact("data: {password:"), "data: {password:");
+    assert_eq!(redact(r#""data":{"password":""#), format!(r#""data":{{"password":"{REDACTED}"#));
+    let odd = redact(r#""data":{"a":"x" junk, "b":"hunter2"}"#);
+    assert!(!odd.contains("hunter2"), "{odd}");
+    assert_eq!(redact("data: {a: {b: c}}"), format!("data: {{a: {REDACTED}}}}}"));
+}

@@ -97,12 +97,11 @@ fn redact_flow_map(body: &str, out: &mut String) -> usize {
             }
         }
         copy_ws(&mut i, out);
+        // Anything but `,` or `}` here (`"a":"x" junk, ...`) is read as the next key: the rest of a
+        // Secret's map is never copied unread (every step of the loop moves past at least one byte).
         if i < b.len() && b[i] == b',' {
             out.push(',');
             i += 1;
-        } else if i < b.len() && b[i] != b'}' {
-            // Not a map after all (e.g. a nested object): copy the rest untouched by the scanner.
-            return i;
         }
     }
 }
