@@ -41,10 +41,6 @@ fn resolve_plain(text: &str) -> Option<Json> {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Some(Json::Bool(true)),
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return Some(Json::Bool(false)),
         "" | "~" | "null" | "Null" | "NULL" => return Some(Json::Null),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | ".nan" | ".NaN" | ".NAN" => {
-            // JSON has no infinity or NaN: sigs.k8s.io/yaml fails to encode them; keep the text.
-            return None;
-        }
         _ => {}
     }
     if !text.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-' || c == '.') {
@@ -57,6 +53,8 @@ fn resolve_plain(text: &str) -> Option<Json> {
     // go-yaml's `yamlStyleFloat` is `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`: exactly the
     // numbers Rust's f64 parser reads. Rust also reads `inf`, `infinity` and `nan` (after a sign here),
     // which YAML leaves as text: JSON has no such number (`from_f64` is None), so they stay text too.
+    // YAML's own `.inf`, `-.Inf`, `.nan` (which sigs.k8s.io/yaml cannot encode as JSON) are no Rust
+    // float and stay text here.
     if let Ok(f) = plain.parse::<f64>() {
         // encoding/json writes a whole float64 without a fraction or exponent below 1e21 (`1e3` -> 1000,
         // `1e18` -> 1000000000000000000: checked with kubectl v1.34), so integer fields accept it. Within
@@ -207,6 +205,9 @@ mod tests {
     #[case::trailing_dot("1.", json!(1))]
     #[case::signed_fraction_exponent("-.5e-1", json!(-0.05))]
     #[case::rust_infinity_is_yaml_text("+inf", json!("+inf"))]
+    #[case::yaml_infinity_has_no_json_number(".inf", json!(".inf"))]
+    #[case::yaml_negative_infinity_has_no_json_number("-.Inf", json!("-.Inf"))]
+    #[case::yaml_nan_has_no_json_number(".NaN", json!(".NaN"))]
     #[case::rust_nan_is_yaml_text("-nan", json!("-nan"))]
     #[case::rust_infinity_word_is_yaml_text("-infinity", json!("-infinity"))]
     #[case::a_sign_after_the_radix_is_text("0x+5", json!("0x+5"))]
