@@ -58,3 +58,13 @@ fn flow_maps_cut_short_or_odd_are_redacted_to_their_end() {
     assert!(!odd.contains("hunter2"), "{odd}");
     assert_eq!(redact("data: {a: {b: c}}"), format!("data: {{a: {REDACTED}}}}}"));
 }
+
+/// A quoted value with an escaped quote inside is one value: none of it survives.
+#[test]
+fn an_escaped_quote_does_not_end_a_secret_value() {
+    let got = redact(r#""data":{"password":"hun\"ter2 and more","user":"x"}"#);
+    assert_eq!(got, format!(r#""data":{{"password":"{REDACTED}","user":"{REDACTED}"}}"#));
+    // The escape late in a long value: the scan goes on right after it, not somewhere past the map.
+    let late = redact(r#""data":{"password":"a long secret value of many words\"x","user":"y"}"#);
+    assert_eq!(late, format!(r#""data":{{"password":"{REDACTED}","user":"{REDACTED}"}}"#));
+}
