@@ -68,3 +68,11 @@ fn an_escaped_quote_does_not_end_a_secret_value() {
     let late = redact(r#""data":{"password":"a long secret value of many words\"x","user":"y"}"#);
     assert_eq!(late, format!(r#""data":{{"password":"{REDACTED}","user":"{REDACTED}"}}"#));
 }
+
+/// In a Secret's block `data:`, an entry with nothing after its colon keeps its line (what follows
+/// under it is hidden line by line), and an entry with a value loses the value.
+#[test]
+fn a_block_entry_with_an_empty_value_keeps_its_key() {
+    let got = redact("kind: Secret\ndata:\n  password:\n    hunter2-continued\n  user: admin\n");
+    assert_eq!(got, format!("kind: Secret\ndata:\n  password:\n    {REDACTED}\n  user: {REDACTED}\n"));
+}
