@@ -139,6 +139,8 @@ fn every_problem_in_a_file_is_reported_at_once() {
     "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default}\n",
     "3:5: step 1: assert needs at least one field check"
 )]
+#[case::namespace_not_a_dns_label("name: x\nnamespaces: [Dev]\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "2:1: `Dev` is not a valid namespace name")]
+#[case::namespace_longer_than_63("name: x\nnamespaces: [nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn]\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "2:1: `nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn` is not a valid namespace name")]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
@@ -346,4 +348,44 @@ fn within_defaults_by_step_kind(#[case] top: &str, #[case] step: &str, #[case] w
     let s = load_str(Path::new("s.scenario.yaml"), &text, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.steps[0].within, std::time::Duration::from_millis(within_ms));
     assert_eq!(s.steps[0].stable_for, stable_ms.map(std::time::Duration::from_millis));
+}
+
+/// A namespace name of 63 letters, the most a DNS label holds, loads.
+#[test]
+fn a_namespace_name_of_63_letters_loads() {
+    let text = format!("name: x\nnamespaces: [{}]\nsteps:\n  - kubectl: {{command: kubectl get sa}}\n", "n".repeat(63));
+    assert!(load_str(Path::new("s.scenario.yaml"), &text, &LoadOptions::default()).is_ok());
+}
+
+/// `when-var` makes a step inapplicable when a variable differs, naming the first (by name) that
+/// does; a step whose variables all match runs. The scenario's `within` may equal its timeout.
+#[test]
+fn when_var_decides_per_step_and_names_the_first_difference() {
+    let step = |cond: &str| format!("  - when-var: {cond}\n    kubectl: {{command: kubectl get sa}}\n");
+    let text = format!(
+        "name: x\nvars: {{a: x, b: y}}\ntimeout: 10s\nwithin: 10s\nsteps:\n{}{}{}{}",
+        step("{a: x}"),
+        step("{a: z}"),
+        step("{a: x, b: q}"),
+        step("{a: z, b: q}")
+    );
+    let scenario = load_str(Path::new("s.scenario.yaml"), &text, &LoadOptions::default()).expect("loads");
+    let why: Vec<Option<&str>> = scenario.steps.iter().map(|s| s.inapplicable.as_deref()).collect();
+    assert_eq!(
+        why,
+        [
+            None,
+            Some("the step is for a=z, this run has a=x"),
+            Some("the step is for b=q, this run has b=y"),
+            Some("the step is for a=z, this run has a=x"),
+        ]
+    );
+}
+
+/// A step's own `within` may be as long as its timeout, not longer.
+#[test]
+fn a_step_within_may_equal_its_timeout() {
+    let step = |within: &str| format!("name: x\nsteps:\n  - timeout: 10s\n    within: {within}\n    can-i: {{as: u, verb: get, resource: pods, expect: yes}}\n");
+    assert!(load_str(Path::new("s.scenario.yaml"), &step("10s"), &LoadOptions::default()).is_ok());
+    assert!(load_str(Path::new("s.scenario.yaml"), &step("11s"), &LoadOptions::default()).is_err());
 }
