@@ -389,3 +389,14 @@ fn a_step_within_may_equal_its_timeout() {
     assert!(load_str(Path::new("s.scenario.yaml"), &step("10s"), &LoadOptions::default()).is_ok());
     assert!(load_str(Path::new("s.scenario.yaml"), &step("11s"), &LoadOptions::default()).is_err());
 }
+
+/// The scenario's `within` may equal a step's timeout, and a step's `within` plus `stable-for` may
+/// fill its timeout exactly; one second more is refused.
+#[test]
+fn within_and_stable_for_may_fill_the_timeout_exactly() {
+    let ok = |text: &str| load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).is_ok();
+    let scenario_within = |w: &str| format!("name: x\nwithin: {w}\nsteps:\n  - timeout: 10s\n    can-i: {{as: u, verb: get, resource: pods, expect: yes}}\n");
+    assert!(ok(&scenario_within("10s")) && !ok(&scenario_within("11s")));
+    let stable = |s: &str| format!("name: x\nsteps:\n  - timeout: 10s\n    within: 5s\n    stable-for: {s}\n    can-i: {{as: u, verb: get, resource: pods, expect: 'no'}}\n");
+    assert!(ok(&stable("5s")) && !ok(&stable("6s")));
+}
