@@ -400,3 +400,28 @@ fn within_and_stable_for_may_fill_the_timeout_exactly() {
     let stable = |s: &str| format!("name: x\nsteps:\n  - timeout: 10s\n    within: 5s\n    stable-for: {s}\n    can-i: {{as: u, verb: get, resource: pods, expect: 'no'}}\n");
     assert!(ok(&stable("5s")) && !ok(&stable("6s")));
 }
+
+/// A variable's value as text: a scalar as written, null as `null`, a list or a map as JSON.
+#[test]
+fn variables_that_are_not_scalars_are_json() {
+    let text = "name: x\nvars: {s: dev, n: ~, l: [a, b], m: {k: 1}}\nsteps:\n  - kubectl: {command: kubectl get sa}\n";
+    let scenario = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect("loads");
+    let vars: Vec<(&str, &str)> = scenario.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(vars, [("l", r#"["a","b"]"#), ("m", r#"{"k":1}"#), ("n", "null"), ("s", "dev"), ("scenario", "x")]);
+}
+
+/// `when-version` on a step whose erratum gives none is the step's range; an erratum must say both
+/// what the article says and what is true instead.
+#[test]
+fn an_erratum_takes_the_steps_version_range_and_needs_both_sides() {
+    let step = |actual: &str| {
+        format!(
+            "name: x\nsteps:\n  - doc: {{section: S, claims: [c]}}\n    when-version: \">=1.30\"\n    erratum: {{article: the article says x, actual: '{actual}'}}\n    kubectl: {{command: kubectl get sa}}\n"
+        )
+    };
+    let scenario = load_str(Path::new("s.scenario.yaml"), &step("y is true"), &LoadOptions::default()).expect("loads");
+    assert_eq!(scenario.steps[0].when_version.as_ref().map(|r| r.as_str()), Some(">=1.30"));
+    let err = load_str(Path::new("s.scenario.yaml"), &step(" "), &LoadOptions::default()).expect_err("an erratum without `actual`");
+    let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
+    assert!(got.iter().any(|g| g.ends_with("an erratum says what the article says (`article`) and what is true instead (`actual`)")), "{got:?}");
+}

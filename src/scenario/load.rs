@@ -658,12 +658,10 @@ fn unknown_var_message(name: &str, vars: &BTreeMap<String, String>) -> String {
     )
 }
 
-/// A variable's value as text: a scalar as written (`null` for an empty one, as before), anything else
-/// as JSON.
+/// A variable's value as text: a scalar as written, anything else as JSON (so an empty one is `null`).
 fn scalar_text(v: &Node) -> String {
     match v.as_str() {
         Some(text) => text.to_string(),
-        None if v.is_null() => "null".to_string(),
         None => yaml::k8s::to_json(v).to_string(),
     }
 }
