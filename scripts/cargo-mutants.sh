@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cargo-mutants on the pure modules (.cargo/mutants.toml lists the files and the exclusions, each with
-# its reason), judged by the pure tests (unit tests, tests/loader.rs, tests/docs_examples.rs). Installs cargo-mutants from crates.io if it is
-# missing.
+# its reason), judged by the pure tests (unit tests, tests/loader.rs, tests/docs_examples.rs).
+# Installs cargo-mutants from crates.io if it is missing.
 #   bash scripts/cargo-mutants.sh                        # every file in .cargo/mutants.toml
 #   bash scripts/cargo-mutants.sh src/check/table.rs     # only these files (must be listed there)
 #   bash scripts/cargo-mutants.sh --list                 # count the mutants without building anything
