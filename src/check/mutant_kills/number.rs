@@ -72,3 +72,12 @@ fn now_is_the_clock() {
     assert_eq!(check("{path: exp, lt: now, unchecked-path: true}"), Vec::<String>::new());
     assert!(crate::check::number::now() > 1.7e9);
 }
+
+/// An operand whose value does not decode says where and what it is not (the lookup's own error,
+/// carried into the arithmetic's message).
+#[test]
+fn an_operand_that_does_not_decode_says_what_it_is_not() {
+    let doc = json!({"s": "not base64!", "iat": 0});
+    let got = Expr::parse("s | base64 - iat").unwrap().eval(&doc, 0.0).unwrap_err();
+    assert!(got.starts_with("`s` is not "), "{got}");
+}
