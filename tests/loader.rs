@@ -139,7 +139,10 @@ fn every_problem_in_a_file_is_reported_at_once() {
     "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default}\n",
     "3:5: step 1: assert needs at least one field check"
 )]
-#[case::namespace_not_a_dns_label("name: x\nnamespaces: [Dev]\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "2:1: `Dev` is not a valid namespace name")]
+#[case::namespace_not_a_dns_label(
+    "name: x\nnamespaces: [Dev]\nsteps:\n  - kubectl: {command: kubectl get sa}\n",
+    "2:1: `Dev` is not a valid namespace name"
+)]
 #[case::namespace_longer_than_63("name: x\nnamespaces: [nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn]\nsteps:\n  - kubectl: {command: kubectl get sa}\n", "2:1: `nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn` is not a valid namespace name")]
 fn malformed_scenarios_say_where_and_what(#[case] text: &str, #[case] want: &str) {
     let err = load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
@@ -385,7 +388,9 @@ fn when_var_decides_per_step_and_names_the_first_difference() {
 /// A step's own `within` may be as long as its timeout, not longer.
 #[test]
 fn a_step_within_may_equal_its_timeout() {
-    let step = |within: &str| format!("name: x\nsteps:\n  - timeout: 10s\n    within: {within}\n    can-i: {{as: u, verb: get, resource: pods, expect: yes}}\n");
+    let step = |within: &str| {
+        format!("name: x\nsteps:\n  - timeout: 10s\n    within: {within}\n    can-i: {{as: u, verb: get, resource: pods, expect: yes}}\n")
+    };
     assert!(load_str(Path::new("s.scenario.yaml"), &step("10s"), &LoadOptions::default()).is_ok());
     assert!(load_str(Path::new("s.scenario.yaml"), &step("11s"), &LoadOptions::default()).is_err());
 }
@@ -395,9 +400,12 @@ fn a_step_within_may_equal_its_timeout() {
 #[test]
 fn within_and_stable_for_may_fill_the_timeout_exactly() {
     let ok = |text: &str| load_str(Path::new("s.scenario.yaml"), text, &LoadOptions::default()).is_ok();
-    let scenario_within = |w: &str| format!("name: x\nwithin: {w}\nsteps:\n  - timeout: 10s\n    can-i: {{as: u, verb: get, resource: pods, expect: yes}}\n");
+    let scenario_within =
+        |w: &str| format!("name: x\nwithin: {w}\nsteps:\n  - timeout: 10s\n    can-i: {{as: u, verb: get, resource: pods, expect: yes}}\n");
     assert!(ok(&scenario_within("10s")) && !ok(&scenario_within("11s")));
-    let stable = |s: &str| format!("name: x\nsteps:\n  - timeout: 10s\n    within: 5s\n    stable-for: {s}\n    can-i: {{as: u, verb: get, resource: pods, expect: 'no'}}\n");
+    let stable = |s: &str| {
+        format!("name: x\nsteps:\n  - timeout: 10s\n    within: 5s\n    stable-for: {s}\n    can-i: {{as: u, verb: get, resource: pods, expect: 'no'}}\n")
+    };
     assert!(ok(&stable("5s")) && !ok(&stable("6s")));
 }
 
@@ -423,5 +431,8 @@ fn an_erratum_takes_the_steps_version_range_and_needs_both_sides() {
     assert_eq!(scenario.steps[0].when_version.as_ref().map(|r| r.as_str()), Some(">=1.30"));
     let err = load_str(Path::new("s.scenario.yaml"), &step(" "), &LoadOptions::default()).expect_err("an erratum without `actual`");
     let got: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
-    assert!(got.iter().any(|g| g.ends_with("an erratum says what the article says (`article`) and what is true instead (`actual`)")), "{got:?}");
+    assert!(
+        got.iter().any(|g| g.ends_with("an erratum says what the article says (`article`) and what is true instead (`actual`)")),
+        "{got:?}"
+    );
 }

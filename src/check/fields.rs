@@ -623,8 +623,14 @@ mod tests {
         let unknown = DocSchema::Unknown("no schema in this test".into());
         let doc = json!({"status": {"expirationSeconds": 3}});
         assert_eq!(messages("{path: status.expirationSeconds, lt: 5}", &doc, &unknown), Vec::<String>::new());
-        assert_eq!(messages("{path: status.expirationSeconds, gt: 5}", &doc, &unknown), ["field `status.expirationSeconds`: expected > 5, got 3"]);
-        assert_eq!(messages("{path: status.expirationSecnds, lt: 5}", &doc, &unknown), ["field `status.expirationSecnds`: expected < 5, got nothing"]);
+        assert_eq!(
+            messages("{path: status.expirationSeconds, gt: 5}", &doc, &unknown),
+            ["field `status.expirationSeconds`: expected > 5, got 3"]
+        );
+        assert_eq!(
+            messages("{path: status.expirationSecnds, lt: 5}", &doc, &unknown),
+            ["field `status.expirationSecnds`: expected < 5, got nothing"]
+        );
     }
 
     #[rstest]

@@ -309,7 +309,11 @@ fn secret_read_names_the_secrets_a_rule_is_limited_to() {
     let role = |names: &str| {
         format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: n}}\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get]\n{names}")
     };
-    let messages = |text: &str| super::check::testing::lint(text).into_iter().filter(|f| f.rule == "SA006").map(|f| f.message).collect::<Vec<_>>();
-    assert_eq!(messages(&role("  resourceNames: [db-password, api-key]\n")), ["rule 1 grants get on secrets: whoever is bound can read Secrets db-password, api-key"]);
+    let messages =
+        |text: &str| super::check::testing::lint(text).into_iter().filter(|f| f.rule == "SA006").map(|f| f.message).collect::<Vec<_>>();
+    assert_eq!(
+        messages(&role("  resourceNames: [db-password, api-key]\n")),
+        ["rule 1 grants get on secrets: whoever is bound can read Secrets db-password, api-key"]
+    );
     assert_eq!(messages(&role("")), ["rule 1 grants get on secrets: whoever is bound can read every Secret"]);
 }

@@ -97,7 +97,6 @@ fn go_parse_int(s: &str) -> Option<Number> {
     }
 }
 
-
 /// The node as the JSON Kubernetes would read from it. Keys that resolve to something other than a
 /// string (`yes:`, `1:`) become that value's text, as sigs.k8s.io/yaml writes them.
 pub fn to_json(node: &Node) -> Json {
