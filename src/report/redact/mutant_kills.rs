@@ -56,7 +56,7 @@ fn flow_maps_cut_short_or_odd_are_redacted_to_their_end() {
     assert_eq!(redact(r#""data":{"password":""#), format!(r#""data":{{"password":"{REDACTED}"#));
     let odd = redact(r#""data":{"a":"x" junk, "b":"hunter2"}"#);
     assert!(!odd.contains("hunter2"), "{odd}");
-    assert_eq!(redact("data: {a: {b: c}}"), format!("data: {{a: {REDACTED}}}}}"));
+    assert_eq!(redact("data: {a: {b: c}}"), format!("data: {{a: {REDACTED}}}"));
 }
 
 /// A quoted value with an escaped quote inside is one value: none of it survives.
@@ -75,4 +75,14 @@ fn an_escaped_quote_does_not_end_a_secret_value() {
 fn a_block_entry_with_an_empty_value_keeps_its_key() {
     let got = redact("kind: Secret\ndata:\n  password:\n    hunter2-continued\n  user: admin\n");
     assert_eq!(got, format!("kind: Secret\ndata:\n  password:\n    {REDACTED}\n  user: {REDACTED}\n"));
+}
+
+/// A value that is itself an object or a list is hidden whole, and the scan goes on after it: a
+/// later value of the same map is hidden too (the inner `}` is not the map's end).
+#[test]
+fn a_nested_value_is_hidden_whole_and_the_map_goes_on() {
+    let got = redact(r#""data":{"a":{"b":"c","e":["f","}"]},"d":"plain words here"}"#);
+    assert_eq!(got, format!(r#""data":{{"a":{REDACTED},"d":"{REDACTED}"}}"#));
+    let yaml = redact("data: {a: [x, y], d: plain words}");
+    assert_eq!(yaml, format!("data: {{a: {REDACTED}, d: {REDACTED}}}"));
 }

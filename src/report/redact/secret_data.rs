@@ -86,6 +86,10 @@ fn redact_flow_map(body: &str, out: &mut String) -> usize {
                 let closed = end - i >= 2 && b[end - 1] == b'"';
                 out.push_str(&format!("\"{REDACTED}{}", if closed { "\"" } else { "" }));
                 i = end;
+            } else if i < b.len() && (b[i] == b'{' || b[i] == b'[') {
+                // A nested object or list: hidden whole, up to its own closing bracket.
+                out.push_str(REDACTED);
+                i = end_of_nested(b, i);
             } else {
                 let end = scan_until(b, i, b",}");
                 if body[i..end].trim().is_empty() {
@@ -115,6 +119,31 @@ fn end_of_quoted(b: &[u8], start: usize) -> usize {
             b'"' => return i + 1,
             _ => i += 1,
         }
+    }
+    b.len()
+}
+
+/// The index after the bracket that closes the one at `start` (quoted text skipped), or the end of
+/// the text if it is cut short.
+fn end_of_nested(b: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = end_of_quoted(b, i);
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
     }
     b.len()
 }
