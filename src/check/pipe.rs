@@ -323,6 +323,20 @@ mod tests {
         }
     }
 
+    /// Only a Secret's data is a credential: a ConfigMapList's items are not Secrets, and an Opaque
+    /// Secret's `namespace` or `ca.crt` keys are secret (only a service-account-token Secret's are
+    /// the public files every pod gets).
+    #[test]
+    fn lists_of_other_kinds_and_opaque_secrets_are_told_apart() {
+        let configs = json!({"kind": "ConfigMapList", "items": [{"data": {"x": b64("a-config-list-public-value")}}]});
+        resolve(&configs, "items[*].data.x | base64").unwrap();
+        let opaque = json!({"kind": "Secret", "type": "Opaque", "data": {"namespace": b64("an-opaque-namespace-secret")}});
+        resolve(&opaque, "data.namespace | base64").unwrap();
+        let learned = crate::secrets::LEARNED.read().unwrap();
+        assert!(!learned.iter().any(|l| l == "a-config-list-public-value"), "a ConfigMapList's value was registered");
+        assert!(learned.iter().any(|l| l == "an-opaque-namespace-secret"), "an Opaque Secret's namespace key was not registered");
+    }
+
     #[test]
     fn pem_decodes_to_blocks_with_a_schema() {
         let pem = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
