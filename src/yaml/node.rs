@@ -299,8 +299,8 @@ impl Builder {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
                 // `name:` with nothing after it: the parser marks the empty value where the next token
-                // starts (the next line); an error about it belongs on the key's line.
-                Some(k) if node.is_empty_plain() && node.pos.line > k.pos.line => {
+                // starts (often the next line); an error about a missing value is placed at its key.
+                Some(k) if node.is_empty_plain() => {
                     let pos = k.pos;
                     entries.push((k, Node { pos, ..node }))
                 }
