@@ -177,8 +177,6 @@ impl KindCluster {
         connect(&state::kubeconfig_path(self.name()), Some(&format!("kind-{}", self.name())), Some(self.name())).await
     }
 
-    /// Deletes the cluster and its record (idempotent), given the proof that it is ours
-    /// (`super::ownership`).
     /// Deletes a cluster whose creation was cut short (an interrupt) until kind lists no node of it:
     /// a `docker run` that the killed `kind create` had started can still add a node after the first
     /// delete, so the delete is repeated (up to 5 times, 2 s apart) until none is left.
@@ -204,6 +202,8 @@ impl KindCluster {
         Ok(out.stdout.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
     }
 
+    /// Deletes the cluster and its record (idempotent), given the proof that it is ours
+    /// (`super::ownership`).
     pub async fn delete(&self, owned: &Owned) -> Result<(), ClusterError> {
         if owned.name != self.name() {
             return Err(ClusterError::NotOurs {

@@ -131,12 +131,12 @@ impl Node {
         }
     }
 
-    /// Whether this is a plain null scalar (`~`, `null`, empty).
     /// A plain scalar with no text at all (`key:` with nothing after it).
     fn is_empty_plain(&self) -> bool {
         matches!(&self.value, Value::Scalar { text, plain: true, tag: None } if text.is_empty())
     }
 
+    /// Whether this is a plain null scalar (`~`, `null`, empty).
     pub fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar { text, plain: true, tag: None } if is_null(text))
     }
