@@ -424,6 +424,18 @@ EOF
   cat "$f"
 }
 
+# Stopped (Ctrl-C, a TERM relayed by sudo): the background rootfs builds stop too, so nothing goes on
+# writing into the cache after the build said it ended.
+stop_background() {
+  local p
+  for p in $(jobs -p); do
+    pkill -TERM -P "$p" 2>/dev/null || true
+    kill -TERM "$p" 2>/dev/null || true
+  done
+}
+trap 'stop_background; exit 143' TERM
+trap 'stop_background; exit 130' INT
+
 main() {
   local t0
   t0=$(date +%s)

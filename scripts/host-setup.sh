@@ -2,6 +2,8 @@
 # Prepares this machine to run kind clusters with no registry access:
 #   - installs docker.io, debootstrap, gcc, jq from Debian if missing; never docker.io over another
 #     Docker (docker-ce, containerd.io, moby): that one is used as it is
+#   - installs chromium (the matrix page's browser tests in `cargo test`) unless SA_CONFORMANCE_CHROMIUM
+#     names another browser: tests never install anything themselves
 #   - starts dockerd in the background if no daemon answers
 #   - records the host sysctls that a kubelet changes (restored by restore-host.sh)
 #   - probes `docker run --privileged`; only if it fails, backs up /etc/docker/daemon.json (restored by
@@ -37,6 +39,11 @@ other_docker() {
 
 install_packages() {
   local wanted=(debootstrap gcc libc6-dev jq iptables) missing=() p other
+  if [ -n "${SA_CONFORMANCE_CHROMIUM:-}" ]; then
+    log "browser for the page tests: $SA_CONFORMANCE_CHROMIUM (SA_CONFORMANCE_CHROMIUM); chromium not needed"
+  else
+    wanted+=(chromium)
+  fi
   if other=$(other_docker); then
     log "found $other: using that Docker as it is (docker.io would conflict with it)"
   else

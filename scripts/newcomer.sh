@@ -9,10 +9,13 @@
 #   NEWCOMER_COMMANDS='cargo run -- run' bash scripts/newcomer.sh   # a subset (each must be in the README)
 #   NEWCOMER_CARGO_TARGET_DIR=DIR bash scripts/newcomer.sh          # reuse compiled dependencies (says so)
 #   NEWCOMER_REV=COMMIT bash scripts/newcomer.sh                    # another commit (e.g. one before a fix)
-#   NEWCOMER_FRESH=1 bash scripts/newcomer.sh    # as on a fresh machine: empty SA_CACHE, GOCACHE and
-#       GOMODCACHE (under the temporary folder), and this harness's own images (sa-conformance/*) removed
-#       from Docker first, so the offline build runs from nothing; they are rebuilt under the same names.
-#       Only Docker itself (the root host step) and cargo's crate downloads (~/.cargo/registry) are kept.
+#   NEWCOMER_FRESH=1 bash scripts/newcomer.sh    # as on a fresh machine (root only): empty SA_CACHE,
+#       GOCACHE and GOMODCACHE (under the temporary folder), this harness's own images (sa-conformance/*)
+#       removed from Docker and the Debian packages host preparation installs for the tests (chromium)
+#       purged first, so host-setup and the offline build run from nothing; they are made again under
+#       the same names. Only Docker itself and cargo's crate downloads (~/.cargo/registry) are kept.
+# The README's commands run as written; a leading `sudo ` is dropped when this already runs as root
+# (a root shell on a CI box often has no sudo).
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sa-newcomer.XXXXXX")
@@ -44,7 +47,7 @@ if [ "$existed_before" = yes ]; then
   exit 2
 fi
 
-default_commands=$'cargo run -- run\ncargo test'
+default_commands=$'sudo bash scripts/host-setup.sh\ncargo run -- run\ncargo test'
 commands=${NEWCOMER_COMMANDS:-$default_commands}
 
 rev=$(git -C "$repo" rev-parse --short "${NEWCOMER_REV:-HEAD}") || exit 2
@@ -69,6 +72,19 @@ if [ "${NEWCOMER_FRESH:-0}" = 1 ]; then
     docker rmi $mine >/dev/null || { log "could not remove this harness's images (in use by a cluster?)"; exit 2; }
   fi
   env_args+=("SA_CACHE=$fresh/cache" "GOCACHE=$fresh/gocache" "GOMODCACHE=$fresh/gomod")
+  # What host preparation installs for the tests goes too, so the README's first command must bring it.
+  if [ "$(id -u)" != 0 ]; then
+    log "NEWCOMER_FRESH=1 purges Debian packages and needs root"
+    exit 2
+  fi
+  purge=()
+  for p in chromium chromium-common; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && purge+=("$p")
+  done
+  if [ ${#purge[@]} -gt 0 ]; then
+    log "fresh machine: apt-get purge -y ${purge[*]} (host-setup installs it again)"
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${purge[@]}" >/dev/null || { log "could not purge ${purge[*]}"; exit 2; }
+  fi
 fi
 
 summary=()
@@ -81,8 +97,13 @@ while IFS= read -r cmd; do
   fi
   log "running \`$cmd\`"
   t0=$(date +%s)
+  run=$cmd
+  if [ "$(id -u)" = 0 ] && [ "${run#sudo }" != "$run" ]; then
+    run=${run#sudo }
+    log "already root: running \`$run\`"
+  fi
   # shellcheck disable=SC2086
-  "${env_args[@]}" $cmd 2>&1 | sed -u 's/^/    | /'
+  "${env_args[@]}" $run 2>&1 | sed -u 's/^/    | /'
   rc=${PIPESTATUS[0]}
   secs=$(( $(date +%s) - t0 ))
   summary+=("$(printf '%-20s exit %-3s %5ss' "$cmd" "$rc" "$secs")")
