@@ -97,7 +97,7 @@ fn has_sudo() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Docker answers, no kind, an empty cache, and a registry list that never answers (TEST-NET-1):
+/// Docker answers, no kind, an empty cache, and a registry list that never answers (loopback port 9, where nothing listens: no traffic leaves the machine):
 /// `run` says what it is doing and starts scripts/build-offline.sh into that cache; the trial stops it
 /// (its whole process group) once the build's first stage line arrives. As root or with passwordless
 /// sudo the build starts; with neither it must ask for `sudo bash .../build-offline.sh` by name.
@@ -111,7 +111,7 @@ pub fn builds_offline_trial() -> Trial {
             .env("PATH", path_without_kind())
             .env("HOME", std::env::var("HOME").unwrap_or_default())
             .env("SA_CACHE", cache.path())
-            .env("SA_CONFORMANCE_REGISTRIES", "192.0.2.1:443")
+            .env("SA_CONFORMANCE_REGISTRIES", "127.0.0.1:9")
             .args(["run", "--name", "sa-conformance-never-created"])
             .current_dir(crate::shared::root())
             .stdout(std::process::Stdio::null())
@@ -172,7 +172,7 @@ pub fn builds_offline_trial() -> Trial {
             };
         }
         let wanted = [
-            "sa-conformance: kind is not installed, there is no offline build, and no registry answers (192.0.2.1:443: ",
+            "sa-conformance: kind is not installed, there is no offline build, and no registry answers (127.0.0.1:9: ",
             "sa-conformance: building the offline toolchain and images (Kubernetes v1.",
             "a cold build takes 12-35 min on 2 cores",
             &first_stage,
