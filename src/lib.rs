@@ -21,6 +21,7 @@ mod module_graph;
 pub mod mutate;
 pub mod outcome;
 pub mod parallel;
+pub mod private_file;
 pub mod process;
 pub mod report;
 pub mod runner;

@@ -27,7 +27,10 @@ impl TokenKubeconfig {
         create_private_dir(&dir).map_err(fail)?;
         let path = dir.join("kubeconfig");
         let written = TokenKubeconfig { dir, path };
-        write_private(&written.path, &render(&target.server, &target.ca_der, token)).map_err(fail)?;
+        let text = render(&target.server, &target.ca_der, token);
+        crate::private_file::create_new(&written.path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+            .map_err(fail)?;
         Ok(written)
     }
 
@@ -51,18 +54,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir(dir)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(text.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
 }
 
 /// The kubeconfig text: one cluster (server, CA as base64 of PEM), one user (the token), one context.
@@ -113,7 +104,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sa-conformance-token-test-{}", std::process::id()));
         create_private_dir(&dir).unwrap();
         let written = TokenKubeconfig { path: dir.join("kubeconfig"), dir: dir.clone() };
-        write_private(written.path(), "x").unwrap();
+        crate::private_file::create_new(written.path()).unwrap();
         assert_eq!(std::fs::metadata(written.path()).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
         drop(written);

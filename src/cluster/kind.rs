@@ -97,7 +97,7 @@ impl KindCluster {
     async fn create(&self) -> Result<(), ClusterError> {
         let kubeconfig = state::kubeconfig_path(self.name());
         if let Some(dir) = kubeconfig.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| ClusterError::State { path: dir.to_path_buf(), source })?;
+            crate::private_file::ensure_dir(dir).map_err(|source| ClusterError::State { path: dir.to_path_buf(), source })?;
         }
         let mut argv = vec![
             self.kind.clone(),
@@ -169,7 +169,7 @@ impl KindCluster {
             .await
             .map_err(|source| ClusterError::Process { action: "reading the kind kubeconfig".into(), source })?;
         let path = state::kubeconfig_path(self.name());
-        std::fs::write(&path, out.stdout).map_err(|source| ClusterError::State { path, source })
+        crate::private_file::write(&path, out.stdout.as_bytes()).map_err(|source| ClusterError::State { path, source })
     }
 
     /// The connected target (after [`ensure`](Self::ensure)).

@@ -44,11 +44,8 @@ pub fn kubeconfig_path(name: &str) -> PathBuf {
 pub fn save(record: &Record) -> Result<(), ClusterError> {
     let path = record_path(&state_dir(), &record.name);
     let err = |source: std::io::Error| ClusterError::State { path: path.clone(), source };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(err)?;
-    }
     let text = serde_json::to_string_pretty(record).map_err(|e| err(std::io::Error::other(e)))?;
-    std::fs::write(&path, text).map_err(err)
+    crate::private_file::write(&path, text.as_bytes()).map_err(err)
 }
 
 pub fn load(name: &str) -> Option<Record> {

@@ -7,6 +7,7 @@
 mod audit_defaults;
 mod cases;
 mod cli;
+mod credentials;
 mod external_token;
 mod guard;
 mod interrupt;
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
     trials.push(lease::two_runs_trial(&shared));
     trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
+    trials.push(credentials::trial(&shared));
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
     trials.push(setup::builds_offline_trial());
