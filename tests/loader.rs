@@ -436,3 +436,19 @@ fn an_erratum_takes_the_steps_version_range_and_needs_both_sides() {
         "{got:?}"
     );
 }
+
+#[rstest]
+#[case::empty("", "x.scenario.yaml:1:1: empty scenario file: expected a mapping with `name:` and `steps:`")]
+#[case::only_comments("# nothing yet\n", "x.scenario.yaml:1:1: empty scenario file: expected a mapping with `name:` and `steps:`")]
+#[case::a_list("- name: a\n", "x.scenario.yaml:1:1: the scenario file is a list: expected a mapping with `name:` and `steps:`")]
+#[case::a_value("hello\n", "x.scenario.yaml:1:1: the scenario file is the single value `hello`: expected a mapping")]
+fn a_file_that_is_not_a_scenario_is_named_in_the_users_terms(#[case] text: &str, #[case] want: &str) {
+    let err = load_str(Path::new("x.scenario.yaml"), text, &LoadOptions::default()).expect_err("must not load");
+    let said: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].starts_with(want), "{}", said[0]);
+    // no Rust type name reaches the user
+    for internal in ["PreScan", "RawScenario", "struct", "unit value"] {
+        assert!(!said[0].contains(internal), "{internal} in {}", said[0]);
+    }
+}

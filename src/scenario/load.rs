@@ -135,6 +135,20 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(found)
 }
 
+/// The whole file is not a scenario (empty, a list, a lone value): said in the file's own terms, before
+/// any field is read, so no internal type name reaches the user.
+fn not_a_scenario(root: &Node) -> Option<String> {
+    const WANT: &str = "expected a mapping with `name:` and `steps:` (docs/scenario-format.md)";
+    match &root.value {
+        _ if root.is_null() => Some(format!("empty scenario file: {WANT}")),
+        yaml::Value::Map(_) => None,
+        yaml::Value::Seq(_) => Some(format!("the scenario file is a list: {WANT}")),
+        yaml::Value::Scalar { text, .. } => {
+            Some(format!("the scenario file is the single value `{}`: {WANT}", text.chars().take(40).collect::<String>()))
+        }
+    }
+}
+
 /// Loads one scenario file.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
     let source = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, None, format!("cannot read scenario file: {e}")))?;
@@ -147,6 +161,9 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     // `${x}` inside a flow mapping is not YAML until substituted, so the pre-scan sees placeholders.
     let placeholder = super::vars::neutralise(source);
     let pre_root = yaml::parse_one(&placeholder).map_err(err)?;
+    if let Some(problem) = not_a_scenario(&pre_root) {
+        return Err(LoadError::at(path, Some(pre_root.pos), problem).into());
+    }
     let pre: PreScan = yaml::from_node(&pre_root).map_err(err)?;
     let declared = pre_root.get("vars").map(Node::entries).unwrap_or_default();
     let mut vars: BTreeMap<String, String> = declared.iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar_text(v)))).collect();
