@@ -1,7 +1,10 @@
 //! `assert`: polls an object (or a list) until every field check holds, reporting the last mismatch.
 //! Paths are checked against the kind's schema first: a field the kind cannot have fails at once.
-//! A mismatch outside `status` of an object with nothing left to converge also fails at once
-//! ([`final_mismatch`]): waiting cannot change it.
+//! A mismatch fails at once ([`final_mismatch`]) only where waiting provably cannot change it: every
+//! failing field is one that no controller, admission plugin or kubelet writes after the object was
+//! stored ([`NO_CONTROLLER_WRITES`]), and the object has nothing left to converge. Anything else
+//! (a token Secret's data, `kube-root-ca.crt`, a pod's status, labels and finalizers) waits out `within`:
+//! a red must be proof, never a race with a controller.
 
 use super::footprint::Footprint;
 use std::path::Path;
@@ -88,18 +91,51 @@ async fn run(ctx: &StepCtx<'_>, a: &AssertStep, window: Window) -> Result<Check,
             mismatches.extend(found.into_iter().map(|m| about(r, m)));
         }
         let said = if mismatches.is_empty() { "every check holds".to_string() } else { format!("{} check(s) failing", mismatches.len()) };
-        let settled = if r.list { None } else { final_mismatch(&doc, &failing) };
+        let settled = if r.list { None } else { final_mismatch(r, &doc, &failing) };
         Ok((Asked { check: Check::with(mismatches).saw(serde_json::json!({ "object": doc })), said }, settled))
     })
     .await
 }
 
-/// Why the failing checks of an object cannot come true by waiting, if they cannot: every failing
-/// path is outside `status` (spec, metadata, or a top-level field like `rules` or `subjects`: what
-/// clients write, which no controller converges towards), and the object has nothing left to
-/// converge: no status at all, or `status.observedGeneration` equal to `metadata.generation`.
-fn final_mismatch(doc: &Value, failing: &[&str]) -> Option<String> {
-    if failing.is_empty() || failing.iter().any(|p| p.split(['.', '[']).next() == Some("status")) {
+/// Fields that nothing in the cluster writes once the object is stored, by (API group, kind): only a
+/// client's own update can change them. Everything not listed may still be written by a controller
+/// (the token controller fills a token Secret's `data`, the root CA publisher `kube-root-ca.crt`,
+/// the ServiceAccount controller creates `default`, the token cleaner labels legacy tokens, garbage
+/// collection edits ownerReferences and finalizers, kubelet writes a pod's status), so a check on it
+/// waits out `within`. `metadata.name` and `metadata.namespace` are immutable for every kind.
+const NO_CONTROLLER_WRITES: &[(&str, &str, &[&str])] = &[
+    ("rbac.authorization.k8s.io", "Role", &["rules"]),
+    // a ClusterRole with an aggregationRule has its rules written by the aggregation controller
+    ("rbac.authorization.k8s.io", "ClusterRole", &["rules"]),
+    ("rbac.authorization.k8s.io", "RoleBinding", &["subjects", "roleRef"]),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding", &["subjects", "roleRef"]),
+    ("", "ServiceAccount", &["automountServiceAccountToken", "imagePullSecrets"]),
+    // admission sets these when the pod is created; the API refuses to change them afterwards
+    ("", "Pod", &["spec.serviceAccountName", "spec.automountServiceAccountToken", "spec.volumes", "spec.containers"]),
+];
+
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// Whether no writer but a client can change `path` of this object (see [`NO_CONTROLLER_WRITES`]).
+fn only_clients_write(api_version: &str, kind: &str, doc: &Value, path: &str) -> bool {
+    let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(['.', '[']));
+    if under("metadata.name") || under("metadata.namespace") {
+        return true;
+    }
+    if kind == "ClusterRole" && !doc["aggregationRule"].is_null() {
+        return false;
+    }
+    NO_CONTROLLER_WRITES.iter().any(|(g, k, fields)| *g == group_of(api_version) && *k == kind && fields.iter().any(|f| under(f)))
+}
+
+/// Why the failing checks of an object cannot come true by waiting, if they provably cannot: every
+/// failing path is a field no controller writes for this kind ([`only_clients_write`]), and the
+/// object has nothing left to converge: no status at all, or `status.observedGeneration` equal to
+/// `metadata.generation`.
+fn final_mismatch(r: &ObjectRef, doc: &Value, failing: &[&str]) -> Option<String> {
+    if failing.is_empty() || !failing.iter().all(|p| only_clients_write(&r.api_version, &r.kind, doc, p)) {
         return None;
     }
     let status = &doc["status"];
@@ -111,7 +147,11 @@ fn final_mismatch(doc: &Value, failing: &[&str]) -> Option<String> {
         }
         _ => return None,
     };
-    Some(format!("{} failing outside status, and {converged}: only another write can change it", failing.join(", ")))
+    Some(format!(
+        "{} failing, fields of a {} that no controller writes, and {converged}: only another write can change it",
+        failing.join(", "),
+        r.kind
+    ))
 }
 
 /// `in-every-namespace`: lists the cluster's namespaces and the kind across all of them, each time it
@@ -193,25 +233,47 @@ fn about(r: &ObjectRef, mut m: Mismatch) -> Mismatch {
 #[cfg(test)]
 mod tests {
     use super::{final_mismatch, per_namespace};
+    use crate::api::ObjectRef;
     use rstest::rstest;
     use serde_json::json;
 
+    fn of(api_version: &str, kind: &str) -> ObjectRef {
+        ObjectRef { api_version: api_version.into(), kind: kind.into(), name: Some("x".into()), namespace: None, list: false }
+    }
+
+    const RBAC: &str = "rbac.authorization.k8s.io/v1";
+
     #[rstest]
-    #[case::no_status(json!({"metadata": {"name": "pod-inspector"}, "automountServiceAccountToken": true}), &["automountServiceAccountToken"], true)]
-    #[case::empty_status(json!({"metadata": {"generation": 1}, "spec": {}, "status": {}}), &["spec.replicas"], true)]
-    #[case::converged(json!({"metadata": {"generation": 2}, "spec": {}, "status": {"observedGeneration": 2}}), &["spec.serviceAccountName", "metadata.labels.app"], true)]
-    #[case::not_converged(json!({"metadata": {"generation": 3}, "spec": {}, "status": {"observedGeneration": 2}}), &["spec.replicas"], false)]
-    #[case::status_without_generation(json!({"metadata": {}, "spec": {}, "status": {"phase": "Pending"}}), &["spec.nodeName"], false)]
-    #[case::status_field_failing(json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1}}), &["status.phase"], false)]
-    #[case::status_list_field_failing(json!({"metadata": {}}), &["status[0]"], false)]
-    #[case::one_of_them_in_status(json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1}}), &["spec.x", "status.readyReplicas"], false)]
-    #[case::nothing_failing(json!({"metadata": {}}), &[], false)]
-    fn a_mismatch_is_final_only_outside_status_of_a_converged_object(
+    #[case::role_rules(of(RBAC, "Role"), json!({"metadata": {}, "rules": []}), &["rules[*].verbs"], true)]
+    #[case::binding_subjects(of(RBAC, "RoleBinding"), json!({"metadata": {}}), &["subjects[0].name", "roleRef.name"], true)]
+    #[case::sa_automount(of("v1", "ServiceAccount"), json!({"metadata": {"name": "pod-inspector"}, "automountServiceAccountToken": true}), &["automountServiceAccountToken"], true)]
+    #[case::pod_service_account(of("v1", "Pod"), json!({"metadata": {"generation": 1}, "spec": {}, "status": {"observedGeneration": 1}}), &["spec.serviceAccountName"], true)]
+    #[case::name_of_any_kind(of("v1", "ConfigMap"), json!({"metadata": {}}), &["metadata.name"], true)]
+    // what a controller may still write waits, whatever the object's status says
+    #[case::token_secret_data(of("v1", "Secret"), json!({"metadata": {}, "type": "kubernetes.io/service-account-token"}), &["data.token", "data.ca\\.crt"], false)]
+    #[case::secret_annotation(of("v1", "Secret"), json!({"metadata": {}}), &["metadata.annotations.kubernetes\\.io/service-account\\.uid"], false)]
+    #[case::root_ca_configmap(of("v1", "ConfigMap"), json!({"metadata": {}}), &["data.ca\\.crt"], false)]
+    #[case::labels(of("v1", "Secret"), json!({"metadata": {}}), &["metadata.labels"], false)]
+    #[case::finalizers(of("v1", "ServiceAccount"), json!({"metadata": {}}), &["metadata.finalizers"], false)]
+    #[case::owner_references(of(RBAC, "Role"), json!({"metadata": {}}), &["metadata.ownerReferences"], false)]
+    #[case::sa_secrets(of("v1", "ServiceAccount"), json!({"metadata": {}}), &["secrets"], false)]
+    #[case::pod_node(of("v1", "Pod"), json!({"metadata": {}}), &["spec.nodeName"], false)]
+    #[case::aggregated_cluster_role(of(RBAC, "ClusterRole"), json!({"metadata": {}, "aggregationRule": {"clusterRoleSelectors": []}}), &["rules"], false)]
+    #[case::a_prefix_is_not_a_field(of(RBAC, "Role"), json!({"metadata": {}}), &["rulesets"], false)]
+    #[case::one_of_them_written_by_a_controller(of(RBAC, "Role"), json!({"metadata": {}}), &["rules", "metadata.labels.x"], false)]
+    #[case::same_kind_other_group(of("example.com/v1", "Role"), json!({"metadata": {}}), &["rules"], false)]
+    // and for the fields no controller writes, only once the object has nothing left to converge
+    #[case::not_converged(of("v1", "Pod"), json!({"metadata": {"generation": 3}, "spec": {}, "status": {"observedGeneration": 2}}), &["spec.serviceAccountName"], false)]
+    #[case::status_without_generation(of("v1", "Pod"), json!({"metadata": {}, "spec": {}, "status": {"phase": "Pending"}}), &["spec.serviceAccountName"], false)]
+    #[case::status_field_failing(of("v1", "Pod"), json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1}}), &["status.phase"], false)]
+    #[case::nothing_failing(of(RBAC, "Role"), json!({"metadata": {}}), &[], false)]
+    fn a_mismatch_is_final_only_on_fields_no_controller_writes_of_a_converged_object(
+        #[case] r: ObjectRef,
         #[case] doc: serde_json::Value,
         #[case] failing: &[&str],
         #[case] is_final: bool,
     ) {
-        assert_eq!(final_mismatch(&doc, failing).is_some(), is_final, "{:?}", final_mismatch(&doc, failing));
+        assert_eq!(final_mismatch(&r, &doc, failing).is_some(), is_final, "{:?}", final_mismatch(&r, &doc, failing));
     }
 
     fn ns(name: &str, phase: &str) -> serde_json::Value {
