@@ -436,9 +436,23 @@ stop_background() {
 trap 'stop_background; exit 143' TERM
 trap 'stop_background; exit 130' INT
 
+# One build at a time per cache: a second build into the same $SA_CACHE (a test run that starts the
+# build by itself while .ci/run builds, two terminals) waits for the first and then finds its work
+# cached, instead of both writing the same images and stamps. The lock goes with the process.
+lock_cache() {
+  mkdir -p "$SA_CACHE"
+  exec 9>"$SA_CACHE/.build.lock"
+  if ! flock -n 9; then
+    log "another offline build into $SA_CACHE is running; waiting for it to finish"
+    flock 9
+    log "the other build finished; going on (what it built is cached)"
+  fi
+}
+
 main() {
   local t0
   t0=$(date +%s)
+  lock_cache
   docker_ready || die "docker does not answer: run scripts/host-setup.sh first"
   command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="/usr/local/go/bin:$PATH"
   command -v go >/dev/null || die "go not found (the Go toolchain builds every binary)"
