@@ -2,7 +2,7 @@
 //! (`parallel`), and release the cluster, also when interrupted or when a scenario fails.
 
 use crate::cluster::lease::LeaseError;
-use crate::cluster::{ClusterError, ClusterSpec, KindCluster, Session, Target};
+use crate::cluster::{ClusterError, ClusterSpec, Session, Target};
 use crate::outcome::RunOutcome;
 use crate::report::Reporter;
 use crate::runner::RunOptions;
@@ -21,33 +21,25 @@ pub enum SuiteError {
     NamespaceHeld(LeaseError),
 }
 
-/// Gets a cluster; an interrupt during creation deletes the half-made kind cluster.
+/// Gets a cluster; an interrupt during creation deletes the half-made cluster.
 pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<Session, SuiteError> {
-    let made_here = match spec {
-        ClusterSpec::Kind(k) => {
-            let offline_bin = crate::cluster::offline::discover().ok().flatten().map(|b| b.bin);
-            crate::cluster::preflight::check(offline_bin).await.map_err(ClusterError::from)?;
-            let c = KindCluster::new(k.clone())?;
-            (!c.exists().await?).then_some(c)
-        }
-        ClusterSpec::Existing(_) => None,
-    };
-    if let (Some(c), ClusterSpec::Kind(k)) = (&made_here, spec) {
-        let image = k.image.as_deref().map(|i| format!(" from node image {i}")).unwrap_or_default();
-        reporter.cluster_event(&format!("creating kind cluster `{}`{image} (config {})", c.spec.name, k.config.display()));
+    let provider = spec.provider()?;
+    provider.preflight().await?;
+    let creating = (!provider.exists().await?).then(|| provider.creating());
+    if let Some(c) = &creating {
+        reporter.cluster_event(&c.started);
     }
     // Boxed, so it can be dropped (which kills a running `kind create`) before an interrupt's delete.
-    let mut acquiring = Box::pin(Session::acquire(spec, allow));
+    let mut acquiring = Box::pin(Session::acquire_from(provider.clone(), allow));
     let started = std::time::Instant::now();
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    let task = made_here.as_ref().map(|c| format!("creating kind cluster `{}` (nodes, then CoreDNS, then loading images)", c.spec.name));
     loop {
         tokio::select! {
             s = &mut acquiring => return Ok(s?),
             _ = opts.interrupt.wait() => break,
             _ = tick.tick() => {
-                if let Some(task) = &task {
-                    reporter.progress(task, started.elapsed());
+                if let Some(c) = &creating {
+                    reporter.progress(&c.task, started.elapsed());
                 }
             }
         }
@@ -55,8 +47,8 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
     // Interrupted. Stop `kind create` first: a delete that ran beside it could be followed by the
     // create adding its node anyway (seen: "deleted", and the node still running).
     drop(acquiring);
-    if let Some(c) = made_here {
-        if let Err(e) = c.delete_half_made(&crate::cluster::Owned::created_here(&c)).await {
+    if creating.is_some() {
+        if let Err(e) = provider.delete_half_made(&crate::cluster::Owned::created_here(provider.as_ref())).await {
             tracing::error!("after the interrupt: {}", crate::error::chain(&e));
             return Err(SuiteError::InterruptedLeft(crate::error::chain(&e)));
         }

@@ -61,10 +61,7 @@ pub(super) async fn audit(args: &AuditArgs) -> u8 {
 
 /// The cluster to audit: the one the flags name, a kind cluster only re-used and always kept.
 fn cluster(args: &AuditArgs) -> ClusterSpec {
-    match args.target.spec() {
-        ClusterSpec::Kind(k) => ClusterSpec::Kind(crate::cluster::KindSpec { reuse: true, keep: true, ..k }),
-        other => other,
-    }
+    args.target.spec().reused_and_kept()
 }
 
 #[cfg(test)]

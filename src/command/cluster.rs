@@ -32,7 +32,12 @@ pub(super) async fn down(name: &str) -> u8 {
         keep: false,
         create_timeout: std::time::Duration::from_secs(600),
     };
-    match crate::cluster::down(spec).await {
+    let provider = ClusterSpec::Kind(spec).provider();
+    let deleted = match provider {
+        Ok(p) => crate::cluster::down(p.as_ref()).await,
+        Err(e) => Err(e),
+    };
+    match deleted {
         Ok(deleted) => {
             out(&said(name, deleted));
             PASSED
