@@ -9,7 +9,7 @@ use crate::process::{run, run_ok, Cmd};
 use futures::future::BoxFuture;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What kind cluster to use and how.
@@ -27,6 +27,22 @@ pub struct KindSpec {
     /// Do not delete a cluster this run created.
     pub keep: bool,
     pub create_timeout: Duration,
+}
+
+impl KindSpec {
+    /// A spec that only names a cluster, to find or delete it (`cluster down`, a matrix's leftover):
+    /// re-used if there, never kept, with kind's own node image.
+    pub fn named(name: &str, config: &Path) -> KindSpec {
+        KindSpec {
+            name: name.to_string(),
+            config: config.to_path_buf(),
+            image: None,
+            load_images: Vec::new(),
+            reuse: true,
+            keep: false,
+            create_timeout: Duration::from_secs(600),
+        }
+    }
 }
 
 /// The default cluster name.

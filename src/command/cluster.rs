@@ -23,16 +23,7 @@ pub(super) async fn up(spec: KindSpec) -> u8 {
 }
 
 pub(super) async fn down(name: &str) -> u8 {
-    let spec = KindSpec {
-        name: name.to_string(),
-        config: "kind-config.yaml".into(),
-        image: None,
-        load_images: Vec::new(),
-        reuse: true,
-        keep: false,
-        create_timeout: std::time::Duration::from_secs(600),
-    };
-    let provider = ClusterSpec::Kind(spec).provider();
+    let provider = ClusterSpec::Kind(KindSpec::named(name, "kind-config.yaml".as_ref())).provider();
     let deleted = match provider {
         Ok(p) => crate::cluster::down(p.as_ref()).await,
         Err(e) => Err(e),
