@@ -1,8 +1,8 @@
 //! The one writer of report files. Every verb that writes a report (`run --json/--junit`, `mutate`,
 //! `matrix`, `audit`, `lint`) names an [`Output`] (a format and a path) and hands it a [`Document`];
 //! the writer takes the document's redacted copy (values, never the serialised text), renders it,
-//! and writes it, or says which file it could not write and why. Nothing is written half: a document
-//! that cannot be rendered is an error, never `null` or an empty file.
+//! and writes it, or says which file it could not write and why. A document that cannot be rendered
+//! is an error and writes no file: never `null` or an empty file.
 
 use super::redact::redact_value;
 use serde_json::Value;

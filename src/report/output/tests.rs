@@ -1,3 +1,6 @@
+//! The report writer's contract: secrets never reach a file, whatever the format; a file that cannot be
+//! written or a format a document lacks is an error naming the path, never an empty or `null` file.
+
 use super::*;
 
 const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OnBvZC1pbnNwZWN0b3IifQ.c2ln";
