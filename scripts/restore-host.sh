@@ -1,9 +1,12 @@
 #!/bin/bash
 # Leaves the machine as scripts/host-setup.sh found it, touching only what sa-conformance made:
 #   - deletes the kind clusters the harness recorded as its own in its state directory
-#     ($SA_CONFORMANCE_STATE_DIR, else $XDG_STATE_HOME/sa-conformance, else ~/.local/state/sa-conformance);
-#     a cluster it did not record (made by hand, by another person or another tool) is left alone,
-#     whatever its name
+#     ($SA_CONFORMANCE_STATE_DIR, else $XDG_STATE_HOME/sa-conformance, else ~/.local/state/sa-conformance),
+#     each through `sa-conformance cluster down`, which deletes only a cluster whose in-cluster marker
+#     matches its record; a cluster it did not record or cannot prove its own (made by hand, by another
+#     person or another tool, or not answering) is left alone, whatever its name. The binary is
+#     $SA_CONFORMANCE_BIN if set, else `cargo run` in this repository (honouring $CARGO_TARGET_DIR),
+#     else ${CARGO_TARGET_DIR:-target}/debug/sa-conformance; without one no cluster is deleted
 #   - removes docker's `kind` network when no container uses it
 #   - restores kernel.panic, kernel.panic_on_oops, vm.overcommit_memory, which a privileged kubelet
 #     changes machine-wide, to the values recorded before
@@ -24,6 +27,23 @@ STATE_DIR="${SA_CONFORMANCE_STATE_DIR:-${XDG_STATE_HOME:+$XDG_STATE_HOME/sa-conf
 STATE_DIR="${STATE_DIR:-$HOME/.local/state/sa-conformance}"
 SHIM_NAME=sa-conformance-runc
 
+# sa_conformance ARGS...: the harness's own command, pointed at this script's kind and state directory
+# (and never building the offline toolchain). Returns 127 when there is no way to run it.
+sa_conformance() {
+  local target_bin="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug/sa-conformance"
+  local env=(KIND="$KIND" SA_CONFORMANCE_STATE_DIR="$STATE_DIR" SA_CONFORMANCE_AUTO_BUILD=0)
+  if [ -n "${SA_CONFORMANCE_BIN:-}" ]; then
+    env "${env[@]}" "$SA_CONFORMANCE_BIN" "$@"
+  elif command -v cargo >/dev/null 2>&1; then
+    env "${env[@]}" cargo run --quiet --manifest-path "$REPO_ROOT/Cargo.toml" --bin sa-conformance -- "$@"
+  elif [ -x "$target_bin" ]; then
+    env "${env[@]}" "$target_bin" "$@"
+  else
+    log "no sa-conformance binary (set SA_CONFORMANCE_BIN, or install cargo): cannot prove a cluster ours"
+    return 127
+  fi
+}
+
 # recorded_clusters: names of the clusters the harness recorded as created by itself.
 recorded_clusters() {
   local f
@@ -43,12 +63,13 @@ delete_recorded_clusters() {
   step "deleting the kind clusters recorded in $STATE_DIR/clusters"
   for c in $(recorded_clusters); do
     if grep -qx "$c" <<<"$existing"; then
-      log "kind delete cluster --name $c"
-      "$KIND" delete cluster --name "$c"
+      log "sa-conformance cluster down --name $c"
+      # It removes the record with the cluster; a refusal or a failure keeps both, and is said.
+      sa_conformance cluster down --name "$c" || log "keeping kind cluster $c: \`cluster down\` did not delete it (exit $?)"
     else
       log "$c: recorded but no longer exists"
+      rm -f "$STATE_DIR/clusters/$c.json" "$STATE_DIR/clusters/$c.kubeconfig"
     fi
-    rm -f "$STATE_DIR/clusters/$c.json" "$STATE_DIR/clusters/$c.kubeconfig"
   done
   for c in $(grep "^$CLUSTER_PREFIX" <<<"$existing" || true); do
     [ -e "$STATE_DIR/clusters/$c.json" ] || log "keeping kind cluster $c: not recorded as made by this harness"

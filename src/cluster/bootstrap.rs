@@ -145,12 +145,10 @@ fn nix_uid_is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// `NAME=value` pins from scripts/versions.env, for the message (Kubernetes and kind versions).
+/// The Kubernetes and kind versions scripts/versions.env pins, for the message ("?" for one it does not).
 fn pins(repo: &Path) -> String {
-    let text = std::fs::read_to_string(repo.join("scripts/versions.env")).unwrap_or_default();
-    let pin = |name: &str| {
-        text.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).map(|v| v.trim().to_string()).unwrap_or_else(|| "?".into())
-    };
+    let pins = crate::versions::Pins::read(&repo.join(crate::versions::FILE)).unwrap_or_default();
+    let pin = |name: &str| pins.get(name).unwrap_or("?").to_string();
     format!("Kubernetes {}, kind {}", pin("K8S_VERSION"), pin("KIND_VERSION"))
 }
 

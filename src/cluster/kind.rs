@@ -2,12 +2,14 @@
 //! images into it, mark it as ours, re-use it only if we made it, and delete it.
 
 use super::images::{normalise, LoadImage};
+use super::provider::{Creating, Provider};
 use super::state::{self, Record, MARKER_NAME, MARKER_NAMESPACE};
 use super::{connect, ClusterError, Owned, Target};
 use crate::process::{run, run_ok, Cmd};
+use futures::future::BoxFuture;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What kind cluster to use and how.
@@ -25,6 +27,22 @@ pub struct KindSpec {
     /// Do not delete a cluster this run created.
     pub keep: bool,
     pub create_timeout: Duration,
+}
+
+impl KindSpec {
+    /// A spec that only names a cluster, to find or delete it (`cluster down`, a matrix's leftover):
+    /// re-used if there, never kept, with kind's own node image.
+    pub fn named(name: &str, config: &Path) -> KindSpec {
+        KindSpec {
+            name: name.to_string(),
+            config: config.to_path_buf(),
+            image: None,
+            load_images: Vec::new(),
+            reuse: true,
+            keep: false,
+            create_timeout: Duration::from_secs(600),
+        }
+    }
 }
 
 /// The default cluster name.
@@ -52,10 +70,6 @@ impl KindCluster {
         }
         let kind = std::env::var("KIND").unwrap_or_else(|_| "kind".into());
         Ok(KindCluster { spec, kind })
-    }
-
-    fn name(&self) -> &str {
-        &self.spec.name
     }
 
     fn fail(&self, problem: impl Into<String>) -> ClusterError {
@@ -230,6 +244,60 @@ impl KindCluster {
         }
         state::remove(self.name());
         Ok(())
+    }
+}
+
+impl Provider for KindCluster {
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    fn kubeconfig(&self) -> PathBuf {
+        state::kubeconfig_path(self.name())
+    }
+
+    fn keeps(&self) -> bool {
+        self.spec.keep
+    }
+
+    /// kind, kubectl and Docker are there (the offline build's kind and kubectl count).
+    fn preflight(&self) -> BoxFuture<'_, Result<(), ClusterError>> {
+        Box::pin(async {
+            let offline_bin = super::offline::discover().ok().flatten().map(|b| b.bin);
+            Ok(super::preflight::check(offline_bin).await?)
+        })
+    }
+
+    fn exists(&self) -> BoxFuture<'_, Result<bool, ClusterError>> {
+        Box::pin(KindCluster::exists(self))
+    }
+
+    fn creating(&self) -> Creating {
+        let image = self.spec.image.as_deref().map(|i| format!(" from node image {i}")).unwrap_or_default();
+        Creating {
+            started: format!("creating kind cluster `{}`{image} (config {})", self.name(), self.spec.config.display()),
+            task: format!("creating kind cluster `{}` (nodes, then CoreDNS, then loading images)", self.name()),
+        }
+    }
+
+    fn create_or_reuse(&self) -> BoxFuture<'_, Result<bool, ClusterError>> {
+        Box::pin(self.ensure())
+    }
+
+    fn connect(&self) -> BoxFuture<'_, Result<Target, ClusterError>> {
+        Box::pin(self.target())
+    }
+
+    fn prove_ours(&self) -> BoxFuture<'_, Result<Owned, ClusterError>> {
+        Box::pin(super::ownership::verify(self))
+    }
+
+    fn delete<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(KindCluster::delete(self, owned))
+    }
+
+    fn delete_half_made<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(KindCluster::delete_half_made(self, owned))
     }
 }
 

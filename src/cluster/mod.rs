@@ -1,6 +1,7 @@
 //! "A cluster to run on": a kind cluster the harness creates (or re-uses, if it made it) or an existing
-//! cluster named by kubeconfig and context. Whatever the source, the result is a [`Target`] that has
-//! passed the wrong-context guard, so no code after this module can write to a cluster by accident.
+//! cluster named by kubeconfig and context, each a [`Provider`]. Whatever the source, the result is a
+//! [`Target`] that has passed the wrong-context guard, so no code after this module can write to a
+//! cluster by accident.
 
 pub mod bootstrap;
 mod existing;
@@ -11,17 +12,20 @@ pub mod lease;
 pub mod offline;
 pub mod ownership;
 pub mod preflight;
+mod provider;
 pub mod state;
 
-pub use existing::ExistingSpec;
+pub use existing::{ExistingCluster, ExistingSpec};
 pub use guard::GuardError;
 pub use kind::{KindCluster, KindSpec};
 pub use ownership::Owned;
+pub use provider::{Creating, Provider};
 
 use crate::error::{Foreign, KubeError};
 use crate::process::ProcessError;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Everything that can go wrong getting or releasing a cluster.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +92,24 @@ pub enum ClusterSpec {
     Existing(ExistingSpec),
 }
 
+impl ClusterSpec {
+    /// The provider that gets this cluster (the one place a spec is told apart by its kind).
+    pub fn provider(&self) -> Result<Arc<dyn Provider>, ClusterError> {
+        Ok(match self {
+            ClusterSpec::Kind(k) => Arc::new(KindCluster::new(k.clone())?),
+            ClusterSpec::Existing(e) => Arc::new(ExistingCluster { spec: e.clone() }),
+        })
+    }
+
+    /// For a command that only reads (an audit): a kind cluster is re-used if there, and kept.
+    pub fn reused_and_kept(self) -> ClusterSpec {
+        match self {
+            ClusterSpec::Kind(k) => ClusterSpec::Kind(KindSpec { reuse: true, keep: true, ..k }),
+            other => other,
+        }
+    }
+}
+
 /// A connected cluster that passed the guard.
 #[derive(Clone)]
 pub struct Target {
@@ -151,45 +173,39 @@ async fn reachable(target: &Target) -> Result<(), ClusterError> {
     }
 }
 
-/// `cluster down`: deletes the kind cluster `name` if the ownership policy proves it ours. Ok(false)
-/// when kind knows no cluster of that name.
-pub async fn down(spec: KindSpec) -> Result<bool, ClusterError> {
-    let cluster = KindCluster::new(spec)?;
-    if !cluster.exists().await? {
+/// `cluster down`: deletes the cluster `provider` gets if the ownership policy proves it ours. Ok(false)
+/// when there is no cluster of that name.
+pub async fn down(provider: &dyn Provider) -> Result<bool, ClusterError> {
+    if !provider.exists().await? {
         return Ok(false);
     }
-    let owned = ownership::verify(&cluster).await?;
-    cluster.delete(&owned).await?;
+    let owned = provider.prove_ours().await?;
+    provider.delete(&owned).await?;
     Ok(true)
 }
 
 /// A cluster in use, and what to do with it when the run ends.
 pub struct Session {
     pub target: Target,
-    /// The kind cluster this run created and must delete (None when reused, kept or existing).
-    owned: Option<KindCluster>,
+    /// The cluster this run created and must delete (None when reused, kept or existing).
+    owned: Option<Arc<dyn Provider>>,
 }
 
 impl Session {
-    /// Gets the cluster the spec names: creates or re-uses a kind cluster, or connects to an existing
-    /// context; then applies the wrong-context guard. `allow` lists contexts the user named on purpose.
+    /// Gets the cluster the spec names (see [`Session::acquire_from`]).
     pub async fn acquire(spec: &ClusterSpec, allow: &[String]) -> Result<Session, ClusterError> {
-        match spec {
-            ClusterSpec::Kind(k) => {
-                let cluster = KindCluster::new(k.clone())?;
-                let created = cluster.ensure().await?;
-                let target = cluster.target().await?;
-                guard::check(&target, allow).await?;
-                let owned = (created && !k.keep).then_some(cluster);
-                Ok(Session { target, owned })
-            }
-            ClusterSpec::Existing(e) => {
-                let target = connect(&e.kubeconfig_path(), e.context.as_deref(), None).await?;
-                guard::check(&target, allow).await?;
-                reachable(&target).await?;
-                Ok(Session { target, owned: None })
-            }
-        }
+        Session::acquire_from(spec.provider()?, allow).await
+    }
+
+    /// Creates or re-uses the provider's cluster and connects to it; then applies the wrong-context
+    /// guard and asks the API server to answer. `allow` lists contexts the user named on purpose.
+    pub async fn acquire_from(provider: Arc<dyn Provider>, allow: &[String]) -> Result<Session, ClusterError> {
+        let created = provider.create_or_reuse().await?;
+        let target = provider.connect().await?;
+        guard::check(&target, allow).await?;
+        reachable(&target).await?;
+        let owned = (created && !provider.keeps()).then_some(provider);
+        Ok(Session { target, owned })
     }
 
     /// Whether releasing this session deletes a cluster.
@@ -197,10 +213,10 @@ impl Session {
         self.owned.is_some()
     }
 
-    /// Deletes the kind cluster if this run created it (and was not told to keep it).
+    /// Deletes the cluster if this run created it (and was not told to keep it).
     pub async fn release(self) -> Result<(), ClusterError> {
         match self.owned {
-            Some(cluster) => cluster.delete(&Owned::created_here(&cluster)).await,
+            Some(cluster) => cluster.delete(&Owned::created_here(cluster.as_ref())).await,
             None => Ok(()),
         }
     }

@@ -6,8 +6,9 @@
 //!
 //! Every verb that writes or deletes asks here: `run`, `mutate` and `audit` through the guard
 //! (`guard::check`, before the first request that writes), `cluster down` and the matrix's leftover
-//! clean-up through [`Owned`], which [`KindCluster::delete`] requires.
+//! clean-up through [`Owned`], which [`Provider::delete`] requires.
 
+use super::provider::Provider;
 use super::state::{self, Record, MARKER_NAME, MARKER_NAMESPACE};
 use super::{connect, ClusterError, KindCluster, NoAnswer, Target};
 use crate::error::KubeError;
@@ -33,8 +34,8 @@ pub enum Why {
 impl Owned {
     /// This process created the cluster (it did not exist before this process ran `kind create`, or
     /// before it started the child run that did).
-    pub fn created_here(cluster: &KindCluster) -> Owned {
-        Owned { name: cluster.spec.name.clone(), why: Why::CreatedHere }
+    pub fn created_here(cluster: &dyn Provider) -> Owned {
+        Owned { name: cluster.name().to_string(), why: Why::CreatedHere }
     }
 }
 

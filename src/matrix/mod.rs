@@ -163,6 +163,24 @@ impl Matrix {
     }
 }
 
+/// The matrix's files: JSON (read back by `--from-json`), Markdown and HTML, each from the redacted
+/// matrix (a matrix read from a file may carry what the runs that made it did not redact).
+impl crate::report::Document for Matrix {
+    fn redacted(&self) -> Result<Self, crate::report::RenderError> {
+        crate::report::redacted_by_value(self)
+    }
+
+    fn render(&self, format: crate::report::Format) -> Result<crate::report::Rendered, crate::report::RenderError> {
+        use crate::report::{Format, RenderError, Rendered};
+        match format {
+            Format::Json => crate::report::pretty_json(self).map(Rendered::Text),
+            Format::Markdown => Ok(Rendered::Text(to_markdown(self))),
+            Format::Html => Ok(Rendered::Text(to_html(self))),
+            other => Err(RenderError::Unsupported(other)),
+        }
+    }
+}
+
 fn no_run() -> Cell {
     Cell { mark: Mark::NotVerified, erratum: None, steps: Vec::new() }
 }

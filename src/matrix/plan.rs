@@ -3,7 +3,6 @@
 //! registry, otherwise the `offline.env` that `K8S_VERSION=VERSION scripts/build-offline.sh` wrote
 //! under the cache directory.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One version to run.
@@ -19,17 +18,6 @@ pub struct VersionPlan {
     pub source: String,
 }
 
-/// `KEY=value` and `KEY="a b"` assignments of a versions.env file.
-pub fn parse_assignments(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
-        .map(|(k, v)| (k.to_string(), v.trim().trim_matches('"').to_string()))
-        .collect()
-}
-
 /// The prefix of the matrix's cluster names unless `--cluster-prefix` gives another.
 pub const CLUSTER_PREFIX: &str = "sa-conformance-matrix";
 
@@ -40,9 +28,10 @@ pub fn cluster_name(prefix: &str, version: &str) -> String {
 }
 
 /// Where build-offline.sh puts a version's build: the default cache for the pinned version, its own
-/// directory otherwise (`versions/k8s-VERSION-kind-KIND`).
-pub fn offline_env_candidates(cache: &Path, version: &str, kind_version: &str) -> Vec<PathBuf> {
-    vec![cache.join("versions").join(format!("k8s-{version}-kind-{kind_version}")).join("offline.env"), cache.join("offline.env")]
+/// directory otherwise (`versions/k8s-VERSION-kind-KIND`, known only when the kind version is pinned).
+pub fn offline_env_candidates(cache: &Path, version: &str, kind_version: Option<&str>) -> Vec<PathBuf> {
+    let own = kind_version.map(|kind| cache.join("versions").join(format!("k8s-{version}-kind-{kind}")).join("offline.env"));
+    own.into_iter().chain([cache.join("offline.env")]).collect()
 }
 
 /// The plan for each version: an `--image` given for it wins; else the first offline.env whose node
@@ -52,7 +41,7 @@ pub fn resolve(
     images: &[(String, String)],
     extra_load: &[String],
     cache: &Path,
-    kind_version: &str,
+    kind_version: Option<&str>,
 ) -> Result<Vec<VersionPlan>, String> {
     let mut plans = Vec::new();
     let mut missing = Vec::new();
@@ -128,14 +117,6 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
     }
 
     #[test]
-    fn versions_env_assignments_are_read_with_quotes_removed() {
-        let a = parse_assignments("# c\nK8S_VERSION=v1.34.4\nMATRIX_K8S_VERSIONS=\"v1.34.4 v1.35.4\"\nlower=x\n");
-        assert_eq!(a["K8S_VERSION"], "v1.34.4");
-        assert_eq!(a["MATRIX_K8S_VERSIONS"], "v1.34.4 v1.35.4");
-        assert!(!a.contains_key("lower"));
-    }
-
-    #[test]
     fn a_version_resolves_from_its_own_offline_env_and_never_from_another_versions() {
         let dir = tempfile::tempdir().unwrap();
         let own = dir.path().join("versions/k8s-v1.35.4-kind-v0.30.0");
@@ -143,12 +124,13 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
         std::fs::write(own.join("offline.env"), OFFLINE_ENV).unwrap();
         // the default offline.env is for v1.34.4: it must not serve v1.36.3
         std::fs::write(dir.path().join("offline.env"), OFFLINE_ENV.replace("v1.35.4", "v1.34.4")).unwrap();
-        let plans = resolve(&["v1.35.4".into(), "v1.34.4".into()], &[], &[], dir.path(), "v0.30.0").unwrap();
+        let plans = resolve(&["v1.35.4".into(), "v1.34.4".into()], &[], &[], dir.path(), Some("v0.30.0")).unwrap();
         assert_eq!(plans[0].node_image, "sa-conformance/node:v1.35.4-efa112277319");
         assert_eq!(plans[1].node_image, "sa-conformance/node:v1.34.4-efa112277319");
-        let err = resolve(&["v1.36.3".into()], &[], &[], dir.path(), "v0.30.0").unwrap_err();
+        let err = resolve(&["v1.36.3".into()], &[], &[], dir.path(), Some("v0.30.0")).unwrap_err();
         assert!(err.contains("K8S_VERSION=v1.36.3 bash scripts/build-offline.sh"), "{err}");
-        let stock = resolve(&["v1.36.3".into()], &[("v1.36.3".into(), "kindest/node:v1.36.3".into())], &[], dir.path(), "v0.30.0").unwrap();
+        let stock =
+            resolve(&["v1.36.3".into()], &[("v1.36.3".into(), "kindest/node:v1.36.3".into())], &[], dir.path(), Some("v0.30.0")).unwrap();
         assert_eq!((stock[0].node_image.as_str(), stock[0].bin_dir.is_none()), ("kindest/node:v1.36.3", true));
     }
 }

@@ -6,7 +6,7 @@
 use super::input;
 use super::plan::{cluster_name, VersionPlan};
 use super::{VersionColumn, VersionRun};
-use crate::cluster::{KindCluster, KindSpec};
+use crate::cluster::{ClusterSpec, KindSpec};
 use crate::process::{run, Cmd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -62,7 +62,7 @@ pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionR
     };
     // Ownership policy: the child creates the cluster only if none of that name exists (it runs without
     // --reuse), so only then is a leftover the child's to delete.
-    let existed_before = match kind_cluster(&name, &settings.kind_config) {
+    let existed_before = match ClusterSpec::Kind(KindSpec::named(&name, &settings.kind_config)).provider() {
         Ok(c) => c.exists().await.unwrap_or(true),
         Err(_) => true,
     };
@@ -160,25 +160,12 @@ fn last_lines(text: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join(" | ")
 }
 
-fn kind_cluster(name: &str, config: &Path) -> Result<KindCluster, crate::cluster::ClusterError> {
-    KindCluster::new(KindSpec {
-        name: name.into(),
-        config: config.to_path_buf(),
-        image: None,
-        load_images: Vec::new(),
-        reuse: true,
-        keep: false,
-        create_timeout: Duration::from_secs(600),
-    })
-}
-
 /// Deletes the cluster a killed child run was making (it did not exist before the child started).
 async fn delete_leftover(name: &str, config: &Path) {
-    if let Ok(c) = kind_cluster(name, config) {
-        if c.exists().await.unwrap_or(false) {
-            if let Err(e) = c.delete(&crate::cluster::Owned::created_here(&c)).await {
-                tracing::error!("after the timeout: {}", crate::error::chain(&e));
-            }
+    let Ok(cluster) = ClusterSpec::Kind(KindSpec::named(name, config)).provider() else { return };
+    if cluster.exists().await.unwrap_or(false) {
+        if let Err(e) = cluster.delete(&crate::cluster::Owned::created_here(cluster.as_ref())).await {
+            tracing::error!("after the timeout: {}", crate::error::chain(&e));
         }
     }
 }

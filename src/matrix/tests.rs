@@ -77,7 +77,7 @@ fn report(steps: Vec<StepOutcome>) -> RunReport {
             interrupted: false,
         }],
     };
-    parse(&to_json(&run)).expect("the JSON report parses")
+    parse(&to_json(&run).unwrap()).expect("the JSON report parses")
 }
 
 fn column(version: &str) -> VersionColumn {

@@ -1,9 +1,9 @@
 //! The kill matrix as a console table, JSON and JUnit XML: per scenario (killed, survived, accepted,
 //! errors, time), per mutant (the change, the step that killed it) and per claim (the mutants the
-//! steps verifying it killed). Redacted like the run reports.
+//! steps verifying it killed). The files are written by `report::Output` from the redacted outcome.
 
 use super::run::{MutateOutcome, ScenarioKills, Verdict};
-use crate::report::redact;
+use crate::report::{redact, Document, Format, RenderError, Rendered};
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -113,20 +113,64 @@ struct JsonRun<'a> {
     scenarios: Vec<JsonScenario<'a>>,
 }
 
-/// The kill matrix as JSON.
-pub fn to_json(run: &MutateOutcome) -> String {
+fn json(run: &MutateOutcome) -> Result<String, RenderError> {
     let doc = JsonRun {
         cluster: &run.cluster,
         server: &run.server,
         interrupted: run.interrupted,
         scenarios: run.scenarios.iter().map(|s| JsonScenario { kills: s, by_claim: by_claim(s) }).collect(),
     };
-    let text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the kill matrix: {e}\"}}"));
-    redact(&text).into_owned()
+    crate::report::pretty_json(&doc)
+}
+
+/// Every text the kill matrix carries from the cluster or the scenario, redacted on its own.
+fn redacted(run: &MutateOutcome) -> MutateOutcome {
+    let r = |s: &mut String| *s = redact(s).into_owned();
+    let mut run = run.clone();
+    for s in &mut run.scenarios {
+        s.baseline_failure.iter_mut().for_each(r);
+        s.skipped.iter_mut().for_each(|k| r(&mut k.reason));
+        for m in &mut s.mutants {
+            r(&mut m.change.description);
+            r(&mut m.change.text);
+            m.reason.iter_mut().for_each(r);
+            m.cleanup_errors.iter_mut().for_each(r);
+            if let Some(k) = &mut m.killed_by {
+                r(&mut k.name);
+                r(&mut k.why);
+            }
+        }
+    }
+    run
+}
+
+/// The kill matrix's files: JSON (with the mutants each claim killed) and JUnit XML.
+impl Document for MutateOutcome {
+    fn redacted(&self) -> Result<Self, RenderError> {
+        Ok(redacted(self))
+    }
+
+    fn render(&self, format: Format) -> Result<Rendered, RenderError> {
+        match format {
+            Format::Json => json(self).map(Rendered::Text),
+            Format::Junit => junit(self).map(Rendered::Text),
+            other => Err(RenderError::Unsupported(other)),
+        }
+    }
+}
+
+/// The kill matrix as JSON, as `report::Output` writes it.
+pub fn to_json(run: &MutateOutcome) -> Result<String, RenderError> {
+    crate::report::render(run, Format::Json)
+}
+
+/// The kill matrix as JUnit XML, as `report::Output` writes it.
+pub fn to_junit(run: &MutateOutcome) -> Result<String, RenderError> {
+    crate::report::render(run, Format::Junit)
 }
 
 /// The kill matrix as JUnit XML: a suite per scenario, a case per mutant; a survivor is a failure.
-pub fn to_junit(run: &MutateOutcome) -> String {
+fn junit(run: &MutateOutcome) -> Result<String, RenderError> {
     let mut report = Report::new("sa-conformance-mutate");
     for s in &run.scenarios {
         let mut suite = TestSuite::new(format!("mutate {}", s.name));
@@ -174,6 +218,5 @@ pub fn to_junit(run: &MutateOutcome) -> String {
         }
         report.add_test_suite(suite);
     }
-    let xml = report.to_string().unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->"));
-    redact(&xml).into_owned()
+    report.to_string().map_err(|e| RenderError::Render(e.to_string()))
 }

@@ -356,11 +356,28 @@ fn a_survivor_fails_the_run_and_every_report_shows_its_change() {
     assert!(table.contains("SURVIVED binding-early:b: binding-early:b changed\n      kind: RoleBinding"), "{table}");
     assert!(table.contains("7 `pod-inspector alone may not list pods`: serviceaccount-alone-does-nothing"), "{table}");
     assert!(table.contains("claims that killed none: never-kills"), "{table}");
-    let xml = super::to_junit(&run);
+    let xml = super::to_junit(&run).unwrap();
     assert!(xml.contains(r#"<testcase name="binding-early:b""#) && xml.contains("mutant survived: binding-early:b changed"), "{xml}");
-    let json: serde_json::Value = serde_json::from_str(&super::to_json(&run)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&super::to_json(&run).unwrap()).unwrap();
     assert_eq!(json["scenarios"][0]["by_claim"]["serviceaccount-alone-does-nothing"][0], "binding-early:a");
     assert_eq!(json["scenarios"][0]["mutants"][1]["verdict"], "survived");
+}
+
+#[test]
+fn a_token_in_a_mutant_never_reaches_the_kill_matrix_files() {
+    let jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OnBvZC1pbnNwZWN0b3IifQ.c2ln";
+    let mut run = outcome();
+    run.scenarios[0].mutants[1].change.text = format!("kind: Secret\nnote: {jwt}\n");
+    run.scenarios[0].mutants[0].killed_by.as_mut().expect("killed").why = format!("curl -H 'Authorization: Bearer {jwt}'");
+    let dir = tempfile::tempdir().unwrap();
+    for (format, name) in [(crate::report::Format::Json, "m.json"), (crate::report::Format::Junit, "m.xml")] {
+        let out = crate::report::Output::new(format, dir.path().join(name));
+        out.write(&run).unwrap();
+        let text = std::fs::read_to_string(&out.path).unwrap();
+        assert!(!text.contains("eyJhbGci") && !text.contains("eyJzdWIi"), "{format}: {text}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(json["scenarios"][0]["mutants"][1]["change"]["text"], "kind: Secret\nnote: <redacted-jwt>\n");
 }
 
 #[test]

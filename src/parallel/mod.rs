@@ -1,7 +1,10 @@
-//! `--jobs N`: scenarios whose footprints do not conflict (see [`footprint`]) run at the same time on
-//! one cluster; the others keep their order. A scenario occupies its footprint from its start until
-//! its namespaces are gone; a job slot only while its steps run. Reporters see each scenario whole
-//! (started, its steps, finished) when it finishes, so per-scenario output stays coherent; lease
+//! The one scheduler of a run: claim a scenario's namespaces, run it, settle (wait for its namespaces
+//! to be gone, give up its leases), report. With `--jobs N`, scenarios whose footprints do not
+//! conflict (see [`footprint`]) run at the same time on one cluster; the others keep their order. A
+//! scenario occupies its footprint from its start until its namespaces are gone; a job slot only
+//! while its steps run. With one job (the default) the run is serial: scenarios start in the order
+//! given and the reporter sees each step as it finishes; with more, reporters see each scenario whole
+//! (started, its steps, finished) when it finishes, so per-scenario output stays coherent. Lease
 //! messages are passed on as they happen. The e2e trials use the same rule through [`Gate`].
 
 pub mod footprint;
@@ -29,10 +32,18 @@ pub fn next_ready(prints: &[Footprint], waiting: &[usize], busy: &[usize]) -> Op
     })
 }
 
+/// [`next_ready`], except that a serial run (one job) starts only the next scenario in order, once
+/// it conflicts with nothing still running or deleting its namespaces.
+pub fn next_to_start(prints: &[Footprint], waiting: &[usize], busy: &[usize], serial: bool) -> Option<usize> {
+    let candidates = if serial { &waiting[..waiting.len().min(1)] } else { waiting };
+    next_ready(prints, candidates, busy)
+}
+
 /// What one scenario's run hands back to the scheduler.
 type Started = (usize, Result<(ScenarioOutcome, Deleting, lease::Claim, Vec<StepOutcome>), LeaseError>);
 
-/// Claims the scenario's namespaces and runs it, keeping its step outcomes for the reporter.
+/// Claims the scenario's namespaces and runs it. `live` (one job): the reporter hears of the
+/// scenario and each step at once; otherwise its step outcomes are kept for the reporter.
 async fn start(
     i: usize,
     target: &Target,
@@ -40,7 +51,11 @@ async fn start(
     s: &Scenario,
     opts: &RunOptions,
     reporter: &RefCell<&mut dyn Reporter>,
+    live: bool,
 ) -> Started {
+    if live {
+        reporter.borrow_mut().scenario_started(s);
+    }
     let claim =
         lease::claim(target, &s.namespaces, &opts.lease, opts.interrupt.wait(), &mut |e| reporter.borrow_mut().lease_event(&e)).await;
     let claim = match claim {
@@ -48,7 +63,14 @@ async fn start(
         Err(e) => return (i, Err(e)),
     };
     let mut steps = Vec::new();
-    let (o, deleting) = run_scenario_detached(target, discovery, s, opts, &mut |step| steps.push(step.clone())).await;
+    let mut step_finished = |step: &StepOutcome| {
+        if live {
+            reporter.borrow_mut().step_finished(step);
+        } else {
+            steps.push(step.clone());
+        }
+    };
+    let (o, deleting) = run_scenario_detached(target, discovery, s, opts, &mut step_finished).await;
     (i, Ok((o, deleting, claim, steps)))
 }
 
@@ -59,9 +81,10 @@ async fn settle(i: usize, deleting: Deleting, claim: lease::Claim) -> (usize, Ve
     (i, errors)
 }
 
-/// Runs `scenarios` with up to `opts.jobs` at once; the outcome lists them in the order given.
-/// Stops starting new ones after an interrupt, or when another run holds a namespace and
-/// `--no-wait` was asked (then returns that error too, as the serial run does).
+/// Runs `scenarios` with up to `opts.jobs` at once (one: in the order given); the outcome lists them
+/// in the order given. Stops starting new ones after an interrupt, or when another run holds a
+/// namespace and `--no-wait` was asked (then returns that error too). A deletion that did not finish
+/// is a cleanup error of the scenario it belongs to; the run ends when every deletion has ended.
 pub async fn run(
     target: &Target,
     scenarios: &[Scenario],
@@ -75,15 +98,16 @@ pub async fn run(
     let mut results: Vec<Option<ScenarioOutcome>> = vec![None; scenarios.len()];
     let mut waiting: Vec<usize> = (0..scenarios.len()).collect();
     let (mut busy, mut held, mut interrupted) = (Vec::new(), None, false);
+    let live = opts.jobs <= 1;
     let mut running = FuturesUnordered::new();
     let mut settling = FuturesUnordered::new();
     loop {
         interrupted |= opts.interrupt.is_set();
         while !interrupted && held.is_none() && running.len() < opts.jobs.max(1) {
-            let Some(pos) = next_ready(&prints, &waiting, &busy) else { break };
+            let Some(pos) = next_to_start(&prints, &waiting, &busy, live) else { break };
             let i = waiting.remove(pos);
             busy.push(i);
-            running.push(start(i, target, &discovery, &scenarios[i], opts, &reporter));
+            running.push(start(i, target, &discovery, &scenarios[i], opts, &reporter, live));
         }
         if running.is_empty() && settling.is_empty() {
             break;
@@ -93,14 +117,18 @@ pub async fn run(
                 let mut r = reporter.borrow_mut();
                 let o = match started {
                     Ok((o, deleting, claim, steps)) => {
-                        r.scenario_started(&scenarios[i]);
-                        steps.iter().for_each(|s| r.step_finished(s));
+                        if !live {
+                            r.scenario_started(&scenarios[i]);
+                            steps.iter().for_each(|s| r.step_finished(s));
+                        }
                         settling.push(settle(i, deleting, claim));
                         o
                     }
                     Err(e) => {
                         busy.retain(|&b| b != i);
-                        r.scenario_started(&scenarios[i]);
+                        if !live {
+                            r.scenario_started(&scenarios[i]);
+                        }
                         let o = crate::runner::not_started(&scenarios[i], &e);
                         if let LeaseError::Held { .. } = e {
                             held = Some(e);

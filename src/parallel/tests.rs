@@ -1,7 +1,7 @@
 //! The conflict rule on scenarios loaded from YAML (no cluster) and on the shipped ones, the
 //! scheduler's choice of what may start, and the gate the e2e trials pass through.
 
-use super::{next_ready, Footprint, Gate};
+use super::{next_ready, next_to_start, Footprint, Gate};
 use crate::scenario::{load_str, Catalog, LoadOptions};
 use std::path::Path;
 use std::time::Duration;
@@ -185,6 +185,24 @@ fn the_next_scenario_to_start_skips_conflicts_but_never_overtakes_one_it_conflic
     let prints = vec![ns(&["dev"]), looks, ns(&["team-c"])];
     assert_eq!(next_ready(&prints, &[1, 2], &[0]), Some(1));
     assert_eq!(next_ready(&prints, &[1, 2], &[]), Some(0));
+}
+
+#[test]
+fn a_serial_run_starts_scenarios_in_order_each_once_its_conflicts_have_settled() {
+    let ns = |n: &[&str]| Footprint { writes: n.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+    // 0: dev, 1: team-a, 2: dev
+    let prints = vec![ns(&["dev"]), ns(&["team-a"]), ns(&["dev"])];
+    assert_eq!(next_to_start(&prints, &[0, 1, 2], &[], true), Some(0));
+    // 0 still deletes dev: 1 (team-a) starts beside the deletion, as a serial run always did.
+    assert_eq!(next_to_start(&prints, &[1, 2], &[0], true), Some(0));
+    // 1 runs or deletes team-a, 0 still deletes dev: 2 waits for dev, and nothing overtakes it.
+    assert_eq!(next_to_start(&prints, &[2], &[0, 1], true), None);
+    assert_eq!(next_to_start(&prints, &[2], &[1], true), Some(0));
+    // Waiting for dev, the serial run does not let a later free scenario go first; jobs > 1 does.
+    let prints = vec![ns(&["dev"]), ns(&["dev"]), ns(&["team-b"])];
+    assert_eq!(next_to_start(&prints, &[1, 2], &[0], true), None);
+    assert_eq!(next_to_start(&prints, &[1, 2], &[0], false), Some(1));
+    assert_eq!(next_to_start(&prints, &[], &[], true), None);
 }
 
 #[test]

@@ -430,11 +430,11 @@ mod tests {
             teardown_errors: Vec::new(),
             claims: claim_verdicts(&[scenario(vec![step(1, Status::Passed, Some(erratum()), None)])]),
         };
-        let xml = crate::report::to_junit(&run);
+        let xml = crate::report::to_junit(&run).unwrap();
         assert!(xml.contains(r#"name="verdict" value="erratum""#), "{xml}");
         assert!(xml.contains(r#"name="erratum.article" value="pods get short-lived tokens""#), "{xml}");
         assert!(xml.contains(r#"<testsuite name="claims""#), "{xml}");
-        let json: serde_json::Value = serde_json::from_str(&crate::report::to_json(&run)).expect("valid JSON");
+        let json: serde_json::Value = serde_json::from_str(&crate::report::to_json(&run).unwrap()).expect("valid JSON");
         assert_eq!(json["scenarios"][0]["steps"][0]["verdict"], "erratum");
         assert_eq!(json["scenarios"][0]["steps"][0]["erratum"]["actual"], "the mounted token is valid for one year (exp - iat = 31536000)");
         let claims = json["claims"].as_array().expect("claims");

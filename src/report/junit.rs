@@ -3,6 +3,7 @@
 //! `teardown` suite when releasing the cluster failed. Built from the redacted outcome; the XML itself
 //! is never rewritten.
 
+use super::output::RenderError;
 use super::redact;
 use crate::outcome::{RunOutcome, Status};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -33,9 +34,8 @@ fn claims_suite(run: &RunOutcome) -> TestSuite {
     suite
 }
 
-/// JUnit XML for the run.
-pub fn to_junit(run: &RunOutcome) -> String {
-    let run = &redact::run(run);
+/// JUnit XML for the run, from its redacted copy (see `output::Document`).
+pub(super) fn render(run: &RunOutcome) -> Result<String, RenderError> {
     let mut report = Report::new("sa-conformance");
     for o in &run.scenarios {
         let mut suite = TestSuite::new(o.name.as_str());
@@ -110,8 +110,5 @@ pub fn to_junit(run: &RunOutcome) -> String {
         suite.add_test_case(TestCase::new(format!("release cluster `{}`", run.cluster), status));
         report.add_test_suite(suite);
     }
-    report.to_string().unwrap_or_else(|e| {
-        tracing::error!("cannot render the JUnit report: {e}");
-        r#"<testsuites name="sa-conformance" tests="0" failures="0" errors="1"/>"#.to_string()
-    })
+    report.to_string().map_err(|e| RenderError::Render(e.to_string()))
 }

@@ -1,18 +1,18 @@
 //! Reporters: the console (a progress line per scenario, the whole story of a failure), JUnit XML and
-//! JSON. They read outcomes only; redaction of secrets happens here, once, for all of them.
+//! JSON, and the one writer of report files ([`Output`]). They read outcomes only; redaction of
+//! secrets happens here, once, for all of them.
 
 mod console;
-mod json;
 mod junit;
 pub mod listing;
+mod output;
 pub mod redact;
 
 pub use console::{render_claims, render_erratum, render_failure, Console};
-pub use json::to_json;
-pub use junit::to_junit;
+pub use output::{pretty_json, redacted_by_value, render, Document, Format, Output, OutputError, RenderError, Rendered};
 pub use redact::redact;
 
-use crate::outcome::{ScenarioOutcome, StepOutcome};
+use crate::outcome::{RunOutcome, ScenarioOutcome, StepOutcome};
 use crate::scenario::Scenario;
 
 /// What a reporter knows of the cluster: its description, not its client (no reporter talks to it).
@@ -44,6 +44,32 @@ pub trait Reporter {
     fn lease_event(&mut self, _event: &crate::cluster::lease::LeaseEvent) {}
     /// Long work still going on (`task`, for `elapsed` so far); called about once a second.
     fn progress(&mut self, _task: &str, _elapsed: std::time::Duration) {}
+}
+
+/// A run's report files: JSON (the outcomes as data, redacted value by value, so the file always
+/// parses) and JUnit XML.
+impl Document for RunOutcome {
+    fn redacted(&self) -> Result<Self, RenderError> {
+        Ok(redact::run(self))
+    }
+
+    fn render(&self, format: Format) -> Result<Rendered, RenderError> {
+        match format {
+            Format::Json => Ok(Rendered::Value(serde_json::to_value(self)?)),
+            Format::Junit => junit::render(self).map(Rendered::Text),
+            other => Err(RenderError::Unsupported(other)),
+        }
+    }
+}
+
+/// The run's JSON report, as [`Output`] writes it.
+pub fn to_json(run: &RunOutcome) -> Result<String, RenderError> {
+    render(run, Format::Json)
+}
+
+/// The run's JUnit XML report, as [`Output`] writes it.
+pub fn to_junit(run: &RunOutcome) -> Result<String, RenderError> {
+    render(run, Format::Junit)
 }
 
 /// A reporter that says nothing (tests, libraries).
@@ -169,8 +195,8 @@ mod tests {
     #[test]
     fn every_report_parses_and_hides_secrets_but_not_prose() {
         let run = run();
-        let json: serde_json::Value =
-            serde_json::from_str(&to_json(&run)).unwrap_or_else(|e| panic!("the JSON report does not parse: {e}\n{}", to_json(&run)));
+        let json: serde_json::Value = serde_json::from_str(&to_json(&run).unwrap())
+            .unwrap_or_else(|e| panic!("the JSON report does not parse: {e}\n{}", to_json(&run).unwrap()));
         let notes = &json["scenarios"][0]["steps"][1]["notes"];
         assert_eq!(notes[0], "token obtained: <redacted-jwt>");
         assert_eq!(notes[1], "token: <redacted-jwt>");
@@ -179,7 +205,8 @@ mod tests {
         assert_eq!(notes[4], SECRET_YAML.replace("ZXlKaGJHY2lPaUpTVXpJ", "<redacted>"));
         let mut strings = Vec::new();
         json_strings(&json, &mut strings);
-        let junit = parse_xml(&to_junit(&run)).unwrap_or_else(|e| panic!("the JUnit report does not parse: {e}\n{}", to_junit(&run)));
+        let junit = parse_xml(&to_junit(&run).unwrap())
+            .unwrap_or_else(|e| panic!("the JUnit report does not parse: {e}\n{}", to_junit(&run).unwrap()));
         assert!(junit.contains(&format!("note: {MEASURED}")), "{junit}");
         assert!(junit.contains("actual:   \"<redacted-jwt>\""), "{junit}");
         let console = render_failure(&run.scenarios[0]);
@@ -196,9 +223,9 @@ mod tests {
         let mut run = run();
         run.teardown_errors.push("failed to release cluster `sa-conformance`: `kind delete cluster` exited 1".into());
         assert!(!run.passed());
-        let json: serde_json::Value = serde_json::from_str(&to_json(&run)).expect("the JSON report parses");
+        let json: serde_json::Value = serde_json::from_str(&to_json(&run).unwrap()).expect("the JSON report parses");
         assert_eq!(json["teardown_errors"][0], run.teardown_errors[0]);
-        let junit = to_junit(&run);
+        let junit = to_junit(&run).unwrap();
         let text = parse_xml(&junit).expect("the JUnit report parses");
         assert!(junit.contains(r#"<testsuite name="teardown""#), "{junit}");
         assert!(junit.contains("<error"), "{junit}");
@@ -213,9 +240,9 @@ mod tests {
             run.scenarios[0].steps[1].notes.push(note.clone());
             run.scenarios[0].steps[1].mismatches.push(Mismatch::new("stdout", "x", actual));
             run.teardown_errors.push(note);
-            let json = to_json(&run);
+            let json = to_json(&run).unwrap();
             proptest::prop_assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "JSON does not parse:\n{}", json);
-            let junit = to_junit(&run);
+            let junit = to_junit(&run).unwrap();
             let parsed = parse_xml(&junit);
             proptest::prop_assert!(parsed.is_ok(), "JUnit does not parse: {:?}\n{}", parsed.err(), junit);
         }
@@ -234,7 +261,7 @@ mod tests {
     #[test]
     fn no_report_contains_a_token() {
         let run = run();
-        let outputs = [to_junit(&run), to_json(&run), render_failure(&run.scenarios[0])];
+        let outputs = [to_junit(&run).unwrap(), to_json(&run).unwrap(), render_failure(&run.scenarios[0])];
         for out in outputs {
             assert!(!out.contains("eyJzdWIi"), "a token survived in:\n{out}");
             assert!(out.contains("redacted"), "nothing was marked redacted in:\n{out}");
@@ -243,7 +270,7 @@ mod tests {
 
     #[test]
     fn junit_names_each_scenario_and_step_with_its_article_section() {
-        let xml = to_junit(&run());
+        let xml = to_junit(&run()).unwrap();
         assert!(xml.contains(r#"<testsuite name="article-walkthrough""#), "{xml}");
         assert!(xml.contains(r#"name="02 step 2 [Accessing the Service Account Token Inside the Pod]""#), "{xml}");
         assert!(xml.contains(r#"classname="article-walkthrough.http-from-pod""#), "{xml}");

@@ -84,7 +84,11 @@ fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
             }
             let missing: Vec<&String> = wanted.iter().filter(|w| !report.contains(w.as_str())).collect();
             let absent = comment_lines(file, "# expect-absent: ");
-            let everywhere = [report.as_str(), &to_json(&run), &to_junit(&run)].join("\n");
+            let (json, junit) = (
+                to_json(&run).map_err(|e| format!("the JSON report: {e}"))?,
+                to_junit(&run).map_err(|e| format!("the JUnit report: {e}"))?,
+            );
+            let everywhere = [report.as_str(), &json, &junit].join("\n");
             let present: Vec<&String> = absent.iter().filter(|a| everywhere.contains(a.as_str())).collect();
             if !missing.is_empty() {
                 Err(format!("the failure report lacks {missing:?}; it reads:\n{report}").into())
