@@ -101,11 +101,52 @@ impl KindCluster {
                     self.name()
                 )));
             }
+            self.start_if_stopped().await?;
             self.write_kubeconfig().await?;
             return Ok(false);
         }
         self.create().await?;
         Ok(true)
+    }
+
+    /// A cluster of ours whose nodes were stopped (a host restart, `docker stop`, a restarted dockerd)
+    /// is started again and waited for (API, every node Ready, CoreDNS), with one line saying so; if it
+    /// does not come back, the error says how to delete it.
+    async fn start_if_stopped(&self) -> Result<(), ClusterError> {
+        let t0 = std::time::Instant::now();
+        let started = super::kind_nodes::start_stopped(self.name()).await?;
+        if started.is_empty() {
+            return Ok(());
+        }
+        let back = async {
+            self.write_kubeconfig().await?;
+            let target = self.target().await?;
+            wait_until_ready(&target).await.map_err(|e| self.fail(e))?;
+            wait_for_dns(&target).await.map_err(|e| self.fail(e))
+        };
+        match tokio::time::timeout(Duration::from_secs(300), back).await {
+            Ok(Ok(())) => {
+                // like the offline build's lines: the user should know why this run took longer
+                eprintln!(
+                    "sa-conformance: kind cluster `{}` was stopped (a host restart or `docker stop`?): started {} and it was Ready after {}s",
+                    self.name(),
+                    started.join(", "),
+                    t0.elapsed().as_secs()
+                );
+                Ok(())
+            }
+            Ok(Err(e)) => Err(self.fail(format!(
+                "was stopped; started {} but it did not come back ({}); delete it with `sa-conformance cluster down --name {}`",
+                started.join(", "),
+                crate::error::chain(&e),
+                self.name()
+            ))),
+            Err(_) => Err(self.fail(format!(
+                "was stopped; started {} but it was not Ready within 300s; delete it with `sa-conformance cluster down --name {}`",
+                started.join(", "),
+                self.name()
+            ))),
+        }
     }
 
     async fn create(&self) -> Result<(), ClusterError> {
@@ -145,7 +186,8 @@ impl KindCluster {
         let marker_uid = write_marker(&target)
             .await
             .map_err(|e| self.fail(format!("could not write its marker ConfigMap: {}", crate::error::describe(&e))))?;
-        state::save(&Record { name: self.name().into(), context, server: target.server.clone(), kubeconfig, marker_uid })?;
+        let nodes = super::kind_nodes::list(self.name()).await?;
+        state::save(&Record { name: self.name().into(), context, server: target.server.clone(), kubeconfig, marker_uid, nodes })?;
         wait_for_dns(&target).await.map_err(|e| self.fail(e))?;
         self.load_images().await
     }
@@ -299,6 +341,40 @@ impl Provider for KindCluster {
     fn delete_half_made<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>> {
         Box::pin(KindCluster::delete_half_made(self, owned))
     }
+}
+
+/// Every node of a cluster that has just been started reports Ready (the API answers first, kubelet
+/// a moment later).
+async fn wait_until_ready(target: &Target) -> Result<(), String> {
+    use k8s_openapi::api::core::v1::Node;
+    let api: Api<Node> = Api::all(target.client.clone());
+    let limit = Duration::from_secs(240);
+    let started = std::time::Instant::now();
+    let mut last = String::from("no answer yet");
+    while started.elapsed() < limit {
+        match api.list(&Default::default()).await {
+            Ok(list) => {
+                let not_ready: Vec<String> = list
+                    .items
+                    .iter()
+                    .filter(|n| {
+                        !n.status
+                            .as_ref()
+                            .and_then(|s| s.conditions.as_ref())
+                            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+                    })
+                    .map(|n| n.metadata.name.clone().unwrap_or_default())
+                    .collect();
+                if !list.items.is_empty() && not_ready.is_empty() {
+                    return Ok(());
+                }
+                last = format!("not Ready: {}", not_ready.join(", "));
+            }
+            Err(e) => last = crate::error::describe(&e),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Err(format!("nodes not Ready after {}s: {last}", limit.as_secs()))
 }
 
 /// Pods reach the API as `kubernetes.default.svc`, so the cluster is usable once CoreDNS is available

@@ -8,6 +8,7 @@ mod existing;
 mod guard;
 pub mod images;
 pub mod kind;
+pub mod kind_nodes;
 pub mod lease;
 pub mod offline;
 pub mod ownership;

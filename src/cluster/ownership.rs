@@ -29,6 +29,9 @@ pub enum Why {
     CreatedHere,
     /// Its state record and its in-cluster marker agree.
     Recorded,
+    /// Its state record names exactly the node containers kind lists for it (by id): a proof that
+    /// needs no running node, for a cluster whose nodes are stopped.
+    RecordedContainers,
 }
 
 impl Owned {
@@ -69,14 +72,20 @@ pub async fn marker(target: &Target, record: &Record) -> Result<Marker, ClusterE
     }
 }
 
-/// Proves that sa-conformance created the kind cluster `cluster` names: its record exists and the
-/// cluster carries the marker the record names. A cluster that does not answer cannot be proven ours.
+/// Proves that sa-conformance created the kind cluster `cluster` names: its record exists, and either
+/// the node containers kind lists for it are the ones the record names (by id, so it works while they
+/// are stopped), or the cluster carries the marker the record names (records from before node ids were
+/// kept; a cluster that does not answer cannot then be proven ours).
 pub async fn verify(cluster: &KindCluster) -> Result<Owned, ClusterError> {
     let name = cluster.spec.name.clone();
     let refuse = |reason: String| ClusterError::NotOurs { name: name.clone(), reason };
     let Some(record) = state::load(&name) else {
         return Err(refuse(format!("sa-conformance did not create it (no record in {})", state::state_dir().display())));
     };
+    // the containers kind made for it, by id: no API needed, so a stopped cluster can be proven ours
+    if super::kind_nodes::same_containers(&record.nodes, &super::kind_nodes::list(&name).await?) {
+        return Ok(Owned { name, why: Why::RecordedContainers });
+    }
     let kubeconfig = state::kubeconfig_path(&name);
     cluster.write_kubeconfig().await?;
     let target = connect(&kubeconfig, Some(&record.context), Some(&name)).await?;

@@ -19,6 +19,10 @@ pub struct Record {
     pub kubeconfig: PathBuf,
     /// UID of the marker ConfigMap.
     pub marker_uid: String,
+    /// The node containers kind made for it (ids), so that ownership can be proven while they are
+    /// stopped and the API cannot answer. Empty in records written before ids were kept.
+    #[serde(default)]
+    pub nodes: Vec<super::kind_nodes::Node>,
 }
 
 /// `$SA_CONFORMANCE_STATE_DIR`, else `$XDG_STATE_HOME/sa-conformance`, else `~/.local/state/sa-conformance`.
