@@ -4,8 +4,6 @@
 
 pub mod decode;
 mod fields;
-#[cfg(test)]
-mod mutant_kills;
 pub mod number;
 pub mod pipe;
 mod schema;
