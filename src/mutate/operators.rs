@@ -79,7 +79,8 @@ impl Operator {
         }
     }
 
-    /// The family the issue groups operators in.
+    /// The family an operator belongs to (what kind of mistake it plants), so the report can group
+    /// the mutants by the part of the article they test.
     pub fn family(self) -> &'static str {
         match self {
             Operator::OverGrant | Operator::BindingToCluster => "over-grant",

@@ -1,8 +1,9 @@
-//! A fresh machine, as the CLI meets it (issue 12): with no kind/kubectl, no offline build and no
-//! Docker daemon the run stops at once naming the root preparation commands; with a Docker daemon that
-//! does not answer it names the command that starts one; on a prepared host (Docker answers) without
-//! kind, offline build or registry it starts the offline build itself, into an empty SA_CACHE, and is
-//! stopped after its first stage (no cluster is touched, the shared cache is not).
+//! A fresh machine, as the CLI meets it, because a newcomer's first command must either set the host up
+//! or name exactly what to run: with no kind/kubectl, no offline build and no Docker daemon the run
+//! stops at once naming the root preparation commands; with a Docker daemon that does not answer it
+//! names the command that starts one; on a prepared host (Docker answers) without kind, offline build
+//! or registry it starts the offline build itself, into an empty SA_CACHE, and is stopped after its
+//! first stage (no cluster is touched, the shared cache is not).
 
 use libtest_mimic::Trial;
 use std::path::Path;
