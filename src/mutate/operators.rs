@@ -79,8 +79,8 @@ impl Operator {
         }
     }
 
-    /// The family an operator belongs to (what kind of mistake it plants), so the report can group
-    /// the mutants by the part of the article they test.
+    /// The kind of mistake the operator plants (over-grant, under-grant, identity, tokens, order), written
+    /// with each mutant's result so a reader can group them.
     pub fn family(self) -> &'static str {
         match self {
             Operator::OverGrant | Operator::BindingToCluster => "over-grant",
