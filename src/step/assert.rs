@@ -3,7 +3,7 @@
 //! A mismatch outside `status` of an object with nothing left to converge also fails at once
 //! ([`final_mismatch`]): waiting cannot change it.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::poll::{look_or_settle, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};

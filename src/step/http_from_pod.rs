@@ -1,7 +1,7 @@
 //! `http-from-pod`: the article's curl, run inside the pod with the mounted token and ca.crt, exactly
 //! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::poll::{look, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
