@@ -5,7 +5,7 @@
 
 use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::{look_or_settle, Asked, Window};
+use crate::poll::{look_or_settle, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, ObjectRef};
 use crate::check::{FieldCheck, Mismatch};

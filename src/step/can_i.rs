@@ -4,7 +4,7 @@
 use crate::footprint::Footprint;
 use std::path::Path;
 use super::kubectl::kubectl;
-use super::poll::{look_or_settle, Asked, Window};
+use crate::poll::{look_or_settle, Asked, Window};
 use crate::command_line;
 use super::{invalid, Action, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, AccessQuestion};

@@ -3,13 +3,13 @@
 
 use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::{look, Asked, Window};
+use crate::poll::{look, Asked, Window};
 use crate::command_line;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::{DocSchema, Mismatch, TextExpect};
 use crate::api::token_kubeconfig::TokenKubeconfig;
 use crate::process::{self, Cmd, Output};
-use super::credential::{self, Resolved, TokenSource};
+use crate::credential::{self, Resolved, TokenSource};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -241,7 +241,7 @@ async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) 
         let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr, &schemas))
             .note(format!("ran `{}` (exit {})", k.display, out.code))
             .saw(crate::capture::seen_process(out.code, &out.stdout, &out.stderr));
-        Ok(Asked { said: said_process(&check, out.code), check })
+        Ok::<_, StepError>(Asked { said: said_process(&check, out.code), check })
     })
     .await?;
     if let Some((_, who)) = &identity {

@@ -7,16 +7,10 @@
 //! Adding a step kind: write `step/<kind>.rs` with a model type implementing [`StepKind`], and add its
 //! line to [`for_each_step_kind!`]. Nothing else lists step kinds.
 
-pub mod credential;
-pub mod http_request;
-mod poll;
-mod token_request;
-pub mod whoami;
-
-pub use poll::{Change, Window};
+pub use crate::check::Check;
+pub use crate::poll::{Change, Window};
 
 use crate::api::{ApiError, Applied, DiscoveryCache};
-use crate::check::Mismatch;
 use crate::cluster::Target;
 use crate::footprint::Footprint;
 use crate::process::ProcessError;
@@ -250,31 +244,6 @@ impl Manifest {
     }
 }
 
-/// The result of a step that ran.
-#[derive(Debug, Default)]
-pub struct Check {
-    pub mismatches: Vec<Mismatch>,
-    pub notes: Vec<String>,
-    /// What the step saw, as a document `capture:` paths read (see `crate::capture`); null for kinds
-    /// that capture nothing.
-    pub seen: serde_json::Value,
-}
-
-impl Check {
-    pub fn with(mismatches: Vec<Mismatch>) -> Self {
-        Check { mismatches, notes: Vec::new(), seen: serde_json::Value::Null }
-    }
-    /// Records what the step saw, for `capture:`.
-    pub fn saw(mut self, seen: serde_json::Value) -> Self {
-        self.seen = seen;
-        self
-    }
-    pub fn note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
-        self
-    }
-}
-
 /// The harness or the cluster broke while running a step.
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -284,6 +253,8 @@ pub enum StepError {
     Process(#[from] ProcessError),
     #[error(transparent)]
     Lint(#[from] crate::lint::LintError),
+    #[error(transparent)]
+    Credential(#[from] crate::credential::CredentialError),
     #[error("{0}")]
     Other(String),
 }

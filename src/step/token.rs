@@ -2,13 +2,16 @@
 //! pod), check its claims, and use it from outside the cluster. The token never leaves this function
 //! except inside the request that uses it.
 
+mod request;
+pub mod whoami;
+
 use crate::footprint::Footprint;
 use std::path::Path;
-use super::credential::{self, Resolved, TokenSource};
+use crate::credential::{self, Resolved, TokenSource};
 use super::kubectl::kubectl;
-use super::token_request::TokenRequestExpect;
-use super::whoami::WhoamiExpect;
-use super::poll::{look, Asked, Window};
+use request::TokenRequestExpect;
+use whoami::WhoamiExpect;
+use crate::poll::{look, Asked, Window};
 use crate::command_line;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, TokenRequestSpec};

@@ -4,7 +4,7 @@
 
 use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::Look;
+use crate::poll::Look;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::watch::Followed;
 use crate::api::{self, ObjectRef};
