@@ -4,7 +4,7 @@
 //! [`super::schema`]), and comparisons are typed: `"403"` is not `403`.
 
 use super::number::{Bounds, Expr};
-use super::pipe::LookupError;
+use super::pipe::{lookup, LookupError};
 use super::schema::DocSchema;
 use super::Mismatch;
 use regex::Regex;
@@ -44,62 +44,6 @@ pub struct FieldCheck {
     /// publishes no schema for). Without it, a check that would pass on a missing field fails there.
     #[serde(default)]
     pub unchecked_path: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Segment {
-    Key(String),
-    Index(usize),
-    All,
-}
-
-pub(super) fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
-    let mut segments = Vec::new();
-    let mut key = String::new();
-    let mut chars = path.chars().peekable();
-    let flush = |key: &mut String, segments: &mut Vec<Segment>| {
-        if !key.is_empty() {
-            segments.push(Segment::Key(std::mem::take(key)));
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'.') => {
-                chars.next();
-                key.push('.');
-            }
-            '.' => flush(&mut key, &mut segments),
-            '[' => {
-                flush(&mut key, &mut segments);
-                let mut inner = String::new();
-                loop {
-                    match chars.next() {
-                        Some(']') => break,
-                        Some(ch) => inner.push(ch),
-                        None => return Err(format!("unclosed `[` in path `{path}`")),
-                    }
-                }
-                if inner == "*" {
-                    segments.push(Segment::All);
-                } else {
-                    let index = inner.parse().map_err(|_| format!("invalid index `[{inner}]` in path `{path}`"))?;
-                    segments.push(Segment::Index(index));
-                }
-            }
-            c => key.push(c),
-        }
-    }
-    flush(&mut key, &mut segments);
-    if segments.is_empty() {
-        return Err("empty path".into());
-    }
-    Ok(segments)
-}
-
-/// Every value at `path` in `doc` (several when the path has `[*]`), decoded by its ` | DECODER`
-/// stages (see [`super::pipe`]); nulls are skipped.
-pub fn lookup(doc: &Value, path: &str) -> Result<(Vec<Value>, bool), LookupError> {
-    super::pipe::resolve(doc, path)
 }
 
 fn flatten<'a>(found: &[&'a Value]) -> Vec<&'a Value> {

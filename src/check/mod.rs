@@ -6,14 +6,15 @@ pub mod decode;
 mod fields;
 mod mismatch;
 pub mod number;
+mod path;
 pub mod pipe;
 mod schema;
 mod table;
 mod text;
 
-pub use fields::{lookup, same_value, FieldCheck};
+pub use fields::{same_value, FieldCheck};
 pub use mismatch::{Check, Mismatch};
-pub use pipe::LookupError;
+pub use pipe::{lookup, LookupError};
 pub use schema::{token_claims, Definitions, DocSchema, KindSchema};
 pub use table::parse_table;
 pub use text::TextExpect;

@@ -4,7 +4,7 @@
 //! around the operator, so `kubernetes.io` and `a-b` stay paths); a term is a number, `now` (Unix
 //! seconds when the check runs) or a field path.
 
-use super::fields::lookup;
+use super::pipe::lookup;
 use super::Mismatch;
 use serde_json::Value;
 

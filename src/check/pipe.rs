@@ -5,7 +5,7 @@
 //! decode is a mismatch saying what it is not; a value decoded from a Secret's `data` is a credential.
 
 use super::decode::Decode;
-use super::fields::{parse_path, Segment};
+use super::path::{parse_path, Segment};
 use super::schema::{token_claims, DocSchema, KindSchema};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
@@ -243,6 +243,12 @@ pub fn check_decoded(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Every value at `path` in `doc` (several when the path has `[*]`), decoded by its ` | DECODER`
+/// stages (see [`resolve`]); nulls are skipped.
+pub fn lookup(doc: &Value, path: &str) -> Result<(Vec<Value>, bool), LookupError> {
+    resolve(doc, path)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! names a field the kind cannot have is a mistake in the scenario, never an "absent" field: without
 //! this, `absent: true` and `not-contains` pass on any misspelling.
 
-use super::fields::Segment;
+use super::path::Segment;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};

@@ -1,8 +1,9 @@
 //! Operators on who a pod is and what its token says: a pod left on `default`, a renamed
 //! ServiceAccount, automount flipped, a token's duration, audience or expiration changed.
 
+use super::draft::{doc_target, Draft};
 use super::manifests::{self, Site};
-use super::operators::{doc_target, Draft, Operator};
+use super::operators::Operator;
 use crate::duration::{format_duration, parse_duration};
 use crate::scenario::{Action, Scenario};
 use regex::Regex;

@@ -122,15 +122,6 @@ impl Node {
         }
     }
 
-    /// A plain scalar read as a boolean the way Kubernetes reads manifests (YAML 1.1: `yes`, `no`, `on`,
-    /// `off`, `y`, `n` too; see [`super::k8s`]).
-    pub fn as_bool(&self) -> Option<bool> {
-        match super::k8s::resolve(self) {
-            Some(serde_json::Value::Bool(b)) => Some(b),
-            _ => None,
-        }
-    }
-
     /// A plain scalar with no text at all (`key:` with nothing after it).
     fn is_empty_plain(&self) -> bool {
         matches!(&self.value, Value::Scalar { text, plain: true, tag: None } if text.is_empty())

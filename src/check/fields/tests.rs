@@ -291,16 +291,6 @@ fn claim_paths_are_validated_against_the_token_claims_schema() {
     assert!(err.contains("has no condition"), "{err}");
 }
 
-/// `\.` is a literal dot in a key; a backslash before anything else is kept as it is (a
-/// parser that took any escaped character would eat the next one and put a dot in its place).
-#[test]
-fn a_backslash_escapes_only_a_dot() {
-    let key = |k: &str| Segment::Key(k.to_string());
-    assert_eq!(parse_path(r"kubernetes\.io.namespace"), Ok(vec![key("kubernetes.io"), key("namespace")]));
-    assert_eq!(parse_path(r"a\b.c"), Ok(vec![key(r"a\b"), key("c")]));
-    assert_eq!(parse_path(r"a\"), Ok(vec![key(r"a\")]));
-}
-
 /// A numeric comparison on a plain path needs exactly one number there: a `[*]` path is a list even
 /// when it finds one value, and a string or nothing is not a number (the shipped tests compared only
 /// arithmetic paths, `exp - iat`).
