@@ -213,49 +213,49 @@ mod tests {
         assert!(gone.is_empty(), "a known cycle is gone; remove it from KNOWN_FILE_CYCLES: {gone:?}");
     }
 
-    fn files(list: &[(&str, &str)]) -> Vec<(Vec<String>, String)> {
-        list.iter().map(|(m, text)| (m.split('/').map(str::to_string).collect(), text.to_string())).collect()
+    /// The graph of folder `f` in a made-up tree of (module path, text).
+    fn graph_of_f(tree: &[(&str, &str)]) -> Graph {
+        let files: Vec<(Vec<String>, String)> =
+            tree.iter().map(|(m, text)| (m.split('/').map(str::to_string).collect(), text.to_string())).collect();
+        folder_graph(&["f".to_string()], &files)
     }
 
-    fn folder(name: &str) -> Vec<String> {
-        vec![name.to_string()]
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
     }
 
     #[test]
     fn a_cycle_through_a_name_the_root_re_exports_is_found() {
-        let tree = files(&[
+        let graph = graph_of_f(&[
             ("f", "mod a;\nmod b;\npub use a::Thing;\n"),
             ("f/a", "use super::b::helper;\npub struct Thing;\n"),
             ("f/b", "pub fn helper(_: &super::Thing) {}\n"),
         ]);
-        let graph = folder_graph(&folder("f"), &tree);
-        assert_eq!(graph["a"], BTreeSet::from(["b".to_string()]));
-        assert_eq!(graph["b"], BTreeSet::from(["a".to_string()]));
+        assert_eq!(graph["a"], set(&["b"]));
+        assert_eq!(graph["b"], set(&["a"]));
         assert_eq!(cycles(&graph), vec![vec!["a".to_string(), "b".to_string(), "a".to_string()]]);
     }
 
     #[test]
     fn crate_paths_groups_and_items_of_the_root_are_edges() {
-        let tree = files(&[
+        let graph = graph_of_f(&[
             ("f", "mod a;\nmod b;\nmod c;\npub struct Shared;\nfn f() { a::x(); }\n"),
             ("f/a", "use crate::f::{b::y, c};\nuse super::Shared;\n"),
             ("f/b", "fn y() {}\n"),
             ("f/c", "fn z() { super::super::other::w(); }\n"),
         ]);
-        let graph = folder_graph(&folder("f"), &tree);
-        assert_eq!(graph["a"], BTreeSet::from(["b".to_string(), "c".to_string(), "mod".to_string()]));
+        assert_eq!(graph["a"], set(&["b", "c", "mod"]));
         assert!(graph["mod"].is_empty(), "the root's own paths are not edges: {graph:?}");
         assert!(graph["c"].is_empty(), "a path out of the folder is not an edge here: {graph:?}");
     }
 
     #[test]
     fn test_modules_comments_and_strings_are_not_file_edges() {
-        let tree = files(&[
+        let graph = graph_of_f(&[
             ("f", "mod a;\nmod b;\n"),
             ("f/a", "use super::b::y;\n"),
             ("f/b", "// super::a::x\nlet s = \"super::a::x\";\n#[cfg(test)]\nmod tests {\n    use super::super::a::x;\n}\n"),
         ]);
-        let graph = folder_graph(&folder("f"), &tree);
         assert!(graph["b"].is_empty(), "{graph:?}");
         assert!(cycles(&graph).is_empty());
     }

@@ -5,6 +5,7 @@
 use super::manifests::{self, Site};
 use super::operators::Operator;
 use crate::scenario::{ObjectRef, Scenario, Step};
+use serde_json::Value;
 
 /// A mutant before it gets its id and its renumbered steps.
 #[derive(Debug, Clone)]
@@ -61,4 +62,28 @@ pub fn doc_target(doc: &serde_json::Value, step: &Step) -> String {
         "ClusterRole" | "ClusterRoleBinding" | "Namespace" => format!("{kind}/{name}"),
         _ => format!("{kind}/{}/{name}", manifests::namespace(doc, step)),
     }
+}
+
+/// One draft per manifest document that `change` alters: `change` edits its copy of the document (it
+/// also gets the step that applies it) and says what it did, or `None` to leave it alone. The draft
+/// applies the site's documents with that one changed; its target is the document's [`doc_target`]
+/// and its description `TARGET in ORIGIN: WHAT`.
+pub fn each_document(
+    scenario: &Scenario,
+    sites: &[Site],
+    operator: Operator,
+    mut change: impl FnMut(&mut Value, &Step) -> Option<String>,
+) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for site in sites {
+        let step = &scenario.steps[site.step];
+        for i in 0..site.docs.len() {
+            let mut docs = site.docs.clone();
+            let Some(what) = change(&mut docs[i], step) else { continue };
+            let target = doc_target(&site.docs[i], step);
+            let description = format!("{target} in {}: {what}", site.origin);
+            out.push(Draft::new(operator, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
+        }
+    }
+    out
 }
