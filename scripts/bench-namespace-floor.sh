@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The floor every tool shares (issue 13): how long the cluster takes to delete a namespace, measured
-# with nothing but kubectl. kube-controller-manager's namespace controller handles a namespace only
-# `namespaceDeletionGracePeriod` (5 s) after it sees the deletion (pkg/controller/namespace), so a
-# namespace with a new name cannot be gone in less than that. A name deleted again within 5 s of its
-# previous deletion can go sooner: the controller's queue still holds that name, due earlier.
+# The floor every tool shares, so a run's namespace timings can be read against it: how long the cluster
+# takes to delete a namespace, measured with nothing but kubectl. kube-controller-manager's namespace
+# controller handles a namespace only `namespaceDeletionGracePeriod` (5 s) after it sees the deletion
+# (pkg/controller/namespace), so a namespace with a new name cannot be gone in less than that. A name
+# deleted again within 5 s of its previous deletion can go sooner: the controller's queue still holds
+# that name, due earlier.
 #   bash scripts/bench-namespace-floor.sh [CLUSTER_NAME] [ROUNDS]   (default sa-conformance-lead, 3)
 # The cluster must exist (sa-conformance cluster up --name NAME); the script creates and deletes only
 # namespaces named sa-floor-*, and stops if one of them exists already.

@@ -48,7 +48,7 @@ pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, re
     // create adding its node anyway (seen: "deleted", and the node still running).
     drop(acquiring);
     if creating.is_some() {
-        if let Err(e) = provider.delete_half_made(&crate::cluster::Owned::created_here(provider.as_ref())).await {
+        if let Err(e) = provider.delete_half_made(&crate::cluster::Owned::created_here(provider.name())).await {
             tracing::error!("after the interrupt: {}", crate::error::chain(&e));
             return Err(SuiteError::InterruptedLeft(crate::error::chain(&e)));
         }

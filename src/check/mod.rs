@@ -4,39 +4,20 @@
 
 pub mod decode;
 mod fields;
-#[cfg(test)]
-mod mutant_kills;
+mod mismatch;
 pub mod number;
+mod path;
 pub mod pipe;
 mod schema;
 mod table;
 mod text;
 
-pub use fields::{lookup, same_value, FieldCheck};
-pub use pipe::LookupError;
+pub use fields::{same_value, FieldCheck};
+pub use mismatch::{Check, Mismatch};
+pub use pipe::{lookup, LookupError};
 pub use schema::{token_claims, Definitions, DocSchema, KindSchema};
 pub use table::parse_table;
 pub use text::TextExpect;
-
-/// One failed expectation: what was checked, what the scenario expected, what the cluster did.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Mismatch {
-    pub what: String,
-    pub expected: String,
-    pub actual: String,
-}
-
-impl Mismatch {
-    pub fn new(what: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Self {
-        Mismatch { what: what.into(), expected: expected.into(), actual: actual.into() }
-    }
-}
-
-impl std::fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: expected {}, got {}", self.what, self.expected, self.actual)
-    }
-}
 
 /// A string or a list of strings (`contains: x` or `contains: [x, y]`).
 #[derive(Debug, Clone, Default, PartialEq)]

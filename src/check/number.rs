@@ -4,7 +4,7 @@
 //! around the operator, so `kubernetes.io` and `a-b` stay paths); a term is a number, `now` (Unix
 //! seconds when the check runs) or a field path.
 
-use super::fields::lookup;
+use super::pipe::lookup;
 use super::Mismatch;
 use serde_json::Value;
 
@@ -251,5 +251,55 @@ mod tests {
             ["field `exp - iat`: expected >= 0, got nothing at `nbf`"]
         );
         assert!(bounds("{ lt: [1] }").validate().unwrap_err().starts_with("`lt`: expected a number or an expression"));
+    }
+
+    /// The messages of `bounds` checked on `got` at a field `x` of an empty document.
+    fn messages_at_x(bounds_yaml: &str, got: f64) -> Vec<String> {
+        bounds(bounds_yaml).check("field `x`", Ok(got), &json!({}), 0.0).iter().map(ToString::to_string).collect()
+    }
+
+    /// Each comparison, away from its boundary: it holds on one side and fails on the other (the
+    /// boundary itself is `number::tests::each_comparison_fails_both_ways`).
+    #[test]
+    fn each_comparison_holds_on_one_side_and_fails_on_the_other() {
+        assert!(messages_at_x("{lt: 10}", 9.0).is_empty());
+        assert_eq!(messages_at_x("{lt: 10}", 11.0), ["field `x`: expected < 10, got 11"]);
+        assert!(messages_at_x("{le: 10}", 9.0).is_empty());
+        assert_eq!(messages_at_x("{le: 10}", 11.0), ["field `x`: expected <= 10, got 11"]);
+        assert!(messages_at_x("{gt: 10}", 11.0).is_empty());
+        assert_eq!(messages_at_x("{gt: 10}", 9.0), ["field `x`: expected > 10, got 9"]);
+        assert!(messages_at_x("{ge: 10}", 11.0).is_empty());
+        assert_eq!(messages_at_x("{ge: 10}", 9.0), ["field `x`: expected >= 10, got 9"]);
+        assert_eq!(messages_at_x("{between: [1, 2]}", 0.5), ["field `x`: expected >= 1, got 0.5"]);
+    }
+
+    /// Numbers in messages: whole ones as integers, fractions kept, big whole ones not clamped to i64.
+    #[test]
+    fn numbers_are_printed_as_written() {
+        assert_eq!(fmt(600.0), "600");
+        assert_eq!(fmt(0.5), "0.5");
+        assert_eq!(fmt(-2.25), "-2.25");
+        assert_eq!(fmt(1e20), "100000000000000000000");
+        // A document's `-0.0` is printed as 0 (f64's Display would write `-0`).
+        assert_eq!(fmt(-0.0), "0");
+        // At the cut-over both ways print the same digits (so `<` vs `<=` there is equivalent).
+        assert_eq!(fmt(1e15), "1000000000000000");
+    }
+
+    /// A `[*]` path in arithmetic that finds several values is "N values", not "nothing".
+    #[test]
+    fn arithmetic_on_a_list_path_says_how_many_values_it_found() {
+        let doc = json!({"items": [1, 2], "iat": 0});
+        assert_eq!(Expr::parse("items[*] - iat").unwrap().eval(&doc, 0.0), Err("`items[*]` holds 2 values, not one number".into()));
+        assert_eq!(Expr::parse("items[0] + items[1]").unwrap().eval(&doc, 0.0), Ok(3.0));
+    }
+
+    /// An operand whose value does not decode says where and what it is not (the lookup's own error,
+    /// carried into the arithmetic's message).
+    #[test]
+    fn an_operand_that_does_not_decode_says_what_it_is_not() {
+        let doc = json!({"s": "not base64!", "iat": 0});
+        let got = Expr::parse("s | base64 - iat").unwrap().eval(&doc, 0.0).unwrap_err();
+        assert!(got.starts_with("`s` is not "), "{got}");
     }
 }

@@ -3,7 +3,7 @@
 //! names a field the kind cannot have is a mistake in the scenario, never an "absent" field: without
 //! this, `absent: true` and `not-contains` pass on any misspelling.
 
-use super::fields::Segment;
+use super::path::Segment;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -229,4 +229,55 @@ pub(super) fn fixture(kind: &str) -> DocSchema {
     let name = defs.iter().find(|(_, def)| is_kind(def)).map(|(n, _)| n.clone()).unwrap();
     let root = json!({ "$ref": format!("#/components/schemas/{name}") });
     DocSchema::Known(Arc::new(KindSchema::new(format!("v1 {kind}"), root, Arc::clone(defs))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A field that is not there and close to nothing: the fields there are listed only when they are few
+    /// (at most 8), and no list at all is printed when there is nothing to list.
+    #[test]
+    fn a_far_misspelling_lists_the_fields_only_when_they_are_few() {
+        let object = |n: usize| {
+            let props: serde_json::Map<String, serde_json::Value> =
+                (0..n).map(|i| (format!("field{i}"), json!({"type": "string"}))).collect();
+            KindSchema::new("test Kind", json!({"type": "object", "properties": props}), Default::default())
+        };
+        let path = [Segment::Key("zzzzzzzzzz".into())];
+        let few = object(8).check_path(&path).unwrap_err().to_string();
+        assert!(few.starts_with("no field `zzzzzzzzzz` at the top (fields there: field"), "{few}");
+        assert_eq!(object(9).check_path(&path).unwrap_err().to_string(), "no field `zzzzzzzzzz` at the top");
+        let nothing = PathProblem::NoSuchField { at: "spec".into(), field: "x".into(), suggestion: None, known: vec![] };
+        assert_eq!(nothing.to_string(), "no field `x` in `spec`");
+    }
+
+    /// Integers and numbers are scalars: a path that goes on below one is a mistake, not an open field
+    /// (`exp.seconds` in token claims; a `type: number` field of a custom kind).
+    #[test]
+    fn a_path_below_an_integer_or_a_number_is_refused() {
+        let key = |k: &str| Segment::Key(k.to_string());
+        let err = token_claims().check_path(&[key("exp"), key("seconds")]).unwrap_err();
+        assert_eq!(err.to_string(), "`exp` is an integer, it has no field `seconds`");
+        let widget =
+            KindSchema::new("test Widget", json!({"type": "object", "properties": {"ratio": {"type": "number"}}}), Default::default());
+        assert_eq!(widget.check_path(&[key("ratio"), key("x")]).unwrap_err().to_string(), "`ratio` is a number, it has no field `x`");
+        assert_eq!(widget.check_path(&[key("ratio")]), Ok(()));
+    }
+
+    /// Booleans are scalars too, and a long name misspelled in three places still gets its suggestion
+    /// (a third of the letters may differ: 15 letters, 3 edits).
+    #[test]
+    fn booleans_are_scalars_and_long_names_tolerate_a_third_of_their_letters() {
+        let key = |k: &str| Segment::Key(k.to_string());
+        let pod = KindSchema::new(
+            "test Pod",
+            json!({"type": "object", "properties": {"automountServiceAccountToken": {"type": "boolean"}, "serviceAccountName": {"type": "string"}}}),
+            Default::default(),
+        );
+        let err = pod.check_path(&[key("automountServiceAccountToken"), key("x")]).unwrap_err();
+        assert_eq!(err.to_string(), "`automountServiceAccountToken` is a boolean, it has no field `x`");
+        let err = pod.check_path(&[key("srviceAcountNme")]).unwrap_err();
+        assert_eq!(err.to_string(), "no field `srviceAcountNme` at the top (did you mean `serviceAccountName`?)");
+    }
 }

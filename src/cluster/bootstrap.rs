@@ -1,4 +1,4 @@
-//! The newcomer's first command does the set-up (issue 12): when this host runs Docker but has no kind
+//! The newcomer's first command does the set-up, because a first run must not stop at a missing tool: when this host runs Docker but has no kind
 //! or kubectl, no offline build, and no registry answers, `run` (and `cluster up`, and the e2e trials)
 //! run scripts/build-offline.sh themselves, passing on its progress lines, instead of asking the user
 //! to. What needs root and changes the host (installing Docker, starting dockerd) is still asked for by

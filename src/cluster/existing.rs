@@ -21,12 +21,8 @@ impl ExistingSpec {
         if let Some(first) = std::env::var_os("KUBECONFIG").and_then(|v| std::env::split_paths(&v).next()) {
             return first;
         }
-        home().join(".kube").join("config")
+        super::state::home().join(".kube").join("config")
     }
-}
-
-pub(crate) fn home() -> PathBuf {
-    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// An existing cluster as a [`Provider`].
@@ -104,7 +100,7 @@ mod tests {
         assert!(!c.create_or_reuse().await.unwrap());
         let refused = c.prove_ours().await.unwrap_err();
         assert!(matches!(&refused, ClusterError::NotOurs { name, .. } if name == "prod"), "{refused}");
-        let proof = Owned::created_here(&c);
+        let proof = Owned::created_here(c.name());
         assert!(matches!(c.delete(&proof).await, Err(ClusterError::NotOurs { .. })));
     }
 }

@@ -169,12 +169,12 @@ impl KindCluster {
         tracing::info!(cluster = self.name(), "creating kind cluster");
         let created = run_ok(&Cmd::new(argv), self.spec.create_timeout).await;
         if let Err(source) = created {
-            let _ = self.delete(&Owned::created_here(self)).await;
+            let _ = self.delete(&Owned::created_here(self.name())).await;
             return Err(ClusterError::Process { action: format!("creating kind cluster `{}`", self.name()), source });
         }
         let finished = self.finish_creation(kubeconfig).await;
         if finished.is_err() {
-            let _ = self.delete(&Owned::created_here(self)).await;
+            let _ = self.delete(&Owned::created_here(self.name())).await;
         }
         finished
     }
@@ -331,7 +331,7 @@ impl Provider for KindCluster {
     }
 
     fn prove_ours(&self) -> BoxFuture<'_, Result<Owned, ClusterError>> {
-        Box::pin(super::ownership::verify(self))
+        Box::pin(super::ownership::verify(self.name(), self.write_kubeconfig()))
     }
 
     fn delete<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>> {

@@ -11,6 +11,7 @@ pub mod kind;
 pub mod kind_nodes;
 pub mod lease;
 pub mod offline;
+mod owned;
 pub mod ownership;
 pub mod preflight;
 mod provider;
@@ -19,7 +20,7 @@ pub mod state;
 pub use existing::{ExistingCluster, ExistingSpec};
 pub use guard::GuardError;
 pub use kind::{KindCluster, KindSpec};
-pub use ownership::Owned;
+pub use owned::Owned;
 pub use provider::{Creating, Provider};
 
 use crate::error::{Foreign, KubeError};
@@ -217,7 +218,7 @@ impl Session {
     /// Deletes the cluster if this run created it (and was not told to keep it).
     pub async fn release(self) -> Result<(), ClusterError> {
         match self.owned {
-            Some(cluster) => cluster.delete(&Owned::created_here(cluster.as_ref())).await,
+            Some(cluster) => cluster.delete(&Owned::created_here(cluster.name())).await,
             None => Ok(()),
         }
     }

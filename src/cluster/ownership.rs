@@ -8,39 +8,12 @@
 //! (`guard::check`, before the first request that writes), `cluster down` and the matrix's leftover
 //! clean-up through [`Owned`], which [`Provider::delete`] requires.
 
-use super::provider::Provider;
+use super::owned::{Owned, Why};
 use super::state::{self, Record, MARKER_NAME, MARKER_NAMESPACE};
-use super::{connect, ClusterError, KindCluster, NoAnswer, Target};
+use super::{connect, ClusterError, NoAnswer, Target};
 use crate::error::KubeError;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
-
-/// A proof that sa-conformance may delete a kind cluster; only this module makes one.
-#[derive(Debug, Clone)]
-pub struct Owned {
-    pub name: String,
-    pub why: Why,
-}
-
-/// Which proof an [`Owned`] holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Why {
-    /// This process (or a child it started) created it: it did not exist when the process began.
-    CreatedHere,
-    /// Its state record and its in-cluster marker agree.
-    Recorded,
-    /// Its state record names exactly the node containers kind lists for it (by id): a proof that
-    /// needs no running node, for a cluster whose nodes are stopped.
-    RecordedContainers,
-}
-
-impl Owned {
-    /// This process created the cluster (it did not exist before this process ran `kind create`, or
-    /// before it started the child run that did).
-    pub fn created_here(cluster: &dyn Provider) -> Owned {
-        Owned { name: cluster.name().to_string(), why: Why::CreatedHere }
-    }
-}
 
 /// What the marker says about a connected cluster and a record.
 #[derive(Debug, PartialEq, Eq)]
@@ -76,8 +49,14 @@ pub async fn marker(target: &Target, record: &Record) -> Result<Marker, ClusterE
 /// the node containers kind lists for it are the ones the record names (by id, so it works while they
 /// are stopped), or the cluster carries the marker the record names (records from before node ids were
 /// kept; a cluster that does not answer cannot then be proven ours).
-pub async fn verify(cluster: &KindCluster) -> Result<Owned, ClusterError> {
-    let name = cluster.spec.name.clone();
+///
+/// `refresh_kubeconfig` writes the harness's kubeconfig for the cluster (the kind provider's), awaited
+/// only when the marker has to be read.
+pub async fn verify(
+    name: &str,
+    refresh_kubeconfig: impl std::future::Future<Output = Result<(), ClusterError>>,
+) -> Result<Owned, ClusterError> {
+    let name = name.to_string();
     let refuse = |reason: String| ClusterError::NotOurs { name: name.clone(), reason };
     let Some(record) = state::load(&name) else {
         return Err(refuse(format!("sa-conformance did not create it (no record in {})", state::state_dir().display())));
@@ -87,7 +66,7 @@ pub async fn verify(cluster: &KindCluster) -> Result<Owned, ClusterError> {
         return Ok(Owned { name, why: Why::RecordedContainers });
     }
     let kubeconfig = state::kubeconfig_path(&name);
-    cluster.write_kubeconfig().await?;
+    refresh_kubeconfig.await?;
     let target = connect(&kubeconfig, Some(&record.context), Some(&name)).await?;
     match marker(&target, &record).await? {
         Marker::Matches => Ok(Owned { name, why: Why::Recorded }),

@@ -33,7 +33,7 @@ pub fn state_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_STATE_HOME") {
         return PathBuf::from(d).join("sa-conformance");
     }
-    super::existing::home().join(".local/state/sa-conformance")
+    home().join(".local/state/sa-conformance")
 }
 
 fn record_path(dir: &Path, name: &str) -> PathBuf {
@@ -72,4 +72,8 @@ pub fn all() -> Vec<Record> {
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
         .filter_map(|t| serde_json::from_str(&t).ok())
         .collect()
+}
+
+pub(crate) fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"))
 }

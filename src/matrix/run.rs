@@ -164,7 +164,7 @@ fn last_lines(text: &str, n: usize) -> String {
 async fn delete_leftover(name: &str, config: &Path) {
     let Ok(cluster) = ClusterSpec::Kind(KindSpec::named(name, config)).provider() else { return };
     if cluster.exists().await.unwrap_or(false) {
-        if let Err(e) = cluster.delete(&crate::cluster::Owned::created_here(cluster.as_ref())).await {
+        if let Err(e) = cluster.delete(&crate::cluster::Owned::created_here(cluster.name())).await {
             tracing::error!("after the timeout: {}", crate::error::chain(&e));
         }
     }

@@ -2,8 +2,9 @@
 //! the cluster), under-grants (a Role or RoleBinding not applied, a subject or a verb wrong) and order
 //! (the RoleBinding applied before the documented "403 before").
 
+use super::draft::{doc_target, Draft};
 use super::manifests::{self, Site};
-use super::operators::{doc_target, Draft, Operator};
+use super::operators::Operator;
 use crate::scenario::{Action, ObjectRef, Scenario, Step};
 use serde_json::{json, Value};
 

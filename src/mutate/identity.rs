@@ -1,8 +1,9 @@
 //! Operators on who a pod is and what its token says: a pod left on `default`, a renamed
 //! ServiceAccount, automount flipped, a token's duration, audience or expiration changed.
 
+use super::draft::{doc_target, each_document, Draft};
 use super::manifests::{self, Site};
-use super::operators::{doc_target, Draft, Operator};
+use super::operators::Operator;
 use crate::duration::{format_duration, parse_duration};
 use crate::scenario::{Action, Scenario};
 use regex::Regex;
@@ -14,29 +15,15 @@ pub const MUTANT_AUDIENCE: &str = "sa-conformance-mutant";
 
 /// `serviceAccountName` (and the deprecated `serviceAccount`) dropped from each pod that sets it.
 pub fn drop_serviceaccountname(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
-    let mut out = Vec::new();
-    for site in sites {
-        let step = &scenario.steps[site.step];
-        for i in 0..site.docs.len() {
-            let mut docs = site.docs.clone();
-            let Some(spec) = manifests::pod_spec_mut(&mut docs[i]) else { continue };
-            let Some(old) = spec.get("serviceAccountName").and_then(Value::as_str).map(String::from) else { continue };
-            if let Some(map) = spec.as_object_mut() {
-                map.remove("serviceAccountName");
-                map.remove("serviceAccount");
-            }
-            let target = doc_target(&site.docs[i], step);
-            let description = format!("{target} in {}: serviceAccountName {old} dropped (runs as default)", site.origin);
-            out.push(Draft::new(
-                Operator::DropServiceAccountName,
-                target,
-                description,
-                manifests::render(&docs[i..=i]),
-                Draft::site_steps(scenario, site, &docs),
-            ));
+    each_document(scenario, sites, Operator::DropServiceAccountName, |doc, _| {
+        let spec = manifests::pod_spec_mut(doc)?;
+        let old = spec.get("serviceAccountName").and_then(Value::as_str).map(String::from)?;
+        if let Some(map) = spec.as_object_mut() {
+            map.remove("serviceAccountName");
+            map.remove("serviceAccount");
         }
-    }
-    out
+        Some(format!("serviceAccountName {old} dropped (runs as default)"))
+    })
 }
 
 /// Each ServiceAccount created under another name (what refers to it is left as documented).
@@ -66,34 +53,22 @@ pub fn rename_serviceaccount(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> 
 /// `automountServiceAccountToken` flipped on each ServiceAccount (`pods == false`) or each pod spec.
 pub fn automount(scenario: &Scenario, sites: &[Site], pods: bool) -> Vec<Draft> {
     let op = if pods { Operator::AutomountPod } else { Operator::AutomountServiceAccount };
-    let mut out = Vec::new();
-    for site in sites {
-        let step = &scenario.steps[site.step];
-        for i in 0..site.docs.len() {
-            let mut docs = site.docs.clone();
-            let holder = if pods {
-                manifests::pod_spec_mut(&mut docs[i])
-            } else {
-                (manifests::kind(&site.docs[i]) == "ServiceAccount").then_some(&mut docs[i])
-            };
-            let Some(holder) = holder else { continue };
-            let old = holder.get("automountServiceAccountToken").and_then(Value::as_bool);
-            // Unset on a pod means "as its ServiceAccount says": flip what the pod actually gets.
-            let inherited =
-                if pods { serviceaccount_automount(scenario, sites, holder, &manifests::namespace(&site.docs[i], step)) } else { None };
-            let new = !old.or(inherited).unwrap_or(true);
-            holder["automountServiceAccountToken"] = json!(new);
-            let target = doc_target(&site.docs[i], step);
-            let was = match (old, inherited) {
-                (Some(b), _) => b.to_string(),
-                (None, Some(b)) => format!("unset ({b} from its ServiceAccount)"),
-                (None, None) => "unset (true)".into(),
-            };
-            let description = format!("{target} in {}: automountServiceAccountToken {was} -> {new}", site.origin);
-            out.push(Draft::new(op, target, description, manifests::render(&docs[i..=i]), Draft::site_steps(scenario, site, &docs)));
-        }
-    }
-    out
+    each_document(scenario, sites, op, |doc, step| {
+        let namespace = manifests::namespace(doc, step);
+        let holder = if pods { manifests::pod_spec_mut(doc) } else { (manifests::kind(doc) == "ServiceAccount").then_some(doc) };
+        let holder = holder?;
+        let old = holder.get("automountServiceAccountToken").and_then(Value::as_bool);
+        // Unset on a pod means "as its ServiceAccount says": flip what the pod actually gets.
+        let inherited = if pods { serviceaccount_automount(scenario, sites, holder, &namespace) } else { None };
+        let new = !old.or(inherited).unwrap_or(true);
+        holder["automountServiceAccountToken"] = json!(new);
+        let was = match (old, inherited) {
+            (Some(b), _) => b.to_string(),
+            (None, Some(b)) => format!("unset ({b} from its ServiceAccount)"),
+            (None, None) => "unset (true)".into(),
+        };
+        Some(format!("automountServiceAccountToken {was} -> {new}"))
+    })
 }
 
 /// The `automountServiceAccountToken` of the ServiceAccount a pod spec runs as, if the scenario sets it.
@@ -271,24 +246,9 @@ pub fn token_audience(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
             ));
         }
     }
-    for site in sites {
-        let step = &scenario.steps[site.step];
-        for i in 0..site.docs.len() {
-            let mut docs = site.docs.clone();
-            if !replace_audiences(&mut docs[i]) {
-                continue;
-            }
-            let target = doc_target(&site.docs[i], step);
-            let description = format!("{target} in {}: audience -> {MUTANT_AUDIENCE}", site.origin);
-            out.push(Draft::new(
-                Operator::TokenAudience,
-                target,
-                description,
-                manifests::render(&docs[i..=i]),
-                Draft::site_steps(scenario, site, &docs),
-            ));
-        }
-    }
+    out.extend(each_document(scenario, sites, Operator::TokenAudience, |doc, _| {
+        replace_audiences(doc).then(|| format!("audience -> {MUTANT_AUDIENCE}"))
+    }));
     out
 }
 
@@ -313,26 +273,9 @@ fn double_expirations(v: &mut Value, old: &mut Vec<u64>) {
 
 /// Each manifest's projected-token or TokenRequest `expirationSeconds` doubled.
 pub fn token_expiration(scenario: &Scenario, sites: &[Site]) -> Vec<Draft> {
-    let mut out = Vec::new();
-    for site in sites {
-        let step = &scenario.steps[site.step];
-        for i in 0..site.docs.len() {
-            let mut docs = site.docs.clone();
-            let mut old = Vec::new();
-            double_expirations(&mut docs[i], &mut old);
-            if old.is_empty() {
-                continue;
-            }
-            let target = doc_target(&site.docs[i], step);
-            let description = format!("{target} in {}: expirationSeconds {old:?} doubled", site.origin);
-            out.push(Draft::new(
-                Operator::TokenExpiration,
-                target,
-                description,
-                manifests::render(&docs[i..=i]),
-                Draft::site_steps(scenario, site, &docs),
-            ));
-        }
-    }
-    out
+    each_document(scenario, sites, Operator::TokenExpiration, |doc, _| {
+        let mut old = Vec::new();
+        double_expirations(doc, &mut old);
+        (!old.is_empty()).then(|| format!("expirationSeconds {old:?} doubled"))
+    })
 }

@@ -3,6 +3,7 @@
 //! cluster, and report which survived. A survivor is a blind spot: the scenario would pass on a cluster
 //! where the article is not true.
 
+mod draft;
 mod grants;
 mod identity;
 mod manifests;

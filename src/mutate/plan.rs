@@ -1,6 +1,8 @@
 //! From a scenario to its mutants: every operator of the catalogue (or those asked for) that the
 //! scenario does not skip, each mutant with a stable id and its steps renumbered.
 
+use super::draft::Draft;
+use super::manifests;
 use super::operators::{Operator, OPERATORS};
 use super::Mutant;
 use crate::scenario::{AcceptSurvivor, Scenario};
@@ -44,7 +46,7 @@ pub fn plan(scenario: &Scenario, only: &[Operator]) -> Result<Plan, PlanError> {
         if (!only.is_empty() && !only.contains(&op)) || skipped.iter().any(|(s, _)| *s == op) {
             continue;
         }
-        for draft in op.mutants(scenario) {
+        for draft in drafts(op, scenario) {
             let mut id = format!("{}:{}", op.name(), draft.target);
             let mut n = 2;
             while ids.contains(&id) {
@@ -62,7 +64,7 @@ pub fn plan(scenario: &Scenario, only: &[Operator]) -> Result<Plan, PlanError> {
             s.cleanup.extend(draft.cleanup);
             let injected = draft.injected.iter().map(|p| p + 1).collect();
             let change = super::Change { description: draft.description, text: draft.text };
-            mutants.push(Mutant { id, operator: op, change, scenario: s, injected, lost });
+            mutants.push(Mutant { id, operator: draft.operator, change, scenario: s, injected, lost });
         }
     }
     Ok(Plan { scenario: scenario.clone(), mutants, skipped })
@@ -72,7 +74,7 @@ pub fn plan(scenario: &Scenario, only: &[Operator]) -> Result<Plan, PlanError> {
 /// not that step's YAML, from which the runner builds the step again once the values exist. The
 /// manifests of a changed `apply` step are carried into its YAML first (they keep the captured
 /// values' placeholders, so the rebuild fills them in as before).
-pub(super) fn lost_on_rebuild(scenario: &Scenario, draft: &mut super::operators::Draft) -> Option<String> {
+pub(super) fn lost_on_rebuild(scenario: &Scenario, draft: &mut Draft) -> Option<String> {
     let injected = draft.injected.clone();
     let lost: Vec<String> = draft
         .steps
@@ -137,4 +139,26 @@ fn check_policy(scenario: &Scenario) -> Result<Vec<(Operator, String)>, PlanErro
         }
     }
     Ok(skipped)
+}
+
+/// The mutants `op` makes of `scenario`: the catalogue (`operators`) names them, `grants` and
+/// `identity` make them.
+fn drafts(op: Operator, scenario: &Scenario) -> Vec<Draft> {
+    let sites = manifests::sites(scenario);
+    match op {
+        Operator::OverGrant => super::grants::over_grant(scenario),
+        Operator::BindingToCluster => super::grants::binding_to_cluster(scenario, &sites),
+        Operator::SkipRbac => super::grants::skip_rbac(scenario, &sites),
+        Operator::SubjectNamespace => super::grants::subject(scenario, &sites, op),
+        Operator::SubjectName => super::grants::subject(scenario, &sites, op),
+        Operator::DropVerb => super::grants::drop_verb(scenario, &sites),
+        Operator::BindingEarly => super::grants::binding_early(scenario, &sites),
+        Operator::DropServiceAccountName => super::identity::drop_serviceaccountname(scenario, &sites),
+        Operator::RenameServiceAccount => super::identity::rename_serviceaccount(scenario, &sites),
+        Operator::AutomountServiceAccount => super::identity::automount(scenario, &sites, false),
+        Operator::AutomountPod => super::identity::automount(scenario, &sites, true),
+        Operator::TokenDuration => super::identity::token_duration(scenario),
+        Operator::TokenAudience => super::identity::token_audience(scenario, &sites),
+        Operator::TokenExpiration => super::identity::token_expiration(scenario, &sites),
+    }
 }

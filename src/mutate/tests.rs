@@ -440,7 +440,7 @@ fn a_mutant_whose_change_would_be_lost_on_rebuild_is_not_run() {
     // carried into its YAML by any operator: such a change is reported, never run unmutated.
     let mut d = mutants(&s, Operator::TokenDuration).remove(0);
     d.scenario.steps[3].deferred = s.steps[3].deferred.clone();
-    let mut draft = super::operators::Draft::new(Operator::TokenDuration, "x", "x", "x", d.scenario.steps.clone());
+    let mut draft = super::draft::Draft::new(Operator::TokenDuration, "x", "x", "x", d.scenario.steps.clone());
     draft.injected.clear();
     let lost = super::plan::lost_on_rebuild(&s, &mut draft);
     assert!(lost.as_deref().is_some_and(|l| l.contains("step 4 `a token for the uid`")), "{lost:?}");

@@ -7,8 +7,8 @@
 //! The analysis errs on the side of "conflict": a wrong "no conflict" would let two scenarios break
 //! each other, a wrong "conflict" only costs time.
 
+pub use crate::footprint::Footprint;
 use crate::scenario::Scenario;
-pub use crate::step::footprint::Footprint;
 
 impl Footprint {
     /// Reads a scenario's footprint from its namespaces, steps (each kind says what it touches,

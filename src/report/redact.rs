@@ -196,6 +196,3 @@ fn step(s: &mut StepOutcome) {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod mutant_kills;

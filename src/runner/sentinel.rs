@@ -13,9 +13,9 @@
 
 use crate::api::{self, AccessQuestion, Applied};
 use crate::error::chain;
+use crate::footprint::rbac::RBAC_KINDS;
 use crate::outcome::{Status, StepOutcome};
 use crate::scenario::{Scenario, Step};
-use crate::step::rbac::RBAC_KINDS;
 use crate::step::StepCtx;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;

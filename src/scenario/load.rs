@@ -356,7 +356,7 @@ fn fill_command_lines(node: &mut Node, captures: &Captures) -> Result<(), String
             let is_command = matches!(&field.value, yaml::Value::Scalar { text, .. } if text == "command");
             if let (true, yaml::Value::Scalar { text, plain, .. }) = (is_command, &mut value.value) {
                 if !crate::capture::referenced(text).is_empty() {
-                    *text = crate::step::words::fill(text, |word| captures.fill(word))?;
+                    *text = crate::command_line::fill(text, |word| captures.fill(word))?;
                     *plain = false;
                 }
             }

@@ -1,6 +1,6 @@
 //! `apply`: manifests in, objects out, through server-side apply and discovery.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::{invalid, Check, Invalid, LoadCx, Looking, Manifest, StepCtx, StepError, StepKind};
 use crate::api;
@@ -41,17 +41,17 @@ impl StepKind for Apply {
 
     /// When a manifest it applies has an RBAC object.
     fn may_write_rbac(&self, _: &Path) -> bool {
-        self.manifests.iter().any(|m| super::rbac::names_rbac(&m.text))
+        self.manifests.iter().any(|m| crate::footprint::rbac::names_rbac(&m.text))
     }
 
     /// When a manifest it applies is aggregated or owned.
     fn changes_rbac_late(&self, _: &Path) -> Option<String> {
-        self.manifests.iter().find_map(|m| super::rbac::late_marker(&m.text)).map(|m| format!("a manifest with `{m}`"))
+        self.manifests.iter().find_map(|m| crate::footprint::rbac::late_marker(&m.text)).map(|m| format!("a manifest with `{m}`"))
     }
 
     /// Writes the namespaces (or cluster-scoped objects) of what it applies.
     fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
-        f.write_manifests(&self.manifests, self.namespace.as_deref(), at);
+        self.manifests.iter().for_each(|m| m.write_to(f, self.namespace.as_deref(), at));
     }
 
     fn build(mut raw: RawManifests, cx: &dyn LoadCx) -> Result<Self, Invalid> {

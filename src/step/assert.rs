@@ -6,9 +6,9 @@
 //! (a token Secret's data, `kube-root-ca.crt`, a pod's status, labels and finalizers) waits out `within`:
 //! a red must be proof, never a race with a controller.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::{look_or_settle, Asked, Window};
+use crate::poll::{look_or_settle, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, ObjectRef};
 use crate::check::{FieldCheck, Mismatch};

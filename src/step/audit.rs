@@ -2,7 +2,7 @@
 //! that is a mismatch naming the binding and role that grant it, and so is a default role or binding
 //! edited to grant more than Kubernetes' default.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::audit::{self, AuditSpec};

@@ -1,11 +1,12 @@
 //! `can-i`: the question asked twice, as a SubjectAccessReview and as the documented
 //! `kubectl auth can-i ... --as=...`, both held to the same expected answer.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::kubectl::kubectl;
-use super::poll::{look_or_settle, Asked, Window};
-use super::{invalid, words, Action, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use crate::poll::{look_or_settle, Asked, Window};
+use crate::command_line;
+use super::{invalid, Action, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, AccessQuestion};
 use crate::check::Mismatch;
 use serde::{Deserialize, Serialize};
@@ -76,7 +77,7 @@ impl CanI {
     /// The kubectl command checked alongside the SubjectAccessReview: as documented, or built.
     pub fn kubectl_words(&self) -> Vec<String> {
         if let Some(cmd) = &self.command {
-            return words::split(cmd).unwrap_or_default();
+            return command_line::split(cmd).unwrap_or_default();
         }
         let mut words = vec!["kubectl".to_string(), "auth".into(), "can-i".into(), self.verb.clone()];
         // kubectl reads `pods/exec` as TYPE/NAME, so a subresource goes in --subresource.
@@ -119,11 +120,11 @@ impl StepKind for CanI {
             _ => return invalid("can-i", "can-i needs exactly one of `resource` or `non-resource-url`"),
         }
         if let Some(cmd) = &c.command {
-            let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
+            let w = command_line::split(cmd).map_err(|m| ("command".to_string(), m))?;
             if w.first().map(String::as_str) != Some("kubectl") || !w.iter().any(|x| x == "can-i") {
                 return invalid("command", format!("`{cmd}` is not a `kubectl auth can-i` command"));
             }
-            super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
+            crate::command_line::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
         }
         Ok(c)
     }

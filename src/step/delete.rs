@@ -1,7 +1,7 @@
 //! `delete`: objects named by reference or by their manifests deleted, and (by default) watched
 //! until they are gone.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::apply::RawManifests;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, Manifest, StepCtx, StepError, StepKind};
@@ -52,8 +52,8 @@ impl StepKind for Delete {
     /// When it deletes an RBAC object.
     fn may_write_rbac(&self, _: &Path) -> bool {
         match &self.targets {
-            DeleteTargets::Object(r) => super::rbac::RBAC_KINDS.contains(&r.kind.as_str()),
-            DeleteTargets::Manifests(ms) => ms.iter().any(|m| super::rbac::names_rbac(&m.text)),
+            DeleteTargets::Object(r) => crate::footprint::rbac::RBAC_KINDS.contains(&r.kind.as_str()),
+            DeleteTargets::Manifests(ms) => ms.iter().any(|m| crate::footprint::rbac::names_rbac(&m.text)),
         }
     }
 
@@ -66,7 +66,7 @@ impl StepKind for Delete {
             DeleteTargets::Object(_) => None,
             DeleteTargets::Manifests(ms) => ms
                 .iter()
-                .find(|m| m.text.contains("kind: Namespace") || super::rbac::late_marker(&m.text).is_some())
+                .find(|m| m.text.contains("kind: Namespace") || crate::footprint::rbac::late_marker(&m.text).is_some())
                 .map(|_| "a deleted manifest with a Namespace or a late RBAC change".to_string()),
         }
     }
@@ -75,7 +75,7 @@ impl StepKind for Delete {
     fn footprint(&self, f: &mut Footprint, at: &str, _: &Path) {
         match &self.targets {
             DeleteTargets::Object(r) => f.write_ref(r),
-            DeleteTargets::Manifests(m) => f.write_manifests(m, None, at),
+            DeleteTargets::Manifests(ms) => ms.iter().for_each(|m| m.write_to(f, None, at)),
         }
     }
 

@@ -1,9 +1,9 @@
 //! `exec`: a command in a pod's container through the API (websocket), checked like a process.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
 use super::kubectl::{check_process, expected_process, said_process, stream_schemas};
-use super::poll::{look, Asked, Window};
+use crate::poll::{look, Asked, Window};
 use super::kubectl::{validate_process, ProcessExpect};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api;

@@ -1,12 +1,14 @@
 //! `http-from-pod`: the article's curl, run inside the pod with the mounted token and ca.crt, exactly
 //! as documented, plus `--silent --show-error --write-out` so the HTTP status can be read.
 
-use super::footprint::Footprint;
+pub mod request;
+
+use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::{look, Asked, Window};
+use crate::poll::{look, Asked, Window};
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
-use super::credential::{self, Resolved, TokenSource};
-use super::http_request::HttpRequest;
+use crate::credential::{self, Resolved, TokenSource};
+use request::HttpRequest;
 use crate::api;
 use crate::check::{excerpt, DocSchema, FieldCheck, Mismatch};
 use serde::Deserialize;
@@ -39,7 +41,7 @@ pub struct HttpFromPod {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HttpExpect {
-    #[serde(deserialize_with = "super::http_request::status_code")]
+    #[serde(deserialize_with = "request::status_code")]
     pub status: u16,
     #[serde(default)]
     pub status_body: Option<BTreeMap<String, serde_json::Value>>,
@@ -73,7 +75,7 @@ impl StepKind for HttpFromPod {
     }
 
     fn build(h: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
-        if let Err(m) = super::http_request::check_path(&h.path, "https://kubernetes.default.svc") {
+        if let Err(m) = request::check_path(&h.path, "https://kubernetes.default.svc") {
             return invalid("path", m);
         }
         h.expect.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("fields".to_string(), m)))?;

@@ -1,14 +1,15 @@
 //! `kubectl`: a documented command run as written, pointed at the run's cluster only (explicit
 //! --kubeconfig and --context), from the scenario's directory so relative `-f` paths work.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::{look, Asked, Window};
-use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use crate::poll::{look, Asked, Window};
+use crate::command_line;
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::{DocSchema, Mismatch, TextExpect};
 use crate::api::token_kubeconfig::TokenKubeconfig;
 use crate::process::{self, Cmd, Output};
-use super::credential::{self, Resolved, TokenSource};
+use crate::credential::{self, Resolved, TokenSource};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -106,7 +107,7 @@ impl StepKind for Kubectl {
 
     /// By its verb, resource type and `-f` files.
     fn may_write_rbac(&self, dir: &Path) -> bool {
-        super::rbac::kubectl_writes_rbac(&self.args, self.stdin.as_deref(), dir)
+        crate::footprint::rbac::kubectl_writes_rbac(&self.args, self.stdin.as_deref(), dir)
     }
 
     /// A namespace it deletes, an aggregated ClusterRole it creates, a late change in its `-f` files.
@@ -114,7 +115,7 @@ impl StepKind for Kubectl {
         if self.reads_only() {
             return None;
         }
-        super::rbac::kubectl_changes_late(&self.args, dir).map(|why| format!("`{}`: {why}", self.display))
+        crate::footprint::rbac::kubectl_changes_late(&self.args, dir).map(|why| format!("`{}`: {why}", self.display))
     }
 
     /// Reads or writes by the command line's verb, namespace and `-f` files.
@@ -126,7 +127,7 @@ impl StepKind for Kubectl {
         validate_process(&k.expect)?;
         let (args, display) = match (k.command, k.args) {
             (Some(cmd), None) => {
-                let w = words::split(&cmd).map_err(|m| ("command".to_string(), m))?;
+                let w = command_line::split(&cmd).map_err(|m| ("command".to_string(), m))?;
                 if w.first().map(String::as_str) != Some("kubectl") {
                     return invalid("command", format!("command must start with `kubectl`: `{cmd}`"));
                 }
@@ -138,7 +139,7 @@ impl StepKind for Kubectl {
             }
             _ => return invalid("kubectl", "kubectl needs exactly one of `command` or `args`"),
         };
-        super::retarget::check_kubectl_args(&args).map_err(|m| ("kubectl".to_string(), m))?;
+        crate::command_line::retarget::check_kubectl_args(&args).map_err(|m| ("kubectl".to_string(), m))?;
         match &k.token {
             Some(t) if t.in_pod() || *t == TokenSource::None => {
                 return invalid("token", "a kubectl step runs outside any pod: its token is `{ secret: NAME, namespace: NS }` or `{ value: TOKEN }`")
@@ -240,7 +241,7 @@ async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) 
         let check = Check::with(check_process(&k.expect, out.code, &out.stdout, &out.stderr, &schemas))
             .note(format!("ran `{}` (exit {})", k.display, out.code))
             .saw(crate::capture::seen_process(out.code, &out.stdout, &out.stderr));
-        Ok(Asked { said: said_process(&check, out.code), check })
+        Ok::<_, StepError>(Asked { said: said_process(&check, out.code), check })
     })
     .await?;
     if let Some((_, who)) = &identity {

@@ -7,23 +7,12 @@
 //! Adding a step kind: write `step/<kind>.rs` with a model type implementing [`StepKind`], and add its
 //! line to [`for_each_step_kind!`]. Nothing else lists step kinds.
 
-pub mod credential;
-pub mod footprint;
-pub mod http_request;
-mod manifest;
-mod poll;
-pub mod rbac;
-pub mod retarget;
-mod token_request;
-pub mod whoami;
-pub mod words;
-
-pub use manifest::Manifest;
-pub use poll::{Change, Window};
+pub use crate::check::Check;
+pub use crate::poll::{Change, Window};
 
 use crate::api::{ApiError, Applied, DiscoveryCache};
-use crate::check::Mismatch;
 use crate::cluster::Target;
+use crate::footprint::Footprint;
 use crate::process::ProcessError;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -115,7 +104,7 @@ pub trait StepKind: Sized {
     /// Adds what the step touches on the cluster (namespaces read or written, cluster-scoped objects,
     /// a reason to run alone) to its scenario's footprint; `at` names the step, `dir` is the scenario's
     /// directory. Default: nothing (a kind that neither reads nor writes the cluster, like `lint`).
-    fn footprint(&self, _f: &mut footprint::Footprint, _at: &str, _dir: &Path) {}
+    fn footprint(&self, _f: &mut Footprint, _at: &str, _dir: &Path) {}
     /// Whether the step may create, change or delete RBAC objects (the RBAC sentinel then runs after
     /// it, see `runner::sentinel`); `dir` is the scenario's directory. Default: no.
     fn may_write_rbac(&self, _dir: &Path) -> bool {
@@ -173,7 +162,7 @@ macro_rules! define_actions {
             }
 
             /// Adds what the step touches to a scenario's footprint ([`StepKind::footprint`]).
-            pub fn footprint(&self, f: &mut footprint::Footprint, at: &str, dir: &Path) {
+            pub fn footprint(&self, f: &mut Footprint, at: &str, dir: &Path) {
                 match self {
                     $(Action::$variant(a) => a.footprint(f, at, dir),)*
                 }
@@ -233,28 +222,25 @@ pub struct StepCtx<'a> {
     pub applied: &'a Mutex<Vec<Applied>>,
 }
 
-/// The result of a step that ran.
-#[derive(Debug, Default)]
-pub struct Check {
-    pub mismatches: Vec<Mismatch>,
-    pub notes: Vec<String>,
-    /// What the step saw, as a document `capture:` paths read (see `crate::capture`); null for kinds
-    /// that capture nothing.
-    pub seen: serde_json::Value,
+/// A manifest source of an `apply` or `delete` step, read at load time: YAML documents, variables
+/// substituted.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Where it came from: a file path, or `<inline manifest in FILE:LINE>`.
+    pub origin: String,
+    /// The YAML documents, variables substituted.
+    pub text: String,
 }
 
-impl Check {
-    pub fn with(mismatches: Vec<Mismatch>) -> Self {
-        Check { mismatches, notes: Vec::new(), seen: serde_json::Value::Null }
+impl Manifest {
+    /// The file it was read from; `None` for an inline manifest.
+    pub fn file(&self) -> Option<PathBuf> {
+        (!self.origin.starts_with('<')).then(|| PathBuf::from(&self.origin))
     }
-    /// Records what the step saw, for `capture:`.
-    pub fn saw(mut self, seen: serde_json::Value) -> Self {
-        self.seen = seen;
-        self
-    }
-    pub fn note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
-        self
+
+    /// Adds the objects it writes to `f` (in `default_ns` where they name none); `at` names the step.
+    pub fn write_to(&self, f: &mut Footprint, default_ns: Option<&str>, at: &str) {
+        f.write_manifest_text(&self.text, default_ns, &format!("{at} ({})", self.origin));
     }
 }
 
@@ -267,6 +253,8 @@ pub enum StepError {
     Process(#[from] ProcessError),
     #[error(transparent)]
     Lint(#[from] crate::lint::LintError),
+    #[error(transparent)]
+    Credential(#[from] crate::credential::CredentialError),
     #[error("{0}")]
     Other(String),
 }
@@ -286,4 +274,44 @@ pub fn applied_files<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Vec<P
         })
         .flatten()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! What each kind adds to a footprint, on the kinds whose model reads straight from YAML;
+    //! `parallel`'s tests read whole scenarios through the loader (which `step` may not import).
+    use super::{Footprint, StepKind};
+    use std::path::Path;
+
+    fn print<K: StepKind + serde::de::DeserializeOwned>(yaml: &str) -> Footprint {
+        let kind: K = crate::yaml::from_node(&crate::yaml::parse_one(yaml).expect("YAML")).expect("a step");
+        let mut f = Footprint::default();
+        kind.footprint(&mut f, "step 1 `x`", Path::new("/nonexistent"));
+        f
+    }
+
+    #[test]
+    fn an_exec_writes_its_namespace_unless_it_only_reads() {
+        let writes = print::<super::exec::Exec>("{ pod: p, namespace: dev, command: [touch, /x] }");
+        assert_eq!((writes.writes.len(), writes.reads.len()), (1, 0));
+        let reads = print::<super::exec::Exec>("{ pod: p, namespace: dev, command: [cat, /x], read-only: true }");
+        assert_eq!(reads, Footprint { reads: ["dev".to_string()].into(), ..Default::default() });
+    }
+
+    #[test]
+    fn an_http_list_outside_a_namespace_reads_everywhere_and_one_inside_does_not() {
+        let h = |path: &str| {
+            print::<super::http_from_pod::HttpFromPod>(&format!(
+                "{{ pod: p, namespace: dev, path: {path}, expect: {{ status: 200, list: {{ contains: [x] }} }} }}"
+            ))
+        };
+        assert_eq!(h("/api/v1/pods").reads_everywhere.as_deref(), Some("step 1 `x` compares the list /api/v1/pods across all namespaces"));
+        assert_eq!(h("/api/v1/namespaces/dev/pods").reads_everywhere, None);
+    }
+
+    #[test]
+    fn a_lint_touches_nothing_by_the_default() {
+        let lint = print::<super::lint::LintStep>("{ files: [x.yaml] }");
+        assert_eq!(lint, Footprint::default());
+    }
 }

@@ -2,14 +2,18 @@
 //! pod), check its claims, and use it from outside the cluster. The token never leaves this function
 //! except inside the request that uses it.
 
-use super::footprint::Footprint;
+mod request;
+pub mod whoami;
+
+use crate::footprint::Footprint;
 use std::path::Path;
-use super::credential::{self, Resolved, TokenSource};
+use crate::credential::{self, Resolved, TokenSource};
 use super::kubectl::kubectl;
-use super::token_request::TokenRequestExpect;
-use super::whoami::WhoamiExpect;
-use super::poll::{look, Asked, Window};
-use super::{invalid, words, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
+use request::TokenRequestExpect;
+use whoami::WhoamiExpect;
+use crate::poll::{look, Asked, Window};
+use crate::command_line;
+use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::{self, TokenRequestSpec};
 use crate::check::{token_claims, DocSchema, FieldCheck, Mismatch};
 use crate::duration::format_duration;
@@ -88,11 +92,11 @@ impl StepKind for TokenStep {
         if t.command.is_some() {
             t.via = TokenVia::Kubectl;
             let cmd = t.command.as_deref().unwrap_or_default();
-            let w = words::split(cmd).map_err(|m| ("command".to_string(), m))?;
+            let w = command_line::split(cmd).map_err(|m| ("command".to_string(), m))?;
             if w.len() < 3 || w[0] != "kubectl" || w[1] != "create" || w[2] != "token" {
                 return invalid("command", format!("`{cmd}` is not a `kubectl create token` command"));
             }
-            super::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
+            crate::command_line::retarget::check_kubectl_args(&w[1..]).map_err(|m| ("command".to_string(), m))?;
         }
         if t.expect.bound_to_pod && t.pod.is_none() {
             return invalid("bound-to-pod", "`bound-to-pod: true` needs `pod:` (the pod the token must be bound to)");
@@ -242,7 +246,7 @@ async fn obtain(ctx: &StepCtx<'_>, t: &TokenStep, timeout: Duration) -> Result<(
         }
         TokenVia::Kubectl => {
             let argv = match &t.command {
-                Some(cmd) => words::split(cmd).map_err(StepError::Other)?,
+                Some(cmd) => command_line::split(cmd).map_err(StepError::Other)?,
                 None => {
                     let mut w = vec![
                         "kubectl".to_string(),

@@ -2,9 +2,9 @@
 //! so it ends when the event arrives, not at the next poll. A pod that cannot start fails at once with
 //! the reason, instead of after the timeout.
 
-use super::footprint::Footprint;
+use crate::footprint::Footprint;
 use std::path::Path;
-use super::poll::Look;
+use crate::poll::Look;
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::api::watch::Followed;
 use crate::api::{self, ObjectRef};

@@ -33,6 +33,15 @@ pub fn resolve(node: &Node) -> Option<Json> {
     resolve_plain(text)
 }
 
+/// A scalar read as a boolean the way Kubernetes reads manifests (YAML 1.1: `yes`, `no`, `on`, `off`,
+/// `y`, `n` too). Here, not on [`Node`], so the tree stays below the Kubernetes rules that read it.
+pub fn as_bool(node: &Node) -> Option<bool> {
+    match resolve(node) {
+        Some(Json::Bool(b)) => Some(b),
+        _ => None,
+    }
+}
+
 /// 2^63: the first float above i64's range (exactly representable).
 const I64_END: f64 = 9_223_372_036_854_775_808.0;
 

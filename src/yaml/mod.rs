@@ -17,8 +17,6 @@
 
 mod de;
 pub mod k8s;
-#[cfg(test)]
-mod mutant_kills;
 mod node;
 
 pub use de::{from_node, from_str};

@@ -122,15 +122,6 @@ impl Node {
         }
     }
 
-    /// A plain scalar read as a boolean the way Kubernetes reads manifests (YAML 1.1: `yes`, `no`, `on`,
-    /// `off`, `y`, `n` too; see [`super::k8s`]).
-    pub fn as_bool(&self) -> Option<bool> {
-        match super::k8s::resolve(self) {
-            Some(serde_json::Value::Bool(b)) => Some(b),
-            _ => None,
-        }
-    }
-
     /// A plain scalar with no text at all (`key:` with nothing after it).
     fn is_empty_plain(&self) -> bool {
         matches!(&self.value, Value::Scalar { text, plain: true, tag: None } if text.is_empty())
@@ -331,77 +322,4 @@ fn same_key(a: &Node, b: &Node) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rstest::rstest;
-
-    #[test]
-    fn keys_and_items_keep_their_lines_and_columns() {
-        let docs = parse_documents("a: 1\nb:\n  - x\n  - y\n---\n# c\nkind: Pod\n").unwrap();
-        let first = docs[0].as_ref().unwrap();
-        assert_eq!(first.pos, Pos { line: 1, col: 1 });
-        assert_eq!(first.key_pos("b"), Some(Pos { line: 2, col: 1 }));
-        let items: Vec<Pos> = first.get("b").unwrap().items().iter().map(|n| n.pos).collect();
-        assert_eq!(items, vec![Pos { line: 3, col: 5 }, Pos { line: 4, col: 5 }]);
-        let second = docs[1].as_ref().unwrap();
-        assert_eq!(second.key_line("kind"), Some(7));
-        assert_eq!(second.get("kind").and_then(Node::as_str), Some("Pod"));
-    }
-
-    #[test]
-    fn empty_documents_are_none() {
-        let docs = parse_documents("---\n---\na: 1\n").unwrap();
-        assert_eq!(docs.len(), 2);
-        assert!(docs[0].is_none());
-    }
-
-    #[test]
-    fn aliases_resolve_to_their_anchor() {
-        let docs = parse_documents("a: &v [get, list]\nb: *v\n").unwrap();
-        let doc = docs[0].as_ref().unwrap();
-        assert_eq!(doc.get("b").unwrap().items().len(), 2);
-    }
-
-    #[test]
-    fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let text = format!("{}x\n", "- ".repeat(100_000));
-        let err = parse_documents(&text).unwrap_err();
-        assert_eq!(err.pos.map(|p| p.line), Some(1));
-        assert!(err.message.contains("nested deeper"), "{err:?}");
-    }
-
-    #[test]
-    fn alias_bombs_are_an_error() {
-        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-        for i in 1..10 {
-            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
-            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
-        }
-        let err = parse_documents(&text).unwrap_err();
-        assert!(err.message.contains("aliases expand"), "{err:?}");
-    }
-
-    #[rstest]
-    #[case("a: [1, 2\n", 2)]
-    #[case("a: 1\nb: 2\n  c: 3\n", 3)]
-    #[case::unterminated_quote_names_where_it_opened("ok: 1\n---\nkey: \"unterminated\nmore: 1\n", 3)]
-    fn syntax_errors_name_a_line(#[case] text: &str, #[case] line: usize) {
-        let err = parse_documents(text).unwrap_err();
-        assert_eq!(err.pos.map(|p| p.line), Some(line), "{err:?}");
-    }
-
-    #[rstest]
-    #[case::block("a: 1\nb: 2\na: 3\n", "3:1: duplicate key `a` (first at line 1)")]
-    #[case::nested("x:\n  k: 1\n  k: 2\n", "3:3: duplicate key `k` (first at line 2)")]
-    #[case::flow("m: {k: 1, k: 2}\n", "1:11: duplicate key `k` (first at line 1)")]
-    fn duplicate_keys_are_refused_where_they_repeat(#[case] text: &str, #[case] want: &str) {
-        assert_eq!(parse_documents(text).unwrap_err().to_string(), want);
-    }
-
-    #[test]
-    fn a_tab_indented_line_is_an_error_with_its_position() {
-        let err = parse_documents("a:\n\tb: 1\n").unwrap_err();
-        assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
-        assert!(err.message.contains("tab"), "{err}");
-    }
-}
+mod tests;

@@ -1,7 +1,8 @@
-//! Two runs on one cluster, end to end (issue 12): a second run of the same scenario waits for the
-//! first's namespace lease instead of deleting the namespace under it, and both pass; `--no-wait`
-//! refuses with exit 2 naming the holder; a run killed with SIGKILL blocks the next one for no longer
-//! than its lease (30 s) plus the time to delete its leftover namespace.
+//! Two runs on one cluster, end to end, because people share a cluster and neither may break the
+//! other's run: a second run of the same scenario waits for the first's namespace lease instead of
+//! deleting the namespace under it, and both pass; `--no-wait` refuses with exit 2 naming the holder; a
+//! run killed with SIGKILL blocks the next one for no longer than its lease (30 s) plus the time to
+//! delete its leftover namespace.
 
 use crate::cli;
 use crate::shared::Shared;

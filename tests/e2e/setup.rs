@@ -1,10 +1,11 @@
-//! A fresh machine, as the CLI meets it: with no kind/kubectl, no offline build and no Docker daemon
-//! the run stops at once naming the root preparation commands; with a Docker daemon that does not
-//! answer it names the command that starts one; on a prepared host (Docker answers) without kind,
-//! offline build or registry it starts the offline build itself (as root, or through `sudo -n` for a
-//! user with passwordless sudo, as on a hosted CI runner), into an empty SA_CACHE, and is stopped after
-//! its first stage (no cluster is touched, the shared cache is not); a user without root or sudo is
-//! asked to run the build by name.
+//! A fresh machine, as the CLI meets it, because a newcomer's first command must either set the host up
+//! or name exactly what to run: with no kind/kubectl, no offline build and no Docker daemon the run
+//! stops at once naming the root preparation commands; with a Docker daemon that does not answer it
+//! names the command that starts one; on a prepared host (Docker answers) without kind, offline build
+//! or registry it starts the offline build itself (as root, or through `sudo -n` for a user with
+//! passwordless sudo, as on a hosted CI runner), into an empty SA_CACHE, and is stopped after its first
+//! stage (no cluster is touched, the shared cache is not); a user without root or sudo is asked to run
+//! the build by name.
 
 use libtest_mimic::Trial;
 use std::path::Path;

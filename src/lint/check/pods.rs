@@ -5,7 +5,7 @@ use super::{finding, finding_at, Index};
 use crate::lint::manifest::{Object, PodSpec};
 use crate::lint::rules::{Finding, Severity, AUTOMOUNT_UNNEEDED, DEFAULT_SERVICE_ACCOUNT};
 use crate::lint::LintContext;
-use crate::yaml::Node;
+use crate::yaml::{k8s, Node};
 
 const DEFAULT_SA: &str = "default";
 
@@ -41,8 +41,8 @@ fn default_service_account(obj: &Object, pod: PodSpec<'_>) -> Option<Finding> {
 fn automount_unneeded(obj: &Object, pod: PodSpec<'_>, index: &Index<'_>, ctx: &LintContext) -> Option<Finding> {
     const KEY: &str = "automountServiceAccountToken";
     let sa_name = service_account_name(pod);
-    let on_pod = pod.spec.get(KEY).and_then(Node::as_bool);
-    let on_sa = index.service_account(obj.ns(), sa_name).and_then(|sa| sa.node.get(KEY)).and_then(Node::as_bool);
+    let on_pod = pod.spec.get(KEY).and_then(k8s::as_bool);
+    let on_sa = index.service_account(obj.ns(), sa_name).and_then(|sa| sa.node.get(KEY)).and_then(k8s::as_bool);
     if !on_pod.or(on_sa).unwrap_or(true) {
         return None;
     }

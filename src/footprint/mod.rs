@@ -1,11 +1,13 @@
 //! What a step touches on the cluster, as each step kind reports it (`StepKind::footprint`), so
-//! `crate::parallel` can tell which scenarios may run at the same time without a list of step kinds.
+//! `crate::parallel` can tell which scenarios may run at the same time without a list of step kinds,
+//! and what it may do to RBAC ([`rbac`]), so the runner knows when to prove the authorizer fresh.
 //! The type and the ways a kind adds to it (a namespace read or written, an object, a manifest, a
 //! kubectl command line) live here, below the step kinds; what conflicts with what is `parallel`'s.
 //! The analysis errs on the side of "conflict": a wrong "no conflict" would let two scenarios break
 //! each other, a wrong "conflict" only costs time.
 
-use super::Manifest;
+pub mod rbac;
+
 use crate::api::ObjectRef;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -96,12 +98,6 @@ impl Footprint {
             Some(ns) => self.read(ns),
             None if r.list => self.everywhere(format!("{at} lists every {}", r.kind)),
             None => {}
-        }
-    }
-
-    pub(crate) fn write_manifests(&mut self, manifests: &[Manifest], default_ns: Option<&str>, at: &str) {
-        for m in manifests {
-            self.write_manifest_text(&m.text, default_ns, &format!("{at} ({})", m.origin));
         }
     }
 
@@ -261,46 +257,5 @@ impl Words {
             }
         }
         w
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! What each kind adds, on the kinds whose model reads straight from YAML; `parallel`'s tests read
-    //! whole scenarios through the loader (which `step` may not import).
-    use super::Footprint;
-    use crate::step::StepKind;
-    use std::path::Path;
-
-    fn print<K: StepKind + serde::de::DeserializeOwned>(yaml: &str) -> Footprint {
-        let kind: K = crate::yaml::from_node(&crate::yaml::parse_one(yaml).expect("YAML")).expect("a step");
-        let mut f = Footprint::default();
-        kind.footprint(&mut f, "step 1 `x`", Path::new("/nonexistent"));
-        f
-    }
-
-    #[test]
-    fn an_exec_writes_its_namespace_unless_it_only_reads() {
-        let writes = print::<crate::step::exec::Exec>("{ pod: p, namespace: dev, command: [touch, /x] }");
-        assert_eq!((writes.writes.len(), writes.reads.len()), (1, 0));
-        let reads = print::<crate::step::exec::Exec>("{ pod: p, namespace: dev, command: [cat, /x], read-only: true }");
-        assert_eq!(reads, Footprint { reads: ["dev".to_string()].into(), ..Default::default() });
-    }
-
-    #[test]
-    fn an_http_list_outside_a_namespace_reads_everywhere_and_one_inside_does_not() {
-        let h = |path: &str| {
-            print::<crate::step::http_from_pod::HttpFromPod>(&format!(
-                "{{ pod: p, namespace: dev, path: {path}, expect: {{ status: 200, list: {{ contains: [x] }} }} }}"
-            ))
-        };
-        assert_eq!(h("/api/v1/pods").reads_everywhere.as_deref(), Some("step 1 `x` compares the list /api/v1/pods across all namespaces"));
-        assert_eq!(h("/api/v1/namespaces/dev/pods").reads_everywhere, None);
-    }
-
-    #[test]
-    fn a_lint_touches_nothing_by_the_default() {
-        let lint = print::<crate::step::lint::LintStep>("{ files: [x.yaml] }");
-        assert_eq!(lint, Footprint::default());
     }
 }

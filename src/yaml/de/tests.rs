@@ -1,16 +1,76 @@
-//! Unit tests that kill what cargo-mutants found the other tests of the YAML reader missing (issue 9,
-//! docs/kill-matrix.md). Kept apart from each file's own tests so they merge without conflicts.
+//! The serde reader's tests: YAML's core schema for scalars, enums, and the position and key path
+//! every error names.
 
-use super::{parse_documents, Pos};
+use super::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 
-/// An alias is a copy of its anchor's value placed where the alias is written, so an error about it
-/// (`b: *v` where a string belongs) names the alias's line, not the anchor's.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Step {
+    name: String,
+    #[serde(default)]
+    wait: Option<bool>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    kind: Option<Kind>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "kebab-case")]
+enum Kind {
+    Ready,
+    Condition(String),
+}
+
 #[test]
-fn an_alias_has_the_position_of_the_alias_not_the_anchor() {
-    let docs = parse_documents("a: &v [get, list]\nb: *v\n").unwrap();
-    let doc = docs[0].as_ref().unwrap();
-    assert_eq!(doc.get("a").unwrap().pos.line, 1);
-    assert_eq!(doc.get("b").unwrap().pos, Pos { line: 2, col: 4 });
+fn a_struct_reads_with_its_types() {
+    let s: Step = from_str("name: a\nwait: false\ncount: 0x10\ntags: [x, 'y']\nkind: {condition: Ready}\n").unwrap();
+    assert_eq!(
+        s,
+        Step {
+            name: "a".into(),
+            wait: Some(false),
+            count: Some(16),
+            tags: vec!["x".into(), "y".into()],
+            kind: Some(Kind::Condition("Ready".into()))
+        }
+    );
+    let s: Step = from_str("name: a\nkind: ready\n").unwrap();
+    assert_eq!(s.kind, Some(Kind::Ready));
+    let s: Step = from_str("name: a\nkind: !condition Ready\n").unwrap();
+    assert_eq!(s.kind, Some(Kind::Condition("Ready".into())));
+}
+
+#[test]
+fn an_unknown_field_is_placed_at_its_key() {
+    let err = from_str::<Step>("name: a\n  \nsteps:\n").unwrap_err();
+    assert_eq!(err.to_string(), "3:1: unknown field `steps`, expected one of `name`, `wait`, `count`, `tags`, `kind`");
+    let err = from_str::<Vec<Step>>("- name: a\n- {name: b, nmae: c}\n").unwrap_err();
+    assert_eq!(err.pos.map(|p| p.to_string()).as_deref(), Some("2:13"), "{err}");
+}
+
+#[test]
+fn a_bad_value_is_placed_at_the_value_with_its_path() {
+    let err = from_str::<Step>("name: a\ncount:   many\n").unwrap_err();
+    assert_eq!(err.to_string(), "2:10: count: invalid type: string \"many\", expected u32");
+    let err = from_str::<BTreeMap<String, Step>>("x:\n  name: a\n  wait: sometimes\n").unwrap_err();
+    assert_eq!(err.to_string(), "3:9: x.wait: invalid type: string \"sometimes\", expected a boolean");
+}
+
+#[test]
+fn a_missing_field_is_placed_at_its_mapping() {
+    let err = from_str::<Vec<Step>>("- name: a\n- wait: true\n").unwrap_err();
+    assert_eq!(err.to_string(), "2:3: missing field `name`");
+}
+
+#[test]
+fn untyped_values_follow_yaml_1_2_core_like_serde_yaml() {
+    let v: serde_json::Value = from_str("a: no\nb: true\nc: 010\nd: 1.5\ne: ~\nf: '1'\n").unwrap();
+    assert_eq!(v, serde_json::json!({"a": "no", "b": true, "c": 10, "d": 1.5, "e": null, "f": "1"}));
 }
 
 /// A null where a string belongs is an error that says "unit value" (what serde calls null), for each
@@ -79,14 +139,14 @@ fn yaml_floats_follow_the_core_schema_not_rusts_parser() {
 
 #[derive(serde::Deserialize, Debug, PartialEq)]
 #[serde(rename_all = "lowercase")]
-enum Kind {
+enum Choice {
     Unit,
     Any(serde_json::Value),
 }
 
 #[derive(serde::Deserialize, Debug, PartialEq)]
-struct HasKind {
-    k: Kind,
+struct HasChoice {
+    k: Choice,
 }
 
 /// An enum is a word (`unit`), a one-key mapping (`any: 5`) or a local tag (`!any 5`); the tagged
@@ -94,51 +154,15 @@ struct HasKind {
 /// are errors that say what they are.
 #[test]
 fn an_enum_is_a_word_a_one_key_mapping_or_a_tag() {
-    let read = |text: &str| super::from_str::<HasKind>(text).map_err(|e| e.to_string());
-    assert_eq!(read("k: unit\n"), Ok(HasKind { k: Kind::Unit }));
-    assert_eq!(read("k: {any: 5}\n"), Ok(HasKind { k: Kind::Any(serde_json::json!(5)) }));
-    assert_eq!(read("k: !any 5\n"), Ok(HasKind { k: Kind::Any(serde_json::json!(5)) }));
+    let read = |text: &str| super::from_str::<HasChoice>(text).map_err(|e| e.to_string());
+    assert_eq!(read("k: unit\n"), Ok(HasChoice { k: Choice::Unit }));
+    assert_eq!(read("k: {any: 5}\n"), Ok(HasChoice { k: Choice::Any(serde_json::json!(5)) }));
+    assert_eq!(read("k: !any 5\n"), Ok(HasChoice { k: Choice::Any(serde_json::json!(5)) }));
     let null = read("k: ~\n").unwrap_err();
-    assert!(null.ends_with("k: invalid type: unit value, expected enum Kind"), "{null}");
-    assert_eq!(read("k: {unit: ~}\n"), Ok(HasKind { k: Kind::Unit }));
+    assert!(null.ends_with("k: invalid type: unit value, expected enum Choice"), "{null}");
+    assert_eq!(read("k: {unit: ~}\n"), Ok(HasChoice { k: Choice::Unit }));
     let valued = read("k: {unit: 5}\n").unwrap_err();
     assert!(valued.ends_with("unit: invalid type: string \"5\", expected a variant without a value"), "{valued}");
     let two = read("k: {any: 5, unit: ~}\n").unwrap_err();
-    assert!(two.ends_with("k: invalid type: map, expected enum Kind"), "{two}");
-}
-
-/// `find_value` finds the first `key:` at any depth in text order (inside lists too), and nothing
-/// when no mapping has it; `as_str` is the text of a scalar that is not null.
-#[test]
-fn find_value_searches_depth_first_and_as_str_skips_null() {
-    let doc = super::parse_one("a: {b: 1}\nc:\n  - {d: 2}\n  - {manifest: first}\nmanifest: second\nn: ~\nq: '~'\n").unwrap();
-    assert_eq!(doc.find_value("manifest").and_then(super::Node::as_str), Some("first"));
-    assert_eq!(doc.find_value("d").map(|n| n.pos.line), Some(3));
-    assert!(doc.find_value("missing").is_none());
-    assert_eq!(doc.get("n").unwrap().as_str(), None);
-    assert_eq!(doc.get("q").unwrap().as_str(), Some("~"));
-}
-
-/// The alias limit counts every node an alias copies (a list of 999 scalars is 1,000 nodes): 99
-/// copies of it (99,000) are read, 101 copies (101,000) pass the limit of 100,000 and are refused,
-/// quickly, before anything is built from them.
-#[test]
-fn the_alias_limit_counts_the_nodes_each_alias_copies() {
-    let text = |copies: usize| format!("a0: &a0 [{}]\na1: [{}]\n", vec!["x"; 999].join(", "), vec!["*a0"; copies].join(", "));
-    assert!(super::parse_documents(&text(99)).is_ok());
-    assert!(super::parse_documents(&text(100)).is_ok(), "exactly the limit is allowed");
-    let err = super::parse_documents(&text(101)).unwrap_err();
-    assert!(err.message.contains("aliases expand to more than 100000 nodes"), "{err:?}");
-    // A mapping counts its keys and its values: 1 + 499 x 2 = 999 nodes, so 101 copies are too many.
-    let entries: Vec<String> = (0..499).map(|i| format!("k{i}: x")).collect();
-    let map = format!("a0: &a0 {{{}}}\na1: [{}]\n", entries.join(", "), vec!["*a0"; 101].join(", "));
-    assert!(super::parse_documents(&map).is_err(), "a copied mapping's keys count too");
-}
-
-/// `is_map` is true for a mapping only.
-#[test]
-fn only_a_mapping_is_a_map() {
-    let doc = super::parse_one("m: {a: 1}\ns: [1]\nv: 1\n").unwrap();
-    assert!(doc.is_map() && doc.get("m").unwrap().is_map());
-    assert!(!doc.get("s").unwrap().is_map() && !doc.get("v").unwrap().is_map());
+    assert!(two.ends_with("k: invalid type: map, expected enum Choice"), "{two}");
 }

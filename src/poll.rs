@@ -4,7 +4,7 @@
 //! (RBAC informers, the token authentication cache), so a look may need a moment to become true, and
 //! with `stable-for` must stay true for a while before it counts.
 
-use super::{Check, StepError};
+use crate::check::Check;
 use crate::duration::format_duration;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -164,10 +164,10 @@ fn secs(d: Duration) -> String {
 
 /// Asks until the answer is the expected one within `window.within` (and stays so for
 /// `window.stable_for`); returns the last answer's check with the summary as its first note.
-pub async fn look<F, Fut>(window: Window, expected: &str, mut ask: F) -> Result<Check, StepError>
+pub async fn look<F, Fut, E>(window: Window, expected: &str, mut ask: F) -> Result<Check, E>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Asked, StepError>>,
+    Fut: Future<Output = Result<Asked, E>>,
 {
     look_or_settle(window, expected, || {
         let asked = ask();
@@ -178,10 +178,10 @@ where
 
 /// Like [`look`], but `ask` may also say why a failing answer is final (asking again cannot change
 /// it); such an answer fails the step at once, with that reason as its first note.
-pub async fn look_or_settle<F, Fut>(window: Window, expected: &str, mut ask: F) -> Result<Check, StepError>
+pub async fn look_or_settle<F, Fut, E>(window: Window, expected: &str, mut ask: F) -> Result<Check, E>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(Asked, Option<String>), StepError>>,
+    Fut: Future<Output = Result<(Asked, Option<String>), E>>,
 {
     let started = Instant::now();
     let full = window.within;
@@ -289,7 +289,7 @@ mod tests {
             let said = answers.lock().unwrap().next().unwrap_or("403");
             async move {
                 let mismatches = if said == "401" { vec![] } else { vec![Mismatch::new("HTTP status", "401", said)] };
-                Ok(Asked { check: Check::with(mismatches), said: said.to_string() })
+                Ok::<_, std::convert::Infallible>(Asked { check: Check::with(mismatches), said: said.to_string() })
             }
         })
         .await
@@ -319,10 +319,11 @@ mod tests {
     async fn a_look_long_after_the_last_change_fails_after_the_least_asking() {
         let w = Window::new(Duration::from_secs(30), None).since(Some(Change { at: Instant::now() - Duration::from_secs(60), step: 4 }));
         let started = Instant::now();
-        let check =
-            look(w, "no", || async { Ok(Asked { check: Check::with(vec![Mismatch::new("answer", "no", "yes")]), said: "yes".into() }) })
-                .await
-                .unwrap();
+        let check = look(w, "no", || async {
+            Ok::<_, std::convert::Infallible>(Asked { check: Check::with(vec![Mismatch::new("answer", "no", "yes")]), said: "yes".into() })
+        })
+        .await
+        .unwrap();
         let took = started.elapsed();
         assert!(
             took >= MIN_ASKING && took < Duration::from_secs(5),
@@ -336,10 +337,11 @@ mod tests {
     async fn a_look_right_after_a_change_keeps_its_whole_window() {
         let w = Window { interval: Duration::from_millis(10), ..Window::new(Duration::from_millis(300), None) }.since(changed(1));
         let started = Instant::now();
-        let check =
-            look(w, "no", || async { Ok(Asked { check: Check::with(vec![Mismatch::new("answer", "no", "yes")]), said: "yes".into() }) })
-                .await
-                .unwrap();
+        let check = look(w, "no", || async {
+            Ok::<_, std::convert::Infallible>(Asked { check: Check::with(vec![Mismatch::new("answer", "no", "yes")]), said: "yes".into() })
+        })
+        .await
+        .unwrap();
         assert!(started.elapsed() >= Duration::from_millis(300));
         assert!(check.notes[0].starts_with("expected no within 300ms, still yes after "), "{:?}", check.notes);
         assert_eq!(check.notes.len(), 1, "no note about a shortened window: {:?}", check.notes);

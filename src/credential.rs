@@ -4,7 +4,6 @@
 //! `token:` key. A token the harness reads itself is registered with the redactor before anything
 //! could print it.
 
-use super::StepError;
 use crate::api::ApiError;
 use base64::Engine;
 use k8s_openapi::api::core::v1::Secret;
@@ -104,6 +103,16 @@ impl TokenSource {
     }
 }
 
+/// A token that could not be had: the API refused, or what it gave is no token.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A Secret without the key, a key that is not text, an empty token.
+    #[error("{0}")]
+    Unusable(String),
+}
+
 /// A token source made concrete: what the pod reads itself, or the token text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {
@@ -114,7 +123,7 @@ pub enum Resolved {
 }
 
 /// Reads a Secret or takes a value; registers the token with the redactor.
-pub async fn resolve(client: &kube::Client, source: &TokenSource, namespace: &str) -> Result<Resolved, StepError> {
+pub async fn resolve(client: &kube::Client, source: &TokenSource, namespace: &str) -> Result<Resolved, CredentialError> {
     let token = match source {
         TokenSource::Mounted => return Ok(Resolved::Mounted),
         TokenSource::None => return Ok(Resolved::None),
@@ -129,20 +138,20 @@ pub async fn resolve(client: &kube::Client, source: &TokenSource, namespace: &st
                 Some(b) => b,
                 None => {
                     let keys: Vec<String> = secret.data.iter().flat_map(|d| d.keys().cloned()).collect();
-                    return Err(StepError::Other(format!(
+                    return Err(CredentialError::Unusable(format!(
                         "secret {ns}/{name} has no key `{key}` (keys: {}); a token Secret is filled in by the token controller a moment after it is created",
                         if keys.is_empty() { "none".into() } else { keys.join(", ") }
                     )));
                 }
             };
             String::from_utf8(bytes)
-                .map_err(|_| StepError::Other(format!("secret {ns}/{name} key `{key}` is not text")))?
+                .map_err(|_| CredentialError::Unusable(format!("secret {ns}/{name} key `{key}` is not text")))?
                 .trim()
                 .to_string()
         }
     };
     if token.is_empty() {
-        return Err(StepError::Other(format!("{} is empty", source.describe(namespace))));
+        return Err(CredentialError::Unusable(format!("{} is empty", source.describe(namespace))));
     }
     crate::secrets::register_secret(&token);
     crate::secrets::register_secret(&base64::engine::general_purpose::STANDARD.encode(&token));
@@ -154,17 +163,8 @@ pub fn token_line(resolved: &Resolved) -> Option<String> {
     match resolved {
         Resolved::Mounted => Some("TOKEN=$(cat ${SERVICEACCOUNT}/token)".into()),
         Resolved::None => None,
-        Resolved::File(f) => Some(format!("TOKEN=$(cat {})", shell_word(f))),
-        Resolved::Token(t) => Some(format!("TOKEN={}", shell_word(t))),
-    }
-}
-
-/// One shell word: as it is when plain, else single-quoted.
-pub fn shell_word(text: &str) -> String {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~:=".contains(c)) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+        Resolved::File(f) => Some(format!("TOKEN=$(cat {})", shell_words::quote(f))),
+        Resolved::Token(t) => Some(format!("TOKEN={}", shell_words::quote(t))),
     }
 }
 

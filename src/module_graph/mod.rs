@@ -2,6 +2,11 @@
 //! tested and changed from the bottom up (api below step, step below scenario, scenario below the
 //! runner, ...). Read from the source: every `crate::NAME` path, and every `NAME` in a
 //! `crate::{...}` group, outside comments, is an edge from the module whose file it is in.
+//!
+//! The same holds for the files inside each folder ([`files`]): within `check/`, `fields.rs` may
+//! use `pipe.rs` or be used by it, not both, so a folder too reads from the bottom up.
+
+mod files;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

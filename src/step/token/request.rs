@@ -2,9 +2,9 @@
 //! token, with the same method, headers and body as `http-from-pod` (validated by the same
 //! [`HttpRequest`]) and the same expectations on the answer (status and `fields:` of the body).
 
-use super::http_from_pod::{check_response, HttpExpect};
-use super::http_request::HttpRequest;
-use super::{StepCtx, StepError};
+use crate::step::http_from_pod::request::HttpRequest;
+use crate::step::http_from_pod::{check_response, HttpExpect};
+use crate::step::{StepCtx, StepError};
 use crate::api;
 use crate::check::{excerpt, DocSchema, FieldCheck, Mismatch};
 use serde::Deserialize;
@@ -23,7 +23,7 @@ pub struct TokenRequestExpect {
     /// A JSON body, written as YAML.
     #[serde(default)]
     pub body: Option<Value>,
-    #[serde(deserialize_with = "super::http_request::status_code")]
+    #[serde(deserialize_with = "crate::step::http_from_pod::request::status_code")]
     pub status: u16,
     /// Field checks on the JSON body of the answer.
     #[serde(default)]
@@ -47,7 +47,7 @@ impl TokenRequestExpect {
     /// Load-time validation: a path from the server's root, a request `http-from-pod` would accept,
     /// field checks that parse.
     pub fn validate(&self) -> Result<(), (String, String)> {
-        super::http_request::check_path(&self.path, "the API server's URL").map_err(|m| ("request".to_string(), m))?;
+        crate::step::http_from_pod::request::check_path(&self.path, "the API server's URL").map_err(|m| ("request".to_string(), m))?;
         self.request().validate().map_err(|(key, m)| (format!("request.{key}"), m))?;
         self.fields.iter().try_for_each(|f| f.validate().map_err(|m| ("request.fields".to_string(), m)))
     }

@@ -1,5 +1,5 @@
-//! What a step may do to RBAC, as each step kind says it ([`super::StepKind::may_write_rbac`],
-//! [`super::StepKind::changes_rbac_late`]): write it, so the RBAC sentinel (`runner::sentinel`) runs
+//! What a step may do to RBAC, as each step kind says it ([`crate::step::StepKind::may_write_rbac`],
+//! [`crate::step::StepKind::changes_rbac_late`]): write it, so the RBAC sentinel (`runner::sentinel`) runs
 //! after the step; or change it late, behind the sentinel (a controller that writes afterwards), so a
 //! can-i answer may still change by waiting. The readers of manifests and kubectl command lines the
 //! kinds share live here. Both err towards yes where they cannot tell.

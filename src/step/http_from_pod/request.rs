@@ -2,7 +2,6 @@
 //! YAML), turned into the documented curl's extra arguments. The body goes through a quoted heredoc, so
 //! the shell expands nothing in it.
 
-use super::credential::shell_word;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -103,7 +102,7 @@ impl HttpRequest {
             headers.insert("Content-Type".into(), "application/json".into());
         }
         for (k, v) in &headers {
-            args.push_str(&format!("--header {} ", shell_word(&format!("{k}: {v}"))));
+            args.push_str(&format!("--header {} ", shell_words::quote(&format!("{k}: {v}"))));
         }
         let heredoc = match &self.body {
             Some(body) => {

@@ -1,72 +1,25 @@
 //! Splits a documented command line into words the way a POSIX shell would for the simple commands the
 //! article uses (quotes, backslash escapes, `\` line continuations), so `kubectl` steps can be written
-//! exactly as the documentation prints them.
+//! exactly as the documentation prints them; and refuses the words that would point such a command at
+//! another cluster ([`retarget`]).
 
-/// Splits `text` into words; an unterminated quote is an error.
+pub mod retarget;
+
+/// Splits `text` into words as `sh` would (the `shell-words` crate: quotes, backslash escapes, `\`
+/// line continuations, and a word that starts with `#` begins a comment); an unterminated quote is an
+/// error that says which quote. A trailing lone backslash is kept as a `\` word, as sh keeps it.
 pub fn split(text: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('\n') => {}
-                Some(next) => {
-                    current.push(next);
-                    in_word = true;
-                }
-                None => return Err("command ends with a lone backslash".into()),
-            },
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => current.push(ch),
-                        None => return Err("unterminated single quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(ch @ ('"' | '\\' | '$' | '`')) => current.push(ch),
-                            Some('\n') => {}
-                            Some(ch) => {
-                                current.push('\\');
-                                current.push(ch);
-                            }
-                            None => return Err("unterminated double quote".into()),
-                        },
-                        Some(ch) => current.push(ch),
-                        None => return Err("unterminated double quote".into()),
-                    }
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    in_word = false;
-                }
-            }
-            c => {
-                current.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(current);
-    }
-    Ok(words)
+    shell_words::split(text).map_err(|_| {
+        // Which quote is open: the one whose closing makes the line split.
+        let open = if shell_words::split(&format!("{text}'")).is_ok() { "single" } else { "double" };
+        format!("unterminated {open} quote")
+    })
 }
 
 /// `word` written so that [`split`] reads it back as one word: as it is when it holds nothing a shell
-/// treats specially, else in single quotes (a `'` inside as `'\''`).
+/// treats specially, else in single quotes (a `'` inside as `'\''`). Not `shell_words::quote`: that
+/// quotes every word with a `=` or `%` (`'--as=system:serviceaccount:dev:x'`), and these command lines
+/// are shown to the reader as the article writes them.
 pub fn quote(word: &str) -> String {
     let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_=.,:/@%+{}[]~^".contains(c));
     if plain {
@@ -100,6 +53,10 @@ mod tests {
            &["kubectl", "auth", "can-i", "list", "pods", "--as=system:serviceaccount:dev:pod-inspector", "-n", "dev"])]
     #[case("echo 'a b' \"c \\\"d\\\"\"", &["echo", "a b", "c \"d\""])]
     #[case("  ", &[])]
+    #[case("kubectl get sa # the default one", &["kubectl", "get", "sa"])]
+    #[case("echo a#b '#c'", &["echo", "a#b", "#c"])]
+    // sh keeps a backslash that ends the line (`sh -c 'echo \'` prints `\`).
+    #[case("echo \\", &["echo", "\\"])]
     fn splits_like_a_shell(#[case] text: &str, #[case] want: &[&str]) {
         assert_eq!(split(text).unwrap(), want);
     }
@@ -107,7 +64,8 @@ mod tests {
     #[rstest]
     #[case("echo 'open", "single quote")]
     #[case("echo \"open", "double quote")]
-    #[case("echo \\", "lone backslash")]
+    #[case("echo \"open \\", "double quote")]
+    #[case("echo 'open \\", "single quote")]
     fn rejects_broken_quoting(#[case] text: &str, #[case] fragment: &str) {
         assert!(split(text).unwrap_err().contains(fragment));
     }
