@@ -233,3 +233,35 @@ fn the_report_says_what_was_mapped_renamed_and_rewritten_in_one_line() {
     assert_eq!(serde_json::to_value(&isolated.isolation).expect("json"), serde_json::json!({ "verdict": "isolable" }));
     assert_eq!(isolated.renamed["pod-reader-cluster"], "pod-reader-cluster-rolebinding-vs-clusterrolebinding-r1");
 }
+
+#[test]
+fn a_step_built_again_with_a_captured_value_is_mapped_once_even_under_a_swap() {
+    let text = "name: swap\nnamespaces: [dev, prod]\nsteps:\n  \
+                - kubectl: { command: kubectl get sa pod-inspector -n dev -o json }\n    capture: { ns: json.metadata.namespace }\n  \
+                - kubectl: { command: \"kubectl get pods -n ${ns} --as=system:serviceaccount:prod:x\" }\n  \
+                - apply: { file: roles/pod-reader-role.yaml, namespace: \"${ns}\" }\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/swap.scenario.yaml");
+    let swap = pairs(&[("dev", "prod"), ("prod", "dev")]);
+    let s = load_str_mapped(&path, text, &LoadOptions::default(), &swap).unwrap_or_else(|e| panic!("{e}")).scenario;
+    let Action::Kubectl(first) = &s.steps[0].action else { panic!("not kubectl") };
+    assert_eq!(first.args, ["get", "sa", "pod-inspector", "-n", "prod", "-o", "json"]);
+    // The value comes from the mapped cluster: the article's dev is this run's prod, and stays so.
+    let mut c = crate::capture::Captures::default();
+    c.record(1, &s.steps[0].capture, &crate::capture::seen_process(0, r#"{"metadata":{"namespace":"prod"}}"#, ""));
+    let Action::Kubectl(k) = super::rebuild(&s, &s.steps[1], &c).expect("built").action else { panic!("not kubectl") };
+    assert_eq!(k.args, ["get", "pods", "-n", "prod", "--as=system:serviceaccount:dev:x"]);
+    let Action::Apply(apply) = super::rebuild(&s, &s.steps[2], &c).expect("built").action else { panic!("not apply") };
+    assert_eq!((apply.namespace.as_deref(), apply.manifests[0].text.contains("  namespace: prod\n")), (Some("prod"), true));
+}
+
+#[test]
+fn what_cannot_be_mapped_is_a_load_error_at_its_line() {
+    let text = "name: k\nnamespaces: [dev]\nsteps:\n  - kubectl: { command: kubectl apply -k overlays/dev }\n  - kubectl: { command: kubectl apply -f https://example.com/x.yaml }\n";
+    let e = load_str_mapped(Path::new("s/k.scenario.yaml"), text, &LoadOptions::default(), &pairs(&[("dev", "alice-dev")])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "2 problems loading scenarios:\n  \
+         s/k.scenario.yaml:4:25: cannot map namespaces: `-k`: a kustomization is built by kubectl and cannot be mapped\n  \
+         s/k.scenario.yaml:5:25: cannot map namespaces: `-f https://example.com/x.yaml`: a manifest from a URL cannot be mapped\n"
+    );
+}
