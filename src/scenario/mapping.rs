@@ -177,6 +177,8 @@ impl<'a> Mapper<'a> {
         while let Some(word) = it.next() {
             let (flag, inline) = match word.split_once('=') {
                 Some((f, v)) if f.starts_with('-') => (f, Some(v.to_string())),
+                // `-fpod.yaml`: the value attached to the short flag.
+                _ if word.starts_with("-f") && word.len() > 2 && !word.starts_with("--") => ("-f", Some(word[2..].to_string())),
                 _ => (word.as_str(), None),
             };
             match flag {

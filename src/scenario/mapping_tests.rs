@@ -38,7 +38,7 @@ pub(super) fn unmapped_mentions(s: &Scenario, sources: &[String]) -> Vec<String>
             while let Some(w) = words.next() {
                 let file = match w.as_str() {
                     "-f" | "--filename" => words.next().cloned(),
-                    w => w.strip_prefix("--filename=").map(String::from),
+                    w => w.strip_prefix("--filename=").or_else(|| w.strip_prefix("-f")).map(String::from),
                 };
                 if let Some(file) = file.filter(|f| f != "-") {
                     let text = super::mapping::read_tree(&s.dir().join(&file)).unwrap_or_default();
@@ -264,4 +264,47 @@ fn what_cannot_be_mapped_is_a_load_error_at_its_line() {
          s/k.scenario.yaml:4:25: cannot map namespaces: `-k`: a kustomization is built by kubectl and cannot be mapped\n  \
          s/k.scenario.yaml:5:25: cannot map namespaces: `-f https://example.com/x.yaml`: a manifest from a URL cannot be mapped\n"
     );
+}
+
+fn kubectl_step(command: &str) -> crate::step::kubectl::Kubectl {
+    let text = format!("name: f\nnamespaces: [dev]\nsteps:\n  - kubectl: {{ command: \"{command}\", stdin: \"kind: Pod\\nmetadata: {{ name: p, namespace: dev }}\\n\" }}\n");
+    let text = if command.contains(" - ") || command.ends_with(" -") {
+        text
+    } else {
+        text.replace(", stdin: \"kind: Pod\\nmetadata: { name: p, namespace: dev }\\n\"", "")
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/f.scenario.yaml");
+    let s =
+        load_str_mapped(&path, &text, &LoadOptions::default(), &pairs(&[("dev", "alice-dev")])).unwrap_or_else(|e| panic!("{e}")).scenario;
+    let Action::Kubectl(k) = s.steps[0].action.clone() else { panic!("not kubectl") };
+    k
+}
+
+#[rstest]
+#[case::two_files("kubectl apply -f roles/pod-reader-role.yaml -f roles/pod-reader-rolebinding.yaml", &["apply", "-f", "-"], 3)]
+#[case::a_directory("kubectl apply -f roles", &["apply", "-f", "-"], 3)]
+#[case::long_flag_inline("kubectl apply --filename=pod.yaml -n dev", &["apply", "-f", "-", "-n", "alice-dev"], 1)]
+#[case::attached("kubectl apply -fpod.yaml", &["apply", "-f", "-"], 1)]
+#[case::stdin_already("kubectl apply -f -", &["apply", "-f", "-"], 1)]
+#[case::nothing_to_map("kubectl apply -f scope/pod-reader-cluster-clusterrole.yaml", &["apply", "-f", "scope/pod-reader-cluster-clusterrole.yaml"], 0)]
+fn kubectl_reads_mapped_files_from_stdin(#[case] command: &str, #[case] args: &[&str], #[case] namespaces: usize) {
+    let k = kubectl_step(command);
+    assert_eq!(k.args, args);
+    let stdin = k.stdin.unwrap_or_default();
+    // The Role has one namespace, the RoleBinding two (its own and its subject's).
+    assert_eq!(stdin.matches("namespace: alice-dev").count(), namespaces, "{stdin}");
+    assert!(!stdin.contains("namespace: dev"), "{stdin}");
+}
+
+#[test]
+fn a_mapped_load_judges_rbac_writes_like_the_unmapped_one() {
+    for path in shipped() {
+        let plain = load_file(&path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+        let mapped = load_file_mapped(&path, &LoadOptions::default(), &MapPlan::Isolate { run_id: "r1".into() }).expect("loads").scenario;
+        let dir = plain.dir();
+        let verdicts = |s: &Scenario| {
+            s.steps.iter().map(|st| (st.action.may_write_rbac(&dir), st.action.changes_rbac_late(&dir).is_some())).collect::<Vec<_>>()
+        };
+        assert_eq!(verdicts(&mapped), verdicts(&plain), "{}", path.display());
+    }
 }

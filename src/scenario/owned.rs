@@ -53,6 +53,7 @@ fn from_command(words: &[String], stdin: Option<&str>, dir: &Path, names: &mut B
         let file = match w.split_once('=') {
             Some(("-f" | "--filename", v)) => Some(v.to_string()),
             None if w == "-f" || w == "--filename" => it.next().cloned(),
+            None if w.starts_with("-f") && w.len() > 2 && !w.starts_with("--") => Some(w[2..].to_string()),
             _ => None,
         };
         match file.as_deref() {
