@@ -1,10 +1,10 @@
-//! The mapped load's entry points ([`load_file_mapped`]) and what it hands back besides the scenario: what was mapped (for reports) and whether the
-//! mapped scenario can run beside others (`run --isolate`). A scenario is isolable when, mapped,
-//! everything it writes is in its own namespaces or is a cluster-scoped object it renamed, and it
-//! compares no listing across all namespaces; otherwise it runs alone, and the reason says why. The
-//! verdict is read from the mapped scenario's footprint (what each step kind says it touches), so it
-//! follows the scenario's content, not a list of scenario names.
-
+//! The mapped load's entry points ([`load_file_mapped`]) and what it hands back besides the
+//! scenario: what was mapped (for reports) and whether the mapped scenario can run beside others
+//! (`run --isolate`). A scenario is isolable when, mapped, everything it writes is in its own
+//! namespaces or is a cluster-scoped object it renamed, and it compares no listing across all
+//! namespaces; otherwise it runs alone, and the reason says why. The verdict is read from the mapped
+//! scenario's footprint (what each step kind says it touches), so it follows the scenario's content,
+//! not a list of scenario names.
 use super::error::{LoadError, LoadErrors};
 use super::load::LoadOptions;
 use super::model::Scenario;
@@ -25,7 +25,7 @@ pub fn load_file_mapped(path: &Path, opts: &LoadOptions, plan: &MapPlan) -> Resu
 
 /// [`load_file_mapped`] from text, as if read from `path`.
 pub fn load_str_mapped(path: &Path, source: &str, opts: &LoadOptions, plan: &MapPlan) -> Result<Mapped, LoadErrors> {
-    let (scenario, mapped) = super::load::load(path, source, opts, Some(plan))?;
+    let (mut scenario, mapped) = super::load::load(path, source, opts, Some(plan))?;
     let (map, renames, notes) = mapped.unwrap_or_default();
     let used = |ns: &String| {
         scenario.namespaces.contains(&map.pairs()[ns]) || !super::mentions::find(source, &[(ns.clone(), String::new())].into()).is_empty()
@@ -33,8 +33,23 @@ pub fn load_str_mapped(path: &Path, source: &str, opts: &LoadOptions, plan: &Map
     let (namespaces, unused): (BTreeMap<String, String>, BTreeMap<String, String>) =
         map.pairs().clone().into_iter().partition(|(ns, _)| used(ns));
     let isolation = classify(&scenario, &map, &renames.objects);
+    lint_callers(&mut scenario, &map);
     let report = MappingReport { namespaces, unused: unused.into_keys().collect(), renamed: renames.objects, notes, isolation };
     Ok(Mapped { scenario, report })
+}
+
+/// A `lint` step reads the article's files as written (it asks no cluster), so it keeps the article's
+/// namespaces; the pods its rules count as API callers come from the other, mapped, steps, so each
+/// is also given to it under its article namespace (`dev/alpine-curl` beside `alice-dev/alpine-curl`).
+fn lint_callers(scenario: &mut Scenario, map: &NamespaceMap) {
+    let article: BTreeMap<&str, &str> = map.pairs().iter().map(|(s, t)| (t.as_str(), s.as_str())).collect();
+    let callers: Vec<String> =
+        scenario.api_callers().into_iter().filter_map(|(ns, pod)| article.get(ns.as_str()).map(|src| format!("{src}/{pod}"))).collect();
+    for step in &mut scenario.steps {
+        if let super::model::Action::Lint(lint) = &mut step.action {
+            lint.api_callers.extend(callers.iter().filter(|c| !lint.api_callers.contains(c)).cloned().collect::<Vec<_>>());
+        }
+    }
 }
 
 /// A scenario loaded through a namespace map.
