@@ -262,6 +262,12 @@ fn map_tree(root: &mut Node, plan: &MapPlan, path: &Path, dir: &Path) -> Result<
     let namespaces: Vec<String> =
         root.get("namespaces").map(Node::items).unwrap_or_default().iter().filter_map(|n| n.as_str().map(String::from)).collect();
     let map = plan.for_scenario(&name, &namespaces).map_err(|e| LoadError::at(path, root.key_pos("namespaces"), e.to_string()))?;
+    // `dev=prod` where the scenario also owns a `prod` it keeps would merge two namespaces into one.
+    if let Some((source, target)) = map.pairs().iter().find(|(_, t)| namespaces.contains(t) && map.get(t).is_none()) {
+        let message =
+            format!("`{source}={target}`: the scenario also owns `{target}`, which is not mapped; map it too or choose another target");
+        return Err(LoadError::at(path, root.key_pos("namespaces"), message).into());
+    }
     let mut mapper = Mapper::new(&map, root, dir, path);
     mapper.scenario(root);
     if !mapper.errors.is_empty() {

@@ -5,6 +5,7 @@
 //! namespaces; otherwise it runs alone, and the reason says why. The verdict is read from the mapped
 //! scenario's footprint (what each step kind says it touches), so it follows the scenario's content,
 //! not a list of scenario names.
+
 use super::error::{LoadError, LoadErrors};
 use super::load::LoadOptions;
 use super::model::Scenario;

@@ -328,3 +328,15 @@ fn a_lint_step_sees_the_articles_api_callers_in_a_mapped_load() {
         }
     }
 }
+
+#[test]
+fn a_target_the_scenario_already_owns_is_refused_unless_it_is_mapped_too() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/binding-scope.scenario.yaml");
+    let e = load_file_mapped(&path, &LoadOptions::default(), &pairs(&[("dev", "prod")])).unwrap_err();
+    assert!(
+        e.to_string().ends_with("binding-scope.scenario.yaml:9:1: `dev=prod`: the scenario also owns `prod`, which is not mapped; map it too or choose another target\n"),
+        "{e}"
+    );
+    let swapped = load_file_mapped(&path, &LoadOptions::default(), &pairs(&[("dev", "prod"), ("prod", "dev")])).expect("a swap loads");
+    assert_eq!(swapped.scenario.namespaces, ["prod", "dev"]);
+}
