@@ -93,8 +93,12 @@ impl<'a> Mapper<'a> {
     /// Any value inside a step kind, by the key it stands under.
     fn value(&mut self, node: &mut Node, field: Field) {
         match &mut node.value {
-            Value::Scalar { text, .. } => {
-                *text = if field.object_name { self.renames.name(text) } else { self.renames.text(text) };
+            Value::Scalar { text, plain, .. } => {
+                let mapped = if field.object_name { self.renames.name(text) } else { self.renames.text(text) };
+                if mapped != *text {
+                    // Written as a string whatever the new text looks like.
+                    (*text, *plain) = (mapped, false);
+                }
             }
             Value::Seq(items) => items.iter_mut().for_each(|i| self.value(i, field)),
             Value::Map(_) => {

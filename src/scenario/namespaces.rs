@@ -26,6 +26,8 @@ pub enum MapError {
     SameSource { source_ns: String, first: String, second: String },
     #[error("`{first}` and `{second}` are both mapped to `{target}`; each namespace needs its own")]
     SameTarget { target: String, first: String, second: String },
+    #[error("`{0}` in `{1}` is only digits: YAML would read it as a number where manifests name it")]
+    Digits(String, String),
     #[error("`{0}={0}` maps a namespace to itself; leave it out")]
     ToItself(String),
     #[error("`{0}` cannot be mapped: {reason}", reason = reserved_reason(.0))]
@@ -85,6 +87,9 @@ impl NamespaceMap {
             if !is_label(name) {
                 return Err(MapError::NotALabel { pair: pair.to_string(), name: name.to_string() });
             }
+        }
+        if target.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(MapError::Digits(target.to_string(), pair.to_string()));
         }
         if RESERVED.contains(&source) {
             return Err(MapError::Reserved(source.to_string()));
@@ -209,6 +214,7 @@ mod tests {
         "`` in `dev=` is not a namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)"
     )]
     #[case::dot("dev=alice.dev", "`alice.dev` in `dev=alice.dev` is not a namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)")]
+    #[case::digits("dev=2024", "`2024` in `dev=2024` is only digits: YAML would read it as a number where manifests name it")]
     #[case::itself("dev=dev", "`dev=dev` maps a namespace to itself; leave it out")]
     #[case::default("default=alice", "`default` cannot be mapped: `default` is also every namespace's ServiceAccount and the API server's Service name, so its mentions cannot be told apart")]
     #[case::kube_system("kube-system=x", "`kube-system` cannot be mapped: it belongs to the cluster, not to the scenario")]
