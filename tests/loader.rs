@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use rstest::rstest;
-use sa_conformance::scenario::{load_file, load_str, Catalog, LoadOptions};
+use sa_conformance::scenario::{load_file, load_file_mapped, load_str, Catalog, LoadOptions, MapPlan, NamespaceMap};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -451,4 +451,45 @@ fn a_file_that_is_not_a_scenario_is_named_in_the_users_terms(#[case] text: &str,
     for internal in ["PreScan", "RawScenario", "struct", "unit value"] {
         assert!(!said[0].contains(internal), "{internal} in {}", said[0]);
     }
+}
+
+fn walkthrough() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/walkthrough.scenario.yaml")
+}
+
+#[test]
+fn a_mapped_load_sends_the_walkthrough_to_the_participants_namespace_and_says_so() {
+    let map = NamespaceMap::parse(["dev=alice-dev", "prod=alice-prod"]).expect("a valid map");
+    let mapped = load_file_mapped(&walkthrough(), &LoadOptions::default(), &MapPlan::Pairs(map)).expect("loads");
+    assert_eq!(mapped.scenario.namespaces, ["alice-dev"]);
+    let first = format!("{:?}", mapped.scenario.steps[0].action);
+    assert!(first.contains(r#"args: ["create", "namespace", "alice-dev"]"#) && first.contains("namespace/alice-dev created"), "{first}");
+    assert_eq!(mapped.report.unused, ["prod"]);
+    assert!(
+        mapped.report.to_string().starts_with("namespaces: dev -> alice-dev; not used by this scenario: prod; isolable"),
+        "{}",
+        mapped.report
+    );
+    // The article's text stays the article's: step names and sections are not mapped.
+    assert_eq!(mapped.scenario.steps[0].name, "create the namespace dev");
+}
+
+#[rstest]
+#[case::not_a_pair(&["dev"], "`dev` is not a namespace pair; write SOURCE=TARGET, e.g. dev=alice-dev")]
+#[case::same_source(&["dev=a", "dev=b"], "`dev` is mapped twice (to `a` and to `b`)")]
+#[case::not_a_label(&["dev=Alice_Dev"], "`Alice_Dev` in `dev=Alice_Dev` is not a namespace name")]
+fn a_bad_namespace_map_is_refused_with_the_pair_it_comes_from(#[case] items: &[&str], #[case] want: &str) {
+    let e = NamespaceMap::parse(items.iter().copied()).expect_err("refused");
+    assert!(e.to_string().starts_with(want), "{e}");
+}
+
+#[test]
+fn a_map_that_cannot_be_made_for_a_scenario_names_its_namespaces_line() {
+    let e =
+        load_file_mapped(&walkthrough(), &LoadOptions::default(), &MapPlan::Isolate { run_id: "Not-A-Run".into() }).expect_err("refused");
+    let prefix = format!("{}/", Path::new(env!("CARGO_MANIFEST_DIR")).display());
+    assert_eq!(
+        e.0[0].to_string().replace(&prefix, ""),
+        "scenarios/article/walkthrough.scenario.yaml:9:1: run id `Not-A-Run` must be 1 to 12 lower-case letters or digits"
+    );
 }

@@ -193,7 +193,7 @@ fn aggregates(doc: &Value) -> bool {
 }
 
 /// A manifest file, or every .yaml/.yml/.json file of a directory (as `kubectl -f DIR` reads it).
-fn read_tree(path: &Path) -> Result<String, String> {
+pub(crate) fn read_tree(path: &Path) -> Result<String, String> {
     if !path.is_dir() {
         return std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
     }

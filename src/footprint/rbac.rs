@@ -70,7 +70,7 @@ fn files_of(args: &[String]) -> Vec<String> {
     out
 }
 
-pub fn kubectl_changes_late(args: &[String], dir: &Path) -> Option<String> {
+pub fn kubectl_changes_late(args: &[String], stdin: Option<&str>, dir: &Path) -> Option<String> {
     let has = |w: &str| args.iter().any(|a| a == w);
     if has("delete") && (has("namespace") || has("namespaces") || has("ns") || args.iter().any(|a| a.starts_with("namespace/"))) {
         return Some("deletes a namespace".into());
@@ -85,7 +85,12 @@ pub fn kubectl_changes_late(args: &[String], dir: &Path) -> Option<String> {
             _ => a.strip_prefix("--filename=").or_else(|| a.strip_prefix("-f")).map(String::from),
         };
         if let Some(f) = file {
-            match std::fs::read_to_string(dir.join(&f)) {
+            // `-f -` reads the step's stdin (a namespace-mapped `-f FILE` is passed that way).
+            let text = match (f.as_str(), stdin) {
+                ("-", Some(text)) => Ok(text.to_string()),
+                _ => std::fs::read_to_string(dir.join(&f)),
+            };
+            match text {
                 Ok(t) if late_marker(&t).is_some() || (has("delete") && t.contains("kind: Namespace")) => {
                     return Some(format!("{f} may change RBAC late"));
                 }

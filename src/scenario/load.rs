@@ -5,7 +5,10 @@
 
 use super::error::{LoadError, LoadErrors};
 use super::locate::{key_pos, StepSlice};
+use super::mapped_manifest::Renames;
+use super::mapping::Mapper;
 use super::model::*;
+use super::namespaces::{MapPlan, NamespaceMap};
 use super::vars::substitute_keeping;
 use crate::capture::Captures;
 use crate::duration;
@@ -157,6 +160,18 @@ pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Scenario, LoadErrors
 
 /// Loads a scenario from text, as if read from `path` (manifests resolve relative to it).
 pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenario, LoadErrors> {
+    load(path, source, opts, None).map(|(scenario, _)| scenario)
+}
+
+/// What a mapped load keeps for its report: the map, what it replaced, and where it rewrote commands.
+pub(super) type MapState = (NamespaceMap, Renames, Vec<String>);
+
+pub(super) fn load(
+    path: &Path,
+    source: &str,
+    opts: &LoadOptions,
+    plan: Option<&MapPlan>,
+) -> Result<(Scenario, Option<MapState>), LoadErrors> {
     let err = |e: yaml::Error| LoadErrors::from(LoadError::yaml(path, 1, &e));
     // `${x}` inside a flow mapping is not YAML until substituted, so the pre-scan sees placeholders.
     let placeholder = super::vars::neutralise(source);
@@ -180,7 +195,12 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     let text = substitute_keeping(source, &vars, &keep).map_err(|unknown| {
         LoadErrors(unknown.into_iter().map(|u| LoadError::new(path, Some(u.line), unknown_var_message(&u.name, &vars))).collect())
     })?;
-    let root = yaml::parse_one(&text).map_err(err)?;
+    let mut root = yaml::parse_one(&text).map_err(err)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mapped = match plan {
+        Some(plan) => Some(map_tree(&mut root, plan, path, dir)?),
+        None => None,
+    };
     let raw: RawScenario = yaml::from_node(&root).map_err(err)?;
     if !NAME.is_match(&raw.name) {
         errors.push(LoadError::at(
@@ -211,7 +231,7 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     }
     let ctx = StepContext {
         path,
-        dir: path.parent().unwrap_or(Path::new(".")),
+        dir,
         source: &text,
         vars: &vars,
         default_timeout,
@@ -219,6 +239,7 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
         captured: &captured,
         captures: None,
         manifest_refs: Default::default(),
+        renames: mapped.as_ref().map(|(_, renames, _)| renames).filter(|r| !r.is_empty()),
     };
     let mut steps = Vec::new();
     let step_nodes = root.get("steps").map(Node::items).unwrap_or_default();
@@ -238,7 +259,7 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
     if !errors.is_empty() {
         return Err(LoadErrors(errors));
     }
-    Ok(Scenario {
+    let scenario = Scenario {
         name: raw.name,
         description: raw.description,
         file: path.to_path_buf(),
@@ -247,7 +268,29 @@ pub fn load_str(path: &Path, source: &str, opts: &LoadOptions) -> Result<Scenari
         cleanup: raw.cleanup,
         steps,
         mutants: raw.mutants,
-    })
+    };
+    Ok((scenario, mapped))
+}
+
+/// Maps the scenario's tree in place, before anything is read from it: the one place namespaces
+/// are mapped (manifest files follow in [`StepContext::manifests`]).
+fn map_tree(root: &mut Node, plan: &MapPlan, path: &Path, dir: &Path) -> Result<MapState, LoadErrors> {
+    let name = root.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
+    let namespaces: Vec<String> =
+        root.get("namespaces").map(Node::items).unwrap_or_default().iter().filter_map(|n| n.as_str().map(String::from)).collect();
+    let map = plan.for_scenario(&name, &namespaces).map_err(|e| LoadError::at(path, root.key_pos("namespaces"), e.to_string()))?;
+    // `dev=prod` where the scenario also owns a `prod` it keeps would merge two namespaces into one.
+    if let Some((source, target)) = map.pairs().iter().find(|(_, t)| namespaces.contains(t) && map.get(t).is_none()) {
+        let message =
+            format!("`{source}={target}`: the scenario also owns `{target}`, which is not mapped; map it too or choose another target");
+        return Err(LoadError::at(path, root.key_pos("namespaces"), message).into());
+    }
+    let mut mapper = Mapper::new(&map, root, dir, path);
+    mapper.scenario(root);
+    if !mapper.errors.is_empty() {
+        return Err(LoadErrors(mapper.errors));
+    }
+    Ok((map, mapper.renames, mapper.notes))
 }
 
 type Parsed = Result<(StepSlice, RawStep), Vec<LoadError>>;
@@ -281,6 +324,8 @@ struct StepContext<'a> {
     captures: Option<&'a Captures>,
     /// Captured names the manifest files of the step being built refer to.
     manifest_refs: RefCell<Vec<String>>,
+    /// A mapped load: what manifest files get replaced (inline manifests are mapped in the tree).
+    renames: Option<&'a Renames>,
 }
 
 /// Every name a `capture:` key of a step declares, with the step's 1-based index (the first wins).
@@ -332,6 +377,7 @@ pub fn rebuild(scenario: &Scenario, step: &Step, captures: &Captures) -> Result<
         captured: &deferred.captured,
         captures: Some(captures),
         manifest_refs: Default::default(),
+        renames: deferred.renames.as_ref(),
     };
     let slice = StepSlice::new(&node);
     // Filled in, a value may break what the loader checks (a path that must start with `/`): said
@@ -462,6 +508,7 @@ impl StepContext<'_> {
                     default_timeout: self.default_timeout,
                     default_within: self.default_within,
                     captured: self.captured.clone(),
+                    renames: self.renames.cloned(),
                 }),
             }),
             _ => Err(errors),
@@ -543,6 +590,11 @@ impl StepContext<'_> {
                 let u = &unknown[0];
                 ("file".to_string(), format!("{}:{}: {}", full.display(), u.line, unknown_var_message(&u.name, self.vars)))
             })?;
+            // Mapped before captured values go in: those come from the mapped cluster already.
+            let text = match self.renames {
+                Some(renames) => renames.manifest(&text).unwrap_or_else(|_| renames.text(&text)),
+                None => text,
+            };
             let text = match self.captures {
                 Some(captures) => captures.fill(&text).map_err(|m| ("file".to_string(), format!("{}: {m}", full.display())))?,
                 None => {

@@ -120,6 +120,8 @@ pub struct Deferred {
     pub default_within: Option<Duration>,
     /// Every captured name of the scenario, with the step that captures it.
     pub captured: BTreeMap<String, usize>,
+    /// In a mapped load, what its manifest files get replaced when they are read again.
+    pub renames: Option<super::mapped_manifest::Renames>,
 }
 
 impl Step {

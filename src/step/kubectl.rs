@@ -115,7 +115,7 @@ impl StepKind for Kubectl {
         if self.reads_only() {
             return None;
         }
-        crate::footprint::rbac::kubectl_changes_late(&self.args, dir).map(|why| format!("`{}`: {why}", self.display))
+        crate::footprint::rbac::kubectl_changes_late(&self.args, self.stdin.as_deref(), dir).map(|why| format!("`{}`: {why}", self.display))
     }
 
     /// Reads or writes by the command line's verb, namespace and `-f` files.
