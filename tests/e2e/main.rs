@@ -16,6 +16,7 @@ mod lease;
 mod mutate;
 mod ownership;
 mod profile;
+mod reboot;
 mod reports;
 mod setup;
 mod shared;
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
     trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
     trials.push(credentials::trial(&shared));
+    trials.push(reboot::trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
     trials.push(setup::builds_offline_trial());
