@@ -171,6 +171,14 @@ pub struct RunArgs {
     /// not overlap run together (those sharing the article's `dev` stay in order)
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+    /// Run the article's namespace SOURCE as TARGET, every mention mapped (manifests, commands,
+    /// expected output, identities): --namespace dev=alice-dev (repeatable; docs/namespace-mapping.md)
+    #[arg(long = "namespace", value_name = "SOURCE=TARGET", conflicts_with = "isolate")]
+    pub namespaces: Vec<String>,
+    /// Every scenario in namespaces of its own (dev -> dev-<scenario>-<run>), so that scenarios can run
+    /// at once (--jobs); a scenario that cannot be isolated runs as written, and the run says why
+    #[arg(long)]
+    pub isolate: bool,
 }
 
 #[derive(Args, Debug)]

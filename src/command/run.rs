@@ -7,10 +7,11 @@ use crate::interrupt::Interrupt;
 use crate::outcome::RunOutcome;
 use crate::report::{self, Console, Format, Output};
 use crate::runner::RunOptions;
+use crate::scenario::{load_file_mapped, run_id, Catalog, LoadOptions, MapPlan, NamespaceMap};
 use crate::suite::run_suite;
 
 pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
-    let catalog = match load(&args.load, &args.scenarios) {
+    let catalog = match load(&args.load, &args.scenarios).and_then(|c| mapped(c, args)) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -28,6 +29,46 @@ pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
         }
         Err(e) => fail_to_start(&e),
     }
+}
+
+/// `--namespace` and `--isolate`: each scenario loaded again through the one namespace mapping of the
+/// loader, with one line per scenario saying what was mapped. Under `--isolate` a scenario that cannot
+/// be isolated (or cannot be mapped) runs as written; the scheduler keeps it apart by its footprint.
+fn mapped(catalog: Catalog, args: &RunArgs) -> Result<Catalog, u8> {
+    let plan = if !args.namespaces.is_empty() {
+        MapPlan::Pairs(NamespaceMap::parse(args.namespaces.iter().map(String::as_str)).map_err(|e| {
+            eprintln!("error: --namespace: {e}");
+            crate::exit::USAGE
+        })?)
+    } else if args.isolate {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+        MapPlan::Isolate { run_id: run_id((nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)) }
+    } else {
+        return Ok(catalog);
+    };
+    let opts = LoadOptions { overrides: args.load.overrides() };
+    let mut scenarios = Vec::with_capacity(catalog.scenarios.len());
+    for verbatim in catalog.scenarios {
+        match (load_file_mapped(&verbatim.file, &opts, &plan), &plan) {
+            (Ok(m), MapPlan::Isolate { .. }) if !m.report.isolation.is_isolable() => {
+                eprintln!("sa-conformance: {}: runs as written: {}", verbatim.name, m.report.isolation);
+                scenarios.push(verbatim);
+            }
+            (Ok(m), _) => {
+                eprintln!("sa-conformance: {}: {}", verbatim.name, m.report);
+                scenarios.push(m.scenario);
+            }
+            (Err(e), MapPlan::Isolate { .. }) => {
+                eprintln!("sa-conformance: {}: runs as written: its namespaces cannot be mapped: {e}", verbatim.name);
+                scenarios.push(verbatim);
+            }
+            (Err(e), MapPlan::Pairs(_)) => {
+                eprint!("error: {e}");
+                return Err(crate::exit::USAGE);
+            }
+        }
+    }
+    Ok(Catalog { scenarios, ..catalog })
 }
 
 /// The report files `--junit` and `--json` ask for, in that order.
@@ -60,6 +101,48 @@ mod tests {
         let cli = Cli::try_parse_from([&["sa-conformance", "run"], argv].concat()).expect("run parses");
         let Command::Run(a) = cli.command else { panic!("not run") };
         a
+    }
+
+    fn catalog(args: &RunArgs) -> Result<Catalog, u8> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut c = Catalog::load(&dir, &LoadOptions::default()).expect("the shipped scenarios load");
+        c.select(&["article-walkthrough".into(), "default-service-accounts".into()]).expect("they exist");
+        mapped(c, args)
+    }
+
+    #[test]
+    fn without_a_map_the_scenarios_run_as_written() {
+        let c = catalog(&args(&[])).unwrap();
+        assert!(c.scenarios.iter().all(|s| s.namespaces.iter().any(|n| n == "dev")), "{:?}", c.scenarios[0].namespaces);
+    }
+
+    #[test]
+    fn a_participants_namespace_is_used_for_every_scenario() {
+        let c = catalog(&args(&["--namespace", "dev=alice-dev"])).unwrap();
+        for s in &c.scenarios {
+            assert!(
+                s.namespaces.contains(&"alice-dev".to_string()) && !s.namespaces.contains(&"dev".to_string()),
+                "{}: {:?}",
+                s.name,
+                s.namespaces
+            );
+        }
+    }
+
+    #[test]
+    fn isolation_maps_what_it_can_and_runs_the_rest_as_written() {
+        let c = catalog(&args(&["--isolate"])).unwrap();
+        let ns = |name: &str| c.scenarios.iter().find(|s| s.name == name).unwrap().namespaces.clone();
+        let walk = ns("article-walkthrough");
+        assert!(walk.len() == 1 && walk[0].starts_with("dev-article-walkthrough-"), "{walk:?}");
+        // it compares `kubectl get serviceaccounts --all-namespaces`: not isolable, so verbatim
+        assert!(ns("default-service-accounts").contains(&"dev".to_string()));
+    }
+
+    #[test]
+    fn a_bad_map_is_a_usage_error() {
+        assert_eq!(catalog(&args(&["--namespace", "dev"])).err(), Some(crate::exit::USAGE));
+        assert!(Cli::try_parse_from(["sa-conformance", "run", "--isolate", "--namespace", "dev=x"]).is_err(), "the two are exclusive");
     }
 
     #[test]
