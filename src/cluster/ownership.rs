@@ -45,10 +45,9 @@ pub async fn marker(target: &Target, record: &Record) -> Result<Marker, ClusterE
     }
 }
 
-/// Proves that sa-conformance created the kind cluster `cluster` names: its record exists, and either
-/// the node containers kind lists for it are the ones the record names (by id, so it works while they
-/// are stopped), or the cluster carries the marker the record names (records from before node ids were
-/// kept; a cluster that does not answer cannot then be proven ours).
+/// Proves that sa-conformance created the kind cluster `name`: its record exists, and either its nodes
+/// are stopped and are exactly the containers the record names (by id: no API needed), or they run and
+/// the cluster carries the marker the record names.
 ///
 /// `refresh_kubeconfig` writes the harness's kubeconfig for the cluster (the kind provider's), awaited
 /// only when the marker has to be read.
@@ -61,9 +60,19 @@ pub async fn verify(
     let Some(record) = state::load(&name) else {
         return Err(refuse(format!("sa-conformance did not create it (no record in {})", state::state_dir().display())));
     };
-    // the containers kind made for it, by id: no API needed, so a stopped cluster can be proven ours
-    if super::kind_nodes::same_containers(&record.nodes, &super::kind_nodes::list(&name).await?) {
-        return Ok(Owned { name, why: Why::RecordedContainers });
+    // A stopped cluster cannot show its marker: then the containers kind made for it, by id, are the
+    // proof. A running one must show the marker (the stronger proof: the API at that address is ours).
+    let nodes = super::kind_nodes::list(&name).await?;
+    if nodes.iter().any(|n| !n.running()) {
+        if super::kind_nodes::same_containers(&record.nodes, &nodes) {
+            return Ok(Owned { name, why: Why::RecordedContainers });
+        }
+        let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+        return Err(refuse(if record.nodes.is_empty() {
+            format!("its nodes are stopped and its record (from an older version) names no container ids to prove it with; start them with `docker start {}` and try again", names.join(" "))
+        } else {
+            format!("its nodes are stopped and they are not the containers its record names ({}), so they are not the cluster sa-conformance created", names.join(", "))
+        }));
     }
     let kubeconfig = state::kubeconfig_path(&name);
     refresh_kubeconfig.await?;

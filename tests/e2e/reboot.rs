@@ -2,7 +2,7 @@
 //! `cluster up` whose node container is stopped (what a host restart or `docker stop` leaves) is
 //! started by the next `cluster up`, which says so in one line and exits 0 with the node Ready; and a
 //! stopped cluster is deleted by `cluster down`, whose proof of ownership (the record's container ids)
-//! needs no running node. A cluster of its own (`sa-conformance-reboot`), deleted at the end whatever
+//! needs no running node, and refused when the record names other containers. A cluster of its own (`sa-conformance-reboot`), deleted at the end whatever
 //! happens.
 
 use libtest_mimic::{Failed, Trial};
@@ -75,8 +75,27 @@ fn scenario() -> Result<(), Failed> {
         return Err(format!("cluster up exited 0 but the node is not running: {}", node_states()?).into());
     }
     eprintln!("e2e: reboot: the stopped cluster was back and Ready through `cluster up` in {took}s");
-    // a stopped cluster is deleted through the record's container ids, with no API to ask
+    // a stopped cluster is deleted through the record's container ids, with no API to ask; first the
+    // red side: a record that names other containers proves nothing, and nothing is deleted
     docker(&["stop", &node])?;
+    let record_path = sa_conformance::cluster::state::state_dir().join("clusters").join(format!("{NAME}.json"));
+    let record = std::fs::read_to_string(&record_path).map_err(|e| format!("{}: {e}", record_path.display()))?;
+    let mut forged: serde_json::Value = serde_json::from_str(&record).map_err(|e| e.to_string())?;
+    let Some(id) = forged["nodes"][0]["id"].as_str().map(String::from) else {
+        return Err(format!("the record names no node container ids: {record}").into());
+    };
+    forged["nodes"][0]["id"] = format!("0{}", &id[1..]).into();
+    std::fs::write(&record_path, forged.to_string()).map_err(|e| e.to_string())?;
+    let refused = cli(&["cluster", "down", "--name", NAME]);
+    std::fs::write(&record_path, &record).map_err(|e| e.to_string())?;
+    let (code, text) = refused?;
+    if code != 2 || !text.contains("are not the containers its record names") || node_states()?.is_empty() {
+        return Err(format!(
+            "cluster down with a record naming other containers must refuse (exit 2) and delete nothing; exit {code}, nodes {:?}:\n{text}",
+            node_states()?
+        )
+        .into());
+    }
     let (code, text) = cli(&["cluster", "down", "--name", NAME])?;
     if code != 0 || !node_states()?.is_empty() {
         return Err(format!("cluster down of the stopped cluster: exit {code}, nodes left: {:?}:\n{text}", node_states()?).into());
