@@ -28,7 +28,8 @@ cleanup() {
   rm -f "$SUDOERS"
   if [ "$installed_sudo" = yes ]; then
     log "removing the sudo package this script installed"
-    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq sudo >/dev/null 2>&1 || log "could not purge sudo"
+    # sudo's own removal script refuses without a root password unless told it is on purpose
+    SUDO_FORCE_REMOVE=yes DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq sudo >/dev/null 2>&1 || log "could not purge sudo"
   fi
 }
 trap cleanup EXIT
