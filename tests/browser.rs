@@ -18,7 +18,7 @@ const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 1000;
 
 /// What a test that lacks the browser tells its reader to run (host preparation, never the test).
-const INSTALL: &str = "sudo apt-get install -y chromium (or: sudo bash scripts/host-setup.sh)";
+const INSTALL: &str = sa_conformance::cluster::preflight::INSTALL_CHROMIUM;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

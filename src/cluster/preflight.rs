@@ -9,6 +9,10 @@ use std::time::Duration;
 /// The command that prepares a machine without a registry (host first: it starts dockerd).
 pub const PREPARE_OFFLINE: &str = "sudo bash scripts/host-setup.sh && sudo bash scripts/build-offline.sh";
 
+/// What installs the browser the page tests need: host preparation's job, never a test's (a test that
+/// lacks it names this and fails).
+pub const INSTALL_CHROMIUM: &str = "sudo apt-get install -y chromium (or: sudo bash scripts/host-setup.sh)";
+
 /// A host that cannot run kind clusters yet, with the fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
