@@ -14,16 +14,7 @@ impl Footprint {
     /// Reads a scenario's footprint from its namespaces, steps (each kind says what it touches,
     /// [`crate::step::StepKind::footprint`]) and cleanup list.
     pub fn of(s: &Scenario) -> Footprint {
-        let mut f = Footprint::default();
-        f.writes.extend(s.namespaces.iter().cloned());
-        for r in &s.cleanup {
-            f.write_ref(r);
-        }
-        let dir = s.dir();
-        for step in &s.steps {
-            step.action.footprint(&mut f, &format!("step {} `{}`", step.index, step.name), &dir);
-        }
-        f
+        s.footprint()
     }
 
     /// Why two footprints may not run at the same time, or None if they may.

@@ -10,7 +10,6 @@ use super::error::{LoadError, LoadErrors};
 use super::load::LoadOptions;
 use super::model::Scenario;
 use super::namespaces::{MapPlan, NamespaceMap};
-use crate::footprint::Footprint;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -114,24 +113,10 @@ impl fmt::Display for MappingReport {
     }
 }
 
-/// What a scenario touches, read from its namespaces, cleanup list and steps (as `--jobs` reads it).
-fn footprint(s: &Scenario) -> Footprint {
-    let mut f = Footprint::default();
-    f.writes.extend(s.namespaces.iter().cloned());
-    for r in &s.cleanup {
-        f.write_ref(r);
-    }
-    let dir = s.dir();
-    for step in &s.steps {
-        step.action.footprint(&mut f, &format!("step {} `{}`", step.index, step.name), &dir);
-    }
-    f
-}
-
 /// Isolable, or runs alone and why: read from the mapped scenario, the map it was given and the
 /// cluster-scoped objects it renamed.
 pub fn classify(mapped: &Scenario, map: &NamespaceMap, renamed: &BTreeMap<String, String>) -> Isolation {
-    let f = footprint(mapped);
+    let f = mapped.footprint();
     if let Some(why) = f.alone {
         return Isolation::RunsAlone(why);
     }

@@ -65,6 +65,22 @@ impl Scenario {
         self.steps.iter().map(|s| &s.action)
     }
 
+    /// What the scenario touches on the cluster: its namespaces, its cleanup list, and what each step
+    /// says it touches ([`crate::step::StepKind::footprint`]). Read by `--jobs` and by the isolation
+    /// classification, so both see the same thing.
+    pub fn footprint(&self) -> crate::footprint::Footprint {
+        let mut f = crate::footprint::Footprint::default();
+        f.writes.extend(self.namespaces.iter().cloned());
+        for r in &self.cleanup {
+            f.write_ref(r);
+        }
+        let dir = self.dir();
+        for step in &self.steps {
+            step.action.footprint(&mut f, &format!("step {} `{}`", step.index, step.name), &dir);
+        }
+        f
+    }
+
     /// (namespace, pod) of every pod this scenario calls the API from.
     pub fn api_callers(&self) -> std::collections::BTreeSet<(String, String)> {
         crate::step::api_callers(self.actions())
