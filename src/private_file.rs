@@ -15,7 +15,13 @@ pub fn ensure_dir(dir: &Path) -> std::io::Result<()> {
 /// Writes `bytes` to `path` readable by its owner only. The bytes go to a new 0600 file beside it,
 /// which then replaces `path` (a file that was there with a looser mode is replaced, not reused), so
 /// neither a reader nor a crash ever sees a half-written or world-readable credential.
+///
+/// A full filesystem is named with the space left on it, so the user knows what to free or move.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_replacing(path, bytes).map_err(|e| when_full(path, e))
+}
+
+fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         ensure_dir(parent)?;
     }
@@ -35,6 +41,32 @@ pub fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
     imp::create_private(path)
 }
 
+/// A "no space left" (or quota) error becomes one that says how much space is left where; any other
+/// error is returned as it is.
+pub fn when_full(path: &Path, e: std::io::Error) -> std::io::Error {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    let full = e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(ENOSPC | EDQUOT));
+    if !full {
+        return e;
+    }
+    let on = path.ancestors().find(|p| p.exists()).unwrap_or(path);
+    let free = imp::free_space(on).map_or_else(|| "unknown space".to_string(), size);
+    std::io::Error::new(e.kind(), format!("{e}: {free} free on the filesystem of {}", on.display()))
+}
+
+/// `2.5 MiB`, `12 KiB`, `0 B`: what `df -h` users read.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{} KiB", b >> 10),
+        b => format!("{b} B"),
+    }
+}
+
 #[cfg(unix)]
 mod imp {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -52,6 +84,12 @@ mod imp {
     pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
     }
+
+    /// Bytes an unprivileged writer may still use on the filesystem holding `path`.
+    pub fn free_space(path: &Path) -> Option<u64> {
+        let st = rustix::fs::statvfs(path).ok()?;
+        Some(st.f_bavail.saturating_mul(st.f_frsize))
+    }
 }
 
 #[cfg(not(unix))]
@@ -64,6 +102,10 @@ mod imp {
 
     pub fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         std::fs::OpenOptions::new().write(true).create_new(true).open(path)
+    }
+
+    pub fn free_space(_path: &Path) -> Option<u64> {
+        None
     }
 }
 
@@ -110,6 +152,27 @@ mod tests {
         let f = create_new(&root.path().join("t")).unwrap();
         assert_eq!(f.metadata().unwrap().permissions().mode() & 0o777, 0o600);
         assert!(create_new(&root.path().join("t")).is_err(), "an existing file is never reused");
+    }
+
+    #[test]
+    fn a_full_filesystem_is_named_with_the_space_left_on_it() {
+        let root = tempfile::tempdir().unwrap();
+        let full = std::io::Error::from_raw_os_error(28);
+        let said = when_full(&root.path().join("clusters/c.kubeconfig"), full).to_string();
+        assert!(said.starts_with("No space left on device (os error 28): "), "{said}");
+        assert!(said.ends_with(&format!(" free on the filesystem of {}", root.path().display())), "{said}");
+        assert!(!said.contains("unknown space"), "statvfs answers for a real folder: {said}");
+        let other = when_full(root.path(), std::io::Error::from_raw_os_error(13)).to_string();
+        assert_eq!(other, "Permission denied (os error 13)");
+    }
+
+    #[rstest::rstest]
+    #[case(0, "0 B")]
+    #[case(12 * 1024 + 5, "12 KiB")]
+    #[case(5 << 19, "2.5 MiB")]
+    #[case(3 << 30, "3.0 GiB")]
+    fn sizes_read_as_df_h_prints_them(#[case] bytes: u64, #[case] said: &str) {
+        assert_eq!(size(bytes), said);
     }
 
     #[test]

@@ -82,8 +82,19 @@ pub async fn run_suite(
     if let Err(e) = session.release().await {
         outcome.teardown_errors.push(crate::error::chain(&e));
     }
+    // a cluster deleted under the run fails every step after it with connection errors: say why once
+    if outcome.scenarios.iter().any(|s| !s.passed()) {
+        if let Some(gone) = vanished(spec).await {
+            outcome.teardown_errors.push(gone);
+        }
+    }
     if let Some(e) = held {
         return Err(SuiteError::NamespaceHeld(e));
     }
     Ok(outcome)
+}
+
+/// The line saying that the run's cluster was deleted while it ran, if it was.
+async fn vanished(spec: &ClusterSpec) -> Option<String> {
+    spec.provider().ok()?.vanished().await
 }

@@ -161,8 +161,9 @@ fn a_mutated_scenario_loads_or_names_file_and_line_and_never_panics() {
         Ok(())
     });
     let (loaded, refused) = (loaded.into_inner(), refused.into_inner());
+    let verdict = if result.is_ok() { "0 panics" } else { "then a failure (below)" };
     eprintln!(
-        "mutated scenarios: {cases} inputs (seed {SEED}) in {:.1}s: {loaded} loaded, {refused} refused with file:line, 0 panics",
+        "mutated scenarios: {cases} inputs (seed {SEED}) in {:.1}s: {loaded} loaded, {refused} refused with file:line, {verdict}",
         started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {

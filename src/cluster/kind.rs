@@ -85,7 +85,9 @@ impl KindCluster {
     }
 
     /// Creates the cluster, or checks that an existing one may be re-used. Returns true if created.
+    /// Holds the name's lock throughout (`super::name_lock`): a second `cluster up` of this name waits.
     pub async fn ensure(&self) -> Result<bool, ClusterError> {
+        let _one_at_a_time = super::name_lock::acquire(self.name(), self.spec.create_timeout).await?;
         if self.exists().await? {
             if !self.spec.reuse {
                 return Err(self.fail(format!(
@@ -340,6 +342,53 @@ impl Provider for KindCluster {
 
     fn delete_half_made<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>> {
         Box::pin(KindCluster::delete_half_made(self, owned))
+    }
+
+    fn forget(&self) -> bool {
+        if state::load(self.name()).is_none() && !state::kubeconfig_path(self.name()).exists() {
+            return false;
+        }
+        state::remove(self.name());
+        eprintln!(
+            "sa-conformance: kind cluster `{}` was deleted outside sa-conformance: removed its record and kubeconfig from {}",
+            self.name(),
+            state::state_dir().join("clusters").display()
+        );
+        true
+    }
+
+    /// A cluster of ours (it has a record) whose API does not answer and whose node containers are
+    /// no longer running went away under the run. A run fails within a second of a `kind delete`,
+    /// while the node is still on its way out, so its state is read for up to 10 s.
+    fn vanished(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async {
+            state::load(self.name())?;
+            if let Ok(target) = self.target().await {
+                if super::reachable(&target).await.is_ok() {
+                    return None;
+                }
+            }
+            let mut nodes = super::kind_nodes::list(self.name()).await.ok()?;
+            for _ in 0..10 {
+                if !nodes.iter().any(super::kind_nodes::Node::running) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                nodes = super::kind_nodes::list(self.name()).await.ok()?;
+            }
+            if nodes.iter().any(super::kind_nodes::Node::running) {
+                return None;
+            }
+            let now = if nodes.is_empty() {
+                " are gone".to_string()
+            } else {
+                format!(": {}", nodes.iter().map(|n| format!("{} {}", n.name, n.state)).collect::<Vec<_>>().join(", "))
+            };
+            Some(format!(
+                "kind cluster `{name}` went away during the run: its node containers{now} (`kind delete cluster`, `docker rm`, `docker stop` or `docker pause`?); `sa-conformance cluster up --name {name}` starts or creates it again, `sa-conformance cluster down --name {name}` deletes what is left",
+                name = self.name()
+            ))
+        })
     }
 }
 

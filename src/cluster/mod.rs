@@ -10,6 +10,7 @@ pub mod images;
 pub mod kind;
 pub mod kind_nodes;
 pub mod lease;
+pub mod name_lock;
 pub mod offline;
 mod owned;
 pub mod ownership;
@@ -70,7 +71,7 @@ pub enum ClusterError {
     /// The ownership policy refused to delete a kind cluster (see `ownership`).
     #[error("refusing to delete kind cluster `{name}`: {reason}; nothing was deleted. If that cluster is yours to lose, delete it with `kind delete cluster --name {name}`")]
     NotOurs { name: String, reason: String },
-    #[error("cannot write harness state in {path}")]
+    #[error("cannot write harness state in {path} (SA_CONFORMANCE_STATE_DIR moves the state folder)")]
     State {
         path: PathBuf,
         #[source]
@@ -165,7 +166,7 @@ pub async fn connect(kubeconfig: &Path, context: Option<&str>, name: Option<&str
 }
 
 /// Asks the API server for its version, so an unreachable cluster is one clear error up front.
-async fn reachable(target: &Target) -> Result<(), ClusterError> {
+pub(crate) async fn reachable(target: &Target) -> Result<(), ClusterError> {
     let unreachable =
         |source: NoAnswer| ClusterError::Unreachable { context: target.context.clone(), server: target.server.clone(), source };
     match tokio::time::timeout(std::time::Duration::from_secs(20), target.client.apiserver_version()).await {
@@ -179,6 +180,7 @@ async fn reachable(target: &Target) -> Result<(), ClusterError> {
 /// when there is no cluster of that name.
 pub async fn down(provider: &dyn Provider) -> Result<bool, ClusterError> {
     if !provider.exists().await? {
+        provider.forget();
         return Ok(false);
     }
     let owned = provider.prove_ours().await?;

@@ -52,4 +52,16 @@ pub trait Provider: Send + Sync {
 
     /// Deletes a cluster whose creation was cut short (an interrupt) until nothing of it is left.
     fn delete_half_made<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>>;
+
+    /// The cluster is gone (deleted outside the harness): forget what the harness kept for it. Says
+    /// so and returns true when there was something to forget (a provider that keeps nothing: false).
+    fn forget(&self) -> bool {
+        false
+    }
+
+    /// Whether the cluster was there and is gone now, said as one line for a run that failed (a
+    /// provider that makes no cluster cannot tell: None).
+    fn vanished(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async { None })
+    }
 }

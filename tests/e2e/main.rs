@@ -7,20 +7,26 @@
 mod audit_defaults;
 mod cases;
 mod cli;
+mod concurrent_up;
 mod credentials;
+mod disk_full;
+mod docker;
 mod external_token;
 mod guard;
 mod interrupt;
 mod jobs;
+mod kubeconfig_lost;
 mod lease;
 mod mutate;
 mod ownership;
+mod paused;
 mod profile;
 mod reboot;
 mod reports;
 mod setup;
 mod shared;
 mod teardown;
+mod vanished;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sa_conformance::report::{render_failure, Silent};
@@ -72,6 +78,11 @@ fn main() -> ExitCode {
     trials.push(lease::killed_run_trial(&shared));
     trials.push(credentials::trial(&shared));
     trials.push(reboot::trial());
+    trials.push(kubeconfig_lost::trial(&shared));
+    trials.push(paused::trial(&shared));
+    trials.push(disk_full::trial(&shared));
+    trials.push(concurrent_up::trial());
+    trials.push(vanished::trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
     trials.push(setup::builds_offline_trial());

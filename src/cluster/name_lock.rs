@@ -1,0 +1,95 @@
+//! One `cluster up` per kind cluster name at a time. Two at once (two terminals, a test run started
+//! beside a `cluster up`) would both run `kind create cluster`; the second fails because the nodes
+//! exist, and its clean-up then deletes the cluster the first is still making. A lock file beside the
+//! cluster's record, held from the existence check until the record is saved (or the nodes are
+//! started), makes the second wait and say so, then re-use what the first made. The lock is an
+//! advisory file lock, so it goes with the process that held it, however that process ended.
+
+use super::{state, ClusterError};
+use std::fs::{File, TryLockError};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Held while one process creates or starts the cluster; dropping it lets the next one in.
+#[derive(Debug)]
+pub struct NameLock {
+    _file: File,
+}
+
+/// The lock file of kind cluster `name` (empty; it stays after `cluster down`, as a lock file must).
+pub fn path(name: &str) -> PathBuf {
+    state::state_dir().join("clusters").join(format!("{name}.lock"))
+}
+
+/// Takes the lock of cluster `name`, waiting up to `limit` for another process that holds it; says
+/// once, on stderr, that it waits and for what.
+pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterError> {
+    let path = path(name);
+    let state_err = |source: std::io::Error| ClusterError::State { path: path.clone(), source };
+    if let Some(dir) = path.parent() {
+        crate::private_file::ensure_dir(dir).map_err(|source| ClusterError::State { path: dir.to_path_buf(), source })?;
+    }
+    let file = open(&path).map_err(state_err)?;
+    let started = Instant::now();
+    let mut said = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                if said {
+                    eprintln!(
+                        "sa-conformance: the other process is done with kind cluster `{name}` after {}s",
+                        started.elapsed().as_secs()
+                    );
+                }
+                return Ok(NameLock { _file: file });
+            }
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(state_err(e)),
+        }
+        if !said {
+            eprintln!(
+                "sa-conformance: another sa-conformance is creating or starting kind cluster `{name}` (it holds {}); waiting for it, up to {}s",
+                path.display(),
+                limit.as_secs()
+            );
+            said = true;
+        }
+        if started.elapsed() >= limit {
+            return Err(ClusterError::Kind {
+                name: name.into(),
+                problem: format!(
+                    "is still being created or started by another sa-conformance after {}s (it holds {}); wait for it or stop it",
+                    limit.as_secs(),
+                    path.display()
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Opens (or creates, owner-only like everything in the state folder) the lock file.
+fn open(path: &std::path::Path) -> std::io::Result<File> {
+    match crate::private_file::create_new(path) {
+        Ok(f) => Ok(f),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => File::options().write(true).open(path),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_held_lock_keeps_a_second_taker_out_until_it_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.lock");
+        let first = open(&path).unwrap();
+        first.lock().unwrap();
+        let second = open(&path).unwrap();
+        assert!(matches!(second.try_lock(), Err(TryLockError::WouldBlock)), "a second open of the file must not get the lock");
+        drop(first);
+        assert!(second.try_lock().is_ok(), "the lock goes with the file that held it");
+    }
+}
