@@ -79,7 +79,8 @@ fn main() -> ExitCode {
     trials.push(credentials::trial(&shared));
     trials.push(reboot::trial());
     trials.push(kubeconfig_lost::trial(&shared));
-    trials.push(paused::trial(&shared));
+    trials.push(paused::shorter_trial(&shared));
+    trials.push(paused::longer_trial(&shared));
     trials.push(disk_full::trial(&shared));
     trials.push(concurrent_up::trial());
     trials.push(vanished::trial());

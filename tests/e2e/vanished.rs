@@ -1,8 +1,8 @@
 //! The cluster deleted by someone else mid-run (`kind delete cluster` in another terminal, a clean-up
 //! script): the run in the middle of a step must end within its timeouts, with an error that says the
-//! cluster is gone, an exit code (not a panic, not a hang), and nothing of it left: no node container,
-//! and after `cluster down` no record or kubeconfig of it. A cluster of its own
-//! (`sa-conformance-faults-gone`), deleted at the end whatever happens.
+//! cluster is gone (in the JSON report too), an exit code (not a panic, not a hang), and nothing of it
+//! left: no node container, and after `cluster down` no record or kubeconfig of it. A cluster of its
+//! own (`sa-conformance-faults-gone`), deleted at the end whatever happens.
 
 use crate::docker::nodes;
 use libtest_mimic::{Failed, Trial};
@@ -44,7 +44,11 @@ fn scenario() -> Result<(), Failed> {
         return Err(format!("cluster up: {}", String::from_utf8_lossy(&up.stderr)).into());
     }
     let log = std::env::temp_dir().join("sa-conformance-vanished.log");
-    let mut child = crate::cli::spawn(&["run", "--name", NAME, "--reuse", "--scenarios-dir", "tests/e2e/faults", "woken"], &log)?;
+    let report = std::env::temp_dir().join("sa-conformance-vanished.json");
+    let _ = std::fs::remove_file(&report);
+    let json = report.display().to_string();
+    let mut child =
+        crate::cli::spawn(&["run", "--name", NAME, "--reuse", "--scenarios-dir", "tests/e2e/faults", "--json", &json, "woken"], &log)?;
     if !crate::cli::eventually(Duration::from_secs(120), namespace_exists) {
         let _ = child.kill();
         return Err(format!("the run never created its namespace: {}", std::fs::read_to_string(&log).unwrap_or_default()).into());
@@ -75,6 +79,10 @@ fn scenario() -> Result<(), Failed> {
     let said = format!("kind cluster `{NAME}` went away during the run");
     if !output.contains(&said) {
         return Err(format!("the run must say what happened (`{said}`); it said:\n{output}").into());
+    }
+    // the report is still written, and says it too
+    if !std::fs::read_to_string(&report).is_ok_and(|r| r.contains(&said)) {
+        return Err(format!("the JSON report {} must be written and say `{said}`", report.display()).into());
     }
     if !nodes(NAME)?.is_empty() {
         return Err(format!("containers of `{NAME}` are left: {}", nodes(NAME)?).into());
