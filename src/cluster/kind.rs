@@ -344,6 +344,10 @@ impl Provider for KindCluster {
         Box::pin(KindCluster::delete_half_made(self, owned))
     }
 
+    fn hold(&self) -> BoxFuture<'_, Result<Option<super::name_lock::NameLock>, ClusterError>> {
+        Box::pin(async { super::name_lock::acquire(self.name(), self.spec.create_timeout).await.map(Some) })
+    }
+
     fn forget(&self) -> bool {
         if state::load(self.name()).is_none() && !state::kubeconfig_path(self.name()).exists() {
             return false;

@@ -179,6 +179,8 @@ pub(crate) async fn reachable(target: &Target) -> Result<(), ClusterError> {
 /// `cluster down`: deletes the cluster `provider` gets if the ownership policy proves it ours. Ok(false)
 /// when there is no cluster of that name.
 pub async fn down(provider: &dyn Provider) -> Result<bool, ClusterError> {
+    // a `cluster up` of this name still creating it finishes first, then its cluster is deleted whole
+    let _one_at_a_time = provider.hold().await?;
     if !provider.exists().await? {
         provider.forget();
         return Ok(false);

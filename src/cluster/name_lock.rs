@@ -1,9 +1,12 @@
-//! One `cluster up` per kind cluster name at a time. Two at once (two terminals, a test run started
-//! beside a `cluster up`) would both run `kind create cluster`; the second fails because the nodes
-//! exist, and its clean-up then deletes the cluster the first is still making. A lock file beside the
-//! cluster's record, held from the existence check until the record is saved (or the nodes are
-//! started), makes the second wait and say so, then re-use what the first made. The lock is an
-//! advisory file lock, so it goes with the process that held it, however that process ended.
+//! One `cluster up` or `cluster down` per kind cluster name at a time. Two `cluster up` at once (two
+//! terminals, a test run started beside a `cluster up`) raced: the second saw the first's node
+//! before its record and refused the cluster as not the harness's (measured), or ran a second
+//! `kind create`; a `cluster down` beside a `cluster up` refused the half-made cluster as not the
+//! harness's (measured too) and left it running. A lock
+//! file beside the cluster's record, held from the existence check until the record is saved (or
+//! the nodes are started, or the cluster deleted), makes the second wait and say so, then find the
+//! cluster whole. The lock is an advisory file lock, so it goes with the process that held it,
+//! however that process ended.
 
 use super::{state, ClusterError};
 use std::fs::{File, TryLockError};
@@ -48,7 +51,7 @@ pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterErr
         }
         if !said {
             eprintln!(
-                "sa-conformance: another sa-conformance is creating or starting kind cluster `{name}` (it holds {}); waiting for it, up to {}s",
+                "sa-conformance: another sa-conformance is creating, starting or deleting kind cluster `{name}` (it holds {}); waiting for it, up to {}s",
                 path.display(),
                 limit.as_secs()
             );
@@ -58,7 +61,7 @@ pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterErr
             return Err(ClusterError::Kind {
                 name: name.into(),
                 problem: format!(
-                    "is still being created or started by another sa-conformance after {}s (it holds {}); wait for it or stop it",
+                    "is still being created, started or deleted by another sa-conformance after {}s (it holds {}); wait for it or stop it",
                     limit.as_secs(),
                     path.display()
                 ),

@@ -53,6 +53,12 @@ pub trait Provider: Send + Sync {
     /// Deletes a cluster whose creation was cut short (an interrupt) until nothing of it is left.
     fn delete_half_made<'a>(&'a self, owned: &'a Owned) -> BoxFuture<'a, Result<(), ClusterError>>;
 
+    /// Waits until no other process creates, starts or deletes this cluster, and keeps it so until
+    /// the returned guard is dropped (`super::name_lock`; a provider that makes none: nothing to hold).
+    fn hold(&self) -> BoxFuture<'_, Result<Option<super::name_lock::NameLock>, ClusterError>> {
+        Box::pin(async { Ok(None) })
+    }
+
     /// The cluster is gone (deleted outside the harness): forget what the harness kept for it. Says
     /// so and returns true when there was something to forget (a provider that keeps nothing: false).
     fn forget(&self) -> bool {

@@ -1,10 +1,11 @@
 //! A full disk under the state folder (the laptop's home filled by a download): `cluster up` on the
 //! kept cluster cannot write its kubeconfig again, and must say so in one line naming the file and the
 //! space left, exit with an error (not a panic), and leave no half-written file. The full disk is a
-//! 64 KiB tmpfs mounted for the trial (root only), never the real disk.
+//! 64 KiB tmpfs mounted for the trial (as root, or through passwordless sudo), never the real disk.
 
 use crate::shared::Shared;
 use libtest_mimic::{Failed, Trial};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -16,15 +17,18 @@ impl Tmpfs {
     fn mount(size: &str) -> Result<Tmpfs, Failed> {
         let dir = std::env::temp_dir().join(format!("sa-conformance-full-{}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
+        // owned by whoever runs the trial (a CI user with passwordless sudo mounts it through sudo)
+        let (uid, gid) = std::fs::metadata(&dir).map(|m| (m.uid(), m.gid())).map_err(|e| e.to_string())?;
+        let options = format!("size={size},mode=0700,uid={uid},gid={gid}");
+        let out = privileged("mount")
+            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
             .arg(&dir)
             .output()
             .map_err(|e| format!("cannot run mount: {e}"))?;
         if !out.status.success() {
             let _ = std::fs::remove_dir(&dir);
             return Err(format!(
-                "this trial mounts a small tmpfs as the full disk and needs root: {}",
+                "this trial mounts a small tmpfs as the full disk, as root or through passwordless sudo: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             )
             .into());
@@ -33,9 +37,21 @@ impl Tmpfs {
     }
 }
 
+/// `program` as root: itself when the trial runs as root, else through `sudo -n`.
+fn privileged(program: &str) -> Command {
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    if root {
+        Command::new(program)
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.args(["-n", program]);
+        sudo
+    }
+}
+
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = privileged("umount").arg(&self.0).status();
         let _ = std::fs::remove_dir(&self.0);
     }
 }

@@ -83,6 +83,7 @@ fn main() -> ExitCode {
     trials.push(paused::longer_trial(&shared));
     trials.push(disk_full::trial(&shared));
     trials.push(concurrent_up::trial());
+    trials.push(concurrent_up::down_trial());
     trials.push(vanished::trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
