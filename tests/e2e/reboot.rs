@@ -5,33 +5,20 @@
 //! needs no running node, and refused when the record names other containers. A cluster of its own (`sa-conformance-reboot`), deleted at the end whatever
 //! happens.
 
+use crate::docker::docker;
 use libtest_mimic::{Failed, Trial};
-use std::process::Command;
 use std::time::Instant;
 
 const NAME: &str = "sa-conformance-reboot";
 
 /// `sa-conformance ARGS` with this process's environment (the offline build, the state directory).
 fn cli(args: &[&str]) -> Result<(i32, String), Failed> {
-    let out = Command::new(env!("CARGO_BIN_EXE_sa-conformance"))
-        .args(args)
-        .current_dir(crate::shared::root())
-        .output()
-        .map_err(|e| format!("cannot run sa-conformance: {e}"))?;
+    let out = crate::cli::output(args)?;
     Ok((out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
 }
 
-fn docker(args: &[&str]) -> Result<String, Failed> {
-    let out = Command::new("docker").args(args).output().map_err(|e| format!("cannot run docker: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("docker {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr)).into());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn node_states() -> Result<String, Failed> {
-    let filter = format!("label=io.x-k8s.kind.cluster={NAME}");
-    Ok(docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}} {{.State}}"])?.trim().to_string())
+fn node_states() -> Result<String, String> {
+    crate::docker::nodes(NAME)
 }
 
 pub fn trial() -> Trial {
