@@ -116,10 +116,17 @@ impl KindCluster {
     /// does not come back, the error says how to delete it.
     async fn start_if_stopped(&self) -> Result<(), ClusterError> {
         let t0 = std::time::Instant::now();
-        let started = super::kind_nodes::start_stopped(self.name()).await?;
-        if started.is_empty() {
+        let nodes = super::kind_nodes::start_stopped(self.name()).await?;
+        if nodes.is_empty() {
             return Ok(());
         }
+        let started: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+        // a paused node is a suspended machine or `docker pause`, not a reboot: say which it was
+        let (was, why, verb) = if nodes.iter().all(|n| n.state == "paused") {
+            ("paused", "a suspended machine or `docker pause`?", "unpaused")
+        } else {
+            ("stopped", "a host restart or `docker stop`?", "started")
+        };
         let back = async {
             self.write_kubeconfig().await?;
             let target = self.target().await?;
@@ -130,7 +137,7 @@ impl KindCluster {
             Ok(Ok(())) => {
                 // like the offline build's lines: the user should know why this run took longer
                 eprintln!(
-                    "sa-conformance: kind cluster `{}` was stopped (a host restart or `docker stop`?): started {} and it was Ready after {}s",
+                    "sa-conformance: kind cluster `{}` was {was} ({why}): {verb} {} and it was Ready after {}s",
                     self.name(),
                     started.join(", "),
                     t0.elapsed().as_secs()
@@ -138,13 +145,13 @@ impl KindCluster {
                 Ok(())
             }
             Ok(Err(e)) => Err(self.fail(format!(
-                "was stopped; started {} but it did not come back ({}); delete it with `sa-conformance cluster down --name {}`",
+                "was {was}; {verb} {} but it did not come back ({}); delete it with `sa-conformance cluster down --name {}`",
                 started.join(", "),
                 crate::error::chain(&e),
                 self.name()
             ))),
             Err(_) => Err(self.fail(format!(
-                "was stopped; started {} but it was not Ready within 300s; delete it with `sa-conformance cluster down --name {}`",
+                "was {was}; {verb} {} but it was not Ready within 300s; delete it with `sa-conformance cluster down --name {}`",
                 started.join(", "),
                 self.name()
             ))),

@@ -54,8 +54,8 @@ pub async fn list(name: &str) -> Result<Vec<Node>, ClusterError> {
 }
 
 /// Starts the nodes that are not running (`docker unpause` for a paused one), control plane first.
-/// Returns the names it started; none when all were running.
-pub async fn start_stopped(name: &str) -> Result<Vec<String>, ClusterError> {
+/// Returns the nodes it started, with the state they were in; none when all were running.
+pub async fn start_stopped(name: &str) -> Result<Vec<Node>, ClusterError> {
     let mut started = Vec::new();
     for node in list(name).await?.into_iter().filter(|n| !n.running()) {
         let verb = if node.state == "paused" { "unpause" } else { "start" };
@@ -63,7 +63,7 @@ pub async fn start_stopped(name: &str) -> Result<Vec<String>, ClusterError> {
             action: format!("starting node container {} of kind cluster `{name}` (it was {})", node.name, node.state),
             source,
         })?;
-        started.push(node.name);
+        started.push(node);
     }
     Ok(started)
 }

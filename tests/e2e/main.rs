@@ -81,6 +81,7 @@ fn main() -> ExitCode {
     trials.push(kubeconfig_lost::trial(&shared));
     trials.push(paused::shorter_trial(&shared));
     trials.push(paused::longer_trial(&shared));
+    trials.push(paused::before_trial(&shared));
     trials.push(disk_full::trial(&shared));
     trials.push(concurrent_up::trial());
     trials.push(concurrent_up::down_trial());

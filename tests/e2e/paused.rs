@@ -3,7 +3,8 @@
 //! middle of a step. Shorter than the step's timeout (45 s of 120 s), the run waits it out and passes,
 //! warning at most about the namespace lease it could not renew. Longer (30 s of 20 s), the step fails
 //! naming its timeout, the run exits 1 once the node is back, and its namespace is still deleted.
-//! Either way no namespace or lease is left.
+//! Either way no namespace or lease is left. A node paused before `cluster up` is unpaused, and the
+//! line says it was paused.
 
 use crate::docker::Paused;
 use crate::shared::Shared;
@@ -93,6 +94,33 @@ fn pause_mid_step(shared: &Shared, case: &Case) -> Result<(), Failed> {
     }
     eprintln!("e2e: paused: {pause}s inside a step of {timeout}: exit {code} after {took:.1}s, {} warning(s)", warnings.len());
     Ok(())
+}
+
+/// A node paused before `cluster up` (the laptop suspended between two runs) is unpaused, and the
+/// line says it was paused, not stopped.
+pub fn before_trial(shared: &Arc<Shared>) -> Trial {
+    let shared = Arc::clone(shared);
+    let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
+    crate::shared::gated("paused::a_node_paused_before_cluster_up_is_unpaused_and_said_so", None, move || {
+        shared.target()?;
+        let name = crate::shared::cluster_name();
+        let node = format!("{name}-control-plane");
+        let _asleep = Paused::new(&node)?;
+        let out = crate::cli::output(&["cluster", "up", "--name", &name])?;
+        let code = out.status.code().unwrap_or(-1);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let said =
+            format!("kind cluster `{name}` was paused (a suspended machine or `docker pause`?): unpaused {node} and it was Ready after");
+        if code != 0 || !text.contains(&said) {
+            return Err(format!("cluster up of a paused cluster must unpause it and say so (`{said}`); exit {code}:\n{text}").into());
+        }
+        let state = crate::docker::nodes(&name)?;
+        if state != format!("{node} running") {
+            return Err(format!("cluster up exited 0 but the node is {state:?}").into());
+        }
+        Ok(())
+    })
+    .with_ignored_flag(on_existing)
 }
 
 /// `120s` as a Duration (the trials name whole seconds only).
