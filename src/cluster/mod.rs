@@ -9,6 +9,7 @@ mod guard;
 pub mod images;
 pub mod kind;
 pub mod kind_nodes;
+mod kind_ready;
 pub mod lease;
 pub mod name_lock;
 pub mod offline;
