@@ -181,7 +181,16 @@ pub(crate) async fn reachable(target: &Target) -> Result<(), ClusterError> {
 /// when there is no cluster of that name.
 pub async fn down(provider: &dyn Provider) -> Result<bool, ClusterError> {
     // a `cluster up` of this name still creating it finishes first, then its cluster is deleted whole
-    let _one_at_a_time = provider.hold().await?;
+    let held = provider.hold().await?;
+    let result = down_held(provider).await;
+    // the lock file goes too, whatever happened: it was made for this name and is held here
+    if let Some(lock) = held {
+        lock.remove();
+    }
+    result
+}
+
+async fn down_held(provider: &dyn Provider) -> Result<bool, ClusterError> {
     if !provider.exists().await? {
         provider.forget();
         return Ok(false);
@@ -222,9 +231,13 @@ impl Session {
 
     /// Deletes the cluster if this run created it (and was not told to keep it).
     pub async fn release(self) -> Result<(), ClusterError> {
-        match self.owned {
-            Some(cluster) => cluster.delete(&Owned::created_here(cluster.name())).await,
-            None => Ok(()),
+        let Some(cluster) = self.owned else { return Ok(()) };
+        // as `cluster down`: no other process of this name meanwhile, and the lock file goes too
+        let held = cluster.hold().await?;
+        let deleted = cluster.delete(&Owned::created_here(cluster.name())).await;
+        if let Some(lock) = held {
+            lock.remove();
         }
+        deleted
     }
 }

@@ -6,7 +6,7 @@
 //! file beside the cluster's record, held from the existence check until the record is saved (or
 //! the nodes are started, or the cluster deleted), makes the second wait and say so, then find the
 //! cluster whole. The lock is an advisory file lock, so it goes with the process that held it,
-//! however that process ended.
+//! however that process ended; `cluster down` deletes the file with the cluster.
 
 use super::{state, ClusterError};
 use std::fs::{File, TryLockError};
@@ -17,9 +17,19 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct NameLock {
     _file: File,
+    path: PathBuf,
 }
 
-/// The lock file of kind cluster `name` (empty; it stays after `cluster down`, as a lock file must).
+impl NameLock {
+    /// Deletes the lock file while still holding it (`cluster down`: nothing of the cluster stays).
+    /// A process that waited on this file finds, once it holds it, that the path no longer names
+    /// it, and locks the path anew (see [`acquire`]), so two holders never meet.
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The lock file of kind cluster `name` (empty; `cluster down` deletes it).
 pub fn path(name: &str) -> PathBuf {
     state::state_dir().join("clusters").join(format!("{name}.lock"))
 }
@@ -32,11 +42,16 @@ pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterErr
     if let Some(dir) = path.parent() {
         crate::private_file::ensure_dir(dir).map_err(|source| ClusterError::State { path: dir.to_path_buf(), source })?;
     }
-    let file = open(&path).map_err(state_err)?;
+    let mut file = open(&path).map_err(state_err)?;
     let started = Instant::now();
     let mut said = false;
     loop {
         match file.try_lock() {
+            Ok(()) if !names(&path, &file) => {
+                // the holder deleted it (`cluster down`) while this process waited: lock the path anew
+                file = open(&path).map_err(state_err)?;
+                continue;
+            }
             Ok(()) => {
                 if said {
                     eprintln!(
@@ -44,7 +59,7 @@ pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterErr
                         started.elapsed().as_secs()
                     );
                 }
-                return Ok(NameLock { _file: file });
+                return Ok(NameLock { _file: file, path });
             }
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => return Err(state_err(e)),
@@ -71,6 +86,21 @@ pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterErr
     }
 }
 
+/// Whether `path` still names the open `file` (it was not deleted or replaced since it was opened).
+#[cfg(unix)]
+fn names(path: &std::path::Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), file.metadata()) {
+        (Ok(p), Ok(f)) => (p.dev(), p.ino()) == (f.dev(), f.ino()),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn names(path: &std::path::Path, _file: &File) -> bool {
+    path.exists()
+}
+
 /// Opens (or creates, owner-only like everything in the state folder) the lock file.
 fn open(path: &std::path::Path) -> std::io::Result<File> {
     match crate::private_file::create_new(path) {
@@ -94,5 +124,21 @@ mod tests {
         assert!(matches!(second.try_lock(), Err(TryLockError::WouldBlock)), "a second open of the file must not get the lock");
         drop(first);
         assert!(second.try_lock().is_ok(), "the lock goes with the file that held it");
+    }
+
+    #[test]
+    fn a_waiter_on_a_deleted_lock_file_sees_that_the_path_names_it_no_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.lock");
+        let holder = open(&path).unwrap();
+        holder.lock().unwrap();
+        let waiter = open(&path).unwrap();
+        assert!(names(&path, &waiter));
+        // `cluster down` deletes the file while it holds it, then lets go
+        NameLock { _file: holder, path: path.clone() }.remove();
+        assert!(waiter.try_lock().is_ok(), "the waiter gets the old file's lock");
+        assert!(!names(&path, &waiter), "and must see that it locks a deleted file");
+        let fresh = open(&path).unwrap();
+        assert!(names(&path, &fresh) && fresh.try_lock().is_ok(), "the path is locked anew");
     }
 }

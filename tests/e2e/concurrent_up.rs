@@ -3,12 +3,12 @@
 //! it; both exit 0 and the cluster is whole (one node, running, the one its record names). Without
 //! the name's lock the second exited 1, taking the first's half-made cluster for someone else's. A
 //! `cluster down` during a `cluster up`: the down waits, then deletes the whole cluster; both exit 0
-//! and nothing is left. Clusters of their own (`sa-conformance-faults-twice`, `-updown`), deleted at
+//! and nothing is left (no node, record, kubeconfig or lock file). Clusters of their own (`sa-conformance-faults-twice`, `-updown`), deleted at
 //! the end whatever happens.
 
 use crate::docker::{docker, nodes};
 use libtest_mimic::{Failed, Trial};
-use sa_conformance::cluster::state;
+use sa_conformance::cluster::{name_lock, state};
 use std::time::{Duration, Instant};
 
 const NAME: &str = "sa-conformance-faults-twice";
@@ -73,7 +73,7 @@ fn two_ups() -> Result<(), Failed> {
         let out = crate::cli::output(&["cluster", "down", "--name", NAME])?;
         (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
     };
-    if code != 0 || !nodes(NAME)?.is_empty() {
+    if code != 0 || !nodes(NAME)?.is_empty() || name_lock::path(NAME).exists() {
         return Err(format!("cluster down after the two: exit {code}, nodes {:?}: {text}", nodes(NAME)?).into());
     }
     eprintln!("e2e: cluster_up: two at once, one waited; both exit 0 after {took}s");
@@ -101,8 +101,13 @@ fn up_then_down() -> Result<(), Failed> {
         .into());
     }
     let left = nodes(UP_DOWN)?;
-    if !left.is_empty() || state::load(UP_DOWN).is_some() || state::kubeconfig_path(UP_DOWN).exists() {
-        return Err(format!("something of `{UP_DOWN}` is left: nodes {left:?}, record {}\n{both}", state::load(UP_DOWN).is_some()).into());
+    if !left.is_empty() || state::load(UP_DOWN).is_some() || state::kubeconfig_path(UP_DOWN).exists() || name_lock::path(UP_DOWN).exists() {
+        return Err(format!(
+            "something of `{UP_DOWN}` is left: nodes {left:?}, record {}, lock file {}\n{both}",
+            state::load(UP_DOWN).is_some(),
+            name_lock::path(UP_DOWN).exists()
+        )
+        .into());
     }
     eprintln!("e2e: cluster_up: cluster down waited for cluster up and deleted the whole cluster after {took}s");
     Ok(())

@@ -88,9 +88,10 @@ fn scenario() -> Result<(), Failed> {
         return Err(format!("containers of `{NAME}` are left: {}", nodes(NAME)?).into());
     }
     let down = crate::cli::output(&["cluster", "down", "--name", NAME])?;
-    if !down.status.success() || state::load(NAME).is_some() || state::kubeconfig_path(NAME).exists() {
+    let lock = sa_conformance::cluster::name_lock::path(NAME);
+    if !down.status.success() || state::load(NAME).is_some() || state::kubeconfig_path(NAME).exists() || lock.exists() {
         return Err(format!(
-            "cluster down of a cluster someone else deleted must exit 0 and remove the harness's record and kubeconfig of it; exit {:?}: {}",
+            "cluster down of a cluster someone else deleted must exit 0 and remove the harness's record, kubeconfig and lock file of it; exit {:?}: {}",
             down.status.code(),
             String::from_utf8_lossy(&down.stderr)
         )
