@@ -179,12 +179,12 @@ pub fn split_participants(pairs: &[String]) -> Result<Vec<Participant>, String> 
         .collect())
 }
 
+/// One scenario for one participant: mapped into their namespaces, as the article writes it (for
+/// the commands a hint quotes), and the map.
+type LabOf = (Scenario, Scenario, BTreeMap<String, String>);
+
 /// Each scenario mapped into the participant's namespaces, beside the article's own (for hints).
-fn labs_of(
-    scenarios: &[Scenario],
-    p: &Participant,
-    opts: &LoadOptions,
-) -> Result<Vec<(Scenario, Scenario, BTreeMap<String, String>)>, String> {
+fn labs_of(scenarios: &[Scenario], p: &Participant, opts: &LoadOptions) -> Result<Vec<LabOf>, String> {
     if p.pairs.is_empty() {
         return Ok(scenarios.iter().map(|s| (s.clone(), s.clone(), BTreeMap::new())).collect());
     }
@@ -242,8 +242,23 @@ fn learner(l: &LabOutcome, verbose: bool, target: &Target) -> String {
             text.push_str(&format!("✓ {} ({} check{})\n", s.section, s.checks, if s.checks == 1 { "" } else { "s" }));
             continue;
         }
+        // One line per cause: the checks that fail because of it follow (all of them with -v).
+        let mut causes: Vec<(&str, Vec<&lab::Failure>)> = Vec::new();
         for f in &s.failures {
-            text.push_str(&format!("✗ {}: {}\n    {} ({})\n    {}\n", s.section, f.problem, f.check, f.at, f.hint()));
+            match causes.iter_mut().find(|(p, _)| *p == f.problem) {
+                Some((_, fs)) => fs.push(f),
+                None => causes.push((&f.problem, vec![f])),
+            }
+        }
+        for (problem, fs) in causes {
+            text.push_str(&format!("✗ {}: {problem}\n    {}\n", s.section, fs[0].hint()));
+            let shown = if verbose { fs.len() } else { 1 };
+            for f in &fs[..shown] {
+                text.push_str(&format!("    {} ({})\n", f.check, f.at));
+            }
+            if fs.len() > shown {
+                text.push_str(&format!("    and {} more check(s) fail because of it (-v lists them)\n", fs.len() - shown));
+            }
         }
     }
     if verbose {

@@ -94,10 +94,10 @@ pub async fn try_one(
     for stage in 0..plan.stages.len() {
         let steps = participant_steps(&plan, &mutant.scenario, stage);
         let outcomes = crate::runner::run_steps(target, discovery, &mutant.scenario, &steps, kubectl, None).await;
-        // A wait on a pod the mistake broke is the mistake showing, not a failure to play it.
-        if let Some(o) = outcomes.iter().find(|o| !o.ok() && o.kind != "wait") {
-            let saw = o.mismatches.first().map(|m| format!("{}: {}", m.what, m.actual)).or(o.error.clone()).unwrap_or_default();
-            return row(Named::NotPlayed { error: format!("step `{}`: {}", o.name, crate::report::redact::redact(&saw)) });
+        // A command whose output differs, or a pod that does not start, is the mistake showing (the
+        // participant saw it too); only a harness or cluster error means it was not played.
+        if let Some((o, e)) = outcomes.iter().find_map(|o| o.error.as_ref().filter(|_| o.kind != "wait").map(|e| (o, e))) {
+            return row(Named::NotPlayed { error: format!("step `{}`: {}", o.name, crate::report::redact::redact(e)) });
         }
     }
     let lab = Lab { mapped: article, article: verbatim, namespaces: BTreeMap::new(), until: None, section: None };
@@ -143,5 +143,22 @@ mod tests {
             }
         }
         assert!(visible >= plan.mutants.len() / 2, "{visible} of {} mutants change the lab", plan.mutants.len());
+    }
+}
+#[cfg(test)]
+mod mapped_tests {
+    /// The mistake matrix plays each mutant in a namespace of its own: a mapped scenario (its
+    /// documented `kubectl apply -f FILE` read from stdin) must have the article's mutants.
+    #[test]
+    fn a_mapped_scenario_has_the_articles_mutants_in_its_namespace() {
+        use crate::scenario::*;
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/walkthrough.scenario.yaml");
+        let article = load_file(&file, &LoadOptions::default()).unwrap();
+        let map = NamespaceMap::parse(["dev=lab-mistake-3"]).unwrap();
+        let mapped = load_file_mapped(&file, &LoadOptions::default(), &MapPlan::Pairs(map)).unwrap().scenario;
+        let ids = |s: &Scenario| {
+            crate::mutate::plan(s, &[]).unwrap().mutants.iter().map(|m| m.id.replace("lab-mistake-3", "dev")).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&mapped), ids(&article));
     }
 }

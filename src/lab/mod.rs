@@ -102,8 +102,17 @@ pub async fn check(target: &Target, discovery: &DiscoveryCache, lab: &Lab<'_>, k
         // Everything else is missing too: the one line that says where to start is the whole answer.
         failures.retain(|(_, f)| f.problem.starts_with("namespace "));
     } else {
-        let looks: Vec<usize> = items.iter().filter_map(|i| matches!(i, Item::Look { .. }).then(|| i.step())).collect();
-        let outcomes = crate::runner::run_steps(target, discovery, lab.mapped, &looks, kubectl, Some(LOOK_CAP)).await;
+        // A look that depends on a broken object is asked once: the object is the proof of the red,
+        // the look only shows what it breaks. The others may take up to LOOK_CAP to hold.
+        let depends_on_broken = |i: usize| match &plan.roles[i] {
+            Role::Look(reads) => broken.iter().any(|(k, w, _)| *k < i && reads.iter().any(|r| w.touches(r))),
+            _ => false,
+        };
+        let looks: Vec<usize> = items.iter().filter(|i| matches!(i, Item::Look { .. })).map(Item::step).collect();
+        let (doomed, open): (Vec<usize>, Vec<usize>) = looks.into_iter().partition(|&i| depends_on_broken(i));
+        let mut outcomes = crate::runner::run_steps(target, discovery, lab.mapped, &doomed, kubectl, Some(Duration::ZERO)).await;
+        outcomes.extend(crate::runner::run_steps(target, discovery, lab.mapped, &open, kubectl, Some(LOOK_CAP)).await);
+        outcomes.sort_by_key(|o| o.index);
         for o in &outcomes {
             let step = o.index - 1;
             checks[plan.stage_at(step)] += 1;
@@ -166,12 +175,13 @@ fn look_failure(plan: &LabPlan, lab: &Lab<'_>, step: usize, o: &StepOutcome, bro
         Role::Look(r) => r.clone(),
         _ => Vec::new(),
     };
+    // Each part shortened on its own, so a long expectation never hides what the cluster answered.
+    let short = |t: &str, n: usize| shorten(&crate::report::redact::redact(t), n);
     let saw = match (o.mismatches.first(), &o.error) {
-        (Some(m), _) => format!("{}: expected {}, got {}", m.what, m.expected, m.actual),
-        (None, Some(e)) => e.clone(),
+        (Some(m), _) => format!("{}: expected {}, got {}", short(&m.what, 120), short(&m.expected, 80), short(&m.actual, SAW_CHARS)),
+        (None, Some(e)) => short(e, SAW_CHARS),
         (None, None) => "did not hold".into(),
     };
-    let saw = crate::report::redact::redact(&saw).into_owned();
     let cause = broken.iter().find(|(k, w, _)| *k < step && reads.iter().any(|r| w.touches(r)));
     let (problem, revisit, cmd) = match cause {
         Some((k, _, problem)) => (problem.clone(), plan.stages[plan.stage_at(*k)].section.clone(), command(lab, *k)),
@@ -183,6 +193,17 @@ fn look_failure(plan: &LabPlan, lab: &Lab<'_>, step: usize, o: &StepOutcome, bro
         at: o.location.clone(),
         revisit,
         command: cmd,
+    }
+}
+
+/// How much of what a failed look got a learner's line shows (`--format json` has the same).
+const SAW_CHARS: usize = 240;
+
+fn shorten(text: &str, max: usize) -> String {
+    let one_line = text.replace('\n', " ");
+    match one_line.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
     }
 }
 

@@ -171,7 +171,8 @@ pub async fn run_scenario_detached(
 /// Runs the steps `indices` (0-based) of a scenario, in order, outside a scenario run: no namespace is
 /// claimed, labelled or cleaned up. `check` runs looks this way on a lab the harness does not own,
 /// with `cap` bounding each step's timeout and `within` (a lab is not converging: a look that does
-/// not hold within it is the lab's answer); the e2e trials play a participant's writes this way.
+/// not hold within it is the lab's answer; each step's timeout is bounded by the cap or 20 s, whichever
+/// is longer); the e2e trials play a participant's writes this way.
 pub async fn run_steps(
     target: &Target,
     discovery: &DiscoveryCache,
@@ -189,7 +190,8 @@ pub async fn run_steps(
         let Some(step) = scenario.steps.get(i) else { continue };
         let mut capped = step.clone();
         if let Some(cap) = cap {
-            capped.timeout = capped.timeout.min(cap);
+            // `within` is the cap; the timeout (a process, an exec session) keeps room to answer at all.
+            capped.timeout = capped.timeout.min(cap.max(Duration::from_secs(20)));
             capped.within = capped.within.min(cap);
             capped.stable_for = None;
         }
@@ -422,8 +424,9 @@ impl Deleting {
 }
 
 /// Deletes the pods of each namespace without grace, then the namespace; returns the errors of the
-/// deletes and the wait for the namespaces to be gone, already running.
-async fn start_deleting(target: &Target, namespaces: &[String], timeout: Duration) -> (Vec<String>, Deleting) {
+/// deletes and the wait for the namespaces to be gone, already running (await it with
+/// [`Deleting::finish`] when something needs them gone, or at the end).
+pub async fn start_deleting(target: &Target, namespaces: &[String], timeout: Duration) -> (Vec<String>, Deleting) {
     let api: Api<Namespace> = Api::all(target.client.clone());
     let mut errors = Vec::new();
     for ns in namespaces {

@@ -230,7 +230,7 @@ async fn versions(target: &Target, ns: &str) -> Result<BTreeMap<String, String>,
 }
 
 /// How many mistakes are played at once (each in its own namespace).
-const MISTAKES_AT_ONCE: usize = 4;
+const MISTAKES_AT_ONCE: usize = 6;
 
 /// The mistake matrix of the walkthrough: every mutant `mutate` derives is played as a participant's
 /// lab and checked against the unchanged walkthrough; each must be named (or say why a lab cannot
@@ -254,8 +254,6 @@ fn mistakes_footprint() -> Option<sa_conformance::parallel::Footprint> {
 }
 
 async fn mistakes(target: &Target) -> Result<(), Failed> {
-    use futures::StreamExt;
-    use sa_conformance::lab::mistakes::{try_one, Named};
     let verbatim = {
         let file = crate::shared::root().join("scenarios/article/walkthrough.scenario.yaml");
         sa_conformance::scenario::load_file(&file, &LoadOptions::default()).map_err(|e| e.to_string())?
@@ -265,7 +263,33 @@ async fn mistakes(target: &Target) -> Result<(), Failed> {
         return Err("the walkthrough has no mutants".into());
     }
     let discovery = DiscoveryCache::default();
-    let rows: Vec<Result<(sa_conformance::lab::mistakes::Mistake, Vec<String>), String>> = futures::stream::iter((0..total).map(|i| {
+    // A mistake that writes a cluster-scoped object (a ClusterRoleBinding to system:authenticated)
+    // reaches every other lab: those are played one at a time, after the others, which run side by side.
+    let plan = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?;
+    let global: Vec<bool> = plan
+        .mutants
+        .iter()
+        .map(|m| sa_conformance::lab::mistakes::changed(&verbatim, &m.scenario).iter().any(|k| k.contains("/-/")))
+        .collect();
+    let (local, alone): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !global[i]);
+    let mut rows = play_mistakes(target, &discovery, &verbatim, local, MISTAKES_AT_ONCE).await;
+    rows.extend(play_mistakes(target, &discovery, &verbatim, alone, 1).await);
+    report_mistakes(rows, total).await
+}
+
+type MistakeRow = Result<(sa_conformance::lab::mistakes::Mistake, Vec<String>, sa_conformance::runner::Deleting), String>;
+
+/// Plays the mistakes `which` (mutant indices), `at_once` at a time, each in its own namespace.
+async fn play_mistakes(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    verbatim: &Scenario,
+    which: Vec<usize>,
+    at_once: usize,
+) -> Vec<MistakeRow> {
+    use futures::StreamExt;
+    use sa_conformance::lab::mistakes::{try_one, Named};
+    futures::stream::iter(which.into_iter().map(|i| {
         let (discovery, verbatim) = (&discovery, &verbatim);
         async move {
             let ns = format!("lab-mistake-{i}");
@@ -276,7 +300,9 @@ async fn mistakes(target: &Target) -> Result<(), Failed> {
             for r in &mutant.scenario.cleanup {
                 let _ = sa_conformance::api::delete_object(&target.client, discovery, r).await;
             }
-            let errors = sa_conformance::runner::delete_namespaces(target, &[ns.clone()], Duration::from_secs(180)).await;
+            // The namespace is not reused: its deletion is awaited once, at the end, for all.
+            let (errors, deleting) =
+                sa_conformance::runner::start_deleting(target, std::slice::from_ref(&ns), Duration::from_secs(180)).await;
             let mut row = row;
             row.id = row.id.replace(&ns, "dev");
             let r = |t: &mut String| *t = t.replace(&ns, "dev");
@@ -293,15 +319,26 @@ async fn mistakes(target: &Target) -> Result<(), Failed> {
                 Named::NotPlayed { error } => r(error),
                 Named::Invisible { .. } => {}
             }
-            Ok((row, errors))
+            Ok((row, errors, deleting))
         }
     }))
-    .buffer_unordered(MISTAKES_AT_ONCE)
+    .buffer_unordered(at_once)
     .collect()
-    .await;
+    .await
+}
+
+async fn report_mistakes(rows: Vec<MistakeRow>, total: usize) -> Result<(), Failed> {
+    use sa_conformance::lab::mistakes::Named;
+    let mut waited = Vec::new();
+    for row in rows {
+        let (mistake, mut errors, deleting) = row?;
+        errors.extend(deleting.finish().await);
+        waited.push((mistake, errors));
+    }
+    let rows = waited;
     let mut table = String::from("| mistake | check says |\n| --- | --- |\n");
     let mut bad = Vec::new();
-    let mut rows: Vec<_> = rows.into_iter().collect::<Result<Vec<_>, String>>()?;
+    let mut rows = rows;
     rows.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     for (row, cleanup) in &rows {
         let says = match &row.named {
