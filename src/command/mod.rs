@@ -11,6 +11,7 @@ mod matrix;
 mod mutate;
 mod run;
 pub mod setup;
+mod trace;
 
 use crate::cli::{Cli, ClusterCommand, Command, LoadArgs};
 use crate::exit::{FAILED, USAGE};
@@ -30,6 +31,7 @@ pub async fn dispatch(cli: Cli) -> u8 {
         Command::Lint(args) => lint::lint(&args),
         Command::Mutate(args) => mutate::mutate(&args).await,
         Command::Matrix(args) => matrix::matrix(&args).await,
+        Command::Trace(args) => trace::trace(&args, cli.verbose),
     }
 }
 
