@@ -210,10 +210,10 @@ fn plain(text: &str) -> Article {
             Some(BlockKind::Output)
         } else if is_command(l) {
             Some(BlockKind::Commands)
-        } else if announced || is_table_header(l) {
-            Some(BlockKind::Output)
         } else if l.starts_with("apiVersion:") {
             Some(BlockKind::Manifest)
+        } else if announced || is_table_header(l) {
+            Some(BlockKind::Output)
         } else {
             None
         };
@@ -248,6 +248,11 @@ fn plain(text: &str) -> Article {
                 }
             }
             Some(BlockKind::Output) => {
+                // the first line is output whatever it looks like (it was announced, or is a table header)
+                if !is_prose(l) {
+                    out.push(Line { line: i + 1, text: lines[i].to_string() });
+                    i += 1;
+                }
                 while i < lines.len() && continues_output(lines[i]) {
                     out.push(Line { line: i + 1, text: lines[i].to_string() });
                     i += 1;

@@ -14,14 +14,27 @@ use std::path::{Path, PathBuf};
 pub struct NotRun {
     /// The line as the article prints it (whitespace is normalised before comparing).
     pub text: String,
+    /// Only in this section (when the article prints the line in several, each is declared on its own).
+    #[serde(default)]
+    pub section: Option<String>,
     pub reason: String,
 }
 
-/// A command the scenarios run that the article does not print, and why.
+/// A command or a manifest the scenarios run that the article does not print (or prints only in
+/// other sections than `section`), and why.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verification {
-    pub command: String,
+    /// A command line, as the step runs it.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Or a manifest file, relative to the declarations file's directory.
+    #[serde(default)]
+    pub manifest: Option<String>,
+    /// Only the steps filed under this section (`doc.section`): the article prints the command, but
+    /// in another section.
+    #[serde(default)]
+    pub section: Option<String>,
     pub reason: String,
 }
 
@@ -56,6 +69,11 @@ pub enum DeclaredError {
 const KEYS: &[&str] = &["not-run", "verification"];
 
 impl Declared {
+    /// The directory `manifest` entries are relative to: the file's.
+    pub fn dir(&self) -> PathBuf {
+        self.file.as_ref().and_then(|f| f.parent()).map(Path::to_path_buf).unwrap_or_default()
+    }
+
     /// Reads `path`; a file that does not exist declares nothing.
     pub fn load(path: &Path) -> Result<Declared, DeclaredError> {
         match std::fs::read_to_string(path) {
@@ -87,13 +105,16 @@ impl Declared {
             if e.entry.reason.trim().is_empty() {
                 problems.push(at(e.line, "an entry needs a `reason`"));
             }
-            if let Some(first) = seen.insert(super::tokens::normalise_command(&e.entry.text), e.line) {
+            if let Some(first) = seen.insert((super::tokens::normalise_command(&e.entry.text), e.entry.section.clone()), e.line) {
                 problems.push(at(e.line, &format!("the same text is declared on line {first}")));
             }
         }
         for e in &declared.verification {
             if e.entry.reason.trim().is_empty() {
                 problems.push(at(e.line, "an entry needs a `reason`"));
+            }
+            if e.entry.command.is_some() == e.entry.manifest.is_some() {
+                problems.push(at(e.line, "a `verification` entry names exactly one of `command` or `manifest`"));
             }
         }
         if problems.is_empty() {

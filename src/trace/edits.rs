@@ -179,7 +179,8 @@ fn drop_edit(lines: &[&str], block: &Block, last: usize) -> Edit {
         block: block.line(),
         what: format!("lines {}-{last} dropped ({} `{}`)", block.line(), block.kind, first.trim()),
         text: replace(lines, block.line()..=last, &[]),
-        lines: block.line().saturating_sub(1)..=block.line(),
+        // the line before it, and what now follows in its place (an output that lost its command)
+        lines: block.line().saturating_sub(1)..=block.line() + 3,
         names,
     }
 }
@@ -200,7 +201,7 @@ fn add_edit(lines: &[&str], block: &Block, last: usize, markdown: bool) -> Optio
     match (markdown, block.kind) {
         (true, BlockKind::Manifest) => new.push("\n```yaml".into()),
         (true, _) => new.push("\n```bash".into()),
-        (false, _) => new.push("Then:".into()),
+        (false, _) => new.push("Then run this one as well.".into()),
     }
     let start = last + 2;
     new.extend(copy.iter().cloned());
@@ -301,6 +302,6 @@ mod tests {
         let kinds: std::collections::BTreeSet<EditKind> = edits(text).iter().map(|e| e.kind).collect();
         assert_eq!(kinds.len(), 5, "{kinds:?}");
         let add = edits(text).into_iter().find(|e| e.kind == EditKind::AddBlock).unwrap();
-        assert!(add.text.contains("Then:\nkubectl create token x -n devx\n"), "{}", add.text);
+        assert!(add.text.contains("Then run this one as well.\nkubectl create token x -n devx\n"), "{}", add.text);
     }
 }

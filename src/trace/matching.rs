@@ -114,11 +114,11 @@ pub fn trace(article: &Article, runs: &Runs, declared: &Declared) -> Trace {
     let mut blocks: Vec<Traced> = Vec::new();
     for block in &article.blocks {
         let units = match block.kind {
-            BlockKind::Commands => block.lines.iter().map(|l| cx.command(l.line, &l.text)).collect(),
+            BlockKind::Commands => block.lines.iter().map(|l| cx.command(l.line, &l.text, &block.section)).collect(),
             BlockKind::Manifest => cx.manifest(block),
             BlockKind::Output => {
                 let candidates = candidates(block, &blocks, runs);
-                block.lines.iter().filter(|l| !words(&l.text).is_empty()).map(|l| cx.output(l.line, &l.text, &candidates)).collect()
+                block.lines.iter().filter(|l| !words(&l.text).is_empty()).map(|l| cx.output(l.line, &l.text, &block.section, &candidates)).collect()
             }
         };
         blocks.push(Traced { block: block.clone(), units });
@@ -166,28 +166,28 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn declared(&mut self, line: usize, text: &str) -> Option<Unit> {
+    fn declared(&mut self, line: usize, text: &str, section: &str) -> Option<Unit> {
         let n = normalise_command(text);
-        let i = self.declared.not_run.iter().position(|e| normalise_command(&e.entry.text) == n)?;
+        let i = self.declared.not_run.iter().position(|e| normalise_command(&e.entry.text) == n && e.entry.section.as_deref().is_none_or(|s| s == section))?;
         self.used_not_run.insert(i);
         let e = &self.declared.not_run[i];
         Some(Unit { line, text: text.to_string(), verdict: Verdict::Declared { reason: e.entry.reason.clone(), entry: e.line } })
     }
 
-    fn command(&mut self, line: usize, text: &str) -> Unit {
+    fn command(&mut self, line: usize, text: &str, section: &str) -> Unit {
         let n = normalise_command(text);
         let steps = self.runs.running(&n);
         if !steps.is_empty() {
             return Unit { line, text: n, verdict: Verdict::Verbatim { steps: dedup(steps) } };
         }
-        if let Some(u) = self.declared(line, &n) {
+        if let Some(u) = self.declared(line, &n, section) {
             return u;
         }
         // the closest command a step runs: the same program and verb, the fewest words apart
         let head = |s: &str| s.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
         let closest = self.runs.commands.iter().filter(|c| head(&c.text) == head(&n)).min_by_key(|c| word_distance(&n, &c.text));
         let verdict = match closest {
-            Some(c) if word_distance(&n, &c.text) <= n.split_whitespace().count() => {
+            Some(c) if word_distance(&n, &c.text).0 <= n.split_whitespace().count() / 2 + 1 => {
                 self.drifted.insert((c.step, c.text.clone()));
                 let (a, b): (Vec<String>, Vec<String>) =
                     (n.split_whitespace().map(String::from).collect(), c.text.split_whitespace().map(String::from).collect());
@@ -233,9 +233,9 @@ impl Cx<'_> {
         Unit { line, text, verdict }
     }
 
-    fn output(&mut self, line: usize, text: &str, candidates: &Option<Vec<usize>>) -> Unit {
+    fn output(&mut self, line: usize, text: &str, section: &str, candidates: &Option<Vec<usize>>) -> Unit {
         let text = normalise_command(text);
-        if let Some(u) = self.declared(line, &text) {
+        if let Some(u) = self.declared(line, &text, section) {
             return u;
         }
         let Some(candidates) = candidates.as_ref().filter(|c| !c.is_empty()) else {
@@ -258,74 +258,114 @@ impl Cx<'_> {
         Unit { line, text, verdict }
     }
 
-    /// What the scenarios run that the article does not print: allowed with a reason (a
-    /// `verification` entry for a command, the "Verification only" header for a manifest).
+    /// What the scenarios run that the article does not print, or prints only in another section than
+    /// the one the step is filed under: allowed with a reason (a `verification` entry, or for a manifest
+    /// file the article does not print at all, "Verification only" in its header).
     fn extras(&mut self, article: &Article) -> (Vec<Extra>, Vec<Problem>) {
-        let printed: BTreeSet<String> = article
-            .blocks
-            .iter()
-            .filter(|b| b.kind == BlockKind::Commands)
-            .flat_map(|b| b.lines.iter().map(|l| normalise_command(&l.text)))
-            .collect();
-        let printed_docs: Vec<Vec<String>> = article.blocks.iter().filter(|b| b.kind == BlockKind::Manifest).flat_map(|b| {
-            let text: Vec<&str> = b.lines.iter().map(|l| l.text.as_str()).collect();
-            crate::scenario::split_documents(&text.join("\n")).into_iter().map(|(_, d)| manifest_lines(d.lines())).collect::<Vec<_>>()
-        }).collect();
-        let mut by_command: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let printed = Printed::of(article);
+        let mut extras = Extras::default();
         for c in &self.runs.commands {
-            if !printed.contains(&c.text) && !self.drifted.contains(&(c.step, c.text.clone())) {
-                by_command.entry(&c.text).or_default().push(c.step);
+            if !self.drifted.contains(&(c.step, c.text.clone())) {
+                extras.add(&c.text, printed.commands.get(&c.text), self.runs.steps[c.step].section.as_deref(), c.step);
             }
         }
-        let (mut extras, mut problems) = (Vec::new(), Vec::new());
-        let file = self.declared.file.as_ref().map_or("the declarations file".to_string(), |f| super::runs::shown(f).display().to_string());
-        for (command, steps) in by_command {
-            let steps = dedup(steps);
-            match self.declared.verification.iter().find(|e| normalise_command(&e.entry.command) == command) {
-                Some(e) => extras.push(Extra { what: command.to_string(), steps, reason: e.entry.reason.clone() }),
-                None => problems.push(Problem {
-                    line: None,
-                    message: format!("`{command}` is run by {}, but the article does not print it and {file} gives no reason", self.names(&steps)),
-                }),
-            }
-        }
-        let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut headed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for m in &self.runs.manifests {
-            if !printed_docs.contains(&m.lines) && !self.drifted.contains(&(m.step, m.origin.clone())) {
-                if m.verification {
-                    by_file.entry(&m.origin).or_default().push(m.step);
-                } else {
-                    let at = format!("{}:{}", super::runs::shown(std::path::Path::new(&m.origin)).display(), m.line);
-                    problems.push(Problem {
-                        line: None,
-                        message: format!("{at} ({}) is applied by {}, but the article does not print it and its header does not say `Verification only`", kind_name(&m.lines).unwrap_or_default(), self.names(&[m.step])),
-                    });
-                }
+            let sections = printed.docs.iter().filter(|(d, _)| *d == m.lines).map(|(_, s)| *s).collect::<BTreeSet<&str>>();
+            let filed = self.runs.steps[m.step].section.as_deref();
+            if !sections.is_empty() {
+                extras.add(&m.origin, Some(&sections), filed, m.step);
+            } else if m.verification {
+                headed.entry(&m.origin).or_default().push(m.step);
+            } else if !self.drifted.contains(&(m.step, m.origin.clone())) {
+                extras.add(&m.origin, None, filed, m.step);
             }
         }
-        for (origin, steps) in by_file {
-            let what = super::runs::shown(std::path::Path::new(origin)).display().to_string();
-            extras.push(Extra { what, steps: dedup(steps), reason: "its header says: Verification only".into() });
+        let mut out: Vec<Extra> = headed
+            .into_iter()
+            .map(|(origin, steps)| Extra { what: shown(origin), steps: dedup(steps), reason: "its header says: Verification only".into() })
+            .collect();
+        let mut problems = Vec::new();
+        for ((what, section), steps) in extras.0 {
+            let steps = dedup(steps);
+            match self.verification_entry(what, section) {
+                Some(reason) => out.push(Extra { what: shown(what), steps, reason }),
+                None => problems.push(Problem { line: None, message: self.unexplained(what, section, &steps) }),
+            }
         }
+        problems.extend(self.stale_verification(&printed));
+        (out, problems)
+    }
+
+    /// The reason a `verification` entry gives for `what` (a command, or a manifest file's path) run by
+    /// steps filed under `section` (`None`: the article does not print it at all).
+    fn verification_entry(&self, what: &str, section: Option<&str>) -> Option<String> {
+        let e = self.declared.verification.iter().find(|e| self.entry_names(&e.entry, what) && e.entry.section.as_deref() == section)?;
+        Some(e.entry.reason.clone())
+    }
+
+    fn entry_names(&self, e: &super::declared::Verification, what: &str) -> bool {
+        match (&e.command, &e.manifest) {
+            (Some(c), _) => normalise_command(c) == what,
+            (None, Some(m)) => self.declared.dir().join(m) == std::path::Path::new(what),
+            (None, None) => false,
+        }
+    }
+
+    fn unexplained(&self, what: &str, section: Option<&str>, steps: &[usize]) -> String {
+        let file = self.declarations();
+        let (applied, is) = if self.runs.commands.iter().any(|c| c.text == what) {
+            ("run", format!("`{what}`"))
+        } else {
+            let objects: BTreeSet<String> = self.runs.manifests.iter().filter(|m| m.origin == what).filter_map(|m| kind_name(&m.lines)).collect();
+            ("applied", format!("{} ({})", shown(what), objects.into_iter().collect::<Vec<_>>().join(", ")))
+        };
+        match section {
+            None if applied == "applied" => {
+                format!("{is} is applied by {}, but the article does not print it and its header does not say `Verification only`", self.names(steps))
+            }
+            None => format!("{is} is {applied} by {}, but the article does not print it and {file} gives no reason", self.names(steps)),
+            Some(s) => format!("{is} is {applied} by {}, filed under `{s}`, but the article prints it only in other sections and {file} gives no reason", self.names(steps)),
+        }
+    }
+
+    /// `verification` entries that explain nothing: the article prints what they name (in their
+    /// section), or no step (filed under their section) runs it.
+    fn stale_verification(&self, printed: &Printed) -> Vec<Problem> {
+        let mut out = Vec::new();
         for e in &self.declared.verification {
-            let n = normalise_command(&e.entry.command);
-            let why = if printed.contains(&n) {
-                Some("the article prints it")
-            } else if self.runs.running(&n).is_empty() {
+            let section = e.entry.section.as_deref();
+            let steps: Vec<usize> = match (&e.entry.command, &e.entry.manifest) {
+                (Some(c), _) => self.runs.running(&normalise_command(c)),
+                _ => self.runs.manifests.iter().filter(|m| self.entry_names(&e.entry, &m.origin)).map(|m| m.step).collect(),
+            };
+            let filed = |i: &usize| section.is_none() || self.runs.steps[*i].section.as_deref() == section;
+            let in_article = match &e.entry.command {
+                Some(c) => printed.commands.get(&normalise_command(c)).is_some_and(|s| section.is_none_or(|x| s.contains(x))),
+                None => false,
+            };
+            let why = if in_article {
+                Some("the article prints it there")
+            } else if !steps.iter().any(filed) {
                 Some("no step runs it")
             } else {
                 None
             };
             if let Some(why) = why {
-                problems.push(Problem { line: None, message: format!("{file}:{}: stale `verification` entry `{n}`: {why}", e.line) });
+                let what = e.entry.command.as_deref().or(e.entry.manifest.as_deref()).unwrap_or_default();
+                out.push(Problem { line: None, message: format!("{}:{}: stale `verification` entry `{what}`: {why}", self.declarations(), e.line) });
             }
         }
-        (extras, problems)
+        out
+    }
+
+    fn declarations(&self) -> String {
+        self.declared.file.as_ref().map_or("the declarations file".to_string(), |f| shown(&f.display().to_string()))
     }
 
     /// `not-run` entries that matched no line of the article.
     fn stale(&self) -> Vec<Problem> {
-        let file = self.declared.file.as_ref().map_or("the declarations file".to_string(), |f| super::runs::shown(f).display().to_string());
+        let file = self.declarations();
         let unused = self.declared.not_run.iter().enumerate().filter(|(i, _)| !self.used_not_run.contains(i));
         unused
             .map(|(_, e)| Problem {
@@ -338,6 +378,53 @@ impl Cx<'_> {
     fn names(&self, steps: &[usize]) -> String {
         super::report::steps_list(self.runs, steps, 3)
     }
+}
+
+/// What the article prints, and in which sections.
+struct Printed<'a> {
+    commands: BTreeMap<String, BTreeSet<&'a str>>,
+    docs: Vec<(Vec<String>, &'a str)>,
+}
+
+impl<'a> Printed<'a> {
+    fn of(article: &'a Article) -> Printed<'a> {
+        let mut commands: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+        let mut docs = Vec::new();
+        for b in &article.blocks {
+            let text: Vec<&str> = b.lines.iter().map(|l| l.text.as_str()).collect();
+            match b.kind {
+                BlockKind::Commands => text.iter().for_each(|t| {
+                    commands.entry(normalise_command(t)).or_default().insert(&b.section);
+                }),
+                BlockKind::Manifest => docs.extend(
+                    crate::scenario::split_documents(&text.join("\n")).into_iter().map(|(_, d)| (manifest_lines(d.lines()), b.section.as_str())),
+                ),
+                BlockKind::Output => {}
+            }
+        }
+        Printed { commands, docs }
+    }
+}
+
+/// What steps run beyond the article, keyed by (what, the section its steps are filed under when the
+/// article prints it only in others; `None` when it does not print it at all).
+#[derive(Default)]
+struct Extras<'a>(BTreeMap<(&'a str, Option<&'a str>), Vec<usize>>);
+
+impl<'a> Extras<'a> {
+    /// Records `what`, printed in `sections` (`None`: not at all), run by `step` filed under `filed`.
+    fn add(&mut self, what: &'a str, sections: Option<&BTreeSet<&str>>, filed: Option<&'a str>, step: usize) {
+        match (sections, filed) {
+            (None, _) => self.0.entry((what, None)).or_default().push(step),
+            (Some(s), Some(f)) if !s.contains(f) => self.0.entry((what, Some(f))).or_default().push(step),
+            _ => {}
+        }
+    }
+}
+
+/// A path (or any text) as the user reads it.
+fn shown(what: &str) -> String {
+    super::runs::shown(std::path::Path::new(what)).display().to_string()
 }
 
 fn dedup(mut v: Vec<usize>) -> Vec<usize> {

@@ -66,11 +66,12 @@ pub struct Runs {
 pub const VERIFICATION_MARK: &str = "verification only";
 
 impl Runs {
-    /// Reads every scenario of the catalogue. A scenario file that no longer parses (it loaded a moment
-    /// ago) only loses its `checks`.
-    pub fn of(catalog: &Catalog) -> Runs {
+    /// Reads the catalogue's scenarios that are below `dir` (the article's: the directory of its
+    /// declarations file), all of them when `dir` is `None`. A scenario file that no longer parses (it
+    /// loaded a moment ago) only loses its `checks`.
+    pub fn of(catalog: &Catalog, dir: Option<&Path>) -> Runs {
         let mut runs = Runs::default();
-        for scenario in &catalog.scenarios {
+        for scenario in catalog.scenarios.iter().filter(|s| dir.is_none_or(|d| s.file.starts_with(d))) {
             let tree = std::fs::read_to_string(&scenario.file).ok().and_then(|t| crate::yaml::parse_one(&t).ok());
             for step in &scenario.steps {
                 let checks = tree.as_ref().map(|t| expect_words(t, step)).unwrap_or_default();

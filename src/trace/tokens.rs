@@ -58,11 +58,22 @@ pub fn diff(a: &[String], b: &[String]) -> Vec<String> {
     out
 }
 
-/// How many of the words differ between two command lines (shell words, position by position).
-pub fn word_distance(a: &str, b: &str) -> usize {
+/// How far apart two command lines are: the edits (a word replaced, added or removed) that turn one
+/// into the other, then how different their lengths are (so a changed flag value is closer than a
+/// dropped flag).
+pub fn word_distance(a: &str, b: &str) -> (usize, usize) {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.split_whitespace().collect(), b.split_whitespace().collect());
-    let words = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    diff(&words(&a), &words(&b)).len()
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, wa) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, wb) in b.iter().enumerate() {
+            let here = row[j + 1];
+            row[j + 1] = if wa == wb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
+            prev = here;
+        }
+    }
+    (row[b.len()], a.len().abs_diff(b.len()))
 }
 
 #[cfg(test)]
@@ -91,6 +102,9 @@ mod tests {
     fn output_words_are_letters_and_digits() {
         let w: Vec<String> = words("\"reason\": \"Forbidden\", pod-inspector 0 10s").into_iter().collect();
         assert_eq!(w, ["0", "10s", "Forbidden", "inspector", "pod", "reason"]);
-        assert_eq!(word_distance("kubectl create token x --duration=10m", "kubectl create token x --duration=20m"), 2);
+        let changed = word_distance("kubectl create token x --duration=20m", "kubectl create token x --duration=10m");
+        let dropped = word_distance("kubectl create token x --duration=20m", "kubectl create token x");
+        assert_eq!((changed, dropped), ((1, 0), (1, 1)));
+        assert!(changed < dropped);
     }
 }
