@@ -46,7 +46,7 @@ pub struct TraceArgs {
     #[arg(required = true)]
     pub articles: Vec<PathBuf>,
     /// Blocks declared not runnable and commands run beyond the article, with reasons
-    /// (default: article/trace.yaml below --scenarios-dir)
+    /// (default: trace.yaml in --scenarios-dir; the traced scenarios are those in its article/)
     #[arg(long)]
     pub declared: Option<PathBuf>,
     /// Also run the doc kill matrix: generic edits of the article, each of which must fail the trace

@@ -23,7 +23,7 @@ fn article() -> String {
 
 fn runs() -> Runs {
     let catalog = Catalog::load(&repo().join("scenarios"), &LoadOptions::default()).expect("the shipped scenarios load");
-    Runs::of(&catalog, Some(&repo().join("scenarios/article")))
+    Runs::of(&catalog, Some(&repo().join("scenarios").join(trace::ARTICLE_DIR)))
 }
 
 fn declared() -> Declared {
@@ -64,7 +64,10 @@ fn the_article_traces_green_every_block_run_verbatim_or_declared() {
     assert_eq!(report.counts.not_run, 0);
     let (code, out) = sa_trace(&article(), &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.trim_end().lines().last().is_some_and(|l| l.contains("run verbatim") && l.contains("declared") && l.contains("not run")), "{out}");
+    assert!(
+        out.trim_end().lines().last().is_some_and(|l| l.contains("run verbatim") && l.contains("declared") && l.contains("not run")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -106,8 +109,11 @@ fn a_markdown_tutorial_of_another_shape_traces_by_content() {
     let text = std::fs::read_to_string(repo().join("tests/fixtures/trace/tutorial.md")).unwrap();
     let runs = runs();
     let t = trace::trace_text(&text, &runs, &Declared::default());
-    let rows: Vec<(usize, String, bool)> =
-        t.blocks.iter().flat_map(|b| b.units.iter().map(move |u| (u.line, b.block.kind.to_string(), matches!(u.verdict, Verdict::Verbatim { .. })))).collect();
+    let rows: Vec<(usize, String, bool)> = t
+        .blocks
+        .iter()
+        .flat_map(|b| b.units.iter().map(move |u| (u.line, b.block.kind.to_string(), matches!(u.verdict, Verdict::Verbatim { .. }))))
+        .collect();
     let want = [
         (11, "command"),
         (12, "output"),

@@ -21,7 +21,7 @@ pub(super) fn trace(args: &TraceArgs, verbose: bool) -> u8 {
             return USAGE;
         }
     };
-    let runs = Runs::of(&catalog, path.parent());
+    let runs = Runs::of(&catalog, Some(&args.load.scenarios_dir.join(trace::ARTICLE_DIR)));
     let mut code = PASSED;
     for article in &args.articles {
         let text = match std::fs::read_to_string(article) {

@@ -142,9 +142,7 @@ fn is_heading(line: &str) -> bool {
 fn announces_output(line: &str) -> bool {
     let t = line.trim().to_lowercase();
     t.ends_with(':')
-        && ["expected output", "should see", "output will", "like this", "the output", "prints", "returns"]
-            .iter()
-            .any(|p| t.contains(p))
+        && ["expected output", "should see", "output will", "like this", "the output", "prints", "returns"].iter().any(|p| t.contains(p))
 }
 
 /// A kubectl table's header: two or more upper-case words.
@@ -341,14 +339,15 @@ fn markdown(text: &str) -> Vec<Block> {
 /// The blocks of one fence: `body` is (article line, text); `end` the closing fence's line.
 fn fenced(lang: &str, body: &[(usize, &str)], section: &str, end: usize) -> Vec<Block> {
     let block = |kind, lines: Vec<Line>| Block { kind, section: section.to_string(), end, lines };
-    let raw = |b: &[(usize, &str)]| b.iter().filter(|(_, t)| !t.trim().is_empty()).map(|(n, t)| Line { line: *n, text: t.to_string() }).collect();
+    let raw =
+        |b: &[(usize, &str)]| b.iter().filter(|(_, t)| !t.trim().is_empty()).map(|(n, t)| Line { line: *n, text: t.to_string() }).collect();
     let first = body.iter().map(|(_, t)| t.trim()).find(|t| !t.is_empty()).unwrap_or("");
     if matches!(lang, "yaml" | "yml") || first.starts_with("apiVersion:") {
         return vec![block(BlockKind::Manifest, raw(body))];
     }
     let prompted = body.iter().any(|(_, t)| t.trim_start().starts_with("$ "));
     let shell = matches!(lang, "bash" | "sh" | "shell" | "console" | "shell-session" | "zsh");
-    if !prompted && !(shell || is_command(first)) {
+    if !(prompted || shell || is_command(first)) {
         return vec![block(BlockKind::Output, raw(body))];
     }
     let texts: Vec<&str> = body.iter().map(|(_, t)| *t).collect();

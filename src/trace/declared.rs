@@ -1,4 +1,4 @@
-//! The article's declarations, a data file next to the scenarios (`scenarios/article/trace.yaml`):
+//! The article's declarations, a data file next to the claims (`scenarios/trace.yaml`):
 //! lines of the article no step runs, each with the reason (a prose example, a placeholder, an
 //! interactive shell, a value no run reproduces), and commands the scenarios run that the article does
 //! not print, each with why. An entry is matched by its text, so an edited article makes it stale, and
@@ -86,7 +86,8 @@ impl Declared {
     /// Parses the file's text; `path` names it in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Declared, DeclaredError> {
         let at = |line: usize, m: &str| format!("{}:{line}: {m}", super::runs::shown(path).display());
-        let root = parse_one(text).map_err(|e| DeclaredError::Invalid { problems: vec![at(e.pos.map_or(1, |p| p.line), &e.describe())] })?;
+        let root =
+            parse_one(text).map_err(|e| DeclaredError::Invalid { problems: vec![at(e.pos.map_or(1, |p| p.line), &e.describe())] })?;
         let mut problems = Vec::new();
         let mut declared = Declared { file: Some(path.to_path_buf()), ..Declared::default() };
         if !root.is_null() && !root.is_map() {

@@ -23,7 +23,8 @@ pub enum EditKind {
 }
 
 impl EditKind {
-    pub const ALL: [EditKind; 5] = [EditKind::FlagValue, EditKind::ManifestField, EditKind::OutputLine, EditKind::DropBlock, EditKind::AddBlock];
+    pub const ALL: [EditKind; 5] =
+        [EditKind::FlagValue, EditKind::ManifestField, EditKind::OutputLine, EditKind::DropBlock, EditKind::AddBlock];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -112,7 +113,14 @@ pub fn edits(text: &str) -> Vec<Edit> {
             };
             for new in edited {
                 let what = format!("line {n}: `{}` -> `{}`", line.trim(), new.trim());
-                out.push(Edit { kind, block: block.line(), what, text: replace(&lines, n..=n, &[new]), lines: block.line()..=last, names: Vec::new() });
+                out.push(Edit {
+                    kind,
+                    block: block.line(),
+                    what,
+                    text: replace(&lines, n..=n, &[new]),
+                    lines: block.line()..=last,
+                    names: Vec::new(),
+                });
             }
         }
         out.push(drop_edit(&lines, &block, last));
@@ -149,7 +157,10 @@ fn flag_edits(line: &str) -> Vec<String> {
         let changed = if let Some((flag, value)) = w.split_once('=').filter(|(f, v)| f.starts_with('-') && !v.is_empty()) {
             Some((i, format!("{flag}={}", mutate_last_word(value).unwrap_or_else(|| mutate(value)))))
         } else if w.starts_with('-') && w.len() > 1 && !w.contains('=') {
-            words.get(i + 1).filter(|v| !v.starts_with('-') && **v != "\\").map(|v| (i + 1, mutate_last_word(v).unwrap_or_else(|| mutate(v))))
+            words
+                .get(i + 1)
+                .filter(|v| !v.starts_with('-') && **v != "\\")
+                .map(|v| (i + 1, mutate_last_word(v).unwrap_or_else(|| mutate(v))))
         } else {
             None
         };

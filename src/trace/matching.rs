@@ -118,7 +118,12 @@ pub fn trace(article: &Article, runs: &Runs, declared: &Declared) -> Trace {
             BlockKind::Manifest => cx.manifest(block),
             BlockKind::Output => {
                 let candidates = candidates(block, &blocks, runs);
-                block.lines.iter().filter(|l| !words(&l.text).is_empty()).map(|l| cx.output(l.line, &l.text, &block.section, &candidates)).collect()
+                block
+                    .lines
+                    .iter()
+                    .filter(|l| !words(&l.text).is_empty())
+                    .map(|l| cx.output(l.line, &l.text, &block.section, &candidates))
+                    .collect()
             }
         };
         blocks.push(Traced { block: block.clone(), units });
@@ -168,7 +173,11 @@ struct Cx<'a> {
 impl Cx<'_> {
     fn declared(&mut self, line: usize, text: &str, section: &str) -> Option<Unit> {
         let n = normalise_command(text);
-        let i = self.declared.not_run.iter().position(|e| normalise_command(&e.entry.text) == n && e.entry.section.as_deref().is_none_or(|s| s == section))?;
+        let i = self
+            .declared
+            .not_run
+            .iter()
+            .position(|e| normalise_command(&e.entry.text) == n && e.entry.section.as_deref().is_none_or(|s| s == section))?;
         self.used_not_run.insert(i);
         let e = &self.declared.not_run[i];
         Some(Unit { line, text: text.to_string(), verdict: Verdict::Declared { reason: e.entry.reason.clone(), entry: e.line } })
@@ -212,7 +221,10 @@ impl Cx<'_> {
                 }
             }
         }
-        docs.into_iter().filter(|(_, d)| !manifest_lines(d.iter().copied()).is_empty()).map(|(line, d)| self.document(line, &manifest_lines(d))).collect()
+        docs.into_iter()
+            .filter(|(_, d)| !manifest_lines(d.iter().copied()).is_empty())
+            .map(|(line, d)| self.document(line, &manifest_lines(d)))
+            .collect()
     }
 
     fn document(&mut self, line: usize, lines: &[String]) -> Unit {
@@ -222,7 +234,12 @@ impl Cx<'_> {
             return Unit { line, text, verdict: Verdict::Verbatim { steps: dedup(same) } };
         }
         let named = kind_name(lines);
-        let closest = self.runs.manifests.iter().filter(|m| named.is_some() && kind_name(&m.lines) == named).min_by_key(|m| diff(lines, &m.lines).len());
+        let closest = self
+            .runs
+            .manifests
+            .iter()
+            .filter(|m| named.is_some() && kind_name(&m.lines) == named)
+            .min_by_key(|m| diff(lines, &m.lines).len());
         let verdict = match closest {
             Some(m) => {
                 self.drifted.insert((m.step, m.origin.clone()));
@@ -317,15 +334,22 @@ impl Cx<'_> {
         let (applied, is) = if self.runs.commands.iter().any(|c| c.text == what) {
             ("run", format!("`{what}`"))
         } else {
-            let objects: BTreeSet<String> = self.runs.manifests.iter().filter(|m| m.origin == what).filter_map(|m| kind_name(&m.lines)).collect();
+            let objects: BTreeSet<String> =
+                self.runs.manifests.iter().filter(|m| m.origin == what).filter_map(|m| kind_name(&m.lines)).collect();
             ("applied", format!("{} ({})", shown(what), objects.into_iter().collect::<Vec<_>>().join(", ")))
         };
         match section {
             None if applied == "applied" => {
-                format!("{is} is applied by {}, but the article does not print it and its header does not say `Verification only`", self.names(steps))
+                format!(
+                    "{is} is applied by {}, but the article does not print it and its header does not say `Verification only`",
+                    self.names(steps)
+                )
             }
             None => format!("{is} is {applied} by {}, but the article does not print it and {file} gives no reason", self.names(steps)),
-            Some(s) => format!("{is} is {applied} by {}, filed under `{s}`, but the article prints it only in other sections and {file} gives no reason", self.names(steps)),
+            Some(s) => format!(
+                "{is} is {applied} by {}, filed under `{s}`, but the article prints it only in other sections and {file} gives no reason",
+                self.names(steps)
+            ),
         }
     }
 
@@ -353,7 +377,10 @@ impl Cx<'_> {
             };
             if let Some(why) = why {
                 let what = e.entry.command.as_deref().or(e.entry.manifest.as_deref()).unwrap_or_default();
-                out.push(Problem { line: None, message: format!("{}:{}: stale `verification` entry `{what}`: {why}", self.declarations(), e.line) });
+                out.push(Problem {
+                    line: None,
+                    message: format!("{}:{}: stale `verification` entry `{what}`: {why}", self.declarations(), e.line),
+                });
             }
         }
         out
@@ -370,7 +397,11 @@ impl Cx<'_> {
         unused
             .map(|(_, e)| Problem {
                 line: None,
-                message: format!("{file}:{}: stale `not-run` entry: the article does not print `{}`", e.line, normalise_command(&e.entry.text)),
+                message: format!(
+                    "{file}:{}: stale `not-run` entry: the article does not print `{}`",
+                    e.line,
+                    normalise_command(&e.entry.text)
+                ),
             })
             .collect()
     }
@@ -397,7 +428,9 @@ impl<'a> Printed<'a> {
                     commands.entry(normalise_command(t)).or_default().insert(&b.section);
                 }),
                 BlockKind::Manifest => docs.extend(
-                    crate::scenario::split_documents(&text.join("\n")).into_iter().map(|(_, d)| (manifest_lines(d.lines()), b.section.as_str())),
+                    crate::scenario::split_documents(&text.join("\n"))
+                        .into_iter()
+                        .map(|(_, d)| (manifest_lines(d.lines()), b.section.as_str())),
                 ),
                 BlockKind::Output => {}
             }
@@ -431,4 +464,112 @@ fn dedup(mut v: Vec<usize>) -> Vec<usize> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::declared::{Entry, NotRun, Verification};
+    use super::super::runs::{AppliedDoc, RunCommand, StepInfo};
+    use super::*;
+    use rstest::rstest;
+
+    fn step(line: usize, section: &str, checks: &[&str]) -> StepInfo {
+        StepInfo {
+            scenario: "s".into(),
+            file: "s.scenario.yaml".into(),
+            line,
+            name: format!("step {line}"),
+            section: Some(section.into()),
+            checks: checks.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    /// Two steps in `Tokens`: one runs `kubectl create token x -n dev --duration=10m` and checks
+    /// `600s`, the other applies a ServiceAccount x.
+    fn runs() -> Runs {
+        Runs {
+            steps: vec![step(10, "Tokens", &["lifetime", "600s"]), step(20, "Tokens", &[])],
+            commands: vec![RunCommand { text: "kubectl create token x -n dev --duration=10m".into(), step: 0 }],
+            manifests: vec![AppliedDoc {
+                lines: manifest_lines("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x".lines()),
+                origin: "sa.yaml".into(),
+                line: 1,
+                verification: false,
+                step: 1,
+            }],
+        }
+    }
+
+    fn article(command: &str, output: &str, name: &str) -> String {
+        format!("Tokens\nRun it:\n{command}\nExpected output:\n{output}\nThe manifest.\napiVersion: v1\nkind: ServiceAccount\nmetadata:\nname: {name}\nThat is all.\n")
+    }
+
+    fn verdicts(text: &str, declared: &Declared) -> Vec<(usize, &'static str)> {
+        let t = trace(&super::super::article::read(text), &runs(), declared);
+        let name = |v: &Verdict| match v {
+            Verdict::Verbatim { .. } => "verbatim",
+            Verdict::Declared { .. } => "declared",
+            Verdict::Drift { .. } => "drift",
+            Verdict::NotRun { .. } => "not-run",
+        };
+        t.blocks.iter().flat_map(|b| b.units.iter().map(|u| (u.line, name(&u.verdict)))).collect()
+    }
+
+    #[rstest]
+    #[case::as_printed("kubectl create token x -n dev --duration=10m", "600s", "x", [(3, "verbatim"), (5, "verbatim"), (7, "verbatim")])]
+    #[case::flag_changed("kubectl create token x -n dev --duration=20m", "600s", "x", [(3, "drift"), (5, "verbatim"), (7, "verbatim")])]
+    #[case::output_changed("kubectl create token x -n dev --duration=10m", "601s", "x", [(3, "verbatim"), (5, "drift"), (7, "verbatim")])]
+    #[case::field_changed("kubectl create token x -n dev --duration=10m", "600s", "y", [(3, "verbatim"), (5, "verbatim"), (7, "not-run")])]
+    fn each_line_is_held_against_the_steps_by_content(
+        #[case] command: &str,
+        #[case] output: &str,
+        #[case] name: &str,
+        #[case] want: [(usize, &str); 3],
+    ) {
+        assert_eq!(verdicts(&article(command, output, name), &Declared::default()), want);
+    }
+
+    #[test]
+    fn a_changed_field_of_an_applied_document_of_the_same_name_is_drift_with_a_line_diff() {
+        let text = article("kubectl create token x -n dev --duration=10m", "600s", "x")
+            .replace("kind: ServiceAccount\nmetadata:\nname: x", "kind: ServiceAccount\nmetadata:\nname: x\nnamespace: dev");
+        let t = trace(&super::super::article::read(&text), &runs(), &Declared::default());
+        let unit = t.blocks.iter().flat_map(|b| &b.units).find(|u| u.line == 7).unwrap();
+        assert_eq!(unit.verdict, Verdict::Drift { step: 1, diff: vec!["- namespace: dev".into()] });
+    }
+
+    #[test]
+    fn a_declared_line_passes_and_a_declaration_that_matches_nothing_fails() {
+        let entry = |text: &str| Entry { line: 3, entry: NotRun { text: text.into(), section: None, reason: "why".into() } };
+        let declared =
+            Declared { file: Some("trace.yaml".into()), not_run: vec![entry("601s"), entry("kubectl gone")], verification: Vec::new() };
+        let text = article("kubectl create token x -n dev --duration=10m", "601s", "x");
+        assert_eq!(verdicts(&text, &declared), [(3, "verbatim"), (5, "declared"), (7, "verbatim")]);
+        let t = trace(&super::super::article::read(&text), &runs(), &declared);
+        assert!(!t.passed());
+        assert_eq!(
+            t.problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>(),
+            ["trace.yaml:3: stale `not-run` entry: the article does not print `kubectl gone`"]
+        );
+    }
+
+    #[test]
+    fn what_a_step_runs_beyond_the_article_needs_a_reason() {
+        let text = "Tokens\nThe manifest.\napiVersion: v1\nkind: ServiceAccount\nmetadata:\nname: x\nThat is all.\n";
+        let t = trace(&super::super::article::read(text), &runs(), &Declared::default());
+        assert_eq!(t.problems.len(), 1, "{:#?}", t.problems);
+        assert!(t.problems[0]
+            .message
+            .starts_with("`kubectl create token x -n dev --duration=10m` is run by s.scenario.yaml:10, but the article does not print it"));
+        let reason = Verification {
+            command: Some("kubectl create token x -n dev --duration=10m".into()),
+            manifest: None,
+            section: None,
+            reason: "r".into(),
+        };
+        let declared = Declared { file: None, not_run: Vec::new(), verification: vec![Entry { line: 1, entry: reason }] };
+        let t = trace(&super::super::article::read(text), &runs(), &declared);
+        assert!(t.passed(), "{:#?}", t.problems);
+        assert_eq!(t.extras[0].reason, "r");
+    }
 }

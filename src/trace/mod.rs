@@ -18,8 +18,12 @@ pub use matching::{trace, Trace, Verdict};
 pub use report::{Counts, TraceReport};
 pub use runs::Runs;
 
-/// The declarations file's place below the scenarios directory.
-pub const DECLARED_FILE: &str = "article/trace.yaml";
+/// The declarations file's place in the scenarios directory (next to `claims.yaml`, out of the way of
+/// the lint, which reads every YAML file below `article/` as a manifest).
+pub const DECLARED_FILE: &str = "trace.yaml";
+
+/// The directory below the scenarios directory that holds the article's scenarios, the ones traced.
+pub const ARTICLE_DIR: &str = "article";
 
 /// Traces an article's text against the catalogue's steps and the declarations.
 pub fn trace_text(text: &str, runs: &Runs, declared: &Declared) -> Trace {

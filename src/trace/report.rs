@@ -99,7 +99,8 @@ impl TraceReport {
                     Verdict::Drift { step, diff } => ("drift", at(&[*step]), diff.clone()),
                     Verdict::NotRun { why } => ("not-run", Vec::new(), vec![why.clone()]),
                 };
-                let (section, kind, text, verdict) = (b.block.section.clone(), b.block.kind.to_string(), u.text.clone(), verdict.to_string());
+                let (section, kind, text, verdict) =
+                    (b.block.section.clone(), b.block.kind.to_string(), u.text.clone(), verdict.to_string());
                 rows.push(Row { section, line: u.line, kind, text, verdict, steps, detail });
             }
         }
@@ -141,7 +142,8 @@ impl TraceReport {
         if !self.verification.is_empty() {
             let _ = write!(s, "\nRun by the scenarios, not printed in the article ({}):\n", self.verification.len());
             for (what, steps, reason) in &self.verification {
-                let shown = if verbose || steps.len() <= 2 { steps.join(", ") } else { format!("{} (+{} more)", steps[0], steps.len() - 1) };
+                let shown =
+                    if verbose || steps.len() <= 2 { steps.join(", ") } else { format!("{} (+{} more)", steps[0], steps.len() - 1) };
                 let _ = writeln!(s, "  {}  [{shown}]  {reason}", clip(what, 70));
             }
         }
@@ -179,5 +181,36 @@ impl Document for TraceReport {
             Format::Json => Ok(Rendered::Value(serde_json::to_value(self)?)),
             other => Err(RenderError::Unsupported(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::declared::Declared;
+    use super::super::runs::{RunCommand, StepInfo};
+    use super::*;
+
+    #[test]
+    fn a_drift_is_printed_with_the_article_line_the_step_and_the_diff_and_the_counts_come_last() {
+        let runs = Runs {
+            steps: vec![StepInfo {
+                scenario: "s".into(),
+                file: "s.scenario.yaml".into(),
+                line: 7,
+                name: "token".into(),
+                section: Some("Tokens".into()),
+                checks: Default::default(),
+            }],
+            commands: vec![RunCommand { text: "kubectl create token x --duration=10m".into(), step: 0 }],
+            manifests: Vec::new(),
+        };
+        let t = super::super::trace_text("Tokens\nRun:\nkubectl create token x --duration=20m\n", &runs, &Declared::default());
+        let report = TraceReport::new("a.txt", &t, &runs);
+        let pad = " ".repeat(58 - "kubectl create token x --duration=20m".len());
+        let want = format!(
+            "trace a.txt\n\nTokens\n     3  command   kubectl create token x --duration=20m{pad}  DRIFT from s.scenario.yaml:7\n                  - --duration=20m\n                  + --duration=10m\n\n1 blocks: 0 run verbatim, 0 declared, 1 not run (1 drifted from the scenarios)\n"
+        );
+        assert_eq!(report.console(), want);
+        assert!(!report.passed);
     }
 }

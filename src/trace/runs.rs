@@ -66,8 +66,8 @@ pub struct Runs {
 pub const VERIFICATION_MARK: &str = "verification only";
 
 impl Runs {
-    /// Reads the catalogue's scenarios that are below `dir` (the article's: the directory of its
-    /// declarations file), all of them when `dir` is `None`. A scenario file that no longer parses (it
+    /// Reads the catalogue's scenarios that are below `dir` (the article's, [`super::ARTICLE_DIR`]),
+    /// all of them when `dir` is `None`. A scenario file that no longer parses (it
     /// loaded a moment ago) only loses its `checks`.
     pub fn of(catalog: &Catalog, dir: Option<&Path>) -> Runs {
         let mut runs = Runs::default();
@@ -143,7 +143,8 @@ fn documents(origin: &str, text: &str, step: usize) -> Vec<AppliedDoc> {
 
 /// Every word of the step's `expect:` (keys and values), read from the scenario's YAML tree.
 fn expect_words(tree: &crate::yaml::Node, step: &Step) -> BTreeSet<String> {
-    let node = tree.get("steps").and_then(|s| s.items().get(step.index - 1)).and_then(|s| s.get(step.action.kind())).and_then(|a| a.get("expect"));
+    let node =
+        tree.get("steps").and_then(|s| s.items().get(step.index - 1)).and_then(|s| s.get(step.action.kind())).and_then(|a| a.get("expect"));
     let mut out = BTreeSet::new();
     if let Some(n) = node {
         collect_words(n, &mut out);

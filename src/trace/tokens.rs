@@ -11,11 +11,7 @@ pub fn normalise_command(text: &str) -> String {
 /// A manifest's lines as compared: trimmed, inner whitespace made one space, without blank lines,
 /// comments and document separators.
 pub fn manifest_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    lines
-        .into_iter()
-        .map(normalise_command)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && l != "---")
-        .collect()
+    lines.into_iter().map(normalise_command).filter(|l| !l.is_empty() && !l.starts_with('#') && l != "---").collect()
 }
 
 /// The words of a text: runs of letters and digits (`"pod-inspector 0 10s"` -> pod, inspector, 0, 10s).
