@@ -407,7 +407,7 @@ impl Cx<'_> {
     }
 
     fn names(&self, steps: &[usize]) -> String {
-        super::report::steps_list(self.runs, steps, 3)
+        self.runs.list(steps, 3)
     }
 }
 

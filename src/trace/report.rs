@@ -9,15 +9,6 @@ use crate::report::{Document, Format, RenderError, Rendered};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
-/// "file:line, file:line (+N more)" for the first `max` steps.
-pub fn steps_list(runs: &Runs, steps: &[usize], max: usize) -> String {
-    let mut s: Vec<String> = steps.iter().take(max).map(|&i| runs.steps[i].to_string()).collect();
-    if steps.len() > max {
-        s.push(format!("(+{} more)", steps.len() - max));
-    }
-    s.join(", ")
-}
-
 /// The counts printed last.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {

@@ -95,6 +95,15 @@ impl Runs {
         runs
     }
 
+    /// "file:line, file:line (+N more)" for the first `max` of `steps`.
+    pub fn list(&self, steps: &[usize], max: usize) -> String {
+        let mut s: Vec<String> = steps.iter().take(max).map(|&i| self.steps[i].to_string()).collect();
+        if steps.len() > max {
+            s.push(format!("(+{} more)", steps.len() - max));
+        }
+        s.join(", ")
+    }
+
     /// The steps that run `command` (normalised) as written.
     pub fn running(&self, command: &str) -> Vec<usize> {
         self.commands.iter().filter(|c| c.text == command).map(|c| c.step).collect()
