@@ -18,7 +18,12 @@ fn article_path() -> PathBuf {
 }
 
 fn article() -> String {
-    std::fs::read_to_string(article_path()).unwrap_or_else(|e| panic!("cannot read {}: {e}", article_path().display()))
+    std::fs::read_to_string(article_path()).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the published article at {} (it sits next to the repository, in ../shared/docs/): {e}",
+            article_path().display()
+        )
+    })
 }
 
 fn runs() -> Runs {
@@ -131,6 +136,26 @@ fn a_markdown_tutorial_of_another_shape_traces_by_content() {
     let drifted = text.replace("name: pod-reader", "name: pod-writer");
     let t = trace::trace_text(&drifted, &runs, &Declared::default());
     assert!(matches!(verdict_at(&t, 33), Verdict::NotRun { .. } | Verdict::Drift { .. }), "{:?}", verdict_at(&t, 33));
+}
+
+#[test]
+fn the_json_report_holds_every_row_and_the_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("trace.json");
+    let (code, out) = sa_trace(&article(), &["--json", json.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["line"] == 220 && r["verdict"] == "verbatim"), "{doc:#}");
+    assert_eq!(doc["counts"]["not_run"], 0);
+    assert_eq!(doc["passed"], true);
+}
+
+#[test]
+fn a_text_with_no_block_fails() {
+    let (code, out) = sa_trace("Just prose, no commands.\n", &["--declared", "/dev/null"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the article has no blocks"), "{out}");
 }
 
 #[test]

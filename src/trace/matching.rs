@@ -128,11 +128,17 @@ pub fn trace(article: &Article, runs: &Runs, declared: &Declared) -> Trace {
         };
         blocks.push(Traced { block: block.clone(), units });
     }
-    let mut problems: Vec<Problem> = article
-        .missing_outputs
-        .iter()
-        .map(|&line| Problem { line: Some(line), message: format!("line {line} announces an output that the article does not print") })
-        .collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    if article.blocks.is_empty() {
+        problems
+            .push(Problem { line: None, message: "the article has no blocks (no command, manifest or expected output was found)".into() });
+    }
+    problems.extend(
+        article
+            .missing_outputs
+            .iter()
+            .map(|&line| Problem { line: Some(line), message: format!("line {line} announces an output that the article does not print") }),
+    );
     let (extras, unexplained) = cx.extras(article);
     problems.extend(unexplained);
     problems.extend(cx.stale());
