@@ -192,92 +192,97 @@ fn command_at(lines: &[&str], mut i: usize) -> (String, usize) {
 /// Blocks of a text whose fences are lost: each line's shape says what it is.
 fn plain(text: &str) -> Article {
     let lines: Vec<&str> = text.lines().collect();
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut missing_outputs = Vec::new();
+    let mut article = Article::default();
     let mut section = INTRODUCTION.to_string();
-    let mut announced = false;
+    // the line (1-based) that announced an output, until the next line that is not blank
+    let mut announced: Option<usize> = None;
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i].trim();
-        let start = i;
         if l.is_empty() {
             i += 1;
             continue;
         }
-        let kind = if l == "{" || l == "[" {
-            Some(BlockKind::Output)
-        } else if is_command(l) {
-            Some(BlockKind::Commands)
-        } else if l.starts_with("apiVersion:") {
-            Some(BlockKind::Manifest)
-        } else if announced || is_table_header(l) {
-            Some(BlockKind::Output)
-        } else {
-            None
-        };
-        if announced && kind != Some(BlockKind::Output) {
-            missing_outputs.push(start);
+        let kind = kind_of(l, announced.is_some());
+        let taken = kind.map(|k| take(&lines, i, k)).filter(|(out, _)| !out.is_empty());
+        if let Some(at) = announced.filter(|_| taken.is_none() || kind != Some(BlockKind::Output)) {
+            article.missing_outputs.push(at);
         }
-        announced = false;
-        let mut out = Vec::new();
-        match kind {
-            Some(BlockKind::Commands) => {
-                while i < lines.len() && is_command(lines[i]) {
-                    let (cmd, next) = command_at(&lines, i);
-                    out.push(Line { line: i + 1, text: cmd });
-                    i = next;
-                }
+        announced = None;
+        match (kind, taken) {
+            (Some(kind), Some((out, next))) => {
+                article.blocks.push(Block { kind, section: section.clone(), lines: out, end: next });
+                i = next;
             }
-            Some(BlockKind::Manifest) => {
-                while i < lines.len() && is_yaml(lines[i]) && !is_prose(lines[i]) {
-                    out.push(Line { line: i + 1, text: lines[i].to_string() });
-                    i += 1;
-                }
-            }
-            Some(BlockKind::Output) if l == "{" || l == "[" => {
-                let mut depth = 0i64;
-                while i < lines.len() {
-                    depth += bracket_depth(lines[i]);
-                    out.push(Line { line: i + 1, text: lines[i].to_string() });
-                    i += 1;
-                    if depth <= 0 {
-                        break;
-                    }
-                }
-            }
-            Some(BlockKind::Output) => {
-                // the first line is output whatever it looks like (it was announced, or is a table header)
-                if !is_prose(l) {
-                    out.push(Line { line: i + 1, text: lines[i].to_string() });
-                    i += 1;
-                }
-                while i < lines.len() && continues_output(lines[i]) {
-                    out.push(Line { line: i + 1, text: lines[i].to_string() });
-                    i += 1;
-                }
-            }
-            None => {
+            _ => {
                 if is_heading(l) {
                     section = l.to_string();
                 }
-                announced = announces_output(l);
+                announced = announces_output(l).then_some(i + 1);
                 i += 1;
             }
         }
-        if let Some(kind) = kind {
-            if out.is_empty() {
-                // an announced output that is not there: the next line is read for what it is
-                missing_outputs.push(start);
-                i = start;
-                continue;
+    }
+    article.missing_outputs.extend(announced);
+    article
+}
+
+/// What a line starts, if anything: printed JSON, a command, a manifest, an (announced) output.
+fn kind_of(l: &str, announced: bool) -> Option<BlockKind> {
+    if l == "{" || l == "[" {
+        Some(BlockKind::Output)
+    } else if is_command(l) {
+        Some(BlockKind::Commands)
+    } else if l.starts_with("apiVersion:") {
+        Some(BlockKind::Manifest)
+    } else if (announced && !is_prose(l)) || is_table_header(l) {
+        Some(BlockKind::Output)
+    } else {
+        None
+    }
+}
+
+/// The lines of a `kind` block starting at `lines[i]`, and the index after it.
+fn take(lines: &[&str], mut i: usize, kind: BlockKind) -> (Vec<Line>, usize) {
+    let mut out = Vec::new();
+    let mut push = |i: &mut usize| {
+        out.push(Line { line: *i + 1, text: lines[*i].to_string() });
+        *i += 1;
+    };
+    match kind {
+        BlockKind::Commands => {
+            let mut cmds = Vec::new();
+            while i < lines.len() && is_command(lines[i]) {
+                let (cmd, next) = command_at(lines, i);
+                cmds.push(Line { line: i + 1, text: cmd });
+                i = next;
             }
-            blocks.push(Block { kind, section: section.clone(), lines: out, end: i });
+            return (cmds, i);
+        }
+        BlockKind::Manifest => {
+            while i < lines.len() && is_yaml(lines[i]) && !is_prose(lines[i]) {
+                push(&mut i);
+            }
+        }
+        BlockKind::Output if matches!(lines[i].trim(), "{" | "[") => {
+            let mut depth = 0i64;
+            while i < lines.len() {
+                depth += bracket_depth(lines[i]);
+                push(&mut i);
+                if depth <= 0 {
+                    break;
+                }
+            }
+        }
+        BlockKind::Output => {
+            // the first line is output whatever it looks like (it was announced, or is a table header)
+            push(&mut i);
+            while i < lines.len() && continues_output(lines[i]) {
+                push(&mut i);
+            }
         }
     }
-    if announced {
-        missing_outputs.push(lines.len());
-    }
-    Article { blocks, missing_outputs }
+    (out, i)
 }
 
 /// A line that may still be part of an output printed without fences: not blank, not a sentence, a
@@ -406,6 +411,15 @@ mod tests {
         let b = &blocks(text)[0];
         assert_eq!(b.lines[1].text, "kubectl auth can-i list pods --as=system:serviceaccount:dev:x -n dev");
         assert_eq!(b.end, 7);
+    }
+
+    #[rstest]
+    #[case::followed_by_prose("Expected output:\nThat was it.\n", vec![1])]
+    #[case::followed_by_a_command("Expected output:\n\nkubectl get pods\n", vec![1])]
+    #[case::at_the_end("Text.\nYou should see:\n", vec![2])]
+    #[case::present("Expected output:\nyes\n", vec![])]
+    fn an_announced_output_that_is_missing_is_found(#[case] text: &str, #[case] want: Vec<usize>) {
+        assert_eq!(read(text).missing_outputs, want);
     }
 
     #[test]
