@@ -148,6 +148,12 @@ fn the_json_report_holds_every_row_and_the_counts() {
     let rows = doc["rows"].as_array().unwrap();
     assert!(rows.iter().any(|r| r["line"] == 220 && r["verdict"] == "verbatim"), "{doc:#}");
     assert_eq!(doc["counts"]["not_run"], 0);
+    let token = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "kubectl create token pod-inspector -n dev --duration=10m gives a 600-second token");
+    assert_eq!(token.map(|s| &s["lines"]), Some(&serde_json::json!([220])), "{doc:#}");
     assert_eq!(doc["passed"], true);
 }
 

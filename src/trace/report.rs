@@ -63,6 +63,16 @@ pub struct Row {
     pub detail: Vec<String>,
 }
 
+/// A step and the article lines it runs or checks: the other way round from the rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRow {
+    /// file:line
+    pub step: String,
+    pub scenario: String,
+    pub name: String,
+    pub lines: Vec<usize>,
+}
+
 /// The report of one article, rendered as console text or JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceReport {
@@ -71,6 +81,8 @@ pub struct TraceReport {
     /// What the scenarios run beyond the article: (what, steps, reason).
     pub verification: Vec<(String, Vec<String>, String)>,
     pub problems: Vec<String>,
+    /// Every step that runs or checks a block verbatim, with the article lines it does.
+    pub steps: Vec<StepRow>,
     pub counts: Counts,
     pub passed: bool,
     /// Console form: every step of a row instead of the first two.
@@ -95,8 +107,24 @@ impl TraceReport {
                 rows.push(Row { section, line: u.line, kind, text, verdict, steps, detail });
             }
         }
+        let mut lines_of: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for u in trace.blocks.iter().flat_map(|b| &b.units) {
+            if let Verdict::Verbatim { steps } = &u.verdict {
+                steps.iter().for_each(|&s| lines_of.entry(s).or_default().push(u.line));
+            }
+        }
+        let steps = lines_of
+            .into_iter()
+            .map(|(i, lines)| StepRow {
+                step: runs.steps[i].to_string(),
+                scenario: runs.steps[i].scenario.clone(),
+                name: runs.steps[i].name.clone(),
+                lines,
+            })
+            .collect();
         TraceReport {
             article: article.to_string(),
+            steps,
             rows,
             verification: trace.extras.iter().map(|e| (e.what.clone(), at(&e.steps), e.reason.clone())).collect(),
             problems: trace.problems.iter().map(|p| p.message.clone()).collect(),

@@ -172,3 +172,26 @@ fn collect_words(node: &crate::yaml::Node, out: &mut BTreeSet<String>) {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::marked("# Verification only: not in the article\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", true)]
+    #[case::marked_below_a_blank("\n# Verification only (not in the article)\napiVersion: v1\nkind: ServiceAccount\n", true)]
+    #[case::the_articles("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\n", false)]
+    #[case::said_later_is_not_a_header("apiVersion: v1\n# Verification only\nkind: ServiceAccount\n", false)]
+    fn a_manifest_is_verification_only_when_its_header_says_so(#[case] text: &str, #[case] marked: bool) {
+        let docs = documents("m.yaml", text, 0);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].verification, marked);
+    }
+
+    #[test]
+    fn a_multi_document_file_gives_each_document_with_its_line() {
+        let docs = documents("m.yaml", "apiVersion: v1\nkind: Namespace\n---\napiVersion: v1\nkind: ServiceAccount\n", 3);
+        assert_eq!(docs.iter().map(|d| (d.line, d.step, d.lines.len())).collect::<Vec<_>>(), [(1, 3, 2), (4, 3, 2)]);
+    }
+}
