@@ -110,7 +110,7 @@ impl Trace {
 
 /// Traces `article` against what the scenarios run (`runs`) and the declarations.
 pub fn trace(article: &Article, runs: &Runs, declared: &Declared) -> Trace {
-    let mut cx = Cx { runs, declared, used_not_run: BTreeSet::new(), drifted: BTreeSet::new() };
+    let mut cx = Matcher { runs, declared, used_not_run: BTreeSet::new(), drifted: BTreeSet::new() };
     let mut blocks: Vec<Traced> = Vec::new();
     for block in &article.blocks {
         let units = match block.kind {
@@ -167,7 +167,8 @@ fn candidates(block: &Block, before: &[Traced], runs: &Runs) -> Option<Vec<usize
     })
 }
 
-struct Cx<'a> {
+/// The state of one trace: what it holds the article against, and what it has used so far.
+struct Matcher<'a> {
     runs: &'a Runs,
     declared: &'a Declared,
     /// Indexes of `not-run` entries that matched a line.
@@ -176,7 +177,7 @@ struct Cx<'a> {
     drifted: BTreeSet<(usize, String)>,
 }
 
-impl Cx<'_> {
+impl Matcher<'_> {
     fn declared(&mut self, line: usize, text: &str, section: &str) -> Option<Unit> {
         let n = normalise_command(text);
         let i = self
@@ -294,13 +295,16 @@ impl Cx<'_> {
         }
         let mut headed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for m in &self.runs.manifests {
+            if self.drifted.contains(&(m.step, m.origin.clone())) {
+                continue;
+            }
             let sections = printed.docs.iter().filter(|(d, _)| *d == m.lines).map(|(_, s)| *s).collect::<BTreeSet<&str>>();
             let filed = self.runs.steps[m.step].section.as_deref();
             if !sections.is_empty() {
                 extras.add(&m.origin, Some(&sections), filed, m.step);
             } else if m.verification {
                 headed.entry(&m.origin).or_default().push(m.step);
-            } else if !self.drifted.contains(&(m.step, m.origin.clone())) {
+            } else {
                 extras.add(&m.origin, None, filed, m.step);
             }
         }
