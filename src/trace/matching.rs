@@ -173,11 +173,18 @@ struct Matcher<'a> {
     declared: &'a Declared,
     /// Indexes of `not-run` entries that matched a line.
     used_not_run: BTreeSet<usize>,
-    /// (step, what it runs) named as the copy of a drifted line: not reported again as unexplained.
-    drifted: BTreeSet<(usize, String)>,
+    /// What steps run (a command, a manifest file) that was named as the copy of a drifted line: not
+    /// reported again as run beyond the article.
+    drifted: BTreeSet<String>,
 }
 
 impl Matcher<'_> {
+    /// Whether `step` is filed under another section than `section` (so a step of the block's own
+    /// section is preferred as the copy of a drifted block).
+    fn elsewhere(&self, step: usize, section: &str) -> bool {
+        self.runs.steps[step].section.as_deref() != Some(section)
+    }
+
     fn declared(&mut self, line: usize, text: &str, section: &str) -> Option<Unit> {
         let n = normalise_command(text);
         let i = self
@@ -201,10 +208,15 @@ impl Matcher<'_> {
         }
         // the closest command a step runs: the same program and verb, the fewest words apart
         let head = |s: &str| s.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
-        let closest = self.runs.commands.iter().filter(|c| head(&c.text) == head(&n)).min_by_key(|c| word_distance(&n, &c.text));
+        let closest = self
+            .runs
+            .commands
+            .iter()
+            .filter(|c| head(&c.text) == head(&n))
+            .min_by_key(|c| (word_distance(&n, &c.text), self.elsewhere(c.step, section)));
         let verdict = match closest {
             Some(c) if word_distance(&n, &c.text).0 <= n.split_whitespace().count() / 2 + 1 => {
-                self.drifted.insert((c.step, c.text.clone()));
+                self.drifted.insert(c.text.clone());
                 let (a, b): (Vec<String>, Vec<String>) =
                     (n.split_whitespace().map(String::from).collect(), c.text.split_whitespace().map(String::from).collect());
                 Verdict::Drift { step: c.step, diff: diff(&a, &b) }
@@ -230,11 +242,11 @@ impl Matcher<'_> {
         }
         docs.into_iter()
             .filter(|(_, d)| !manifest_lines(d.iter().copied()).is_empty())
-            .map(|(line, d)| self.document(line, &manifest_lines(d)))
+            .map(|(line, d)| self.document(line, &manifest_lines(d), &block.section))
             .collect()
     }
 
-    fn document(&mut self, line: usize, lines: &[String]) -> Unit {
+    fn document(&mut self, line: usize, lines: &[String], section: &str) -> Unit {
         let text = kind_name(lines).unwrap_or_else(|| lines.first().cloned().unwrap_or_default());
         let same: Vec<usize> = self.runs.manifests.iter().filter(|m| m.lines == lines).map(|m| m.step).collect();
         if !same.is_empty() {
@@ -246,10 +258,10 @@ impl Matcher<'_> {
             .manifests
             .iter()
             .filter(|m| named.is_some() && kind_name(&m.lines) == named)
-            .min_by_key(|m| diff(lines, &m.lines).len());
+            .min_by_key(|m| (diff(lines, &m.lines).len(), self.elsewhere(m.step, section)));
         let verdict = match closest {
             Some(m) => {
-                self.drifted.insert((m.step, m.origin.clone()));
+                self.drifted.insert(m.origin.clone());
                 Verdict::Drift { step: m.step, diff: diff(lines, &m.lines) }
             }
             None => Verdict::NotRun { why: "no step applies it".into() },
@@ -289,13 +301,13 @@ impl Matcher<'_> {
         let printed = Printed::of(article);
         let mut extras = Extras::default();
         for c in &self.runs.commands {
-            if !self.drifted.contains(&(c.step, c.text.clone())) {
+            if !self.drifted.contains(&c.text) {
                 extras.add(&c.text, printed.commands.get(&c.text), self.runs.steps[c.step].section.as_deref(), c.step);
             }
         }
         let mut headed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for m in &self.runs.manifests {
-            if self.drifted.contains(&(m.step, m.origin.clone())) {
+            if self.drifted.contains(&m.origin) {
                 continue;
             }
             let sections = printed.docs.iter().filter(|(d, _)| *d == m.lines).map(|(_, s)| *s).collect::<BTreeSet<&str>>();
