@@ -52,7 +52,7 @@ pub struct TraceArgs {
     /// Also run the doc kill matrix: generic edits of the article, each of which must fail the trace
     #[arg(long)]
     pub kill_matrix: bool,
-    /// Write the trace as JSON here
+    /// Write the trace as JSON here (one article)
     #[arg(long)]
     pub json: Option<PathBuf>,
     #[command(flatten)]

@@ -9,6 +9,10 @@ use crate::report::{self, Format, Output};
 use crate::trace::{self, edits, runs::shown, Declared, Runs, TraceReport};
 
 pub(super) fn trace(args: &TraceArgs, verbose: bool) -> u8 {
+    if args.json.is_some() && args.articles.len() > 1 {
+        eprintln!("error: --json writes the trace of one article; name one article, or run trace once per article");
+        return USAGE;
+    }
     let catalog = match load(&args.load, &[]) {
         Ok(c) => c,
         Err(code) => return code,
