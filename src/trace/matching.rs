@@ -306,13 +306,16 @@ impl Matcher<'_> {
             }
         }
         let mut headed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut wrongly_headed: BTreeSet<&str> = BTreeSet::new();
         for m in &self.runs.manifests {
             if self.drifted.contains(&m.origin) {
                 continue;
             }
             let sections = printed.docs.iter().filter(|(d, _)| *d == m.lines).map(|(_, s)| *s).collect::<BTreeSet<&str>>();
             let filed = self.runs.steps[m.step].section.as_deref();
-            if !sections.is_empty() {
+            if !sections.is_empty() && m.verification {
+                wrongly_headed.insert(&m.origin);
+            } else if !sections.is_empty() {
                 extras.add(&m.origin, Some(&sections), filed, m.step);
             } else if m.verification {
                 headed.entry(&m.origin).or_default().push(m.step);
@@ -324,7 +327,10 @@ impl Matcher<'_> {
             .into_iter()
             .map(|(origin, steps)| Extra { what: shown(origin), steps: dedup(steps), reason: "its header says: Verification only".into() })
             .collect();
-        let mut problems = Vec::new();
+        let mut problems: Vec<Problem> = wrongly_headed
+            .into_iter()
+            .map(|origin| Problem { line: None, message: format!("{} says `Verification only`, but the article prints it", shown(origin)) })
+            .collect();
         for ((what, section), steps) in extras.0 {
             let steps = dedup(steps);
             match self.verification_entry(what, section) {
@@ -573,6 +579,16 @@ mod tests {
             t.problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>(),
             ["trace.yaml:3: stale `not-run` entry: the article does not print `kubectl gone`"]
         );
+    }
+
+    #[test]
+    fn a_manifest_marked_verification_only_that_the_article_prints_is_a_problem() {
+        let mut runs = runs();
+        runs.manifests[0].verification = true;
+        let text = article("kubectl create token x -n dev --duration=10m", "600s", "x");
+        let t = trace(&super::super::article::read(&text), &runs, &Declared::default());
+        let messages: Vec<&str> = t.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages, ["sa.yaml says `Verification only`, but the article prints it"]);
     }
 
     #[test]
