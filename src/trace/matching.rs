@@ -1,13 +1,13 @@
 //! Each block of the article held against what the scenarios run, by content: a command line against
 //! the command lines steps run, a manifest document against the documents steps apply, an output line
-//! against the words the expectations of the steps that ran its command check. Then the other way:
-//! what the scenarios run that the article does not print must say why.
+//! against the words the expectations of the steps that ran its command check. The other way round
+//! (what the scenarios run beyond the article) is `beyond.rs`.
 
 use super::article::{Article, Block, BlockKind};
 use super::declared::Declared;
 use super::runs::Runs;
 use super::tokens::{diff, kind_name, manifest_lines, normalise_command, word_distance, words};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// What became of one line (a command, a manifest document, an output line) of a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,14 +168,14 @@ fn candidates(block: &Block, before: &[Traced], runs: &Runs) -> Option<Vec<usize
 }
 
 /// The state of one trace: what it holds the article against, and what it has used so far.
-struct Matcher<'a> {
-    runs: &'a Runs,
-    declared: &'a Declared,
+pub(super) struct Matcher<'a> {
+    pub(super) runs: &'a Runs,
+    pub(super) declared: &'a Declared,
     /// Indexes of `not-run` entries that matched a line.
     used_not_run: BTreeSet<usize>,
     /// What steps run (a command, a manifest file) that was named as the copy of a drifted line: not
     /// reported again as run beyond the article.
-    drifted: BTreeSet<String>,
+    pub(super) drifted: BTreeSet<String>,
 }
 
 impl Matcher<'_> {
@@ -294,128 +294,9 @@ impl Matcher<'_> {
         Unit { line, text, verdict }
     }
 
-    /// What the scenarios run that the article does not print, or prints only in another section than
-    /// the one the step is filed under: allowed with a reason (a `verification` entry, or for a manifest
-    /// file the article does not print at all, "Verification only" in its header).
-    fn extras(&mut self, article: &Article) -> (Vec<Extra>, Vec<Problem>) {
-        let printed = Printed::of(article);
-        let mut extras = Extras::default();
-        for c in &self.runs.commands {
-            if !self.drifted.contains(&c.text) {
-                extras.add(&c.text, printed.commands.get(&c.text), self.runs.steps[c.step].section.as_deref(), c.step);
-            }
-        }
-        let mut headed: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        let mut wrongly_headed: BTreeSet<&str> = BTreeSet::new();
-        for m in &self.runs.manifests {
-            if self.drifted.contains(&m.origin) {
-                continue;
-            }
-            let sections = printed.docs.iter().filter(|(d, _)| *d == m.lines).map(|(_, s)| *s).collect::<BTreeSet<&str>>();
-            let filed = self.runs.steps[m.step].section.as_deref();
-            if !sections.is_empty() && m.verification {
-                wrongly_headed.insert(&m.origin);
-            } else if !sections.is_empty() {
-                extras.add(&m.origin, Some(&sections), filed, m.step);
-            } else if m.verification {
-                headed.entry(&m.origin).or_default().push(m.step);
-            } else {
-                extras.add(&m.origin, None, filed, m.step);
-            }
-        }
-        let mut out: Vec<Extra> = headed
-            .into_iter()
-            .map(|(origin, steps)| Extra { what: shown(origin), steps: dedup(steps), reason: "its header says: Verification only".into() })
-            .collect();
-        let mut problems: Vec<Problem> = wrongly_headed
-            .into_iter()
-            .map(|origin| Problem { line: None, message: format!("{} says `Verification only`, but the article prints it", shown(origin)) })
-            .collect();
-        for ((what, section), steps) in extras.0 {
-            let steps = dedup(steps);
-            match self.verification_entry(what, section) {
-                Some(reason) => out.push(Extra { what: shown(what), steps, reason }),
-                None => problems.push(Problem { line: None, message: self.unexplained(what, section, &steps) }),
-            }
-        }
-        problems.extend(self.stale_verification(&printed));
-        (out, problems)
-    }
-
-    /// The reason a `verification` entry gives for `what` (a command, or a manifest file's path) run by
-    /// steps filed under `section` (`None`: the article does not print it at all).
-    fn verification_entry(&self, what: &str, section: Option<&str>) -> Option<String> {
-        let e = self.declared.verification.iter().find(|e| self.entry_names(&e.entry, what) && e.entry.section.as_deref() == section)?;
-        Some(e.entry.reason.clone())
-    }
-
-    fn entry_names(&self, e: &super::declared::Verification, what: &str) -> bool {
-        match (&e.command, &e.manifest) {
-            (Some(c), _) => normalise_command(c) == what,
-            (None, Some(m)) => self.declared.dir().join(m) == std::path::Path::new(what),
-            (None, None) => false,
-        }
-    }
-
-    fn unexplained(&self, what: &str, section: Option<&str>, steps: &[usize]) -> String {
-        let file = self.declarations();
-        let (applied, is) = if self.runs.commands.iter().any(|c| c.text == what) {
-            ("run", format!("`{what}`"))
-        } else {
-            let objects: BTreeSet<String> =
-                self.runs.manifests.iter().filter(|m| m.origin == what).filter_map(|m| kind_name(&m.lines)).collect();
-            ("applied", format!("{} ({})", shown(what), objects.into_iter().collect::<Vec<_>>().join(", ")))
-        };
-        match section {
-            None if applied == "applied" => {
-                format!(
-                    "{is} is applied by {}, but the article does not print it and its header does not say `Verification only`",
-                    self.names(steps)
-                )
-            }
-            None => format!("{is} is {applied} by {}, but the article does not print it and {file} gives no reason", self.names(steps)),
-            Some(s) => format!(
-                "{is} is {applied} by {}, filed under `{s}`, but the article prints it only in other sections and {file} gives no reason",
-                self.names(steps)
-            ),
-        }
-    }
-
-    /// `verification` entries that explain nothing: the article prints what they name (in their
-    /// section), or no step (filed under their section) runs it.
-    fn stale_verification(&self, printed: &Printed) -> Vec<Problem> {
-        let mut out = Vec::new();
-        for e in &self.declared.verification {
-            let section = e.entry.section.as_deref();
-            let steps: Vec<usize> = match (&e.entry.command, &e.entry.manifest) {
-                (Some(c), _) => self.runs.running(&normalise_command(c)),
-                _ => self.runs.manifests.iter().filter(|m| self.entry_names(&e.entry, &m.origin)).map(|m| m.step).collect(),
-            };
-            let filed = |i: &usize| section.is_none() || self.runs.steps[*i].section.as_deref() == section;
-            let in_article = match &e.entry.command {
-                Some(c) => printed.commands.get(&normalise_command(c)).is_some_and(|s| section.is_none_or(|x| s.contains(x))),
-                None => false,
-            };
-            let why = if in_article {
-                Some("the article prints it there")
-            } else if !steps.iter().any(filed) {
-                Some("no step runs it")
-            } else {
-                None
-            };
-            if let Some(why) = why {
-                let what = e.entry.command.as_deref().or(e.entry.manifest.as_deref()).unwrap_or_default();
-                out.push(Problem {
-                    line: None,
-                    message: format!("{}:{}: stale `verification` entry `{what}`: {why}", self.declarations(), e.line),
-                });
-            }
-        }
-        out
-    }
-
-    fn declarations(&self) -> String {
-        self.declared.file.as_ref().map_or("the declarations file".to_string(), |f| shown(&f.display().to_string()))
+    /// The declarations file as the user reads its name.
+    pub(super) fn declarations(&self) -> String {
+        self.declared.file.as_ref().map_or("the declarations file".to_string(), |f| super::runs::shown(f).display().to_string())
     }
 
     /// `not-run` entries that matched no line of the article.
@@ -434,61 +315,13 @@ impl Matcher<'_> {
             .collect()
     }
 
-    fn names(&self, steps: &[usize]) -> String {
+    /// The steps' file:line, the first three.
+    pub(super) fn names(&self, steps: &[usize]) -> String {
         self.runs.list(steps, 3)
     }
 }
 
-/// What the article prints, and in which sections.
-struct Printed<'a> {
-    commands: BTreeMap<String, BTreeSet<&'a str>>,
-    docs: Vec<(Vec<String>, &'a str)>,
-}
-
-impl<'a> Printed<'a> {
-    fn of(article: &'a Article) -> Printed<'a> {
-        let mut commands: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
-        let mut docs = Vec::new();
-        for b in &article.blocks {
-            let text: Vec<&str> = b.lines.iter().map(|l| l.text.as_str()).collect();
-            match b.kind {
-                BlockKind::Commands => text.iter().for_each(|t| {
-                    commands.entry(normalise_command(t)).or_default().insert(&b.section);
-                }),
-                BlockKind::Manifest => docs.extend(
-                    crate::scenario::split_documents(&text.join("\n"))
-                        .into_iter()
-                        .map(|(_, d)| (manifest_lines(d.lines()), b.section.as_str())),
-                ),
-                BlockKind::Output => {}
-            }
-        }
-        Printed { commands, docs }
-    }
-}
-
-/// What steps run beyond the article, keyed by (what, the section its steps are filed under when the
-/// article prints it only in others; `None` when it does not print it at all).
-#[derive(Default)]
-struct Extras<'a>(BTreeMap<(&'a str, Option<&'a str>), Vec<usize>>);
-
-impl<'a> Extras<'a> {
-    /// Records `what`, printed in `sections` (`None`: not at all), run by `step` filed under `filed`.
-    fn add(&mut self, what: &'a str, sections: Option<&BTreeSet<&str>>, filed: Option<&'a str>, step: usize) {
-        match (sections, filed) {
-            (None, _) => self.0.entry((what, None)).or_default().push(step),
-            (Some(s), Some(f)) if !s.contains(f) => self.0.entry((what, Some(f))).or_default().push(step),
-            _ => {}
-        }
-    }
-}
-
-/// A path (or any text) as the user reads it.
-fn shown(what: &str) -> String {
-    super::runs::shown(std::path::Path::new(what)).display().to_string()
-}
-
-fn dedup(mut v: Vec<usize>) -> Vec<usize> {
+pub(super) fn dedup(mut v: Vec<usize>) -> Vec<usize> {
     v.sort_unstable();
     v.dedup();
     v

@@ -5,6 +5,7 @@
 //! kill matrix ([`edits`]) proves that generic edits of the article turn the trace red.
 
 pub mod article;
+mod beyond;
 pub mod declared;
 pub mod edits;
 pub mod matching;
