@@ -165,6 +165,25 @@ fn a_text_with_no_block_fails() {
 }
 
 #[test]
+fn a_declarations_file_with_an_unknown_key_is_an_input_error_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let declared = dir.path().join("trace.yaml");
+    std::fs::write(&declared, "not-run: []\nnot-ran: []\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sa-conformance"))
+        .arg("trace")
+        .arg(article_path())
+        .arg("--declared")
+        .arg(&declared)
+        .arg("--scenarios-dir")
+        .arg(repo().join("scenarios"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("trace.yaml:2: unknown key `not-ran` (known: not-run, verification)"), "{err}");
+}
+
+#[test]
 fn an_unreadable_article_is_an_input_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_sa-conformance"))
         .args(["trace", "/no/such/article.txt", "--scenarios-dir"])
