@@ -74,9 +74,9 @@ pub fn mutate(word: &str) -> String {
         _ => {}
     }
     let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<u64>() {
-        Ok(n) => format!("{}{}", n + 1, &word[digits.len()..]),
-        Err(_) => format!("{word}x"),
+    match digits.parse::<u64>().ok().and_then(|n| n.checked_add(1)) {
+        Some(n) => format!("{n}{}", &word[digits.len()..]),
+        None => format!("{word}x"),
     }
 }
 
@@ -292,6 +292,7 @@ mod tests {
     #[case::number("10m", "11m")]
     #[case::answer("yes", "no")]
     #[case::word("dev", "devx")]
+    #[case::too_big_to_count_up("18446744073709551615", "18446744073709551615x")]
     fn a_word_is_changed_to_mean_something_else(#[case] word: &str, #[case] want: &str) {
         assert_eq!(mutate(word), want);
     }
