@@ -335,7 +335,7 @@ fn markdown(text: &str) -> Vec<Block> {
             end += 1;
         }
         let body: Vec<(usize, &str)> = (first..end).map(|n| (n + 1, lines[n])).collect();
-        blocks.extend(fenced(&lang, &body, &section, end + 1));
+        blocks.extend(fenced(&lang, &body, &section, end + 1).into_iter().filter(|b| !b.lines.is_empty()));
         i = end + 1;
     }
     blocks
@@ -452,5 +452,6 @@ mod tests {
             ]
         );
         assert_eq!(blocks(text)[0].lines[0].text, "kubectl get sa -n dev");
+        assert!(blocks("```\n```\n```yaml\n\n```\n```").is_empty(), "an empty fence is no block");
     }
 }

@@ -317,3 +317,50 @@ mod tests {
         assert!(add.text.contains("Then run this one as well.\nkubectl create token x -n devx\n"), "{}", add.text);
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines made of the pieces the readers look for, in any order.
+    fn tutorial() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "kubectl get pods -n dev",
+            "curl --cacert x \\",
+            "TOKEN=$(cat t)",
+            "apiVersion: v1",
+            "kind: Pod",
+            "name: é",
+            "---",
+            "Expected output:",
+            "{",
+            "}",
+            "\"a\": [1, {\"b\": \"}\"}]",
+            "NAME AGE",
+            "yes",
+            "```",
+            "```yaml",
+            "$ kubectl get sa \\",
+            "# Heading",
+            "Some prose that ends here.",
+            "",
+            "18446744073709551615",
+        ]);
+        prop::collection::vec(piece, 0..40).prop_map(|v| v.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn reading_and_editing_any_tutorial_never_panics(text in tutorial()) {
+            let article = article::read(&text);
+            for b in &article.blocks {
+                prop_assert!(!b.lines.is_empty());
+            }
+            for e in edits(&text) {
+                let _ = article::read(&e.text);
+            }
+        }
+    }
+}
