@@ -145,6 +145,13 @@ fn announces_output(line: &str) -> bool {
         && ["expected output", "should see", "output will", "like this", "the output", "prints", "returns"].iter().any(|p| t.contains(p))
 }
 
+/// A value printed on a line of its own, as code: one word with a `/` or `:` in it (a path, an
+/// identity such as `system:serviceaccount:dev:pod-inspector`), not a heading or a sentence's end.
+fn is_literal(line: &str) -> bool {
+    let t = line.trim();
+    !t.contains(char::is_whitespace) && t.contains(['/', ':']) && !t.ends_with(['.', ':', ',']) && t.len() > 1
+}
+
 /// A kubectl table's header: two or more upper-case words.
 fn is_table_header(line: &str) -> bool {
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -235,7 +242,7 @@ fn kind_of(l: &str, announced: bool) -> Option<BlockKind> {
         Some(BlockKind::Commands)
     } else if l.starts_with("apiVersion:") {
         Some(BlockKind::Manifest)
-    } else if (announced && !is_prose(l)) || is_table_header(l) {
+    } else if (announced && !is_prose(l)) || is_table_header(l) || is_literal(l) {
         Some(BlockKind::Output)
     } else {
         None
@@ -426,6 +433,15 @@ mod tests {
     fn printed_json_is_one_output_block_to_its_closing_brace() {
         let text = "It will look like this:\n{\n\"kind\": \"Status\",\n\"metadata\": {},\n\"message\": \"a { b\"\n}\nThis is expected.\n";
         assert_eq!(summary(text), [(BlockKind::Output, 2, 5, INTRODUCTION.to_string())]);
+    }
+
+    #[test]
+    fn a_value_printed_on_its_own_line_is_an_output_block() {
+        let text = "These two identities differ:\nsystem:serviceaccount:dev:x\nsystem:serviceaccount:prod:x\nThey are not the same.\nThe path is:\n/var/run/secrets/\nIn it, files.\n";
+        assert_eq!(
+            summary(text),
+            [(BlockKind::Output, 2, 2, INTRODUCTION.to_string()), (BlockKind::Output, 6, 1, INTRODUCTION.to_string())]
+        );
     }
 
     #[rstest]
