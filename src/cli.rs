@@ -32,6 +32,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Kill matrix: run generic mutants of scenarios (a wrong cluster or lab) and report survivors
     Mutate(MutateArgs),
+    /// Check a lab someone made by following the article (their cluster, their namespaces), read-only:
+    /// per article section, what holds and what to revisit
+    Check(CheckArgs),
     /// Run the whole suite on several Kubernetes versions (a kind cluster each, one at a time) and
     /// write the claims x versions table
     Matrix(MatrixArgs),
@@ -201,6 +204,45 @@ pub struct RunArgs {
     /// at once (--jobs); a scenario that cannot be isolated runs as written, and the run says why
     #[arg(long)]
     pub isolate: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub enum CheckFormat {
+    /// A line per article section, ✓ or ✗, and what to revisit
+    Console,
+    /// The same as JSON
+    Json,
+    /// For a lab platform's check script (Instruqt, Killercoda): nothing on success, one `FAIL: ...` line otherwise
+    Lab,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Scenarios to check the lab against (default: article-walkthrough)
+    pub scenarios: Vec<String>,
+    /// kubeconfig of the lab's cluster (default: $KUBECONFIG, else ~/.kube/config)
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Context of the lab's cluster (default: the current context)
+    #[arg(long)]
+    pub context: Option<String>,
+    /// The participant's namespace for the article's: --namespace dev=alice-dev; give the same
+    /// SOURCE again for another participant (--namespace dev=alice-dev --namespace dev=bob-dev: a board)
+    #[arg(long = "namespace", value_name = "SOURCE=TARGET")]
+    pub namespaces: Vec<String>,
+    /// Every namespace with this label is a participant's `dev` (e.g. workshop=sa-rbac): a board
+    #[arg(long, value_name = "LABEL_SELECTOR", conflicts_with = "namespaces")]
+    pub namespaces_from: Option<String>,
+    /// Check every section up to and including this one (a checkpoint of the article)
+    #[arg(long, conflicts_with = "section")]
+    pub until: Option<String>,
+    /// Check this one section (what it depends on is checked too)
+    #[arg(long)]
+    pub section: Option<String>,
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: CheckFormat,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Args, Debug)]

@@ -18,6 +18,7 @@ pub mod error;
 pub mod exit;
 pub mod footprint;
 pub mod interrupt;
+pub mod lab;
 pub mod lint;
 pub mod matrix;
 #[cfg(test)]

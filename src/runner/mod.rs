@@ -168,6 +168,46 @@ pub async fn run_scenario_detached(
     (outcome, deleting)
 }
 
+/// Runs the steps `indices` (0-based) of a scenario, in order, outside a scenario run: no namespace is
+/// claimed, labelled or cleaned up. `check` runs looks this way on a lab the harness does not own,
+/// with `cap` bounding each step's timeout and `within` (a lab is not converging: a look that does
+/// not hold within it is the lab's answer); the e2e trials play a participant's writes this way.
+pub async fn run_steps(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    scenario: &Scenario,
+    indices: &[usize],
+    kubectl: &str,
+    cap: Option<Duration>,
+) -> Vec<StepOutcome> {
+    let applied = Mutex::new(Vec::new());
+    let ctx = StepCtx { target, discovery, dir: scenario.dir(), actions: scenario.actions().collect(), kubectl, applied: &applied };
+    let mut captures = Captures::default();
+    let mut version = None;
+    let mut outcomes = Vec::with_capacity(indices.len());
+    for &i in indices {
+        let Some(step) = scenario.steps.get(i) else { continue };
+        let mut capped = step.clone();
+        if let Some(cap) = cap {
+            capped.timeout = capped.timeout.min(cap);
+            capped.within = capped.within.min(cap);
+            capped.stable_for = None;
+        }
+        let s = match applies(target, step, &mut version).await {
+            Ok(true) => run_step(&ctx, scenario, &capped, &mut captures, None).await,
+            Ok(false) => not_applicable(scenario, step, "the step is for other server versions".into()),
+            Err(e) => {
+                let mut s = skipped(scenario, step);
+                s.settle(Status::Failed);
+                s.error = Some(e);
+                s
+            }
+        };
+        outcomes.push(s);
+    }
+    outcomes
+}
+
 fn location(scenario: &Scenario, step: &Step) -> String {
     format!("{}:{}", scenario.file.display(), step.line)
 }

@@ -12,6 +12,7 @@ mod external_token;
 mod guard;
 mod interrupt;
 mod jobs;
+mod lab;
 mod lease;
 mod mutate;
 mod ownership;
@@ -71,6 +72,8 @@ fn main() -> ExitCode {
     trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
     trials.push(credentials::trial(&shared));
+    trials.push(lab::sections_trial(&shared));
+    trials.push(lab::mistakes_trial(&shared));
     trials.push(reboot::trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
