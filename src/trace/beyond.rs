@@ -48,13 +48,19 @@ impl Matcher<'_> {
             .collect();
         for ((what, section), steps) in extras.0 {
             let steps = dedup(steps);
-            match self.verification_entry(what, section) {
+            match self.own_reason(&steps).or_else(|| self.verification_entry(what, section)) {
                 Some(reason) => out.push(Extra { what: shown(what), steps, reason }),
                 None => problems.push(Problem { line: None, message: self.unexplained(what, section, &steps) }),
             }
         }
         problems.extend(self.stale_verification(&printed));
         (out, problems)
+    }
+
+    /// The reason the steps give themselves (their `verification:` key), when every one of them does.
+    fn own_reason(&self, steps: &[usize]) -> Option<String> {
+        let reasons: Option<BTreeSet<&str>> = steps.iter().map(|&i| self.runs.steps[i].verification.as_deref()).collect();
+        reasons.filter(|r| !r.is_empty()).map(|r| format!("the step says: {}", r.into_iter().collect::<Vec<_>>().join("; ")))
     }
 
     /// The reason a `verification` entry gives for `what` (a command, or a manifest file's path) run by
@@ -111,10 +117,13 @@ impl Matcher<'_> {
                 Some(c) => printed.commands.get(&normalise_command(c)).is_some_and(|s| section.is_none_or(|x| s.contains(x))),
                 None => false,
             };
+            let filed: Vec<usize> = steps.into_iter().filter(filed).collect();
             let why = if in_article {
                 Some("the article prints it there")
-            } else if !steps.iter().any(filed) {
+            } else if filed.is_empty() {
                 Some("no step runs it")
+            } else if self.own_reason(&filed).is_some() {
+                Some("its steps say why themselves (`verification:`)")
             } else {
                 None
             };

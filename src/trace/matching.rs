@@ -342,6 +342,7 @@ mod tests {
             name: format!("step {line}"),
             section: Some(section.into()),
             checks: checks.iter().map(|c| c.to_string()).collect(),
+            verification: None,
         }
     }
 
@@ -442,5 +443,14 @@ mod tests {
         let t = trace(&super::super::article::read(text), &runs(), &declared);
         assert!(t.passed(), "{:#?}", t.problems);
         assert_eq!(t.extras[0].reason, "r");
+        // a step that says why itself (`verification:`) needs no entry, and makes the entry stale
+        let mut own = runs();
+        own.steps[0].verification = Some("the harness's own proof".into());
+        let t = trace(&super::super::article::read(text), &own, &Declared::default());
+        assert!(t.passed(), "{:#?}", t.problems);
+        assert_eq!(t.extras[0].reason, "the step says: the harness's own proof");
+        let t = trace(&super::super::article::read(text), &own, &declared);
+        let messages: Vec<&str> = t.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages, ["the declarations file:1: stale `verification` entry `kubectl create token x -n dev --duration=10m`: its steps say why themselves (`verification:`)"]);
     }
 }

@@ -219,6 +219,7 @@ mod tests {
                 name: "token".into(),
                 section: Some("Tokens".into()),
                 checks: Default::default(),
+                verification: None,
             }],
             commands: vec![RunCommand { text: "kubectl create token x --duration=10m".into(), step: 0 }],
             manifests: Vec::new(),

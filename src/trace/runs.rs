@@ -21,6 +21,8 @@ pub struct StepInfo {
     pub section: Option<String>,
     /// Every word its `expect:` holds (keys and values): what it can be said to check.
     pub checks: BTreeSet<String>,
+    /// Its `verification:` reason: it is the harness's own proof, not something the article prints.
+    pub verification: Option<String>,
 }
 
 impl fmt::Display for StepInfo {
@@ -83,6 +85,7 @@ impl Runs {
                     name: step.name.clone(),
                     section: step.doc.as_ref().map(|d| d.section.clone()),
                     checks,
+                    verification: step.verification.clone(),
                 });
                 for text in command_lines(&step.action) {
                     runs.commands.push(RunCommand { text: normalise_command(&text), step: index });
