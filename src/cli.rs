@@ -38,6 +38,28 @@ pub enum Command {
     /// Run the whole suite on several Kubernetes versions (a kind cluster each, one at a time) and
     /// write the claims x versions table
     Matrix(MatrixArgs),
+    /// Map every block of a tutorial (commands, manifests, expected outputs) to the steps that run it,
+    /// by content; a block not run or run differently fails
+    Trace(TraceArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// The tutorials: plain text (fences lost) or Markdown
+    #[arg(required = true)]
+    pub articles: Vec<PathBuf>,
+    /// Blocks declared not runnable and commands run beyond the article, with reasons
+    /// (default: trace.yaml in --scenarios-dir; the traced scenarios are those in its article/)
+    #[arg(long)]
+    pub declared: Option<PathBuf>,
+    /// Also run the doc kill matrix: generic edits of the article, each of which must fail the trace
+    #[arg(long)]
+    pub kill_matrix: bool,
+    /// Write the trace as JSON here (one article)
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Args, Debug)]

@@ -35,5 +35,6 @@ pub mod scenario;
 pub mod secrets;
 pub mod step;
 pub mod suite;
+pub mod trace;
 pub mod versions;
 pub mod yaml;

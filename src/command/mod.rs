@@ -12,6 +12,7 @@ mod matrix;
 mod mutate;
 mod run;
 pub mod setup;
+mod trace;
 
 use crate::cli::{Cli, ClusterCommand, Command, LoadArgs};
 use crate::exit::{FAILED, USAGE};
@@ -32,6 +33,7 @@ pub async fn dispatch(cli: Cli) -> u8 {
         Command::Mutate(args) => mutate::mutate(&args).await,
         Command::Matrix(args) => matrix::matrix(&args).await,
         Command::Check(args) => check::check(&args, cli.verbose).await,
+        Command::Trace(args) => trace::trace(&args, cli.verbose),
     }
 }
 
