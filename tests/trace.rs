@@ -12,18 +12,41 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The published article, next to the repository as the README says (`../shared/docs/`).
-fn article_path() -> PathBuf {
+/// The published article, next to the repository (`../shared/docs/`), when this checkout has it.
+fn published_path() -> PathBuf {
     repo().join("../shared/docs/service-accounts-article.txt")
 }
 
+/// The article traced: `SA_CONFORMANCE_ARTICLE`, else the published one, else the copy the repository
+/// keeps (docs/article/) for checkouts without `../shared` (a CI runner, a laptop clone).
+fn article_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("SA_CONFORMANCE_ARTICLE") {
+        return PathBuf::from(p);
+    }
+    let published = published_path();
+    if published.exists() {
+        published
+    } else {
+        repo().join("docs/article/service-accounts-article.txt")
+    }
+}
+
 fn article() -> String {
-    std::fs::read_to_string(article_path()).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the published article at {} (it sits next to the repository, in ../shared/docs/): {e}",
-            article_path().display()
-        )
-    })
+    std::fs::read_to_string(article_path())
+        .unwrap_or_else(|e| panic!("cannot read the article at {} (SA_CONFORMANCE_ARTICLE names another): {e}", article_path().display()))
+}
+
+/// Where the published article is present, the repository's copy is the same text: an edit of the
+/// article reaches the copy (and so every checkout) or this goes red.
+#[test]
+fn the_repositorys_copy_is_the_published_article() {
+    let published = published_path();
+    let Ok(text) = std::fs::read_to_string(&published) else {
+        eprintln!("no published article at {}: only the copy is traced", published.display());
+        return;
+    };
+    let copy = std::fs::read_to_string(repo().join("docs/article/service-accounts-article.txt")).expect("docs/article/ holds the copy");
+    assert!(copy == text, "docs/article/service-accounts-article.txt differs from {}: copy the published article over it", published.display());
 }
 
 fn runs() -> Runs {
