@@ -46,7 +46,11 @@ fn the_repositorys_copy_is_the_published_article() {
         return;
     };
     let copy = std::fs::read_to_string(repo().join("docs/article/service-accounts-article.txt")).expect("docs/article/ holds the copy");
-    assert!(copy == text, "docs/article/service-accounts-article.txt differs from {}: copy the published article over it", published.display());
+    assert!(
+        copy == text,
+        "docs/article/service-accounts-article.txt differs from {}: copy the published article over it",
+        published.display()
+    );
 }
 
 fn runs() -> Runs {
