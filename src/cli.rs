@@ -241,6 +241,10 @@ pub struct CheckArgs {
     pub section: Option<String>,
     #[arg(long, value_enum, default_value = "console")]
     pub format: CheckFormat,
+    /// Check again every DURATION (e.g. 5s), redrawing in place on a terminal, until Ctrl-C (the
+    /// instructor's board during a workshop)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub watch: Option<Duration>,
     #[command(flatten)]
     pub load: LoadArgs,
 }

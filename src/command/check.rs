@@ -83,30 +83,66 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
     }
     let discovery = DiscoveryCache::default();
     let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
-    let rows: Vec<Row> = futures::stream::iter(loaded.iter().map(|(p, labs)| {
-        let (target, discovery, kubectl) = (&target, &discovery, &kubectl);
-        async move {
-            let mut outcomes = Vec::new();
-            for (mapped, article, namespaces) in labs {
-                let lab =
-                    Lab { mapped, article, namespaces: namespaces.clone(), until: args.until.as_deref(), section: args.section.as_deref() };
-                // The sections were checked above: this cannot fail on them.
-                if let Ok(o) = lab::check(target, discovery, &lab, kubectl).await {
-                    outcomes.push(o);
-                }
-            }
-            Row { participant: p.label.clone(), labs: outcomes }
+    let Some(every) = args.watch else {
+        let rows = round(args, &target, &discovery, &kubectl, &loaded).await;
+        render(&rows, args.format, verbose, &target);
+        return verdict(&rows);
+    };
+    // --watch: the board again every few seconds, in place on a terminal, until Ctrl-C.
+    let interrupt = crate::interrupt::Interrupt::install();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    loop {
+        let rows = round(args, &target, &discovery, &kubectl, &loaded).await;
+        if terminal {
+            out("\x1b[2J\x1b[H");
         }
-    }))
-    .buffered(AT_ONCE)
-    .collect()
-    .await;
-    render(&rows, args.format, verbose, &target);
+        out(&format!("{} (every {}s; Ctrl-C stops)\n", chrono_free_now(), every.as_secs()));
+        render(&rows, args.format, verbose, &target);
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = interrupt.wait() => return verdict(&rows),
+        }
+    }
+}
+
+/// 0 when every participant's every section holds, else 1.
+fn verdict(rows: &[Row]) -> u8 {
     if rows.iter().all(|r| r.labs.iter().all(LabOutcome::passed)) {
         PASSED
     } else {
         FAILED
     }
+}
+
+/// The time of day (UTC) for the watch header, without a date crate.
+fn chrono_free_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default() % 86_400;
+    format!("{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// Every participant's labs checked once, `AT_ONCE` participants at a time.
+async fn round(
+    args: &CheckArgs,
+    target: &Target,
+    discovery: &DiscoveryCache,
+    kubectl: &str,
+    loaded: &[(Participant, Vec<LabOf>)],
+) -> Vec<Row> {
+    futures::stream::iter(loaded.iter().map(|(p, labs)| async move {
+        let mut outcomes = Vec::new();
+        for (mapped, article, namespaces) in labs {
+            let lab =
+                Lab { mapped, article, namespaces: namespaces.clone(), until: args.until.as_deref(), section: args.section.as_deref() };
+            // The sections were checked before the first round: this cannot fail on them.
+            if let Ok(o) = lab::check(target, discovery, &lab, kubectl).await {
+                outcomes.push(o);
+            }
+        }
+        Row { participant: p.label.clone(), labs: outcomes }
+    }))
+    .buffered(AT_ONCE)
+    .collect()
+    .await
 }
 
 /// Connects to the lab's cluster and asks it one question, so an unreachable cluster is said once,
