@@ -43,6 +43,17 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The sections are the scenarios' own: an unknown one is a usage error before any cluster is asked.
+    for scenario in &catalog.scenarios {
+        for (flag, section) in [("until", &args.until), ("section", &args.section)] {
+            if let Some(section) = section {
+                if let Err(e) = lab::stage_of(&lab::LabPlan::of(scenario), scenario, section) {
+                    eprintln!("error: --{flag}: {e}");
+                    return USAGE;
+                }
+            }
+        }
+    }
     let target = match reach(args).await {
         Ok(t) => t,
         Err(message) => {
@@ -67,17 +78,6 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
             Err(message) => {
                 eprint!("error: {message}");
                 return USAGE;
-            }
-        }
-    }
-    for (_, labs) in &loaded {
-        for (mapped, _, _) in labs {
-            for section in [&args.until, &args.section].into_iter().flatten() {
-                let plan = lab::LabPlan::of(mapped);
-                if let Err(e) = lab::stage_of(&plan, mapped, section) {
-                    eprintln!("error: --{}: {e}", if args.until.as_ref() == Some(section) { "until" } else { "section" });
-                    return USAGE;
-                }
             }
         }
     }

@@ -369,3 +369,31 @@ async fn report_mistakes(rows: Vec<MistakeRow>, total: usize) -> Result<(), Fail
         Err(format!("mistakes not named:\n{}\n{table}", bad.join("\n")).into())
     }
 }
+
+/// A lab whose cluster does not answer: exit 1 and one line naming the context and the server, fast;
+/// an unknown section: exit 2 listing the sections (no cluster needed for either).
+pub fn bad_input_trial() -> Trial {
+    Trial::test("check::an_unreachable_lab_or_an_unknown_section_says_so", || {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let kc = dir.path().join("config");
+        let text = "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: gone\n  context: {cluster: gone, user: u}\ncurrent-context: gone\n";
+        std::fs::write(&kc, text).map_err(|e| e.to_string())?;
+        let kc = kc.display().to_string();
+        let started = std::time::Instant::now();
+        let out = crate::cli::output(&["check", "--kubeconfig", &kc])?;
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        if out.status.code() != Some(1)
+            || !err.contains("context `gone` (https://127.0.0.1:9) does not answer")
+            || started.elapsed().as_secs() > 20
+        {
+            return Err(format!("unreachable: exit {:?} after {:?}: {err}", out.status.code(), started.elapsed()).into());
+        }
+        let out = crate::cli::output(&["check", "--kubeconfig", &kc, "--until", "No Such Section"])?;
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        // The sections are the scenario's: an unknown one is a usage error before any cluster is asked.
+        if out.status.code() != Some(2) || !err.contains("its sections: \"Creating a Service Account\"") {
+            return Err(format!("unknown section on an unreachable cluster: exit {:?}: {err}", out.status.code()).into());
+        }
+        Ok(())
+    })
+}

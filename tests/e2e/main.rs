@@ -74,6 +74,7 @@ fn main() -> ExitCode {
     trials.push(credentials::trial(&shared));
     trials.push(lab::sections_trial(&shared));
     trials.push(lab::mistakes_trial(&shared));
+    trials.push(lab::bad_input_trial());
     trials.push(reboot::trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
