@@ -37,6 +37,10 @@ pub struct RunOptions {
     /// Stop a scenario at its first failed step, even one that only looks (`mutate`: a mutant is
     /// killed by its first failure, so the steps after it cannot change the verdict).
     pub stop_at_first_failure: bool,
+    /// Namespaces no later run reuses (`run --isolate` names them after the run): their deletion is
+    /// issued and not awaited, as chainsaw's `--fast-namespace-deletion`. A scenario whose namespaces
+    /// are all here is done when its steps and cleanup requests are.
+    pub unique_namespaces: std::collections::BTreeSet<String>,
 }
 
 impl Default for RunOptions {
@@ -48,6 +52,7 @@ impl Default for RunOptions {
             lease: Default::default(),
             jobs: 1,
             stop_at_first_failure: false,
+            unique_namespaces: Default::default(),
         }
     }
 }
@@ -410,6 +415,11 @@ pub struct Deleting {
 impl Deleting {
     fn nothing() -> Self {
         Deleting { namespaces: Vec::new(), task: None }
+    }
+
+    /// Leaves the namespaces to the namespace controller (their deletion was issued): nothing waits.
+    pub fn detach(self) {
+        drop(self.task);
     }
 
     /// Waits until the namespaces are gone; returns what went wrong (one line each).
