@@ -245,6 +245,9 @@ pub struct CheckArgs {
     /// instructor's board during a workshop)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub watch: Option<Duration>,
+    /// Also write the board as a self-contained HTML page here (rewritten every round with --watch)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
 }

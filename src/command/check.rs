@@ -30,12 +30,7 @@ pub struct Participant {
     pub pairs: Vec<String>,
 }
 
-/// A participant's results, one per scenario.
-#[derive(Debug, serde::Serialize)]
-struct Row {
-    participant: String,
-    labs: Vec<LabOutcome>,
-}
+use crate::lab::board::BoardRow as Row;
 
 pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
     let names = if args.scenarios.is_empty() { vec![DEFAULT_LAB.to_string()] } else { args.scenarios.clone() };
@@ -86,6 +81,9 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
     let Some(every) = args.watch else {
         let rows = round(args, &target, &discovery, &kubectl, &loaded).await;
         render(&rows, args.format, verbose, &target);
+        if let Err(code) = write_html(args, &rows) {
+            return code;
+        }
         return verdict(&rows);
     };
     // --watch: the board again every few seconds, in place on a terminal, until Ctrl-C.
@@ -98,11 +96,25 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
         }
         out(&format!("{} (every {}s; Ctrl-C stops)\n", chrono_free_now(), every.as_secs()));
         render(&rows, args.format, verbose, &target);
+        if let Err(code) = write_html(args, &rows) {
+            return code;
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = interrupt.wait() => return verdict(&rows),
         }
     }
+}
+
+/// `--html FILE`: the board as a page (atomically replaced, so a browser reloading it never sees half).
+fn write_html(args: &CheckArgs, rows: &[Row]) -> Result<(), u8> {
+    let Some(path) = &args.html else { return Ok(()) };
+    let page = lab::board::to_html(rows, &chrono_free_now());
+    let tmp = path.with_extension("html.tmp");
+    std::fs::write(&tmp, page).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
+        eprintln!("error: --html {}: {e}", path.display());
+        FAILED
+    })
 }
 
 /// 0 when every participant's every section holds, else 1.
@@ -310,28 +322,11 @@ fn learner(l: &LabOutcome, verbose: bool, target: &Target) -> String {
 /// The instructor's board: a row per participant, a column per section (✓, ✗), then each
 /// participant's first failure.
 fn board(rows: &[Row]) -> String {
-    let sections: Vec<String> =
-        rows.iter().flat_map(|r| r.labs.iter().flat_map(|l| l.stages.iter().map(|s| s.section.clone()))).fold(Vec::new(), |mut acc, s| {
-            if !acc.contains(&s) {
-                acc.push(s);
-            }
-            acc
-        });
+    let sections = lab::board::sections(rows);
     let width = rows.iter().map(|r| r.participant.chars().count()).max().unwrap_or(0).max("participant".len());
     let mut text = format!("{:width$}  {}\n", "participant", (1..=sections.len()).map(|n| format!("{n:>2}")).collect::<Vec<_>>().join(" "));
     for row in rows {
-        let marks: Vec<String> = sections
-            .iter()
-            .map(|sec| {
-                let stage = row.labs.iter().flat_map(|l| l.stages.iter()).find(|s| &s.section == sec);
-                match stage {
-                    Some(s) if s.not_checked.is_some() => " ·".into(),
-                    Some(s) if s.passed() => " ✓".into(),
-                    Some(_) => " ✗".into(),
-                    None => " ·".into(),
-                }
-            })
-            .collect();
+        let marks: Vec<String> = sections.iter().map(|sec| format!(" {}", lab::board::mark(row, sec).1)).collect();
         text.push_str(&format!("{:width$}  {}\n", row.participant, marks.join(" ")));
     }
     for (n, s) in sections.iter().enumerate() {

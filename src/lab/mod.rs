@@ -6,6 +6,7 @@
 //! token requests and exec sessions, as the looks make them. The result, per article section, says
 //! what is wrong and where to go back to ([`outcome`]).
 
+pub mod board;
 pub mod mistakes;
 pub mod object;
 pub mod outcome;
