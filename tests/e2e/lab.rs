@@ -157,6 +157,17 @@ async fn sections(target: &Target) -> Result<(), Failed> {
     if code != Some(1) || a != [true, true, true] || b != [true, true, false] {
         return Err(format!("board: exit {code:?}, alice {a:?}, bob {b:?}: {json:#}").into());
     }
+    // The same board from a label: every namespace labelled for the workshop is a participant's `dev`.
+    let api: Api<Namespace> = Api::all(target.client.clone());
+    for ns in [ALICE, BOB] {
+        let patch = serde_json::json!({"metadata": {"labels": {"sa-conformance-e2e/workshop": "lab"}}});
+        api.patch(ns, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await.map_err(|e| e.to_string())?;
+    }
+    let (code, json) = check(vec!["--namespaces-from".into(), "sa-conformance-e2e/workshop=lab".into()])?;
+    let labelled: Vec<&str> = json.as_array().into_iter().flatten().filter_map(|r| r["participant"].as_str()).collect();
+    if code != Some(1) || labelled != [ALICE, BOB] {
+        return Err(format!("--namespaces-from: exit {code:?}, participants {labelled:?}").into());
+    }
     // The learner's line names what is missing and what to run.
     let out = crate::cli::output(&["check", "--kubeconfig", &kc, "--namespace", &format!("dev={BOB}"), "--format", "lab"])?;
     let line = String::from_utf8_lossy(&out.stdout).to_string();
