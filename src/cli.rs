@@ -32,9 +32,34 @@ pub enum Command {
     Lint(LintArgs),
     /// Kill matrix: run generic mutants of scenarios (a wrong cluster or lab) and report survivors
     Mutate(MutateArgs),
+    /// Check a lab someone made by following the article (their cluster, their namespaces), read-only:
+    /// per article section, what holds and what to revisit
+    Check(CheckArgs),
     /// Run the whole suite on several Kubernetes versions (a kind cluster each, one at a time) and
     /// write the claims x versions table
     Matrix(MatrixArgs),
+    /// Map every block of a tutorial (commands, manifests, expected outputs) to the steps that run it,
+    /// by content; a block not run or run differently fails
+    Trace(TraceArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// The tutorials: plain text (fences lost) or Markdown
+    #[arg(required = true)]
+    pub articles: Vec<PathBuf>,
+    /// Blocks declared not runnable and commands run beyond the article, with reasons
+    /// (default: trace.yaml in --scenarios-dir; the traced scenarios are those in its article/)
+    #[arg(long)]
+    pub declared: Option<PathBuf>,
+    /// Also run the doc kill matrix: generic edits of the article, each of which must fail the trace
+    #[arg(long)]
+    pub kill_matrix: bool,
+    /// Write the trace as JSON here (one article)
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Args, Debug)]
@@ -179,6 +204,52 @@ pub struct RunArgs {
     /// at once (--jobs); a scenario that cannot be isolated runs as written, and the run says why
     #[arg(long)]
     pub isolate: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub enum CheckFormat {
+    /// A line per article section, ✓ or ✗, and what to revisit
+    Console,
+    /// The same as JSON
+    Json,
+    /// For a lab platform's check script (Instruqt, Killercoda): nothing on success, one `FAIL: ...` line otherwise
+    Lab,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Scenarios to check the lab against (default: article-walkthrough)
+    pub scenarios: Vec<String>,
+    /// kubeconfig of the lab's cluster (default: $KUBECONFIG, else ~/.kube/config)
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Context of the lab's cluster (default: the current context)
+    #[arg(long)]
+    pub context: Option<String>,
+    /// The participant's namespace for the article's: --namespace dev=alice-dev; give the same
+    /// SOURCE again for another participant (--namespace dev=alice-dev --namespace dev=bob-dev: a board)
+    #[arg(long = "namespace", value_name = "SOURCE=TARGET")]
+    pub namespaces: Vec<String>,
+    /// Every namespace with this label is a participant's `dev` (e.g. workshop=sa-rbac): a board
+    #[arg(long, value_name = "LABEL_SELECTOR", conflicts_with = "namespaces")]
+    pub namespaces_from: Option<String>,
+    /// Check every section up to and including this one (a checkpoint of the article)
+    #[arg(long, conflicts_with = "section")]
+    pub until: Option<String>,
+    /// Check this one section (what it depends on is checked too)
+    #[arg(long)]
+    pub section: Option<String>,
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: CheckFormat,
+    /// Check again every DURATION (e.g. 5s), redrawing in place on a terminal, until Ctrl-C (the
+    /// instructor's board during a workshop)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub watch: Option<Duration>,
+    /// Also write the board as a self-contained HTML page here (rewritten every round with --watch)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Args, Debug)]

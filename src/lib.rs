@@ -18,6 +18,7 @@ pub mod error;
 pub mod exit;
 pub mod footprint;
 pub mod interrupt;
+pub mod lab;
 pub mod lint;
 pub mod matrix;
 #[cfg(test)]
@@ -34,5 +35,6 @@ pub mod scenario;
 pub mod secrets;
 pub mod step;
 pub mod suite;
+pub mod trace;
 pub mod versions;
 pub mod yaml;

@@ -200,3 +200,86 @@ fn a_browser_on_path_or_named_is_found() {
     assert_eq!(find_chromium(None, Some(path)).unwrap(), fake);
     assert_eq!(find_chromium(Some(fake.clone().into_os_string()), None).unwrap(), fake);
 }
+
+/// Two participants, as `check` reports them: Bob stopped before the Role, Carol has not started.
+fn board_fixture() -> Vec<sa_conformance::lab::board::BoardRow> {
+    use sa_conformance::lab::{Failure, LabOutcome, StageOutcome};
+    let stage = |section: &str, failure: Option<&str>, not_checked: bool| StageOutcome {
+        section: section.into(),
+        checks: 3,
+        failures: failure
+            .map(|p| Failure {
+                problem: p.into(),
+                check: "what `apply roles/pod-reader-role.yaml` leaves behind".into(),
+                at: "scenarios/article/walkthrough.scenario.yaml:456".into(),
+                revisit: section.into(),
+                command: Some("kubectl apply -f roles/pod-reader-role.yaml".into()),
+            })
+            .into_iter()
+            .collect(),
+        not_checked: not_checked.then(|| "not checked: the namespace is missing".into()),
+    };
+    let lab = |stages: Vec<StageOutcome>| LabOutcome {
+        scenario: "article-walkthrough".into(),
+        namespaces: Default::default(),
+        stages,
+        not_checked: Vec::new(),
+        duration_ms: 1500,
+    };
+    let (a, b, c) = ("Creating a Service Account", "Attaching a Service Account to a Pod", "Granting Read-Only Pod Access with RBAC");
+    vec![
+        sa_conformance::lab::board::BoardRow {
+            participant: "bob-dev".into(),
+            labs: vec![lab(vec![
+                stage(a, None, false),
+                stage(b, None, false),
+                stage(c, Some("Role pod-reader is missing in bob-dev"), false),
+            ])],
+        },
+        sa_conformance::lab::board::BoardRow {
+            participant: "carol-dev".into(),
+            labs: vec![lab(vec![stage(a, Some("namespace carol-dev not found"), false), stage(b, None, true), stage(c, None, true)])],
+        },
+    ]
+}
+
+/// Pixels of each of the board's badge colours.
+fn board_colour_counts(png: &Path) -> Vec<(String, usize)> {
+    let file = std::fs::File::open(png).unwrap();
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().expect("fits")];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let bpp = if frame.color_type == png::ColorType::Rgba { 4 } else { 3 };
+    sa_conformance::lab::board::BOARD_COLOURS
+        .iter()
+        .map(|(name, hex)| {
+            let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap();
+            let want = [(v >> 16) as u8, (v >> 8) as u8, v as u8];
+            (name.to_string(), pixels[..frame.buffer_size()].chunks_exact(bpp).filter(|p| p[..3] == want).count())
+        })
+        .collect()
+}
+
+#[test]
+fn the_board_page_shows_each_participants_sections_in_colour_and_nothing_without_its_style() {
+    let html = sa_conformance::lab::board::to_html(&board_fixture(), "21:46:00Z");
+    for banned in ["<script", "<link", "<img", "<iframe", "@import", "url(", " src=", " href="] {
+        assert!(!html.contains(banned), "the board contains `{banned}`");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let png = screenshot(&html, dir.path(), "board");
+    assert_eq!(png_size(&png), (WIDTH, HEIGHT));
+    let counts = board_colour_counts(&png);
+    for (name, n) in &counts {
+        assert!(*n >= 100, "only {n} pixels of the `{name}` badge colour: {counts:?}");
+    }
+    // the control: the colours come from the page's own style, so without it there are none
+    let start = html.find("<style>").unwrap();
+    let end = html.find("</style>").unwrap() + "</style>".len();
+    let png = screenshot(&format!("{}{}", &html[..start], &html[end..]), dir.path(), "board-bare");
+    for (name, n) in board_colour_counts(&png) {
+        assert_eq!(n, 0, "`{name}` colour present without the style sheet");
+    }
+}

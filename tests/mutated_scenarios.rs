@@ -14,7 +14,7 @@ use sa_conformance::scenario::{discover, load_str, LoadOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Inputs tried in `cargo test`; about 3 s in a debug build.
+/// Inputs tried in `cargo test`; 2 to 3 s in a debug build.
 const CASES: u32 = 2_000;
 const SEED: u64 = 28;
 

@@ -4,6 +4,7 @@
 //! is reachable from the library's tests.
 
 mod audit;
+mod check;
 mod cluster;
 mod lint;
 mod list;
@@ -11,6 +12,7 @@ mod matrix;
 mod mutate;
 mod run;
 pub mod setup;
+mod trace;
 
 use crate::cli::{Cli, ClusterCommand, Command, LoadArgs};
 use crate::exit::{FAILED, USAGE};
@@ -30,6 +32,8 @@ pub async fn dispatch(cli: Cli) -> u8 {
         Command::Lint(args) => lint::lint(&args),
         Command::Mutate(args) => mutate::mutate(&args).await,
         Command::Matrix(args) => matrix::matrix(&args).await,
+        Command::Check(args) => check::check(&args, cli.verbose).await,
+        Command::Trace(args) => trace::trace(&args, cli.verbose),
     }
 }
 

@@ -9,13 +9,16 @@ use crate::report::{self, Console, Format, Output};
 use crate::runner::RunOptions;
 use crate::scenario::{load_file_mapped, run_id, Catalog, LoadOptions, MapPlan, NamespaceMap};
 use crate::suite::run_suite;
+use std::collections::BTreeSet;
 
 pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
-    let catalog = match load(&args.load, &args.scenarios).and_then(|c| mapped(c, args)) {
+    let (catalog, unique) = match load(&args.load, &args.scenarios).and_then(|c| mapped(c, args)) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    // Isolated namespaces carry this run's id: nothing later reuses them, so nothing waits for them to go.
+    opts.unique_namespaces = unique;
     opts.lease.no_wait = args.no_wait;
     opts.jobs = usize::from(args.jobs);
     let mut console = Console::new(verbose);
@@ -34,7 +37,8 @@ pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
 /// `--namespace` and `--isolate`: each scenario loaded again through the one namespace mapping of the
 /// loader, with one line per scenario saying what was mapped. Under `--isolate` a scenario that cannot
 /// be isolated (or cannot be mapped) runs as written; the scheduler keeps it apart by its footprint.
-fn mapped(catalog: Catalog, args: &RunArgs) -> Result<Catalog, u8> {
+/// Also returns the namespaces isolation made (named with this run's id: no later run reuses them).
+fn mapped(catalog: Catalog, args: &RunArgs) -> Result<(Catalog, BTreeSet<String>), u8> {
     let plan = if !args.namespaces.is_empty() {
         MapPlan::Pairs(NamespaceMap::parse(args.namespaces.iter().map(String::as_str)).map_err(|e| {
             eprintln!("error: --namespace: {e}");
@@ -44,8 +48,9 @@ fn mapped(catalog: Catalog, args: &RunArgs) -> Result<Catalog, u8> {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
         MapPlan::Isolate { run_id: run_id((nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)) }
     } else {
-        return Ok(catalog);
+        return Ok((catalog, BTreeSet::new()));
     };
+    let mut unique = BTreeSet::new();
     let opts = LoadOptions { overrides: args.load.overrides() };
     let mut scenarios = Vec::with_capacity(catalog.scenarios.len());
     for verbatim in catalog.scenarios {
@@ -56,6 +61,9 @@ fn mapped(catalog: Catalog, args: &RunArgs) -> Result<Catalog, u8> {
             }
             (Ok(m), _) => {
                 eprintln!("sa-conformance: {}: {}", verbatim.name, m.report);
+                if matches!(plan, MapPlan::Isolate { .. }) {
+                    unique.extend(m.report.namespaces.values().cloned());
+                }
                 scenarios.push(m.scenario);
             }
             (Err(e), MapPlan::Isolate { .. }) => {
@@ -68,7 +76,7 @@ fn mapped(catalog: Catalog, args: &RunArgs) -> Result<Catalog, u8> {
             }
         }
     }
-    Ok(Catalog { scenarios, ..catalog })
+    Ok((Catalog { scenarios, ..catalog }, unique))
 }
 
 /// The report files `--junit` and `--json` ask for, in that order.
@@ -104,6 +112,10 @@ mod tests {
     }
 
     fn catalog(args: &RunArgs) -> Result<Catalog, u8> {
+        mapped_and_unique(args).map(|(c, _)| c)
+    }
+
+    fn mapped_and_unique(args: &RunArgs) -> Result<(Catalog, BTreeSet<String>), u8> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         let mut c = Catalog::load(&dir, &LoadOptions::default()).expect("the shipped scenarios load");
         c.select(&["article-walkthrough".into(), "default-service-accounts".into()]).expect("they exist");
@@ -137,6 +149,15 @@ mod tests {
         assert!(walk.len() == 1 && walk[0].starts_with("dev-article-walkthrough-"), "{walk:?}");
         // it compares `kubectl get serviceaccounts --all-namespaces`: not isolable, so verbatim
         assert!(ns("default-service-accounts").contains(&"dev".to_string()));
+    }
+
+    #[test]
+    fn only_the_namespaces_isolation_made_are_left_to_go_unwatched() {
+        let (c, unique) = mapped_and_unique(&args(&["--isolate"])).unwrap();
+        let walk = &c.scenarios.iter().find(|s| s.name == "article-walkthrough").unwrap().namespaces;
+        assert!(walk.iter().all(|n| unique.contains(n)), "{walk:?} {unique:?}");
+        assert!(!unique.contains("dev"), "a verbatim scenario's `dev` is reused by the next run: its deletion is awaited");
+        assert!(mapped_and_unique(&args(&["--namespace", "dev=alice-dev"])).unwrap().1.is_empty(), "a participant's namespace is reused");
     }
 
     #[test]

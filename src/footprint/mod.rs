@@ -26,6 +26,65 @@ pub struct Footprint {
     pub reads_everywhere: Option<String>,
     /// Why it must run alone, if it must.
     pub alone: Option<String>,
+    /// Every object it writes, one by one, as far as the step says (`check` derives from these what a
+    /// participant's lab must hold); a change whose objects cannot be read is [`Written::unknown`].
+    pub written: Vec<Written>,
+}
+
+/// One object a step writes (or deletes), as read from its manifest or command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub kind: String,
+    /// None for a cluster-scoped object (and for a namespace).
+    pub namespace: Option<String>,
+    /// `*` when the step does not say (a change that names only its namespace).
+    pub name: String,
+    /// The manifest document it applies, when it has one (variables substituted, namespace mapped).
+    pub doc: Option<Value>,
+    /// It deletes the object instead of writing it.
+    pub deleted: bool,
+}
+
+impl Written {
+    /// A change in `namespace` whose objects cannot be read from the step (any kind, any name).
+    pub fn unknown(namespace: Option<&str>) -> Written {
+        Written { kind: "*".into(), namespace: namespace.map(str::to_string), name: "*".into(), doc: None, deleted: false }
+    }
+
+    /// Whether this write may change what `read` looks at. Errs on the side of "yes": a namespace's
+    /// creation or deletion reaches everything in it, and a cluster-scoped write (a ClusterRole, a
+    /// ClusterRoleBinding) reaches every look whose kind is not known (an answer of the authorizer).
+    pub fn touches(&self, read: &Read) -> bool {
+        if self.kind == "Namespace" {
+            let named = |n: Option<&String>| self.name == "*" || n.is_none_or(|n| *n == self.name);
+            return named(read.namespace.as_ref()) || read.kind.as_deref() == Some("Namespace") && named(read.name.as_ref());
+        }
+        let place = read.namespace.is_none() || self.namespace.is_none() && read.kind.is_none() || self.namespace == read.namespace;
+        let kind = self.kind == "*" || read.kind.as_ref().is_none_or(|k| *k == self.kind);
+        let name = self.name == "*" || read.name.as_ref().is_none_or(|n| *n == self.name);
+        place && kind && name
+    }
+}
+
+/// What a look depends on: objects of `kind` (any, when None) named `name` (any, when None) in
+/// `namespace` (cluster-scoped or every namespace, when None).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Read {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Read {
+    /// Anything in a namespace.
+    pub fn namespace(ns: &str) -> Read {
+        Read { kind: None, namespace: Some(ns.to_string()), name: None }
+    }
+
+    /// One object, or every object of a kind when `name` is None.
+    pub fn object(kind: &str, namespace: Option<&str>, name: Option<&str>) -> Read {
+        Read { kind: Some(kind.to_string()), namespace: namespace.map(str::to_string), name: name.map(str::to_string) }
+    }
 }
 
 /// kubectl verbs that do not change the cluster, besides those the model counts as looks.
@@ -84,6 +143,13 @@ impl Footprint {
     }
 
     pub(crate) fn write_ref(&mut self, r: &ObjectRef) {
+        self.written.push(Written {
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone().unwrap_or_else(|| "*".into()),
+            doc: None,
+            deleted: false,
+        });
         match (&r.namespace, r.kind.as_str()) {
             (Some(ns), _) => self.write(ns),
             (None, "Namespace") => self.write(r.name.as_deref().unwrap_or("*")),
@@ -118,6 +184,14 @@ impl Footprint {
         if REVIEWS.contains(&kind) {
             return;
         }
+        let namespace = if kind == "Namespace" { None } else { doc["metadata"]["namespace"].as_str().or(default_ns) };
+        self.written.push(Written {
+            kind: kind.into(),
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+            doc: Some(doc.clone()),
+            deleted: false,
+        });
         match (doc["metadata"]["namespace"].as_str().or(default_ns), kind) {
             (_, "Namespace") => self.write(name),
             (Some(ns), _) => self.write(ns),
@@ -163,14 +237,20 @@ impl Footprint {
             return;
         }
         let verb_type: Vec<&str> = cmd.positional.iter().take(3).map(String::as_str).collect();
-        match verb_type.as_slice() {
-            [_, "namespace" | "namespaces" | "ns", name, ..] => return self.write(name),
-            [_, t, ..] if t.starts_with("namespace/") || t.starts_with("ns/") => {
-                return self.write(t.split_once('/').map(|(_, n)| n).unwrap_or_default())
-            }
-            _ => {}
+        let deletes = verb_type.first() == Some(&"delete");
+        let namespace_named = match verb_type.as_slice() {
+            [_, "namespace" | "namespaces" | "ns", name, ..] => Some(name.to_string()),
+            [_, t, ..] if t.starts_with("namespace/") || t.starts_with("ns/") => t.split_once('/').map(|(_, n)| n.to_string()),
+            _ => None,
+        };
+        if let Some(name) = namespace_named {
+            let doc = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+            let doc = (verb_type.first() == Some(&"create")).then_some(doc);
+            self.written.push(Written { kind: "Namespace".into(), namespace: None, name: name.clone(), doc, deleted: deletes });
+            return self.write(&name);
         }
         if !cmd.files.is_empty() {
+            let before = self.written.len();
             for file in &cmd.files {
                 let text =
                     if file == "-" { stdin.map(str::to_string).ok_or_else(|| "no stdin".to_string()) } else { read_tree(&dir.join(file)) };
@@ -179,13 +259,72 @@ impl Footprint {
                     Err(e) => self.run_alone(format!("{at}: cannot read -f {file}: {e}")),
                 }
             }
+            // Only `apply` and `create` leave the manifest's content behind.
+            let keeps = matches!(verb_type.first(), Some(&"apply") | Some(&"create") | Some(&"replace"));
+            for w in &mut self.written[before..] {
+                w.deleted = deletes;
+                if !keeps {
+                    w.doc = None;
+                }
+            }
             return;
         }
-        match &cmd.namespace {
-            Some(ns) => self.write(ns),
-            None => self.run_alone(format!("{at}: `kubectl {}` changes the cluster without naming a namespace", args.join(" "))),
+        match (&cmd.namespace, verb_type.as_slice()) {
+            // A command in a container stores no API object (it may change the pod's files).
+            (Some(ns), ["exec" | "attach" | "cp" | "port-forward", ..]) => self.write(ns),
+            // `kubectl delete pod NAME -n NS`: one object, by its resource name.
+            (Some(ns), [_, resource, name, ..]) if deletes && kind_of_resource(resource).is_some() => {
+                let kind = kind_of_resource(resource).unwrap_or_default().to_string();
+                self.written.push(Written { kind, namespace: Some(ns.clone()), name: name.to_string(), doc: None, deleted: true });
+                self.write(ns)
+            }
+            (Some(ns), _) => {
+                self.written.push(Written::unknown(Some(ns)));
+                self.write(ns)
+            }
+            (None, _) => {
+                self.written.push(Written::unknown(None));
+                self.run_alone(format!("{at}: `kubectl {}` changes the cluster without naming a namespace", args.join(" ")))
+            }
         }
     }
+
+    /// What a kubectl look (`get TYPE [NAME]`, `describe TYPE NAME`) reads: its objects when the
+    /// resource type is one the harness knows, else everything in its namespace; None for a command
+    /// that is not a `get` or `describe`.
+    pub fn kubectl_reads(args: &[String]) -> Option<Read> {
+        let cmd = Words::read(args);
+        let [verb, resource, rest @ ..] = cmd.positional.as_slice() else { return None };
+        if verb != "get" && verb != "describe" || cmd.as_user.is_some() {
+            return None;
+        }
+        let (resource, name) = match resource.split_once('/') {
+            Some((r, n)) => (r, Some(n.to_string())),
+            None => (resource.as_str(), rest.first().cloned()),
+        };
+        let kind = kind_of_resource(resource)?;
+        let namespace = if kind == "Namespace" || cmd.all_namespaces { None } else { cmd.namespace.clone() };
+        Some(Read { kind: Some(kind.to_string()), namespace, name })
+    }
+}
+
+/// The kind a kubectl resource word names (`pods`, `po`, `rolebinding`, ...), for the kinds the
+/// article uses; None for any other.
+pub fn kind_of_resource(word: &str) -> Option<&'static str> {
+    let word = word.split('.').next().unwrap_or(word).to_ascii_lowercase();
+    Some(match word.as_str() {
+        "pod" | "pods" | "po" => "Pod",
+        "serviceaccount" | "serviceaccounts" | "sa" => "ServiceAccount",
+        "secret" | "secrets" => "Secret",
+        "configmap" | "configmaps" | "cm" => "ConfigMap",
+        "role" | "roles" => "Role",
+        "rolebinding" | "rolebindings" => "RoleBinding",
+        "clusterrole" | "clusterroles" => "ClusterRole",
+        "clusterrolebinding" | "clusterrolebindings" => "ClusterRoleBinding",
+        "namespace" | "namespaces" | "ns" => "Namespace",
+        "deployment" | "deployments" | "deploy" => "Deployment",
+        _ => return None,
+    })
 }
 
 fn aggregates(doc: &Value) -> bool {

@@ -9,7 +9,7 @@ pub mod plan;
 mod render;
 pub mod run;
 
-pub use html::{to_html, COLOURS};
+pub use html::{escape, to_html, COLOURS};
 pub use render::{to_console, to_markdown};
 
 use crate::report::redact;

@@ -31,11 +31,17 @@ pub fn sites(scenario: &Scenario) -> Vec<Site> {
                     }
                 }
             }
-            Action::Kubectl(k) if k.stdin.is_none() => {
+            Action::Kubectl(k) => {
                 if let Some((_, path)) = kubectl_file(&k.args) {
-                    let text = std::fs::read_to_string(scenario.dir().join(&path)).ok();
+                    // A namespace-mapped load reads the documented file from stdin (`-f -`): the
+                    // same site, under the file's name.
+                    let (text, origin) = match (path.as_str(), &k.stdin) {
+                        ("-", Some(stdin)) => (Some(stdin.clone()), documented_file(&k.display).unwrap_or(path)),
+                        ("-", None) | (_, Some(_)) => (None, path),
+                        (_, None) => (std::fs::read_to_string(scenario.dir().join(&path)).ok(), path),
+                    };
                     if let Some(docs) = text.and_then(|t| crate::api::parse_manifest(&t).ok()) {
-                        out.push(Site { step: i, source: 0, origin: path, docs });
+                        out.push(Site { step: i, source: 0, origin, docs });
                     }
                 }
             }
@@ -52,7 +58,14 @@ fn kubectl_file(args: &[String]) -> Option<(usize, String)> {
     }
     let at = args.iter().position(|a| a == "-f" || a == "--filename")?;
     let path = args.get(at + 1)?;
-    (path != "-" && !path.ends_with('/')).then(|| (at + 1, path.clone()))
+    (!path.ends_with('/')).then(|| (at + 1, path.clone()))
+}
+
+/// The `-f FILE` of a command as the scenario writes it (`kubectl apply -f pod.yaml`).
+fn documented_file(display: &str) -> Option<String> {
+    let words: Vec<&str> = display.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "-f" || *w == "--filename")?;
+    words.get(at + 1).filter(|w| **w != "-").map(|w| w.to_string())
 }
 
 /// The documents as one multi-document YAML text.

@@ -74,9 +74,15 @@ async fn start(
     (i, Ok((o, deleting, claim, steps)))
 }
 
-/// Waits for a scenario's namespaces to be gone, then gives up its leases.
-async fn settle(i: usize, deleting: Deleting, claim: lease::Claim) -> (usize, Vec<String>) {
-    let errors = deleting.finish().await;
+/// Waits for a scenario's namespaces to be gone, then gives up its leases. Namespaces no later run
+/// reuses (`wait` false) are left to the namespace controller: their deletion was issued.
+async fn settle(i: usize, deleting: Deleting, claim: lease::Claim, wait: bool) -> (usize, Vec<String>) {
+    let errors = if wait {
+        deleting.finish().await
+    } else {
+        deleting.detach();
+        Vec::new()
+    };
     claim.release().await;
     (i, errors)
 }
@@ -121,7 +127,8 @@ pub async fn run(
                             r.scenario_started(&scenarios[i]);
                             steps.iter().for_each(|s| r.step_finished(s));
                         }
-                        settling.push(settle(i, deleting, claim));
+                        let unique = scenarios[i].namespaces.iter().all(|n| opts.unique_namespaces.contains(n));
+                        settling.push(settle(i, deleting, claim, !unique));
                         o
                     }
                     Err(e) => {

@@ -37,6 +37,10 @@ pub struct RunOptions {
     /// Stop a scenario at its first failed step, even one that only looks (`mutate`: a mutant is
     /// killed by its first failure, so the steps after it cannot change the verdict).
     pub stop_at_first_failure: bool,
+    /// Namespaces no later run reuses (`run --isolate` names them after the run): their deletion is
+    /// issued and not awaited, as chainsaw's `--fast-namespace-deletion`. A scenario whose namespaces
+    /// are all here is done when its steps and cleanup requests are.
+    pub unique_namespaces: std::collections::BTreeSet<String>,
 }
 
 impl Default for RunOptions {
@@ -48,6 +52,7 @@ impl Default for RunOptions {
             lease: Default::default(),
             jobs: 1,
             stop_at_first_failure: false,
+            unique_namespaces: Default::default(),
         }
     }
 }
@@ -166,6 +171,48 @@ pub async fn run_scenario_detached(
     outcome.cleanup_errors = errors;
     outcome.duration_ms = started.elapsed().as_millis();
     (outcome, deleting)
+}
+
+/// Runs the steps `indices` (0-based) of a scenario, in order, outside a scenario run: no namespace is
+/// claimed, labelled or cleaned up. `check` runs looks this way on a lab the harness does not own,
+/// with `cap` bounding each step's timeout and `within` (a lab is not converging: a look that does
+/// not hold within it is the lab's answer; each step's timeout is bounded by the cap or 20 s, whichever
+/// is longer); the e2e trials play a participant's writes this way.
+pub async fn run_steps(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    scenario: &Scenario,
+    indices: &[usize],
+    kubectl: &str,
+    cap: Option<Duration>,
+) -> Vec<StepOutcome> {
+    let applied = Mutex::new(Vec::new());
+    let ctx = StepCtx { target, discovery, dir: scenario.dir(), actions: scenario.actions().collect(), kubectl, applied: &applied };
+    let mut captures = Captures::default();
+    let mut version = None;
+    let mut outcomes = Vec::with_capacity(indices.len());
+    for &i in indices {
+        let Some(step) = scenario.steps.get(i) else { continue };
+        let mut capped = step.clone();
+        if let Some(cap) = cap {
+            // `within` is the cap; the timeout (a process, an exec session) keeps room to answer at all.
+            capped.timeout = capped.timeout.min(cap.max(Duration::from_secs(20)));
+            capped.within = capped.within.min(cap);
+            capped.stable_for = None;
+        }
+        let s = match applies(target, step, &mut version).await {
+            Ok(true) => run_step(&ctx, scenario, &capped, &mut captures, None).await,
+            Ok(false) => not_applicable(scenario, step, "the step is for other server versions".into()),
+            Err(e) => {
+                let mut s = skipped(scenario, step);
+                s.settle(Status::Failed);
+                s.error = Some(e);
+                s
+            }
+        };
+        outcomes.push(s);
+    }
+    outcomes
 }
 
 fn location(scenario: &Scenario, step: &Step) -> String {
@@ -370,6 +417,11 @@ impl Deleting {
         Deleting { namespaces: Vec::new(), task: None }
     }
 
+    /// Leaves the namespaces to the namespace controller (their deletion was issued): nothing waits.
+    pub fn detach(self) {
+        drop(self.task);
+    }
+
     /// Waits until the namespaces are gone; returns what went wrong (one line each).
     pub async fn finish(self) -> Vec<String> {
         match self.task {
@@ -382,8 +434,9 @@ impl Deleting {
 }
 
 /// Deletes the pods of each namespace without grace, then the namespace; returns the errors of the
-/// deletes and the wait for the namespaces to be gone, already running.
-async fn start_deleting(target: &Target, namespaces: &[String], timeout: Duration) -> (Vec<String>, Deleting) {
+/// deletes and the wait for the namespaces to be gone, already running (await it with
+/// [`Deleting::finish`] when something needs them gone, or at the end).
+pub async fn start_deleting(target: &Target, namespaces: &[String], timeout: Duration) -> (Vec<String>, Deleting) {
     let api: Api<Namespace> = Api::all(target.client.clone());
     let mut errors = Vec::new();
     for ns in namespaces {

@@ -85,6 +85,9 @@ macro_rules! raw_step {
             stable_for: Option<Duration>,
             #[serde(default)]
             prerequisite: bool,
+            /// Why the step is the harness's own, not one the article tells the reader to do.
+            #[serde(default)]
+            verification: Option<String>,
             #[serde(default)]
             erratum: Option<super::erratum::Erratum>,
             #[serde(default)]
@@ -487,6 +490,9 @@ impl StepContext<'_> {
                 Some(_) => {}
             }
         }
+        if rs.verification.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            errors.push(LoadError::at(self.path, at("verification"), "`verification:` needs the reason the step is not the article's"));
+        }
         match action {
             Some(action) if errors.is_empty() => Ok(Step {
                 index,
@@ -498,6 +504,7 @@ impl StepContext<'_> {
                 line: slice.line,
                 action,
                 prerequisite: rs.prerequisite,
+                verification: rs.verification,
                 erratum,
                 when_version,
                 when_var: rs.when_var,

@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// Step keys that are about the article or the run's inputs, not about the cluster.
 const STEP_PROSE: &[&str] =
-    &["name", "doc", "erratum", "capture", "when-var", "when-version", "timeout", "within", "stable-for", "prerequisite"];
+    &["name", "doc", "erratum", "capture", "when-var", "when-version", "timeout", "within", "stable-for", "prerequisite", "verification"];
 /// Keys whose scalar values name an object, a file, a kind or a verb: never a namespace.
 const NAME_KEYS: &[&str] = &[
     "name",

@@ -111,6 +111,9 @@ pub struct Step {
     pub action: Action,
     /// `prerequisite: true`: a failure of this step stops the scenario even if the step only looks.
     pub prerequisite: bool,
+    /// `verification: REASON`: the step is the harness's own proof, not something the article tells
+    /// its reader to do (`check` never expects a participant's lab to have done it).
+    pub verification: Option<String>,
     /// Where the article is wrong and this step measures what is true instead.
     pub erratum: Option<super::erratum::Erratum>,
     /// Server versions this step runs on (its own `when-version`, or its erratum's); others skip it

@@ -37,6 +37,13 @@ impl StepKind for AssertStep {
         f.read_ref(&self.resource, at);
     }
 
+    /// The object (or every object of its kind, for a list or every namespace).
+    fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
+        let r = &self.resource;
+        let ns = if self.in_every_namespace { None } else { r.namespace.as_deref() };
+        Some(vec![crate::footprint::Read::object(&r.kind, ns, if r.list { None } else { r.name.as_deref() })])
+    }
+
     fn build(a: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if a.resource.name.is_none() && !a.resource.list {
             return invalid("resource", "assert needs `name`, or `list: true` to check the list");

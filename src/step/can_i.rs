@@ -179,7 +179,9 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Asked, St
         if reason.is_empty() { String::new() } else { format!("({reason})") }
     ));
     if sar != c.expect {
-        check.mismatches.push(Mismatch::new(format!("SubjectAccessReview: {what}"), c.expect.as_str(), sar.as_str()));
+        // An unexpected yes names what grants it (the authorizer's reason), so a red says which binding.
+        let got = if allowed && !reason.is_empty() { format!("{} ({reason})", sar.as_str()) } else { sar.as_str().to_string() };
+        check.mismatches.push(Mismatch::new(format!("SubjectAccessReview: {what}"), c.expect.as_str(), got));
     }
     let mut said = sar.as_str().to_string();
     if c.kubectl {

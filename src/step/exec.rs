@@ -52,6 +52,14 @@ impl StepKind for Exec {
         }
     }
 
+    /// A command that calls nothing outside the container (no curl, wget, kubectl or URL) depends on
+    /// its pod alone; one that calls the API depends on what authorizes it (the default).
+    fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
+        let text = self.argv().join(" ");
+        let calls_out = ["curl", "wget", "kubectl", "https://", "http://", "nc "].iter().any(|w| text.contains(w));
+        (!calls_out).then(|| vec![crate::footprint::Read::object("Pod", Some(&self.namespace), Some(&self.pod))])
+    }
+
     fn build(e: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         match (&e.command, &e.script) {
             (Some(c), None) if !c.is_empty() => {}

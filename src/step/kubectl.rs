@@ -123,6 +123,12 @@ impl StepKind for Kubectl {
         f.kubectl(&self.args, self.stdin.as_deref(), dir, at);
     }
 
+    /// `get`/`describe` of a kind the harness knows: those objects; anything else: the default.
+    fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
+        // As another identity, the answer is the authorizer's: the default.
+        self.token.is_none().then(|| Footprint::kubectl_reads(&self.args)).flatten().map(|r| vec![r])
+    }
+
     fn build(k: RawKubectl, _: &dyn LoadCx) -> Result<Self, Invalid> {
         validate_process(&k.expect)?;
         let (args, display) = match (k.command, k.args) {

@@ -105,6 +105,12 @@ pub trait StepKind: Sized {
     /// a reason to run alone) to its scenario's footprint; `at` names the step, `dir` is the scenario's
     /// directory. Default: nothing (a kind that neither reads nor writes the cluster, like `lint`).
     fn footprint(&self, _f: &mut Footprint, _at: &str, _dir: &Path) {}
+    /// For a look: the objects its answer depends on, so `check` knows which later writes would
+    /// change it. Default (None): everything in the namespaces its footprint reads, and every
+    /// cluster-scoped write (right for any answer of the authorizer).
+    fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
+        None
+    }
     /// Whether the step may create, change or delete RBAC objects (the RBAC sentinel then runs after
     /// it, see `runner::sentinel`); `dir` is the scenario's directory. Default: no.
     fn may_write_rbac(&self, _dir: &Path) -> bool {
@@ -165,6 +171,13 @@ macro_rules! define_actions {
             pub fn footprint(&self, f: &mut Footprint, at: &str, dir: &Path) {
                 match self {
                     $(Action::$variant(a) => a.footprint(f, at, dir),)*
+                }
+            }
+
+            /// What a look's answer depends on ([`StepKind::reads`]).
+            pub fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
+                match self {
+                    $(Action::$variant(a) => a.reads(),)*
                 }
             }
 

@@ -84,6 +84,12 @@ impl StepKind for Wait {
         f.read_ref(&self.resource, at);
     }
 
+    /// The object it waits on.
+    fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
+        let r = &self.resource;
+        Some(vec![crate::footprint::Read::object(&r.kind, r.namespace.as_deref(), r.name.as_deref())])
+    }
+
     fn build(w: Self, _: &dyn LoadCx) -> Result<Self, Invalid> {
         if w.resource.name.is_none() {
             return invalid("resource", format!("wait on {} needs a `name`", w.resource.kind));

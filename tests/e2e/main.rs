@@ -16,6 +16,7 @@ mod guard;
 mod interrupt;
 mod jobs;
 mod kubeconfig_lost;
+mod lab;
 mod lease;
 mod mutate;
 mod ownership;
@@ -77,6 +78,9 @@ fn main() -> ExitCode {
     trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
     trials.push(credentials::trial(&shared));
+    trials.push(lab::sections_trial(&shared));
+    trials.push(lab::mistakes_trial(&shared));
+    trials.push(lab::bad_input_trial());
     trials.push(reboot::trial());
     trials.push(kubeconfig_lost::trial(&shared));
     trials.push(paused::shorter_trial(&shared));
