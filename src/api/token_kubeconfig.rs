@@ -114,6 +114,14 @@ mod tests {
         assert!(!text.contains("client-key-data") && !text.contains("client-certificate"));
     }
 
+    #[test]
+    fn a_client_certificate_is_the_users_only_credential() {
+        let user = serde_json::json!({ "client-certificate-data": "Y2VydA==", "client-key-data": "a2V5" });
+        let doc: Value = serde_json::from_str(&render_user("https://127.0.0.1:6443", &[vec![1]], user.clone())).unwrap();
+        assert_eq!(doc["users"][0]["user"], user);
+        assert!(doc["users"][0]["user"].get("token").is_none());
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_file_is_private_and_goes_away_on_drop() {
