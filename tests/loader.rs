@@ -139,6 +139,14 @@ fn every_problem_in_a_file_is_reported_at_once() {
     "name: x\nsteps:\n  - assert:\n      resource: {apiVersion: v1, kind: ServiceAccount, name: default}\n",
     "3:5: step 1: assert needs at least one field check"
 )]
+#[case::a_kubectl_step_runs_as_a_token_or_a_client_certificate_not_both(
+    "name: x\nsteps:\n  - kubectl:\n      command: kubectl auth whoami\n      token: {value: abc}\n      client-certificate: {csr: c, user: bob}\n",
+    "6:7: step 1: a kubectl step runs as a `token` or as a `client-certificate`, not both"
+)]
+#[case::a_client_certificate_names_its_csr(
+    "name: x\nsteps:\n  - kubectl:\n      command: kubectl auth whoami\n      client-certificate: {user: bob, groups: [dev-team]}\n",
+    "5:27: step 1: kubectl.client-certificate: missing field `csr`"
+)]
 #[case::namespace_not_a_dns_label(
     "name: x\nnamespaces: [Dev]\nsteps:\n  - kubectl: {command: kubectl get sa}\n",
     "2:1: `Dev` is not a valid namespace name"

@@ -3,6 +3,8 @@
 //! diagnostics gathered when a step fails.
 
 pub mod access;
+mod certificate_request;
+pub mod client_certificate;
 mod diagnostics;
 mod exec;
 mod objects;

@@ -21,13 +21,25 @@ pub struct TokenKubeconfig {
 impl TokenKubeconfig {
     /// Writes the kubeconfig for `token` on `target` (directory 0700, file 0600 on Unix).
     pub fn write(target: &Target, token: &str) -> Result<Self, ApiError> {
-        let fail = |e: std::io::Error| ApiError::other("writing a kubeconfig for the token", e.to_string());
+        Self::write_user(target, serde_json::json!({ "token": token }), "the token")
+    }
+
+    /// Writes the kubeconfig for a client certificate and its key (PEM), the way a human's kubeconfig
+    /// holds them: `client-certificate-data` and `client-key-data`.
+    pub fn write_certificate(target: &Target, cert_pem: &str, key_pem: &str) -> Result<Self, ApiError> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let user = serde_json::json!({ "client-certificate-data": b64.encode(cert_pem), "client-key-data": b64.encode(key_pem) });
+        Self::write_user(target, user, "the client certificate")
+    }
+
+    fn write_user(target: &Target, user: serde_json::Value, what: &str) -> Result<Self, ApiError> {
+        let fail = |e: std::io::Error| ApiError::other(format!("writing a kubeconfig for {what}"), e.to_string());
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or_default();
         let dir = std::env::temp_dir().join(format!("sa-conformance-token-{}-{nanos}", std::process::id()));
         create_private_dir(&dir).map_err(fail)?;
         let path = dir.join("kubeconfig");
         let written = TokenKubeconfig { dir, path };
-        let text = render(&target.server, &target.ca_der, token);
+        let text = render_user(&target.server, &target.ca_der, user);
         crate::private_file::create_new(&written.path)
             .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
             .map_err(fail)?;
@@ -58,6 +70,11 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// The kubeconfig text: one cluster (server, CA as base64 of PEM), one user (the token), one context.
 pub fn render(server: &str, ca_der: &[Vec<u8>], token: &str) -> String {
+    render_user(server, ca_der, serde_json::json!({ "token": token }))
+}
+
+/// The kubeconfig text with `user` as its one user's credentials.
+fn render_user(server: &str, ca_der: &[Vec<u8>], user: serde_json::Value) -> String {
     let b64 = base64::engine::general_purpose::STANDARD;
     let pem: String = ca_der
         .iter()
@@ -71,7 +88,7 @@ pub fn render(server: &str, ca_der: &[Vec<u8>], token: &str) -> String {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": CONTEXT, "cluster": {"server": server, "certificate-authority-data": b64.encode(pem)}}],
-        "users": [{"name": CONTEXT, "user": {"token": token}}],
+        "users": [{"name": CONTEXT, "user": user}],
         "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT}}],
         "current-context": CONTEXT,
     });
@@ -95,6 +112,14 @@ mod tests {
             .unwrap();
         assert_eq!(String::from_utf8(ca).unwrap(), "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n");
         assert!(!text.contains("client-key-data") && !text.contains("client-certificate"));
+    }
+
+    #[test]
+    fn a_client_certificate_is_the_users_only_credential() {
+        let user = serde_json::json!({ "client-certificate-data": "Y2VydA==", "client-key-data": "a2V5" });
+        let doc: Value = serde_json::from_str(&render_user("https://127.0.0.1:6443", &[vec![1]], user.clone())).unwrap();
+        assert_eq!(doc["users"][0]["user"], user);
+        assert!(doc["users"][0]["user"].get("token").is_none());
     }
 
     #[cfg(unix)]

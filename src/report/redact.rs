@@ -4,7 +4,7 @@
 //!
 //! It hides what credentials look like: JWTs, `Bearer` credentials, the credential fields of a
 //! kubeconfig (`client-key-data`, `client-certificate-data`, `token:`, `password:`), bootstrap
-//! tokens, and the values of a Secret's `data`/`stringData` (also `kubectl create secret
+//! tokens, PEM private keys, and the values of a Secret's `data`/`stringData` (also `kubectl create secret
 //! --from-literal=key=value`). Prose stays: in "SelfSubjectReview with the token:
 //! system:serviceaccount:dev:pod-inspector" the word `token:` introduces an identity, not a secret,
 //! so a `token:` field counts only where a key stands (start of a YAML line, a JSON key).
@@ -41,6 +41,9 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| re(r#"(--(?:token|password)(=|\s
 /// `kubectl create secret ... --from-literal=key=value`: the value is the Secret's data.
 static CREATE_SECRET: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bcreate\s+secret\b"));
 static FROM_LITERAL: LazyLock<Regex> = LazyLock::new(|| re(r#"(--(?:from-literal[= ][^=\s]+=|docker-password[= ]))([^\s"'`]+)"#));
+/// A PEM private key (PKCS#8, PKCS#1, SEC1): its body, also cut short by an excerpt.
+static PEM_KEY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----)(?:\\n|\s|[A-Za-z0-9+/=])+(-----END (?:[A-Z]+ )?PRIVATE KEY-----)?"));
 /// A bootstrap token: `[a-z0-9]{6}.[a-z0-9]{16}`.
 static BOOTSTRAP: LazyLock<Regex> = LazyLock::new(|| re(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b"));
 
@@ -107,7 +110,8 @@ fn redact_lines(text: &str) -> Cow<'_, str> {
     if CREATE_SECRET.is_match(&out) && FROM_LITERAL.is_match(&out) {
         out = Cow::Owned(FROM_LITERAL.replace_all(&out, format!("${{1}}{REDACTED}")).into_owned());
     }
-    let rules: [Rule; 7] = [
+    let rules: [Rule; 8] = [
+        (&*PEM_KEY, |c| format!("{}\n{REDACTED}\n{}", &c[1], c.get(2).map_or("", |m| m.as_str()))),
         (&*JWT, |_| "<redacted-jwt>".to_string()),
         (&*YAML_FIELD, |c| if c[2].starts_with('<') { c[0].to_string() } else { format!("{}{REDACTED}", &c[1]) }),
         (

@@ -10,6 +10,7 @@ use crate::check::{DocSchema, Mismatch, TextExpect};
 use crate::api::token_kubeconfig::TokenKubeconfig;
 use crate::process::{self, Cmd, Output};
 use crate::credential::{self, Resolved, TokenSource};
+use crate::api::client_certificate::{self, Subject};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -51,6 +52,9 @@ pub struct Kubectl {
     /// Run as this token's identity (a kubeconfig of the cluster's CA and the token) instead of the
     /// harness's own credentials.
     pub token: Option<TokenSource>,
+    /// Run as a human user: a client certificate issued through the CSR API for this step (a
+    /// kubeconfig of the cluster's CA, that certificate and its key).
+    pub client_certificate: Option<Subject>,
 }
 
 /// kubectl verbs (and `auth` subcommands) that only read the cluster.
@@ -99,6 +103,8 @@ pub struct RawKubectl {
     expect: ProcessExpect,
     #[serde(default)]
     token: Option<TokenSource>,
+    #[serde(default, rename = "client-certificate")]
+    client_certificate: Option<Subject>,
 }
 
 impl StepKind for Kubectl {
@@ -121,12 +127,21 @@ impl StepKind for Kubectl {
     /// Reads or writes by the command line's verb, namespace and `-f` files.
     fn footprint(&self, f: &mut Footprint, at: &str, dir: &Path) {
         f.kubectl(&self.args, self.stdin.as_deref(), dir, at);
+        if let Some(s) = &self.client_certificate {
+            f.write_ref(&crate::api::ObjectRef {
+                api_version: "certificates.k8s.io/v1".into(),
+                kind: "CertificateSigningRequest".into(),
+                name: Some(s.csr.clone()),
+                namespace: None,
+                list: false,
+            });
+        }
     }
 
     /// `get`/`describe` of a kind the harness knows: those objects; anything else: the default.
     fn reads(&self) -> Option<Vec<crate::footprint::Read>> {
         // As another identity, the answer is the authorizer's: the default.
-        self.token.is_none().then(|| Footprint::kubectl_reads(&self.args)).flatten().map(|r| vec![r])
+        (self.token.is_none() && self.client_certificate.is_none()).then(|| Footprint::kubectl_reads(&self.args)).flatten().map(|r| vec![r])
     }
 
     fn build(k: RawKubectl, _: &dyn LoadCx) -> Result<Self, Invalid> {
@@ -155,7 +170,15 @@ impl StepKind for Kubectl {
             }
             _ => {}
         }
-        Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect, token: k.token })
+        if let Some(s) = &k.client_certificate {
+            if k.token.is_some() {
+                return invalid("client-certificate", "a kubectl step runs as a `token` or as a `client-certificate`, not both");
+            }
+            if s.user.trim().is_empty() || s.csr.trim().is_empty() {
+                return invalid("client-certificate", "a client certificate needs its `user` and the `csr` object's name");
+            }
+        }
+        Ok(Kubectl { args, display, stdin: k.stdin, expect: k.expect, token: k.token, client_certificate: k.client_certificate })
     }
 
     /// A look when its verb (or `auth` subcommand) only reads.
@@ -229,9 +252,20 @@ pub(super) fn said_process(check: &Check, code: i32) -> String {
 async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) -> Result<Check, StepError> {
     // As a token's identity: a kubeconfig of the cluster's CA and that token, in a private temporary
     // directory, removed when this function returns.
-    let identity = match &k.token {
-        None => None,
-        Some(source) => {
+    let identity = match (&k.token, &k.client_certificate) {
+        (None, Some(subject)) => {
+            let issued = client_certificate::issue(&ctx.target.client, subject, timeout).await?;
+            let who = format!(
+                "user {} (groups {}) with a client certificate from certificatesigningrequest {} ({}, approved)",
+                subject.user,
+                if subject.groups.is_empty() { "none".into() } else { subject.groups.join(", ") },
+                subject.csr,
+                client_certificate::SIGNER
+            );
+            Some((TokenKubeconfig::write_certificate(ctx.target, &issued.cert_pem, &issued.key_pem)?, who))
+        }
+        (None, None) => None,
+        (Some(source), _) => {
             let Resolved::Token(token) = credential::resolve(&ctx.target.client, source, "").await? else {
                 return Err(StepError::Other("a kubectl step's token must be a Secret or a value".into()));
             };
@@ -251,7 +285,8 @@ async fn run(ctx: &StepCtx<'_>, k: &Kubectl, window: Window, timeout: Duration) 
     })
     .await?;
     if let Some((_, who)) = &identity {
-        check.notes.insert(0, format!("as {who}: a kubeconfig of the cluster's CA and that token, deleted after the step"));
+        let credential = if k.client_certificate.is_some() { "that certificate and its key" } else { "that token" };
+        check.notes.insert(0, format!("as {who}: a kubeconfig of the cluster's CA and {credential}, deleted after the step"));
     }
     Ok(check)
 }

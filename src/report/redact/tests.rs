@@ -33,6 +33,11 @@ const SECRET_YAML_REDACTED: &str = "apiVersion: v1\ndata:\n  ca.crt: <redacted>\
 #[case::bearer_header("Authorization: Bearer s3cr3t0abcdefgh".into(), "Authorization: Bearer <redacted>")]
 #[case::bearer_bootstrap_token("curl -H 'Authorization: Bearer abcdef.0123456789abcdef'".into(), "curl -H 'Authorization: Bearer <redacted>'")]
 #[case::bootstrap_token_alone("kubeadm join --discovery-token abcdef.0123456789abcdef".into(), "kubeadm join --discovery-token <redacted>")]
+#[case::pem_private_key(
+    "key:\n-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nAbCd+/09==\n-----END PRIVATE KEY-----\ndone".into(),
+    "key:\n-----BEGIN PRIVATE KEY-----\n<redacted>\n-----END PRIVATE KEY-----\ndone"
+)]
+#[case::ec_private_key_cut_short("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIIrY… (300 bytes in all)".into(), "-----BEGIN EC PRIVATE KEY-----\n<redacted>\n… (300 bytes in all)")]
 #[case::client_key_data("client-key-data: LS0tLS1CRUdJTi".into(), "client-key-data: <redacted>")]
 #[case::kubeconfig_user(
     "users:\n- name: kind-sa\n  user:\n    client-certificate-data: LS0tLS1CRUdJTiBDRVJU\n    client-key-data: LS0tLS1CRUdJTiBLRVk=\n- name: robot\n  user:\n    token: s3cr3t-opaque\n    password: hunter2".into(),
