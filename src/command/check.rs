@@ -94,7 +94,7 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
         if terminal {
             out("\x1b[2J\x1b[H");
         }
-        out(&format!("{} (every {}s; Ctrl-C stops)\n", chrono_free_now(), every.as_secs()));
+        out(&format!("{} (every {}s; Ctrl-C stops)\n", time_of_day(), every.as_secs()));
         render(&rows, args.format, verbose, &target);
         if let Err(code) = write_html(args, &rows) {
             return code;
@@ -109,7 +109,7 @@ pub(super) async fn check(args: &CheckArgs, verbose: bool) -> u8 {
 /// `--html FILE`: the board as a page (atomically replaced, so a browser reloading it never sees half).
 fn write_html(args: &CheckArgs, rows: &[Row]) -> Result<(), u8> {
     let Some(path) = &args.html else { return Ok(()) };
-    let page = lab::board::to_html(rows, &chrono_free_now());
+    let page = lab::board::to_html(rows, &time_of_day());
     let tmp = path.with_extension("html.tmp");
     std::fs::write(&tmp, page).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
         eprintln!("error: --html {}: {e}", path.display());
@@ -127,7 +127,7 @@ fn verdict(rows: &[Row]) -> u8 {
 }
 
 /// The time of day (UTC) for the watch header, without a date crate.
-fn chrono_free_now() -> String {
+fn time_of_day() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default() % 86_400;
     format!("{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }

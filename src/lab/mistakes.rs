@@ -119,14 +119,7 @@ pub async fn try_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Catalog, LoadOptions};
-
-    fn walkthrough() -> Scenario {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut c = Catalog::load(&dir, &LoadOptions::default()).expect("the shipped scenarios load");
-        c.select(&["article-walkthrough".into()]).expect("it exists");
-        c.scenarios.remove(0)
-    }
+    use crate::lab::walkthrough;
 
     #[test]
     fn each_mutant_of_the_walkthrough_changes_the_lab_or_says_why_it_cannot() {

@@ -23,6 +23,15 @@ use crate::scenario::{Action, Scenario};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+/// The shipped walkthrough, loaded as `check` loads it (for the unit tests of this folder).
+#[cfg(test)]
+pub(crate) fn walkthrough() -> Scenario {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut c = crate::scenario::Catalog::load(&dir, &Default::default()).expect("the shipped scenarios load");
+    c.select(&["article-walkthrough".into()]).expect("it exists");
+    c.scenarios.remove(0)
+}
+
 /// How long a look may take to hold on a lab: a lab is not converging, so this is short.
 pub const LOOK_CAP: Duration = Duration::from_secs(5);
 
@@ -177,7 +186,7 @@ fn look_failure(plan: &LabPlan, lab: &Lab<'_>, step: usize, o: &StepOutcome, bro
         _ => Vec::new(),
     };
     // Each part shortened on its own, so a long expectation never hides what the cluster answered.
-    let short = |t: &str, n: usize| shorten(&crate::report::redact::redact(t), n);
+    let short = |t: &str, n: usize| object::shorten(&crate::report::redact::redact(t), n);
     let saw = match (o.mismatches.first(), &o.error) {
         (Some(m), _) => format!("{}: expected {}, got {}", short(&m.what, 120), short(&m.expected, 80), short(&m.actual, SAW_CHARS)),
         (None, Some(e)) => short(e, SAW_CHARS),
@@ -199,14 +208,6 @@ fn look_failure(plan: &LabPlan, lab: &Lab<'_>, step: usize, o: &StepOutcome, bro
 
 /// How much of what a failed look got a learner's line shows (`--format json` has the same).
 const SAW_CHARS: usize = 240;
-
-fn shorten(text: &str, max: usize) -> String {
-    let one_line = text.replace('\n', " ");
-    match one_line.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &one_line[..at]),
-        None => one_line,
-    }
-}
 
 /// The command the article gives for a write step: with the participant's namespaces where the
 /// command names them (`kubectl create namespace alice-dev`), as the article writes it where the

@@ -109,14 +109,16 @@ fn short(v: &Value) -> String {
     match v {
         Value::String(s) => format!("`{s}`"),
         Value::Null => "nothing".into(),
-        other => {
-            let text = other.to_string();
-            if text.len() > 60 {
-                format!("`{}...`", &text[..text.char_indices().nth(57).map(|(i, _)| i).unwrap_or(text.len())])
-            } else {
-                format!("`{text}`")
-            }
-        }
+        other => format!("`{}`", shorten(&other.to_string(), 60)),
+    }
+}
+
+/// `text` on one line, cut to `max` characters with `…` where it was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    let one_line = text.replace('\n', " ");
+    match one_line.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
     }
 }
 

@@ -193,14 +193,7 @@ fn stages(steps: &[Step], roles: &[Role]) -> Vec<Stage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Catalog, LoadOptions};
-
-    fn walkthrough() -> Scenario {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut c = Catalog::load(&dir, &LoadOptions::default()).expect("the shipped scenarios load");
-        c.select(&["article-walkthrough".into()]).expect("it exists");
-        c.scenarios.remove(0)
-    }
+    use crate::lab::walkthrough;
 
     fn names(s: &Scenario, items: &[Item]) -> Vec<String> {
         items.iter().map(|i| s.steps[i.step()].name.clone()).collect()

@@ -182,8 +182,7 @@ async fn sections(target: &Target) -> Result<(), Failed> {
 /// impersonate ServiceAccounts (`kubectl auth can-i --as`), and nothing else; its kubeconfig.
 async fn read_only_identity(target: &Target) -> Result<TokenKubeconfig, Failed> {
     let c = target.client.clone();
-    let json = |v: serde_json::Value| v;
-    let ns: Namespace = serde_json::from_value(json(serde_json::json!({"metadata": {"name": CHECKER_NS}}))).map_err(|e| e.to_string())?;
+    let ns: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": CHECKER_NS}})).map_err(|e| e.to_string())?;
     let pp = PostParams::default();
     Api::<Namespace>::all(c.clone()).create(&pp, &ns).await.map_err(|e| e.to_string())?;
     let sa: ServiceAccount =
@@ -255,13 +254,8 @@ pub fn mistakes_trial(shared: &Arc<Shared>) -> Trial {
 }
 
 fn mistakes_footprint() -> Option<sa_conformance::parallel::Footprint> {
-    let mut f = sa_conformance::parallel::Footprint::default();
-    for i in 0..64 {
-        f.writes.insert(format!("lab-mistake-{i}"));
-    }
     // over-grant mutants bind cluster-wide: nothing else may run beside them
-    f.alone = Some("the mistake matrix applies ClusterRoleBindings".into());
-    Some(f)
+    Some(sa_conformance::parallel::Footprint { alone: Some("the mistake matrix applies ClusterRoleBindings".into()), ..Default::default() })
 }
 
 async fn mistakes(target: &Target) -> Result<(), Failed> {
