@@ -189,6 +189,10 @@ pub struct RunArgs {
     /// Write a JSON report here
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write this run as the matrix page with one column (the server's version): the article's
+    /// claims, each verdict as a badge, every step's evidence one click away; self-contained HTML
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Refuse at once (exit 2) when another run holds a scenario's namespace, instead of waiting
     #[arg(long)]
     pub no_wait: bool,

@@ -66,6 +66,7 @@ mod tests {
         RunOutcome {
             cluster: "c".into(),
             server: "https://127.0.0.1:1".into(),
+            server_version: None,
             scenarios: vec![scenario],
             interrupted,
             teardown_errors: teardown_errors.iter().map(|e| e.to_string()).collect(),

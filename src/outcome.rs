@@ -205,6 +205,9 @@ impl ScenarioOutcome {
 pub struct RunOutcome {
     pub cluster: String,
     pub server: String,
+    /// The API server's `gitVersion` (`v1.34.4`), asked once when the run starts; None when it did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
     pub scenarios: Vec<ScenarioOutcome>,
     pub interrupted: bool,
     /// Problems releasing the cluster after the run (e.g. the kind cluster could not be deleted).

@@ -22,7 +22,7 @@ pub(super) async fn matrix(args: &MatrixArgs) -> u8 {
             Err(code) => return code,
         },
     };
-    out(&matrix::to_console(&m));
+    out(&matrix::to_console(&m, crate::report::Paint::stdout()));
     let outputs = Output::requested([
         (Format::Json, args.json.as_ref()),
         (Format::Markdown, args.markdown.as_ref()),

@@ -4,6 +4,7 @@
 use super::{fail_to_start, load, out, write_reports};
 use crate::cli::RunArgs;
 use crate::interrupt::Interrupt;
+use crate::matrix::{Matrix, VersionColumn, VersionRun};
 use crate::outcome::RunOutcome;
 use crate::report::{self, Console, Format, Output};
 use crate::runner::RunOptions;
@@ -22,11 +23,13 @@ pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
     opts.lease.no_wait = args.no_wait;
     opts.jobs = usize::from(args.jobs);
     let mut console = Console::new(verbose);
+    let started = std::time::Instant::now();
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {
         // Reports are written for every run that got a cluster, a failed teardown included.
         Ok(outcome) => {
-            let written = write_reports(&outputs(args), &outcome);
+            let written = write_reports(&outputs(args), &outcome)
+                .and_then(|()| write_page(args, &catalog.claims, &outcome, started.elapsed().as_secs()));
             let code = summary(&outcome);
             written.map(|()| code).unwrap_or_else(|code| code)
         }
@@ -84,12 +87,42 @@ fn outputs(args: &RunArgs) -> Vec<Output> {
     Output::requested([(Format::Junit, args.junit.as_ref()), (Format::Json, args.json.as_ref())])
 }
 
+/// `--html`: the matrix page with this run as its one column, over the claims the run's steps verify.
+/// The column is made from the run's JSON report (the redacted document every report is made from),
+/// read back the way `matrix --report` reads one.
+fn write_page(args: &RunArgs, claims: &[crate::scenario::Claim], outcome: &RunOutcome, seconds: u64) -> Result<(), u8> {
+    let Some(path) = &args.html else { return Ok(()) };
+    let page = one_column(claims, outcome, seconds).map_err(|e| {
+        eprintln!("error: cannot make the page {}: {e}", path.display());
+        crate::exit::FAILED
+    })?;
+    write_reports(&[Output::new(Format::Html, path)], &page)
+}
+
+/// The run as a matrix of one column, titled with the server's version.
+fn one_column(claims: &[crate::scenario::Claim], outcome: &RunOutcome, seconds: u64) -> Result<Matrix, String> {
+    let json = report::render(outcome, Format::Json).map_err(|e| e.to_string())?;
+    let report = crate::matrix::input::parse(&json)?;
+    let verified: BTreeSet<&str> = outcome.claims.iter().map(|c| c.id.as_str()).collect();
+    let claims: Vec<crate::scenario::Claim> = claims.iter().filter(|c| verified.contains(c.id.as_str())).cloned().collect();
+    let column = VersionColumn {
+        version: outcome.server_version.clone().unwrap_or_else(|| "this run".into()),
+        cluster: outcome.cluster.clone(),
+        seconds: Some(seconds),
+        ..Default::default()
+    };
+    Ok(Matrix::build(&claims, vec![VersionRun { column, report: Some(report) }]))
+}
+
 /// The closing lines (scenarios passed and failed, the claims, teardown errors); returns the exit code.
 fn summary(outcome: &RunOutcome) -> u8 {
     let passed = outcome.scenarios.iter().filter(|s| s.passed()).count();
     let failed = outcome.scenarios.len() - passed;
-    out(&format!("scenarios: {passed} passed, {failed} failed\n"));
-    out(&report::render_claims(outcome));
+    let paint = report::Paint::stdout();
+    let failed_text = format!("{failed} failed");
+    let failed_text = if failed > 0 { paint.tone(report::Tone::Bad, &failed_text) } else { failed_text };
+    out(&format!("scenarios: {passed} passed, {failed_text}\n"));
+    out(&report::render_claims(outcome, paint));
     for e in &report::redact::run(outcome).teardown_errors {
         eprintln!("error: teardown: {e}");
     }
@@ -164,6 +197,62 @@ mod tests {
     fn a_bad_map_is_a_usage_error() {
         assert_eq!(catalog(&args(&["--namespace", "dev"])).err(), Some(crate::exit::USAGE));
         assert!(Cli::try_parse_from(["sa-conformance", "run", "--isolate", "--namespace", "dev=x"]).is_err(), "the two are exclusive");
+    }
+
+    /// A run where the step verifying `holds-claim` passed and the one verifying `failed-claim` failed.
+    fn outcome(second: crate::outcome::Status) -> RunOutcome {
+        use crate::outcome::{claim_verdicts, ScenarioOutcome, Status, StepOutcome, Verdict};
+        let step = |index: usize, claim: &str, status: Status| StepOutcome {
+            index,
+            name: format!("step {index}"),
+            kind: "kubectl",
+            location: format!("scenarios/x.scenario.yaml:{index}"),
+            doc: Some(crate::scenario::DocRef { section: "S".into(), claims: vec![claim.into()] }),
+            status,
+            duration_ms: 1,
+            mismatches: Vec::new(),
+            error: (status == Status::Failed).then(|| "exit 1: Error from server (Forbidden)".into()),
+            notes: Vec::new(),
+            diagnostics: None,
+            verdict: Verdict::of(status, None),
+            erratum: None,
+        };
+        let scenario = ScenarioOutcome {
+            name: "x".into(),
+            description: String::new(),
+            file: "scenarios/x.scenario.yaml".into(),
+            steps: vec![step(1, "holds-claim", Status::Passed), step(2, "failed-claim", second)],
+            cleanup_errors: Vec::new(),
+            setup_error: None,
+            duration_ms: 2,
+            interrupted: false,
+        };
+        RunOutcome {
+            cluster: "sa-conformance".into(),
+            server: "https://127.0.0.1:1".into(),
+            server_version: Some("v1.34.4".into()),
+            claims: claim_verdicts(std::slice::from_ref(&scenario)),
+            scenarios: vec![scenario],
+            interrupted: false,
+            teardown_errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_page_of_one_run_has_one_column_titled_with_the_servers_version_and_only_its_claims() {
+        let claim = |id: &str| crate::scenario::Claim { id: id.into(), section: "S".into(), text: format!("{id} text"), checked_by: None };
+        let claims = [claim("holds-claim"), claim("failed-claim"), claim("not-in-this-run")];
+        let red = one_column(&claims, &outcome(crate::outcome::Status::Failed), 7).unwrap();
+        assert_eq!(red.versions.len(), 1);
+        assert_eq!((red.versions[0].version.as_str(), red.versions[0].seconds), ("v1.34.4", Some(7)));
+        let marks: Vec<(&str, crate::matrix::Mark)> = red.claims.iter().map(|c| (c.id.as_str(), c.cells[0].mark)).collect();
+        assert_eq!(marks, [("holds-claim", crate::matrix::Mark::Holds), ("failed-claim", crate::matrix::Mark::Failed)]);
+        assert!(!red.passed());
+        let page = crate::matrix::to_html(&red);
+        assert!(page.contains("<th>v1.34.4</th>") && page.contains("exit 1: Error from server (Forbidden)"), "{page}");
+        // the same run with the second step passing: green
+        let green = one_column(&claims, &outcome(crate::outcome::Status::Passed), 7).unwrap();
+        assert!(green.passed() && green.claims.iter().all(|c| c.cells[0].mark == crate::matrix::Mark::Holds));
     }
 
     #[test]

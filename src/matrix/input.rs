@@ -12,6 +12,9 @@ pub struct RunReport {
     pub cluster: String,
     #[serde(default)]
     pub server: String,
+    /// The API server's version, in reports from runs that asked it.
+    #[serde(default)]
+    pub server_version: Option<String>,
     pub scenarios: Vec<ScenarioReport>,
     #[serde(default)]
     pub interrupted: bool,

@@ -2,10 +2,24 @@
 //! [`Matrix`] only; every mark is a word (and a sign), never a colour alone.
 
 use super::{Mark, Matrix};
+use crate::report::{Paint, Tone};
 use std::fmt::Write;
 
-/// Claims x versions for a terminal, then a line per version.
-pub fn to_console(m: &Matrix) -> String {
+impl Mark {
+    /// The colour of its word on a terminal.
+    pub fn tone(self) -> Tone {
+        match self {
+            Mark::Holds => Tone::Good,
+            Mark::Erratum => Tone::Erratum,
+            Mark::Failed => Tone::Bad,
+            Mark::NotVerified => Tone::Quiet,
+        }
+    }
+}
+
+/// Claims x versions for a terminal, then a line per version; marks in colour when `paint` says so
+/// (the word and its sign are there either way).
+pub fn to_console(m: &Matrix, paint: Paint) -> String {
     let width = m.claims.iter().map(|c| c.id.len()).max().unwrap_or(5).max(5);
     let mut out = format!("{:width$}", "claim");
     for v in &m.versions {
@@ -15,7 +29,8 @@ pub fn to_console(m: &Matrix) -> String {
     for c in &m.claims {
         let _ = write!(out, "{:width$}", c.id);
         for cell in &c.cells {
-            let _ = write!(out, "  {:14}", format!("{} {}", cell.mark.sign(), cell.mark.as_str()));
+            let word = format!("{:14}", format!("{} {}", cell.mark.sign(), cell.mark.as_str()));
+            let _ = write!(out, "  {}", paint.tone(cell.mark.tone(), &word));
         }
         out.push('\n');
     }

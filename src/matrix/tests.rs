@@ -63,6 +63,7 @@ fn report(steps: Vec<StepOutcome>) -> RunReport {
     let run = RunOutcome {
         cluster: "sa-conformance-matrix-v1-35".into(),
         server: "https://127.0.0.1:1".into(),
+        server_version: None,
         interrupted: false,
         claims: Vec::new(),
         teardown_errors: Vec::new(),

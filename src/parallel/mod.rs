@@ -98,6 +98,7 @@ pub async fn run(
     reporter: &mut dyn Reporter,
 ) -> (RunOutcome, Option<LeaseError>) {
     reporter.run_started(&crate::report::TargetInfo::of(target), scenarios.len());
+    let server_version = server_version(target).await;
     let prints: Vec<Footprint> = scenarios.iter().map(Footprint::of).collect();
     let discovery = DiscoveryCache::default();
     let reporter = RefCell::new(reporter);
@@ -162,12 +163,22 @@ pub async fn run(
     let outcome = RunOutcome {
         cluster: target.name.clone(),
         server: target.server.clone(),
+        server_version,
         claims: crate::outcome::claim_verdicts(&scenarios),
         interrupted: interrupted || scenarios.iter().any(|o| o.interrupted),
         scenarios,
         teardown_errors: Vec::new(),
     };
     (outcome, held)
+}
+
+/// The API server's version for the reports (`run --html` titles its column with it); a server that
+/// does not say within 5 s leaves it out, it never fails the run.
+async fn server_version(target: &Target) -> Option<String> {
+    match tokio::time::timeout(std::time::Duration::from_secs(5), target.client.apiserver_version()).await {
+        Ok(Ok(info)) => Some(info.git_version),
+        _ => None,
+    }
 }
 
 /// The conflict rule for threads (the e2e trials): [`Gate::enter`] blocks until the footprint

@@ -2,6 +2,7 @@
 //! doc section, file:line, expected versus actual, notes and diagnostics. Rendered from the redacted
 //! outcome (each string redacted on its own, see `redact`).
 
+use super::paint::{Paint, Tone};
 use super::redact;
 use super::{Reporter, TargetInfo};
 use crate::cluster::lease::LeaseEvent;
@@ -22,6 +23,8 @@ pub struct Console {
     last_plain: Option<std::time::Instant>,
     /// `[1/2] name ... ` is on screen without its newline.
     scenario_line_open: bool,
+    /// Verdict words in colour (a terminal without `NO_COLOR`).
+    paint: Paint,
 }
 
 /// How often long work gets a line when stderr is not a terminal.
@@ -29,12 +32,13 @@ pub const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Console {
     pub fn new(verbose: bool) -> Self {
-        Console::with_terminal(verbose, std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        let console = Console::with_terminal(verbose, std::io::IsTerminal::is_terminal(&std::io::stderr()));
+        Console { paint: Paint::stderr(), ..console }
     }
 
     /// A console that writes as if stderr were (or were not) a terminal.
     pub fn with_terminal(verbose: bool, live: bool) -> Self {
-        Console { total: 0, done: 0, verbose, live, live_line: false, last_plain: None, scenario_line_open: false }
+        Console { total: 0, done: 0, verbose, live, live_line: false, last_plain: None, scenario_line_open: false, paint: Paint::PLAIN }
     }
 
     fn clear_live(&mut self) {
@@ -103,7 +107,8 @@ impl Reporter for Console {
 
     fn step_finished(&mut self, step: &StepOutcome) {
         if self.verbose {
-            eprintln!("    {} {:02} {} ({}ms)", symbol(step), step.index, step.name, step.duration_ms);
+            let (word, tone) = symbol(step);
+            eprintln!("    {} {:02} {} ({}ms)", self.paint.tone(tone, word), step.index, step.name, step.duration_ms);
             if let (Verdict::Erratum, Some(e)) = (step.verdict, &step.erratum) {
                 eprintln!("{}", render_erratum(e));
             }
@@ -143,17 +148,22 @@ impl Reporter for Console {
             eprint!("  {} ", o.name);
         }
         if o.passed() {
-            eprintln!("ok ({passed} steps passed{}, {secs:.1}s)", verdict_counts(o));
+            eprintln!("{} ({passed} steps passed{}, {secs:.1}s)", self.paint.tone(Tone::Good, "ok"), verdict_counts(o));
             if !self.verbose {
                 for s in o.steps.iter().filter(|s| s.verdict == Verdict::Erratum) {
-                    eprintln!("  ERRATUM step {} `{}` at {}", s.index, s.name, s.location);
+                    eprintln!("  {} step {} `{}` at {}", self.paint.tone(Tone::Erratum, "ERRATUM"), s.index, s.name, s.location);
                     if let Some(e) = &s.erratum {
                         eprintln!("{}", render_erratum(e));
                     }
                 }
             }
         } else {
-            eprintln!("FAILED ({passed}/{} steps passed{}, {secs:.1}s)", o.steps.len(), verdict_counts(o));
+            eprintln!(
+                "{} ({passed}/{} steps passed{}, {secs:.1}s)",
+                self.paint.tone(Tone::Bad, "FAILED"),
+                o.steps.len(),
+                verdict_counts(o)
+            );
             eprintln!("{}", render_failure(o));
         }
     }
@@ -173,13 +183,13 @@ fn verdict_counts(o: &ScenarioOutcome) -> String {
     out
 }
 
-fn symbol(s: &StepOutcome) -> &'static str {
+fn symbol(s: &StepOutcome) -> (&'static str, Tone) {
     match (s.status, s.verdict) {
-        (Status::Passed, Verdict::Erratum) => "ERRATUM",
-        (Status::Passed, _) => "ok     ",
-        (Status::Failed, _) => "FAIL   ",
-        (Status::Skipped, Verdict::NotApplicable) => "n/a    ",
-        (Status::Skipped, _) => "skip   ",
+        (Status::Passed, Verdict::Erratum) => ("ERRATUM", Tone::Erratum),
+        (Status::Passed, _) => ("ok     ", Tone::Good),
+        (Status::Failed, _) => ("FAIL   ", Tone::Bad),
+        (Status::Skipped, Verdict::NotApplicable) => ("n/a    ", Tone::Quiet),
+        (Status::Skipped, _) => ("skip   ", Tone::Quiet),
     }
 }
 
@@ -200,7 +210,7 @@ pub fn render_erratum(e: &crate::scenario::Erratum) -> String {
 }
 
 /// The per-claim verdicts of a run: a count line, then each erratum and each claim not verified.
-pub fn render_claims(run: &RunOutcome) -> String {
+pub fn render_claims(run: &RunOutcome, paint: Paint) -> String {
     let count = |k: ClaimKind| run.claims.iter().filter(|c| c.verdict == k).count();
     let mut out = format!(
         "claims: {} hold, {} erratum, {} not verified\n",
@@ -209,7 +219,8 @@ pub fn render_claims(run: &RunOutcome) -> String {
         count(ClaimKind::NotVerified)
     );
     for c in run.claims.iter().filter(|c| c.verdict != ClaimKind::Holds) {
-        out.push_str(&format!("  {} {}\n", c.verdict.as_str().to_uppercase(), c.id));
+        let tone = if c.verdict == ClaimKind::Erratum { Tone::Erratum } else { Tone::Bad };
+        out.push_str(&format!("  {} {}\n", paint.tone(tone, &c.verdict.as_str().to_uppercase()), c.id));
         if let Some(e) = &c.erratum {
             out.push_str(&render_erratum(&crate::scenario::Erratum { claim: None, ..e.clone() }));
             out.push('\n');
@@ -347,7 +358,7 @@ mod tests {
     fn a_measured_erratum_is_reported_as_erratum_not_as_a_pass() {
         let s = step(1, Status::Passed, Some(erratum()), None);
         assert_eq!(s.verdict, Verdict::Erratum);
-        assert_eq!(symbol(&s), "ERRATUM");
+        assert_eq!(symbol(&s).0, "ERRATUM");
         let o = scenario(vec![s]);
         assert!(o.passed());
         assert_eq!(verdict_counts(&o), ", 1 of them ERRATUM");
@@ -394,7 +405,7 @@ mod tests {
     fn a_step_for_other_versions_is_not_a_failure_and_verifies_nothing() {
         let mut s = step(1, Status::Skipped, None, None);
         s.verdict = Verdict::NotApplicable;
-        assert_eq!(symbol(&s), "n/a    ");
+        assert_eq!(symbol(&s).0, "n/a    ");
         let o = scenario(vec![s]);
         assert!(o.passed());
         let claims = claim_verdicts(std::slice::from_ref(&o));
@@ -409,12 +420,15 @@ mod tests {
         let run = RunOutcome {
             cluster: "c".into(),
             server: "s".into(),
+            server_version: None,
             scenarios: Vec::new(),
             interrupted: false,
             teardown_errors: Vec::new(),
             claims: claim_verdicts(&[scenario(vec![step(1, Status::Passed, Some(erratum()), None)])]),
         };
-        let text = render_claims(&run);
+        let text = render_claims(&run, Paint::PLAIN);
+        let coloured = render_claims(&run, Paint::decide(true, None));
+        assert!(coloured.contains("\x1b[33mERRATUM\x1b[0m pods-get-short-lived-projected-tokens"), "{coloured:?}");
         assert!(text.starts_with("claims: 1 hold, 1 erratum, 0 not verified"), "{text}");
         assert!(text.contains("ERRATUM pods-get-short-lived-projected-tokens"), "{text}");
         assert!(text.contains("what is true:     the mounted token is valid for one year"), "{text}");
@@ -425,6 +439,7 @@ mod tests {
         let run = RunOutcome {
             cluster: "c".into(),
             server: "s".into(),
+            server_version: None,
             scenarios: vec![scenario(vec![step(1, Status::Passed, Some(erratum()), None)])],
             interrupted: false,
             teardown_errors: Vec::new(),

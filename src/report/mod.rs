@@ -6,10 +6,12 @@ mod console;
 mod junit;
 pub mod listing;
 mod output;
+pub mod paint;
 pub mod redact;
 
 pub use console::{render_claims, render_erratum, render_failure, Console};
 pub use output::{pretty_json, redacted_by_value, render, Document, Format, Output, OutputError, RenderError, Rendered};
+pub use paint::{Paint, Tone};
 pub use redact::redact;
 
 use crate::outcome::{RunOutcome, ScenarioOutcome, StepOutcome};
@@ -120,6 +122,7 @@ mod tests {
         RunOutcome {
             cluster: "sa-conformance".into(),
             server: "https://127.0.0.1:1".into(),
+            server_version: None,
             interrupted: false,
             claims: Vec::new(),
             scenarios: vec![ScenarioOutcome {

@@ -23,6 +23,8 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let (json_path, junit_path) = (dir.path().join("run.json"), dir.path().join("run.xml"));
         let (json_arg, junit_arg) = (json_path.display().to_string(), junit_path.display().to_string());
+        let html_path = dir.path().join("run.html");
+        let html_arg = html_path.display().to_string();
         let kubeconfig = target.kubeconfig.display().to_string();
         let allow = std::env::var("SA_CONFORMANCE_ALLOW_CONTEXT").unwrap_or_default();
         let name = cluster_name();
@@ -40,6 +42,8 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
             &json_arg,
             "--junit",
             &junit_arg,
+            "--html",
+            &html_arg,
             "reports-probe",
             "reports-secret-probe",
         ]);
@@ -55,6 +59,7 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         }
         check_json(&json_path)?;
         check_junit(&junit_path)?;
+        check_page(&html_path)?;
         if stderr.contains("eyJ") || PASSWORD.iter().any(|p| stderr.contains(p)) {
             return Err(format!("a secret is on the console:\n{stderr}").into());
         }
@@ -74,6 +79,20 @@ fn read(path: &Path) -> Result<String, Failed> {
         return Err(format!("the probe Secret's password ({p}) is in {}:\n{text}", path.display()).into());
     }
     Ok(text)
+}
+
+/// `run --html`: the one-column page, titled with the server's version, says both probes failed and
+/// holds no secret (`read` looks).
+fn check_page(path: &Path) -> Result<(), Failed> {
+    let page = read(path)?;
+    let column = page.split("<tr><td>v1.").nth(1).and_then(|rest| rest.split('<').next()).unwrap_or_default();
+    if column.is_empty() || !page.contains("<td>0 / 2") {
+        return Err(format!(
+            "the page of this run must title its column with the server's version (v1.*) and say 0 / 2 scenarios passed:\n{page}"
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn check_json(path: &Path) -> Result<(), Failed> {
