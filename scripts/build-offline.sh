@@ -72,7 +72,8 @@ ROOTFS_REV=1
 
 standin()     { printf '%s/%s' "$STANDIN_PREFIX" "$1"; }   # host name of a stand-in for image $1
 stamp_ok()    { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-stamp_write() { printf '%s\n' "$2" >"$STAMPS/$1"; }
+# A stamp is written whole or not at all (a full disk must not leave a stamp that half says "built").
+stamp_write() { printf '%s\n' "$2" >"$STAMPS/.$1.partial" && mv -f "$STAMPS/.$1.partial" "$STAMPS/$1"; }
 image_key()   { docker image inspect -f '{{index .Config.Labels "sa-conformance.inputs"}}' "$1" 2>/dev/null || true; }
 image_ok()    { [ "$(image_key "$1")" = "$2" ]; }
 
@@ -118,7 +119,7 @@ build_k8s() {
   local pkgs=()
   for f in "${K8S_CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$f"); done
   (cd "$dir" && mkdir -p bin && go build -trimpath -ldflags "$K8S_LDFLAGS" -o bin/ "${pkgs[@]}")
-  for f in "${K8S_CMDS[@]}"; do install -m 0755 "$dir/bin/$f" "$BIN/$f"; done
+  for f in "${K8S_CMDS[@]}"; do publish "$dir/bin/$f" "$BIN/$f"; done
   stamp_write k8s "$key"
 }
 
@@ -128,9 +129,30 @@ go_install() {
   for b in $bins; do [ -x "$gobin/$b" ] || ok=0; done
   if [ $ok = 1 ] && stamp_ok "$name" "$key"; then log "$name: cached"; return; fi
   step "go install $*"
-  mkdir -p "$gobin"
-  (cd "$SRC" && GOFLAGS='' GOBIN="$gobin" go install -trimpath -ldflags "-s -w ${GO_X_FLAGS:-}" "$@")
+  # into a staging folder beside the binaries, then renamed into place: a build that fails (a full
+  # disk) leaves no half-written binary where a later build would look
+  local stage="$gobin/.partial-$name"
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  if ! (cd "$SRC" && GOFLAGS='' GOBIN="$stage" go install -trimpath -ldflags "-s -w ${GO_X_FLAGS:-}" "$@"); then
+    rm -rf "$stage"
+    die "go install of $name failed (what it wrote is removed)"
+  fi
+  for b in $bins; do mv -f "$stage/$b" "$gobin/$b"; done
+  rm -rf "$stage"
   stamp_write "$name" "$key"
+}
+
+# publish FILE DEST: DEST becomes a 0755 copy of FILE whole, or stays as it was (copied beside it, then
+# renamed); a copy cut short by a full disk is removed.
+publish() {
+  local part
+  part="$(dirname "$2")/.$(basename "$2").partial"
+  if ! install -m 0755 "$1" "$part"; then
+    rm -f "$part"
+    die "cannot copy $1 into the cache as $2 (the partial copy is removed)"
+  fi
+  mv -f "$part" "$2"
 }
 
 build_kind() {
@@ -449,6 +471,29 @@ lock_cache() {
   fi
 }
 
+# SA_BUILD_ONLY="kind crictl ...": build only these parts (kind crictl cni pause k8s etcd coredns), no
+# images and no offline.env: to rebuild one part, or to try a build step alone. Unset: everything.
+wants() { [ -z "${SA_BUILD_ONLY:-}" ] || [[ " ${SA_BUILD_ONLY//,/ } " == *" $1 "* ]]; }
+
+# The free space on the cache's filesystem, in MiB.
+cache_free_mib() { df -Pm "$SA_CACHE" 2>/dev/null | awk 'NR == 2 {print $4}'; }
+# About what a cold build keeps in $SA_CACHE (binaries, sources, a Debian rootfs while it is imported).
+CACHE_NEEDS_MIB=2048
+
+# On a failed build: when the cache's filesystem is (nearly) full, say so in one line with what to do;
+# what finished is kept (each part's stamp is written after the part is whole), so the next build
+# resumes from there.
+on_exit() {
+  local code=$1 free
+  { [ "$code" -ne 0 ] && [ "$code" -ne 130 ] && [ "$code" -ne 143 ]; } || return 0
+  free=$(cache_free_mib)
+  if [ -n "$free" ] && [ "$free" -lt 256 ]; then
+    printf '[%s] ERROR: the offline build cache %s is full: %s MiB free on its filesystem (%s); a build needs about %s MiB there. Free space there, or set SA_CACHE to a larger disk, then run the build again: the parts already built are kept and not rebuilt.\n' \
+      "$(date +%H:%M:%S)" "$SA_CACHE" "$free" "$(df -P "$SA_CACHE" | awk 'NR == 2 {print $6}')" "$CACHE_NEEDS_MIB" >&2
+  fi
+}
+trap 'on_exit $?' EXIT
+
 main() {
   local t0
   t0=$(date +%s)
@@ -457,6 +502,23 @@ main() {
   command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="/usr/local/go/bin:$PATH"
   command -v go >/dev/null || die "go not found (the Go toolchain builds every binary)"
   step "sa-conformance offline build into $SA_CACHE (k8s $K8S_VERSION, kind $KIND_VERSION, go $(go env GOVERSION))"
+  local free
+  free=$(cache_free_mib)
+  if [ -n "$free" ] && [ "$free" -lt "$CACHE_NEEDS_MIB" ]; then
+    log "warning: $free MiB free on the filesystem of $SA_CACHE; a cold build needs about $CACHE_NEEDS_MIB MiB there (a warm one nothing)"
+  fi
+  if [ -n "${SA_BUILD_ONLY:-}" ]; then
+    log "SA_BUILD_ONLY: building only ${SA_BUILD_ONLY//,/ }; no images and no offline.env"
+    if wants kind; then timed go-kind build_kind; fi
+    if wants crictl; then timed go-crictl build_crictl; fi
+    if wants cni; then timed go-cni build_cni; fi
+    if wants pause; then timed pause build_pause; fi
+    if wants k8s; then timed go-k8s build_k8s; fi
+    if wants etcd; then timed go-etcd build_etcd; fi
+    if wants coredns; then timed go-coredns build_coredns; fi
+    step "done in $(($(date +%s) - t0))s"
+    return 0
+  fi
 
   # Debian rootfs images download while Go compiles.
   NODE_BASE_KEY=$(hash_inputs "$ROOTFS_REV" "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$NODE_PACKAGES")

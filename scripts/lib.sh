@@ -41,6 +41,7 @@ timed() {
   mkdir -p "$SA_CACHE"
   # record only steps that did work (a cached step takes 0s)
   [ $((t1 - t0)) -gt 0 ] || { log "$name took 0s"; return 0; }
-  printf '%s %s %ss\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$((t1 - t0))" >>"$SA_CACHE/timings.log"
+  # a record of the time, not a part of the build: a full disk must not fail the step that finished
+  printf '%s %s %ss\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$((t1 - t0))" >>"$SA_CACHE/timings.log" 2>/dev/null || true
   log "$name took $((t1 - t0))s"
 }

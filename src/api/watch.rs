@@ -98,3 +98,21 @@ pub async fn follow<T>(
 fn to_json(o: DynamicObject) -> Result<Value, String> {
     serde_json::to_value(o).map_err(|e| e.to_string())
 }
+
+/// Why a wait that gave up may have seen nothing new: the API server does not answer now (a paused
+/// or stopped node, a suspended machine), asked once with a short deadline when the wait gives up.
+/// None when it answers: then the last state the watch reported is the state that was there.
+pub async fn silent_server(client: &kube::Client) -> Option<String> {
+    const ASK: Duration = Duration::from_secs(3);
+    match tokio::time::timeout(ASK, client.apiserver_version()).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(format!(
+            "the API server did not answer when the step gave up (GET /version: {}): the state above is the last one it sent, not necessarily the state now",
+            crate::error::chain(&e)
+        )),
+        Err(_) => Some(format!(
+            "the API server did not answer when the step gave up (GET /version: no answer in {}s; a paused or stopped node, a suspended machine?): the state above is the last one it sent, not necessarily the state now",
+            ASK.as_secs()
+        )),
+    }
+}

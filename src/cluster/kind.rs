@@ -253,6 +253,11 @@ impl KindCluster {
             // kind lists a cluster by its nodes' label: no node left is no cluster left.
             left = self.nodes().await?;
             if left.is_empty() {
+                // the interrupted creation held the name's lock and left its file: nothing of the
+                // cluster stays (unless another process holds the lock now: then it is theirs)
+                if let Some(lock) = super::name_lock::try_acquire(self.name()) {
+                    lock.remove();
+                }
                 return Ok(());
             }
         }

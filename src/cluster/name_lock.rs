@@ -86,6 +86,20 @@ pub async fn acquire(name: &str, limit: Duration) -> Result<NameLock, ClusterErr
     }
 }
 
+/// The lock of cluster `name` if no other process holds it now, without waiting or saying anything
+/// (after an interrupt, to delete the file with the half-made cluster; a holder keeps it).
+pub fn try_acquire(name: &str) -> Option<NameLock> {
+    try_lock(path(name))
+}
+
+fn try_lock(path: PathBuf) -> Option<NameLock> {
+    let file = File::options().write(true).open(&path).ok()?;
+    match file.try_lock() {
+        Ok(()) if names(&path, &file) => Some(NameLock { _file: file, path }),
+        _ => None,
+    }
+}
+
 /// Whether `path` still names the open `file` (it was not deleted or replaced since it was opened).
 #[cfg(unix)]
 fn names(path: &std::path::Path, file: &File) -> bool {
@@ -124,6 +138,19 @@ mod tests {
         assert!(matches!(second.try_lock(), Err(TryLockError::WouldBlock)), "a second open of the file must not get the lock");
         drop(first);
         assert!(second.try_lock().is_ok(), "the lock goes with the file that held it");
+    }
+
+    #[test]
+    fn after_an_interrupt_the_file_is_taken_only_when_nobody_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.lock");
+        assert!(try_lock(path.clone()).is_none(), "no file, nothing to take");
+        let holder = open(&path).unwrap();
+        holder.lock().unwrap();
+        assert!(try_lock(path.clone()).is_none(), "another process holds it: it is theirs");
+        drop(holder);
+        try_lock(path.clone()).expect("nobody holds it").remove();
+        assert!(!path.exists(), "the interrupted creation's lock file is gone");
     }
 
     #[test]

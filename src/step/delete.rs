@@ -146,6 +146,9 @@ impl StepKind for Delete {
         }
         if !gone.mismatches.is_empty() {
             gone = gone.note(format!("gave up after {}", format_duration(timeout)));
+            if let Some(why) = api::watch::silent_server(&ctx.target.client).await {
+                gone = gone.note(why);
+            }
         }
         check.mismatches.extend(gone.mismatches);
         check.notes.extend(gone.notes);

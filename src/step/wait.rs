@@ -133,7 +133,13 @@ async fn wait(ctx: &StepCtx<'_>, w: &Wait, timeout: Duration) -> Result<Check, S
     .await?;
     Ok(match followed {
         Followed::Done(check) => check,
-        Followed::TimedOut(check) => check.note(format!("gave up after {}", format_duration(timeout))),
+        Followed::TimedOut(check) => {
+            let check = check.note(format!("gave up after {}", format_duration(timeout)));
+            match api::watch::silent_server(&ctx.target.client).await {
+                Some(why) => check.note(why),
+                None => check,
+            }
+        }
     })
 }
 

@@ -11,10 +11,10 @@ use std::process::Command;
 use std::sync::Arc;
 
 /// Unmounts and removes the tmpfs when dropped.
-struct Tmpfs(PathBuf);
+pub struct Tmpfs(pub PathBuf);
 
 impl Tmpfs {
-    fn mount(size: &str) -> Result<Tmpfs, Failed> {
+    pub fn mount(size: &str) -> Result<Tmpfs, Failed> {
         let dir = std::env::temp_dir().join(format!("sa-conformance-full-{}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         // owned by whoever runs the trial (a CI user with passwordless sudo mounts it through sudo)
@@ -38,7 +38,7 @@ impl Tmpfs {
 }
 
 /// `program` as root: itself when the trial runs as root, else through `sudo -n`.
-fn privileged(program: &str) -> Command {
+pub fn privileged(program: &str) -> Command {
     let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
     if root {
         Command::new(program)

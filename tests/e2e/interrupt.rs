@@ -100,6 +100,10 @@ pub fn kind_cluster_trial(shared: &Arc<Shared>) -> Trial {
         if state::load(name).is_some() {
             return Err("the harness still has a record of the deleted cluster".into());
         }
+        let lock = sa_conformance::cluster::name_lock::path(name);
+        if lock.exists() {
+            return Err(format!("the name's lock file {} outlived the cluster it locked", lock.display()).into());
+        }
         Ok(())
     })
     .with_ignored_flag(on_existing)

@@ -5,6 +5,7 @@
 //! the whole run (see `shared`).
 
 mod audit_defaults;
+mod cache_full;
 mod cases;
 mod cli;
 mod concurrent_up;
@@ -87,6 +88,7 @@ fn main() -> ExitCode {
     trials.push(paused::longer_trial(&shared));
     trials.push(paused::before_trial(&shared));
     trials.push(disk_full::trial(&shared));
+    trials.push(cache_full::trial());
     trials.push(concurrent_up::trial());
     trials.push(concurrent_up::down_trial());
     trials.push(vanished::trial());

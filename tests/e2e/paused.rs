@@ -76,10 +76,14 @@ fn pause_mid_step(shared: &Shared, case: &Case) -> Result<(), Failed> {
         );
     }
     let said = format!("gave up after {timeout}");
-    if !shorter && (code != 1 || !output.contains("step 2 `wait for the ConfigMap") || !output.contains(&said)) {
-        return Err(
-            format!("a {pause}s pause past a step of {timeout} must fail that step (`{said}`), exit 1; exit {code}:\n{output}").into()
-        );
+    // and why it saw nothing new: not "not found" alone, which reads as if the ConfigMap were missing
+    let silent = "the API server did not answer when the step gave up";
+    if !shorter && (code != 1 || !output.contains("step 2 `wait for the ConfigMap") || !output.contains(&said) || !output.contains(silent))
+    {
+        return Err(format!(
+            "a {pause}s pause past a step of {timeout} must fail that step (`{said}`), saying `{silent}`, exit 1; exit {code}:\n{output}"
+        )
+        .into());
     }
     let warnings: Vec<&str> = output.lines().filter(|l| l.contains("WARN")).collect();
     if warnings.len() > 2 || warnings.iter().any(|w| !w.contains("lease")) {
