@@ -18,6 +18,9 @@ use std::time::Duration;
 pub const LEASE_NAMESPACE: &str = "kube-system";
 /// Prefix of every lease name; the rest is the scenario namespace.
 pub const LEASE_PREFIX: &str = "sa-conformance-ns-";
+/// On the lease of a namespace no later run reuses (`run --isolate` names it after its run): when
+/// its holder dies, no later run takes it over, so a later run sweeps it (`runner::leftovers`).
+pub const NEVER_REUSED_LABEL: &str = "sa-conformance.dev/never-reused";
 
 /// How long a lease lives without renewal, how often it is renewed, and whether to wait for one.
 #[derive(Debug, Clone)]
@@ -92,6 +95,15 @@ impl Holding {
     }
 }
 
+/// The holder of `lease` if it stopped renewing it (it expired at `now`), else None: free, ours, or
+/// held by a live run.
+pub fn expired_holder(lease: &Lease, now: Timestamp) -> Option<String> {
+    match decide(Some(&Holding::of(lease)), run_id(), now) {
+        Decision::Expired { holder } => Some(holder),
+        _ => None,
+    }
+}
+
 /// What to do about a namespace's lease.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -161,6 +173,7 @@ pub enum LeaseEvent<'a> {
 pub async fn claim<I>(
     target: &Target,
     namespaces: &[String],
+    never_reused: &std::collections::BTreeSet<String>,
     opts: &LeaseOptions,
     interrupted: I,
     on_event: &mut dyn FnMut(LeaseEvent),
@@ -175,7 +188,7 @@ where
     tokio::pin!(interrupted);
     for ns in sorted {
         let taken = tokio::select! {
-            r = take(target, ns, opts, on_event) => r,
+            r = take(target, ns, never_reused.contains(ns), opts, on_event) => r,
             _ = &mut interrupted => Err(LeaseError::Interrupted { namespace: ns.clone() }),
         };
         if let Err(e) = taken {
@@ -202,14 +215,19 @@ fn api(target: &Target) -> Api<Lease> {
     Api::namespaced(target.client.clone(), LEASE_NAMESPACE)
 }
 
-fn lease_body(name: &str, resource_version: Option<String>, duration: Duration) -> Lease {
+fn lease_body(name: &str, resource_version: Option<String>, duration: Duration, never_reused: bool) -> Lease {
     let now = MicroTime(Timestamp::now());
+    let mut labels: std::collections::BTreeMap<String, String> =
+        [("app.kubernetes.io/managed-by".to_string(), "sa-conformance".to_string())].into();
+    if never_reused {
+        labels.insert(NEVER_REUSED_LABEL.into(), "true".into());
+    }
     Lease {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
             namespace: Some(LEASE_NAMESPACE.into()),
             resource_version,
-            labels: Some([("app.kubernetes.io/managed-by".to_string(), "sa-conformance".to_string())].into()),
+            labels: Some(labels),
             ..Default::default()
         },
         spec: Some(LeaseSpec {
@@ -224,7 +242,13 @@ fn lease_body(name: &str, resource_version: Option<String>, duration: Duration) 
 
 /// Takes one namespace's lease: create it, or replace a free or expired one (the resourceVersion makes
 /// two runs racing for it one winner and one conflict), or wait while a live run holds it.
-async fn take(target: &Target, namespace: &str, opts: &LeaseOptions, on_event: &mut dyn FnMut(LeaseEvent)) -> Result<(), LeaseError> {
+async fn take(
+    target: &Target,
+    namespace: &str,
+    never_reused: bool,
+    opts: &LeaseOptions,
+    on_event: &mut dyn FnMut(LeaseEvent),
+) -> Result<(), LeaseError> {
     let name = lease_name(namespace);
     let api = api(target);
     let err = |action, e: kube::Error| LeaseError::Api { action, lease: name.clone(), message: crate::error::describe(&e) };
@@ -260,9 +284,10 @@ async fn take(target: &Target, namespace: &str, opts: &LeaseOptions, on_event: &
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
-            (_, None) => api.create(&PostParams::default(), &lease_body(&name, None, opts.duration)).await,
+            (_, None) => api.create(&PostParams::default(), &lease_body(&name, None, opts.duration, never_reused)).await,
             (_, Some(old)) => {
-                api.replace(&name, &PostParams::default(), &lease_body(&name, old.metadata.resource_version, opts.duration)).await
+                api.replace(&name, &PostParams::default(), &lease_body(&name, old.metadata.resource_version, opts.duration, never_reused))
+                    .await
             }
         };
         match result {

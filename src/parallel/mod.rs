@@ -56,8 +56,10 @@ async fn start(
     if live {
         reporter.borrow_mut().scenario_started(s);
     }
-    let claim =
-        lease::claim(target, &s.namespaces, &opts.lease, opts.interrupt.wait(), &mut |e| reporter.borrow_mut().lease_event(&e)).await;
+    let claim = lease::claim(target, &s.namespaces, &opts.unique_namespaces, &opts.lease, opts.interrupt.wait(), &mut |e| {
+        reporter.borrow_mut().lease_event(&e)
+    })
+    .await;
     let claim = match claim {
         Ok(c) => c,
         Err(e) => return (i, Err(e)),
@@ -99,6 +101,10 @@ pub async fn run(
 ) -> (RunOutcome, Option<LeaseError>) {
     reporter.run_started(&crate::report::TargetInfo::of(target), scenarios.len());
     let server_version = server_version(target).await;
+    // what runs that died left in namespaces no run reuses: nobody else would ever remove it
+    for line in crate::runner::leftovers::sweep(target, opts.cleanup_timeout).await {
+        reporter.cluster_event(&line);
+    }
     let prints: Vec<Footprint> = scenarios.iter().map(Footprint::of).collect();
     let discovery = DiscoveryCache::default();
     let reporter = RefCell::new(reporter);

@@ -3,6 +3,7 @@
 //! the rest), gathers diagnostics when a step fails, and always cleans up what the scenario created,
 //! also when interrupted.
 
+pub mod leftovers;
 mod sentinel;
 
 use crate::api::{self, Applied, DiscoveryCache};

@@ -140,3 +140,60 @@ pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
         Ok(())
     })
 }
+
+/// An isolated run (`--isolate`: its namespace is named after the run, so no later run asks for it)
+/// killed with SIGKILL mid-step leaves its namespace and lease behind; once the lease has expired, the
+/// next run of any scenario removes both and says so in one line (issue 25: leftovers found by their
+/// ownership label). Without the sweep the namespace stayed for ever (watched: no line, namespace there).
+pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
+    let shared = Arc::clone(shared);
+    crate::shared::gated("lease::an_isolated_run_killed_mid_step_is_swept_by_the_next_run", None, move || {
+        let target = shared.target()?;
+        let kc = target.kubeconfig.display().to_string();
+        let api: Api<Namespace> = Api::all(target.client.clone());
+        let log1 = std::env::temp_dir().join("sa-isolated-killed.log");
+        let isolated = || -> Option<String> {
+            let list = shared.runtime.block_on(api.list(&kube::api::ListParams::default().labels(OWNED_LABEL))).ok()?;
+            list.items
+                .into_iter()
+                .filter(|n| n.metadata.deletion_timestamp.is_none())
+                .filter_map(|n| n.metadata.name)
+                .find(|n| n.starts_with(&format!("{NS}-hold-")))
+        };
+        let mut victim = spawn(&run_args(&target, &kc, &["--isolate"]), &log1)?;
+        let mut left = None;
+        if !cli::eventually(Duration::from_secs(60), || {
+            left = isolated();
+            left.is_some()
+        }) {
+            let _ = victim.kill();
+            return Err(format!("the isolated run never created its namespace {NS}-hold-*: {}", read(&log1)).into());
+        }
+        let left = left.unwrap_or_default();
+        victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
+        let _ = victim.wait();
+        // its lease is renewed every 10 s and lives 30 s: expired at most 30 s after the kill
+        std::thread::sleep(Duration::from_secs(32));
+        let out = cli::output(&run_args(&target, &kc, &["--isolate"]).iter().map(String::as_str).collect::<Vec<_>>())?;
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let said = format!("removed namespace `{left}` left by run ");
+        if out.status.code() != Some(0) || !text.contains(&said) {
+            return Err(format!("the next run must pass and say `{said}...`; exit {:?}:\n{text}", out.status.code()).into());
+        }
+        let gone =
+            shared.runtime.block_on(api.get_opt(&left)).map_err(|e| e.to_string())?.is_none_or(|n| n.metadata.deletion_timestamp.is_some());
+        let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+            Api::namespaced(target.client.clone(), sa_conformance::cluster::lease::LEASE_NAMESPACE);
+        let lease = sa_conformance::cluster::lease::lease_name(&left);
+        let lease_left = shared.runtime.block_on(leases.get_opt(&lease)).map_err(|e| e.to_string())?.is_some();
+        if !gone || lease_left {
+            return Err(format!(
+                "after the sweep: namespace {left} still there and not going: {}; lease {lease} left: {lease_left}\n{text}",
+                !gone
+            )
+            .into());
+        }
+        eprintln!("    lease: {}", text.lines().find(|l| l.contains(&said)).unwrap_or_default().trim());
+        Ok(())
+    })
+}

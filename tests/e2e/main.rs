@@ -78,6 +78,7 @@ fn main() -> ExitCode {
     trials.push(lease::two_runs_trial(&shared));
     trials.push(jobs::overlap_trial(&shared));
     trials.push(lease::killed_run_trial(&shared));
+    trials.push(lease::isolated_leftover_trial(&shared));
     trials.push(credentials::trial(&shared));
     trials.push(lab::sections_trial(&shared));
     trials.push(lab::mistakes_trial(&shared));
