@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# Side by side on one warm cluster: the article walkthrough's 10 core steps as a chainsaw v0.2.12 test
-# and as a sa-conformance scenario (bench/walkthrough-core: same manifests, same commands). Like for
+# Side by side on one warm cluster: the article walkthrough's 10 core steps as a chainsaw test and as a
+# sa-conformance scenario (bench/walkthrough-core: same manifests, same commands).
+# MODE=verbatim (the default): both run in the article's `dev` and wait for it to be deleted. Like for
 # like: the pod has terminationGracePeriodSeconds: 0 and chainsaw also runs with
 # --force-termination-grace-period 0s (sa-conformance deletes pods with grace 0), both delete what they
 # create and wait for it, and after every run the script checks that namespace dev is gone (a tool
 # that returned before its cleanup finished would be timed unfairly: the script stops). Release build,
 # one warm-up run each, then RUNS runs each, alternating, so both see the same load; prints min/median
 # of each, the ratio, and the load average.
-# Usage: bash scripts/bench-vs-chainsaw.sh [CLUSTER_NAME]   (default: sa-conformance-speed; it must exist:
-#        sa-conformance cluster up --name NAME). chainsaw is built once into $SA_CACHE/chainsaw-v0.2.12.
+# MODE=fast: each tool runs in a namespace of its own and does not wait for it to go: chainsaw with its
+# ephemeral test namespace and --fast-namespace-deletion (bench/walkthrough-core-fast, the same steps
+# with the namespace from $namespace), sa-conformance with `run --isolate` (dev mapped to a namespace
+# named after the run, its deletion issued and not awaited). Then no `dev` check: both leave a
+# namespace terminating, on purpose.
+# Usage: [MODE=verbatim|fast] [RUNS=7] [CHAINSAW_VERSION=v0.2.15] bash scripts/bench-vs-chainsaw.sh [CLUSTER_NAME]
+#        (default cluster: sa-conformance-speed; it must exist: sa-conformance cluster up --name NAME).
+#        chainsaw is built once into $SA_CACHE/chainsaw-VERSION (`go install`; v0.2.12 needs go1.23.12).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 NAME="${1:-sa-conformance-speed}"
-RUNS="${RUNS:-5}"
+RUNS="${RUNS:-7}"
+MODE="${MODE:-verbatim}"
+CHAINSAW_VERSION="${CHAINSAW_VERSION:-v0.2.15}"
+case "$MODE" in verbatim | fast) ;; *) echo "MODE is verbatim or fast, not $MODE" >&2; exit 2 ;; esac
 SA_CACHE="${SA_CACHE:-/var/cache/sa-conformance}"
 [ -f "$SA_CACHE/offline.env" ] && source "$SA_CACHE/offline.env"
 DIR=bench/walkthrough-core
 
-CHAINSAW_DIR="$SA_CACHE/chainsaw-v0.2.12"
+CHAINSAW_DIR="$SA_CACHE/chainsaw-$CHAINSAW_VERSION"
 CHAINSAW="$CHAINSAW_DIR/bin/chainsaw"
 if [ ! -x "$CHAINSAW" ]; then
-  echo "== building chainsaw v0.2.12 into $CHAINSAW_DIR (Go 1.26 cannot build its test runner: go1.23.12)"
+  echo "== building chainsaw $CHAINSAW_VERSION into $CHAINSAW_DIR"
   mkdir -p "$CHAINSAW_DIR/bin"
-  GOTOOLCHAIN=go1.23.12 GOBIN="$CHAINSAW_DIR/bin" go install github.com/kyverno/chainsaw@v0.2.12
+  toolchain=local
+  [ "$CHAINSAW_VERSION" != v0.2.12 ] || toolchain=go1.23.12   # Go 1.26 cannot build v0.2.12's test runner
+  GOTOOLCHAIN=$toolchain GOFLAGS='' GOBIN="$CHAINSAW_DIR/bin" go install "github.com/kyverno/chainsaw@$CHAINSAW_VERSION"
 fi
 
 if [ -n "${SA_BIN:-}" ]; then
@@ -38,14 +50,24 @@ KUBECONFIG_FILE="${SA_CONFORMANCE_STATE_DIR:-$HOME/.local/state/sa-conformance}/
 export KUBECONFIG="$KUBECONFIG_FILE"
 
 ms() { date +%s%3N; }
-run_sa() { "$BIN" run --reuse --keep --name "$NAME" --scenarios-dir "$DIR" bench-walkthrough-core >/tmp/bench-vs-sa.log 2>&1 || { cat /tmp/bench-vs-sa.log >&2; exit 1; }; }
+SA_FLAGS=() CHAINSAW_FLAGS=() CHAINSAW_DIR_TESTS="$DIR"
+if [ "$MODE" = fast ]; then
+  SA_FLAGS=(--isolate)
+  CHAINSAW_FLAGS=(--fast-namespace-deletion)
+  CHAINSAW_DIR_TESTS=bench/walkthrough-core-fast
+fi
+run_sa() {
+  "$BIN" run --reuse --keep --name "$NAME" "${SA_FLAGS[@]}" --scenarios-dir "$DIR" bench-walkthrough-core >/tmp/bench-vs-sa.log 2>&1 ||
+    { cat /tmp/bench-vs-sa.log >&2; exit 1; }
+}
 run_chainsaw() {
-  "$CHAINSAW" test --test-dir "$DIR" --kube-context "kind-$NAME" --force-termination-grace-period 0s >/tmp/bench-vs-chainsaw.log 2>&1 ||
-    { cat /tmp/bench-vs-chainsaw.log >&2; exit 1; }
+  "$CHAINSAW" test --test-dir "$CHAINSAW_DIR_TESTS" --kube-context "kind-$NAME" --force-termination-grace-period 0s "${CHAINSAW_FLAGS[@]}" \
+    >/tmp/bench-vs-chainsaw.log 2>&1 || { cat /tmp/bench-vs-chainsaw.log >&2; exit 1; }
 }
 # Both tools must leave nothing behind when they return: the namespace is gone, not terminating.
 gone() {
   local out
+  [ "$MODE" = verbatim ] || return 0
   if out=$(kubectl get namespace dev -o name 2>&1); then
     echo "namespace dev still exists after $1 returned: it did not wait for its cleanup, the timing is not like for like" >&2
     exit 1
@@ -75,7 +97,8 @@ for i in $(seq "$RUNS"); do
 done
 c=$(median </tmp/bench-vs-chainsaw.ms)
 s=$(median </tmp/bench-vs-sa.ms)
-echo "chainsaw v0.2.12:  $(stats </tmp/bench-vs-chainsaw.ms)"
+echo "mode $MODE, $RUNS runs each"
+echo "chainsaw $CHAINSAW_VERSION:  $(stats </tmp/bench-vs-chainsaw.ms)"
 echo "sa-conformance:    $(stats </tmp/bench-vs-sa.ms)"
 awk -v c="$c" -v s="$s" 'BEGIN {printf "ratio (chainsaw median / sa-conformance median): %.2fx\n", c/s}'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
