@@ -49,7 +49,7 @@ pub async fn follow<T>(
     let fields = format!("metadata.name={name}");
     let what = || format!("watch {} {name}", api.resource_url());
     loop {
-        let list = api.list(&ListParams::default().fields(&fields)).await.map_err(ApiError::kube(what()))?;
+        let list = read(api, &fields, deadline, &what).await?;
         let version = list.metadata.resource_version.clone().unwrap_or_default();
         let obj = list.items.into_iter().next().map(to_json).transpose().map_err(|e| ApiError::other(what(), e))?;
         let mut last = match look(obj.as_ref()) {
@@ -93,6 +93,64 @@ pub async fn follow<T>(
             return Ok(Followed::TimedOut(last));
         }
     }
+}
+
+/// The object's list, asked again while the API server cannot be reached (a node container restarting,
+/// a restarted dockerd, a suspended machine waking up) until `deadline`: a refused connection says
+/// nothing about the object, so it neither ends the wait nor fails the step while there is time. An
+/// answer from the server (an HTTP error too: 403, an unknown resource) ends it at once.
+async fn read(
+    api: &Api<DynamicObject>,
+    fields: &str,
+    deadline: Instant,
+    what: &(dyn Fn() -> String + Sync),
+) -> Result<kube::core::ObjectList<DynamicObject>, ApiError> {
+    // a read that hangs (a paused node accepts the connection and says nothing) is cut at the deadline,
+    // with a little time for the last read
+    const LAST_READ: Duration = Duration::from_secs(2);
+    let mut refused = 0usize;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left.max(LAST_READ), api.list(&ListParams::default().fields(fields))).await {
+            Ok(Ok(list)) => {
+                if refused > 0 {
+                    tracing::info!("{}: the API server answers again after {refused} refused read(s)", what());
+                }
+                return Ok(list);
+            }
+            // an API server that is starting (after a restart) answers before its authorizer has
+            // loaded RBAC: a 403 then is not an answer either, so ask whether it is ready
+            Ok(Err(e @ kube::Error::Api(_))) if !left.is_zero() && !ready(api).await => {
+                refused += 1;
+                tracing::debug!("{}: {e}; the API server is not ready yet, reading again", what());
+                tokio::time::sleep(Duration::from_millis(500).min(left)).await;
+            }
+            Ok(Err(e @ kube::Error::Api(_))) => return Err(ApiError::kube(what())(e)),
+            // a kind cluster whose node containers were deleted never answers again: say so at once
+            Ok(Err(e)) if !left.is_zero() && !crate::cluster::liveness::kind_cluster_gone().await => {
+                refused += 1;
+                tracing::debug!("{}: {e}; the API server cannot be reached, reading again", what());
+                tokio::time::sleep(Duration::from_millis(500).min(left)).await;
+            }
+            Ok(Err(e)) => return Err(ApiError::kube(what())(e)),
+            Err(_) => {
+                return Err(ApiError::other(
+                    what(),
+                    format!(
+                        "the API server did not answer before the step's deadline (the last read waited {}s)",
+                        left.max(LAST_READ).as_secs()
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Whether the API server says it is ready (`GET /readyz` answers `ok` within 2 s).
+async fn ready(api: &Api<DynamicObject>) -> bool {
+    let client = api.clone().into_client();
+    let Ok(request) = http::Request::get("/readyz").body(Vec::new()) else { return false };
+    matches!(tokio::time::timeout(Duration::from_secs(2), client.request_text(request)).await, Ok(Ok(text)) if text.trim() == "ok")
 }
 
 fn to_json(o: DynamicObject) -> Result<Value, String> {

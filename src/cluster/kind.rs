@@ -239,6 +239,7 @@ impl KindCluster {
 
     /// The connected target (after [`ensure`](Self::ensure)).
     pub async fn target(&self) -> Result<Target, ClusterError> {
+        super::liveness::on_kind(self.name());
         connect(&state::kubeconfig_path(self.name()), Some(&format!("kind-{}", self.name())), Some(self.name())).await
     }
 

@@ -11,6 +11,7 @@ pub mod kind;
 pub mod kind_nodes;
 mod kind_ready;
 pub mod lease;
+pub mod liveness;
 pub mod name_lock;
 pub mod offline;
 mod owned;

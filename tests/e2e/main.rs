@@ -25,6 +25,7 @@ mod paused;
 mod profile;
 mod reboot;
 mod reports;
+mod restarted;
 mod setup;
 mod shared;
 mod teardown;
@@ -95,6 +96,7 @@ fn main() -> ExitCode {
     trials.push(concurrent_up::trial());
     trials.push(concurrent_up::down_trial());
     trials.push(vanished::trial());
+    trials.push(restarted::trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
     trials.push(setup::builds_offline_trial());

@@ -71,6 +71,11 @@ fn scenario() -> Result<(), Failed> {
     let took = t0.elapsed().as_secs_f64();
     let output = std::fs::read_to_string(&log).unwrap_or_default();
     eprintln!("e2e: vanished: the run ended {took:.1}s after the delete with exit {code}:\n{output}");
+    // a deleted cluster never answers again: a step must not wait out its timeout for it (a read that
+    // cannot connect tries again only while the cluster's node containers exist: 293 s before that)
+    if took > 30.0 {
+        return Err(format!("the run ended {took:.0}s after its cluster was deleted; it must end within 30s:\n{output}").into());
+    }
     if !matches!(code, 1 | 2) {
         return Err(
             format!("a run whose cluster was deleted must exit 1 or 2 (not 0, not a panic or a signal); exit {code}:\n{output}").into()
