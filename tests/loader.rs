@@ -239,6 +239,26 @@ fn practice_catalog(by: &str, step: &str) -> Result<Catalog, String> {
     "lint: { files: [m.yaml], rules: [SA012] }",
     Some("x.scenario.yaml:4:30: step 1: unknown lint rule `SA012`")
 )]
+#[case::expected_finding(
+    "{ lint: [SA005] }",
+    "lint: { files: [m.yaml], rules: [SA005], expect: { findings: [{ rule: SA005, object: ClusterRoleBinding/x }] } }",
+    None
+)]
+#[case::expected_finding_of_a_rule_not_run(
+    "{ lint: [SA005] }",
+    "lint: { files: [m.yaml], rules: [SA005], expect: { findings: [{ rule: SA007, object: Role/dev/x }] } }",
+    Some("step 1: expects a finding of SA007 on Role/dev/x, but the step runs only SA005")
+)]
+#[case::expected_and_allowed(
+    "{ lint: [SA005] }",
+    "lint: { files: [m.yaml], allow: [SA005], expect: { findings: [{ rule: SA005, object: ClusterRoleBinding/x }] } }",
+    Some("step 1: SA005 is both allowed and expected: expect it, or allow it")
+)]
+#[case::expected_unknown_rule(
+    "{ lint: [SA005] }",
+    "lint: { files: [m.yaml], expect: { findings: [{ rule: SA099, object: Role/x }] } }",
+    Some("step 1: unknown lint rule `SA099`")
+)]
 fn a_practice_loads_only_with_the_checks_it_names(#[case] by: &str, #[case] step: &str, #[case] error: Option<&str>) {
     match (practice_catalog(by, step), error) {
         (Ok(_), None) => {}

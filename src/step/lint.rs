@@ -1,6 +1,8 @@
 //! `lint`: the article's best practices checked statically over manifests. The pods that call the API
 //! are the ones the scenario's own `http-from-pod` and `token` (via pod) steps call it from, so a pod
-//! that keeps its token without using it is found.
+//! that keeps its token without using it is found. A step may also expect findings (`expect.findings`):
+//! on a manifest that breaks a practice on purpose, the rule must find it, so a rule that finds nothing
+//! on the article is shown to be able to find something.
 
 use super::{invalid, Check, Invalid, Limits, LoadCx, Looking, StepCtx, StepError, StepKind};
 use crate::check::Mismatch;
@@ -24,6 +26,33 @@ pub struct LintStep {
     /// states and the rule that checks it.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// Findings the manifests must give (a counter-example, or an example of the article that breaks
+    /// one of its own practices): each must be found; any other finding still fails the step.
+    #[serde(default)]
+    pub expect: LintExpect,
+}
+
+/// What a lint step expects to find.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintExpect {
+    #[serde(default)]
+    pub findings: Vec<ExpectedFinding>,
+}
+
+/// One finding a lint step expects: its rule id and its object (`Kind/namespace/name`, or `Kind/name`
+/// for cluster-scoped kinds, as findings name them).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedFinding {
+    pub rule: String,
+    pub object: String,
+}
+
+impl ExpectedFinding {
+    fn matches(&self, f: &lint::Finding) -> bool {
+        self.rule == f.rule && self.object == f.object
+    }
 }
 
 impl LintStep {
@@ -47,11 +76,21 @@ impl StepKind for LintStep {
         if let Some(bad) = l.api_callers.iter().find(|c| c.split_once('/').is_none_or(|(ns, pod)| ns.is_empty() || pod.is_empty())) {
             return invalid("api-callers", format!("`{bad}` is not namespace/pod"));
         }
-        for (key, ids) in [("allow", &l.allow), ("rules", &l.rules)] {
+        let expected: Vec<String> = l.expect.findings.iter().map(|f| f.rule.clone()).collect();
+        for (key, ids) in [("allow", &l.allow), ("rules", &l.rules), ("expect.findings", &expected)] {
             if let Some(unknown) = ids.iter().find(|id| lint::rule(id).is_none()) {
                 let ids: Vec<&str> = lint::RULES.iter().map(|r| r.id).collect();
                 return invalid(key, format!("unknown lint rule `{unknown}` (rules: {})", ids.join(", ")));
             }
+        }
+        if let Some(never) = l.expect.findings.iter().find(|f| !l.runs(&f.rule)) {
+            return invalid(
+                "expect.findings",
+                format!("expects a finding of {} on {}, but the step runs only {}", never.rule, never.object, l.rules.join(", ")),
+            );
+        }
+        if let Some(both) = l.expect.findings.iter().find(|f| l.allow.contains(&f.rule)) {
+            return invalid("expect.findings", format!("{} is both allowed and expected: expect it, or allow it", both.rule));
         }
         Ok(l)
     }
@@ -74,17 +113,31 @@ fn run(ctx: &StepCtx<'_>, l: &LintStep) -> Result<Check, StepError> {
     findings.retain(|f| l.runs(f.rule));
     let mut check = Check::default();
     for f in &findings {
-        let line =
-            format!("{}:{}: {}[{}] {}: {} (fix: {})", f.file.display(), f.line, f.severity.as_str(), f.rule, f.object, f.message, f.fix);
-        if f.severity == Severity::Info || l.allow.iter().any(|a| a == f.rule) {
+        let line = describe(f);
+        if l.expect.findings.iter().any(|e| e.matches(f)) {
+            check.notes.push(format!("found as expected: {line}"));
+        } else if f.severity == Severity::Info || l.allow.iter().any(|a| a == f.rule) {
             check.notes.push(format!("accepted: {line}"));
         } else {
             check.mismatches.push(Mismatch::new(format!("lint {} on {}", f.rule, f.object), "no finding", line));
         }
+    }
+    for missing in l.expect.findings.iter().filter(|e| !findings.iter().any(|f| e.matches(f))) {
+        let same_rule: std::collections::BTreeSet<&str> = findings.iter().filter(|f| f.rule == missing.rule).map(|f| f.object.as_str()).collect();
+        let actual = if same_rule.is_empty() {
+            format!("no {} finding in {}", missing.rule, l.files.join(", "))
+        } else {
+            format!("{} found only on {}", missing.rule, same_rule.into_iter().collect::<Vec<_>>().join(", "))
+        };
+        check.mismatches.push(Mismatch::new(format!("lint {} on {}", missing.rule, missing.object), "a finding", actual));
     }
     if findings.is_empty() {
         let rules = if l.rules.is_empty() { "every rule".to_string() } else { format!("rules {}", l.rules.join(", ")) };
         check.notes.push(format!("no findings in {} ({rules})", l.files.join(", ")));
     }
     Ok(check)
+}
+
+fn describe(f: &lint::Finding) -> String {
+    format!("{}:{}: {}[{}] {}: {} (fix: {})", f.file.display(), f.line, f.severity.as_str(), f.rule, f.object, f.message, f.fix)
 }
