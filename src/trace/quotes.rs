@@ -151,20 +151,17 @@ pub fn locate(text: &str, article: &Article, claims: &[Claim]) -> (Vec<ClaimLine
         // each needle: the places it is found, and its length
         let mut needles: Vec<(Vec<usize>, usize)> = Vec::new();
         let mut missing = Vec::new();
-        let mut seek = |text: &str, missing: &mut Vec<QuoteError>, whole: bool| {
+        // found: its places kept as a needle
+        let mut seek = |text: &str| {
             let places = squashed.find_all(text, &claim.section, article);
-            if !places.is_empty() {
+            let found = !places.is_empty();
+            if found {
                 needles.push((places, squash(text).len()));
-                true
-            } else {
-                if !whole {
-                    missing.push(error(text));
-                }
-                false
             }
+            found
         };
         for piece in quote.split("...").flat_map(|p| p.split(" -- ")).filter(|p| !squash(p).is_empty()) {
-            if seek(piece, &mut missing, true) {
+            if seek(piece) {
                 continue;
             }
             let spans = code_spans(piece);
@@ -172,7 +169,9 @@ pub fn locate(text: &str, article: &Article, claims: &[Claim]) -> (Vec<ClaimLine
                 missing.push(error(piece));
             }
             for span in spans.into_iter().filter(|s| !squash(s).is_empty()) {
-                seek(span, &mut missing, false);
+                if !seek(span) {
+                    missing.push(error(span));
+                }
             }
         }
         let lines = placed(&needles, &squashed);
