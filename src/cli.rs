@@ -55,6 +55,10 @@ pub struct TraceArgs {
     /// Also run the doc kill matrix: generic edits of the article, each of which must fail the trace
     #[arg(long)]
     pub kill_matrix: bool,
+    /// Also find where the article states each claim of claims.yaml (in --scenarios-dir), by its quote;
+    /// a quote the article does not print fails the trace
+    #[arg(long)]
+    pub claims: bool,
     /// Write the trace as JSON here (one article)
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -42,6 +42,9 @@ pub struct StepOutcome {
     /// no longer behaves as the erratum says).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erratum: Option<Erratum>,
+    /// The article lines (`service-accounts-article.txt:125`) of the blocks the step runs or checks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub article: Vec<String>,
 }
 
 /// A step's verdict on what the article says.
@@ -127,6 +130,9 @@ pub struct ClaimVerdict {
     pub erratum: Option<Erratum>,
     /// `scenario step N: verdict` for each step that verifies the claim.
     pub steps: Vec<String>,
+    /// The article line that states it (`service-accounts-article.txt:62`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
 }
 
 /// Per-claim verdicts from the steps of a run, by claim id. A step's erratum belongs to its one
@@ -147,6 +153,7 @@ pub fn claim_verdicts(scenarios: &[ScenarioOutcome]) -> Vec<ClaimVerdict> {
                     verdict: ClaimKind::Holds,
                     erratum: None,
                     steps: Vec::new(),
+                    article: None,
                 });
                 c.steps.push(format!("{} step {}: {}", o.name, s.index, step_verdict.as_str()));
                 *applied.entry(id.clone()).or_default() |= step_verdict != Verdict::NotApplicable;

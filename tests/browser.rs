@@ -10,6 +10,8 @@
 //! installs it; they never skip.
 
 use sa_conformance::matrix::{to_html, Matrix, COLOURS};
+use sa_conformance::scenario::LoadOptions;
+use sa_conformance::trace::ArticleLinks;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,10 +26,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The fixture, linked to the article as `matrix` links it (claims and steps to their lines).
 fn fixture() -> Matrix {
     let path = repo().join("tests/fixtures/matrix.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not a matrix: {e}", path.display()))
+    let mut m: Matrix = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not a matrix: {e}", path.display()));
+    let links = ArticleLinks::resolve(&repo().join("scenarios"), &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    m.link(&links);
+    m
 }
 
 /// The browser: `SA_CONFORMANCE_CHROMIUM` when set (it must be an executable), else `chromium` on PATH.
@@ -157,9 +163,26 @@ fn without_its_inline_style_the_page_shows_no_badge_colour() {
 fn the_page_references_nothing_outside_itself() {
     let m = fixture();
     let html = to_html(&m);
-    for banned in ["<script", "<link", "<img", "<iframe", "@import", "url(", " src=", " href="] {
+    for banned in ["<script", "<link", "<img", "<iframe", "@import", "url(", " src="] {
         assert!(!html.contains(banned), "the page contains `{banned}`");
     }
+    // its only links are to its own article lines: each `href="#X"` has its `id="X"` on the page
+    let dangling = |html: &str| -> Vec<String> {
+        let href = regex::Regex::new(r#" href="([^"]*)""#).unwrap();
+        href.captures_iter(html)
+            .map(|c| c[1].to_string())
+            .filter(|h| !h.strip_prefix('#').is_some_and(|id| html.contains(&format!(" id=\"{id}\""))))
+            .collect()
+    };
+    let links = html.matches(r##" href="#article-L"##).count();
+    assert!(links > m.claims.len(), "only {links} links to article lines for {} claims", m.claims.len());
+    assert_eq!(dangling(&html), Vec::<String>::new());
+    // and the check would catch a link that leaves the page, or one whose line is not on it
+    assert_eq!(dangling(&html.replace("</body>", r#"<a href="https://example.com/">x</a></body>"#)), ["https://example.com/"]);
+    assert_eq!(
+        dangling(&html.replacen(r#" id="article-L60""#, "", 1)),
+        ["#article-L60"; 1].repeat(html.matches(r##"href="#article-L60""##).count())
+    );
     // every http(s) address on the page (claim text, or evidence: the in-cluster API address of the
     // article's curl commands) names a host the article itself quotes (claims.yaml); none is fetched
     let quoted: String = m.claims.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join("\n");

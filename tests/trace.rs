@@ -4,7 +4,7 @@
 //! shape traces as well. Needs no cluster: it reads the article, the scenarios and their manifests.
 
 use sa_conformance::scenario::{Catalog, LoadOptions};
-use sa_conformance::trace::{self, edits, Declared, Runs, Trace, TraceReport, Verdict};
+use sa_conformance::trace::{self, edits, links, ArticleLinks, Declared, Runs, Trace, TraceReport, Verdict};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -12,23 +12,21 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The published article, next to the repository (`../shared/docs/`), when this checkout has it.
-fn published_path() -> PathBuf {
-    repo().join("../shared/docs/service-accounts-article.txt")
+fn scenarios() -> PathBuf {
+    repo().join("scenarios")
 }
 
-/// The article traced: `SA_CONFORMANCE_ARTICLE`, else the published one, else the copy the repository
-/// keeps (docs/article/) for checkouts without `../shared` (a CI runner, a laptop clone).
+/// The article traced: `SA_CONFORMANCE_ARTICLE`, else the published one (`../shared/docs/` next to the
+/// repository), else the copy the repository keeps (docs/article/) for checkouts without `../shared`
+/// (a CI runner, a laptop clone). The same resolution `run` uses to link its reports to the article.
 fn article_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("SA_CONFORMANCE_ARTICLE") {
-        return PathBuf::from(p);
-    }
-    let published = published_path();
-    if published.exists() {
-        published
-    } else {
-        repo().join("docs/article/service-accounts-article.txt")
-    }
+    links::article_path(&scenarios()).expect("docs/article/ holds the copy of the article")
+}
+
+/// Says `line` on the real stderr, which libtest does not capture: a test that passes still shows it.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn article() -> String {
@@ -37,20 +35,27 @@ fn article() -> String {
 }
 
 /// Where the published article is present, the repository's copy is the same text: an edit of the
-/// article reaches the copy (and so every checkout) or this goes red.
+/// article reaches the copy (and so every checkout) or this goes red. Where it is absent (a clone
+/// without `../shared`), the comparison cannot be made: the test passes, because libtest has no
+/// skip, but says on the uncaptured stderr that the check did not run, and which article was traced.
 #[test]
 fn the_repositorys_copy_is_the_published_article() {
-    let published = published_path();
+    let published = links::published(&scenarios());
     let Ok(text) = std::fs::read_to_string(&published) else {
-        eprintln!("no published article at {}: only the copy is traced", published.display());
+        say(&format!(
+            "NOT RUN: the copy-equality check: no published article at {}; the trace tests traced {}",
+            published.display(),
+            article_path().display()
+        ));
         return;
     };
-    let copy = std::fs::read_to_string(repo().join("docs/article/service-accounts-article.txt")).expect("docs/article/ holds the copy");
+    let copy = std::fs::read_to_string(links::copy(&scenarios())).expect("docs/article/ holds the copy");
     assert!(
         copy == text,
         "docs/article/service-accounts-article.txt differs from {}: copy the published article over it",
         published.display()
     );
+    say(&format!("checked: docs/article/{} is the published article {}", links::ARTICLE_FILE, published.display()));
 }
 
 fn runs() -> Runs {
@@ -91,6 +96,7 @@ fn the_article_traces_green_every_block_run_verbatim_or_declared() {
     let t = trace::trace_text(&article(), &runs, &declared);
     let report = TraceReport::new("article", &t, &runs);
     println!("{}", report.console());
+    say(&format!("traced article: {} ({})", article_path().display(), report.counts));
     assert!(t.passed(), "{:#?}", t.failures());
     assert!(report.counts.verbatim > 20, "{}", report.counts);
     assert_eq!(report.counts.not_run, 0);
@@ -219,4 +225,70 @@ fn an_unreadable_article_is_an_input_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /no/such/article.txt"));
+}
+
+#[test]
+fn every_claim_is_found_where_the_article_states_it_and_an_edited_quote_is_red_naming_the_claim() {
+    let catalog = Catalog::load(&scenarios(), &LoadOptions::default()).expect("the shipped scenarios load");
+    let links = ArticleLinks::build(&article_path(), &article(), &catalog, &scenarios(), &declared());
+    let errors: Vec<String> = links.errors.iter().map(ToString::to_string).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(links.claims.len(), catalog.claims.len());
+    let implicit: Vec<&str> = links.claims.values().filter(|c| c.implicit).map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        implicit,
+        ["article-examples-follow-best-practices", "created-token-follows-rbac", "pod-automount-overrides-serviceaccount"]
+    );
+    let name = links::ARTICLE_FILE;
+    assert_eq!(links.of_claim("get-serviceaccounts-shows-pod-inspector"), Some(format!("{name}:60")));
+    assert_eq!(links.of_claim("table-serviceaccount-namespaced-scope"), Some(format!("{name}:12")));
+    assert_eq!(links.of_claim("bp-avoid-default-serviceaccount"), Some(format!("{name}:226")));
+    // a sentence of the article's prose reworded: the claim quoting it is named
+    let text = article()
+        .replace("That identity is normally provided by a ServiceAccount.", "That identity is usually provided by a ServiceAccount.");
+    let edited = ArticleLinks::build(&article_path(), &text, &catalog, &scenarios(), &declared());
+    let errors: Vec<String> = edited.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        ["claim `identity-provided-by-serviceaccount`: the article does not print `That identity is normally provided by a ServiceAccount.` in section \"Introduction\""]
+    );
+    // and `trace --claims` is red on it, green on the article
+    let (code, out) = sa_trace(&text, &["--claims"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("claim `identity-provided-by-serviceaccount`"), "{out}");
+    let (code, out) = sa_trace(&article(), &["--claims"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("Claims stated in the article: {}", catalog.claims.len())), "{out}");
+}
+
+#[test]
+fn each_step_of_a_run_is_stamped_with_the_article_lines_it_runs() {
+    let links = ArticleLinks::resolve(&scenarios(), &LoadOptions::default()).expect("the article resolves");
+    let mut catalog = Catalog::load(&scenarios(), &LoadOptions::default()).unwrap();
+    links.stamp(&mut catalog.scenarios);
+    let step = |name: &str| {
+        let s = catalog.scenarios.iter().flat_map(|s| &s.steps).find(|s| s.name == name);
+        s.unwrap_or_else(|| panic!("no step `{name}`")).article.clone()
+    };
+    let name = links::ARTICLE_FILE;
+    assert_eq!(step("kubectl create token pod-inspector -n dev --duration=10m gives a 600-second token"), [format!("{name}:220")]);
+    // the article's script: its variables (103), its curl (109, printed again at 170 and 293: the step
+    // runs each of them as written) and the Forbidden Status it prints (114)
+    let at = |lines: &[usize]| lines.iter().map(|n| format!("{name}:{n}")).collect::<Vec<_>>();
+    assert_eq!(step("the article's curl, as documented, prints the Forbidden Status"), at(&[103, 109, 114, 170, 293]));
+    // a step of the harness's own (no article block) carries none
+    let stamped = catalog.scenarios.iter().flat_map(|s| &s.steps).filter(|s| !s.article.is_empty()).count();
+    let all = catalog.scenarios.iter().map(|s| s.steps.len()).sum::<usize>();
+    say(&format!("article links: {stamped} of {all} steps carry article lines; {}", links.summary()));
+    assert!(stamped > 30 && stamped < all, "{stamped} of {all}");
+}
+
+#[test]
+fn without_an_article_there_are_no_links_and_the_reason_is_said() {
+    if std::env::var_os(links::ARTICLE_VAR).is_some() {
+        return say("NOT RUN: without_an_article...: SA_CONFORMANCE_ARTICLE is set, so an article is always named");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let e = ArticleLinks::resolve(&dir.path().join("scenarios"), &LoadOptions::default()).unwrap_err();
+    assert!(e.starts_with("no article found (SA_CONFORMANCE_ARTICLE unset, neither "), "{e}");
 }

@@ -12,7 +12,7 @@ use crate::versions::Pins;
 use std::path::PathBuf;
 
 pub(super) async fn matrix(args: &MatrixArgs) -> u8 {
-    let m = match &args.from_json {
+    let mut m = match &args.from_json {
         Some(path) => match read(path) {
             Ok(m) => m,
             Err(code) => return code,
@@ -22,6 +22,15 @@ pub(super) async fn matrix(args: &MatrixArgs) -> u8 {
             Err(code) => return code,
         },
     };
+    // the page links claims and steps to the article's lines; without the article it has no links
+    match crate::trace::ArticleLinks::resolve(&args.load.scenarios_dir, &crate::scenario::LoadOptions { overrides: args.load.overrides() })
+    {
+        Ok(links) => {
+            eprintln!("sa-conformance: {}", links.summary());
+            m.link(&links);
+        }
+        Err(why) => eprintln!("sa-conformance: the matrix links no article lines: {why}"),
+    }
     out(&matrix::to_console(&m, crate::report::Paint::stdout()));
     let outputs = Output::requested([
         (Format::Json, args.json.as_ref()),

@@ -10,13 +10,18 @@ use crate::report::{self, Console, Format, Output};
 use crate::runner::RunOptions;
 use crate::scenario::{load_file_mapped, run_id, Catalog, LoadOptions, MapPlan, NamespaceMap};
 use crate::suite::run_suite;
+use crate::trace::ArticleLinks;
 use std::collections::BTreeSet;
 
 pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
-    let (catalog, unique) = match load(&args.load, &args.scenarios).and_then(|c| mapped(c, args)) {
+    let (mut catalog, unique) = match load(&args.load, &args.scenarios).and_then(|c| mapped(c, args)) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let links = article_links(args);
+    if let Some(l) = &links {
+        l.stamp(&mut catalog.scenarios);
+    }
     let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
     // Isolated namespaces carry this run's id: nothing later reuses them, so nothing waits for them to go.
     opts.unique_namespaces = unique;
@@ -27,9 +32,12 @@ pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
     let result = run_suite(&args.target.spec(), &args.target.allow_context, &catalog.scenarios, &opts, &mut console).await;
     match result {
         // Reports are written for every run that got a cluster, a failed teardown included.
-        Ok(outcome) => {
+        Ok(mut outcome) => {
+            if let Some(l) = &links {
+                l.annotate(&mut outcome.claims);
+            }
             let written = write_reports(&outputs(args), &outcome)
-                .and_then(|()| write_page(args, &catalog.claims, &outcome, started.elapsed().as_secs()));
+                .and_then(|()| write_page(args, &catalog.claims, &outcome, started.elapsed().as_secs(), links.as_ref()));
             let code = summary(&outcome);
             written.map(|()| code).unwrap_or_else(|code| code)
         }
@@ -82,6 +90,24 @@ fn mapped(catalog: Catalog, args: &RunArgs) -> Result<(Catalog, BTreeSet<String>
     Ok((Catalog { scenarios, ..catalog }, unique))
 }
 
+/// The article lines the reports link steps and claims to (see `trace::links`), said once either way:
+/// which article and how much is linked, or why there are no links. Never a reason to stop the run.
+fn article_links(args: &RunArgs) -> Option<ArticleLinks> {
+    match ArticleLinks::resolve(&args.load.scenarios_dir, &LoadOptions { overrides: args.load.overrides() }) {
+        Ok(links) => {
+            eprintln!("sa-conformance: {}", links.summary());
+            for e in &links.errors {
+                eprintln!("sa-conformance: not linked: {e}");
+            }
+            Some(links)
+        }
+        Err(why) => {
+            eprintln!("sa-conformance: reports carry no article lines: {why}");
+            None
+        }
+    }
+}
+
 /// The report files `--junit` and `--json` ask for, in that order.
 fn outputs(args: &RunArgs) -> Vec<Output> {
     Output::requested([(Format::Junit, args.junit.as_ref()), (Format::Json, args.json.as_ref())])
@@ -90,12 +116,22 @@ fn outputs(args: &RunArgs) -> Vec<Output> {
 /// `--html`: the matrix page with this run as its one column, over the claims the run's steps verify.
 /// The column is made from the run's JSON report (the redacted document every report is made from),
 /// read back the way `matrix --report` reads one.
-fn write_page(args: &RunArgs, claims: &[crate::scenario::Claim], outcome: &RunOutcome, seconds: u64) -> Result<(), u8> {
+fn write_page(
+    args: &RunArgs,
+    claims: &[crate::scenario::Claim],
+    outcome: &RunOutcome,
+    seconds: u64,
+    links: Option<&ArticleLinks>,
+) -> Result<(), u8> {
     let Some(path) = &args.html else { return Ok(()) };
-    let page = one_column(claims, outcome, seconds).map_err(|e| {
+    let mut page = one_column(claims, outcome, seconds).map_err(|e| {
         eprintln!("error: cannot make the page {}: {e}", path.display());
         crate::exit::FAILED
     })?;
+    // as the matrix page: claims and steps link to the article's lines, when there is an article
+    if let Some(l) = links {
+        page.link(l);
+    }
     write_reports(&[Output::new(Format::Html, path)], &page)
 }
 
@@ -216,6 +252,7 @@ mod tests {
             diagnostics: None,
             verdict: Verdict::of(status, None),
             erratum: None,
+            article: Vec::new(),
         };
         let scenario = ScenarioOutcome {
             name: "x".into(),

@@ -38,6 +38,9 @@ pub(super) fn trace(args: &TraceArgs, verbose: bool) -> u8 {
         let traced = trace::trace_text(&text, &runs, &declared);
         let mut doc = TraceReport::new(&shown(article).display().to_string(), &traced, &runs);
         doc.verbose = verbose;
+        if args.claims {
+            doc.link_claims(&text, &catalog.claims);
+        }
         let printed = report::render(&doc, Format::Console).map(|t| out(&t)).map_err(|e| {
             error(&e);
             FAILED
@@ -57,7 +60,7 @@ pub(super) fn trace(args: &TraceArgs, verbose: bool) -> u8 {
                 code = FAILED;
             }
         }
-        if !traced.passed() {
+        if !doc.passed {
             code = FAILED;
         }
     }

@@ -1,9 +1,11 @@
 //! The matrix as one static, self-contained HTML page: the article's claims section by section (quoted
 //! from scenarios/claims.yaml), each claim's mark per version as a coloured badge that also carries a
-//! sign and a word, and the evidence of every step one click away (`<details>`). No script, no external
-//! font, stylesheet or image: the page works offline and from a file.
+//! sign and a word, and the evidence of every step one click away (`<details>`). Each claim and each
+//! step links to its article line, and the lines cited are on the page itself (`#article-L125`), so
+//! the links lead nowhere outside it. No script, no external font, stylesheet or image: the page works
+//! offline and from a file.
 
-use super::{Cell, Evidence, Mark, Matrix};
+use super::{Cell, Evidence, Excerpt, Mark, Matrix};
 use std::fmt::Write;
 
 /// Badge background colours (white text on each); the browser test looks for these exact pixels.
@@ -44,7 +46,9 @@ fn style() -> String {
          .claim{margin:1.2em 0}.id{font-family:ui-monospace,monospace;font-size:.85em;color:#57606a}\
          .mark{display:inline-block;color:#fff;font-weight:600;padding:.25em .7em;border-radius:.3em;white-space:nowrap}\
          details{margin-top:.3em;font-size:.9em}summary{cursor:pointer}pre{white-space:pre-wrap;background:#f6f8fa;padding:.4em;margin:.2em 0}\
-         .problem{color:#cf222e}",
+         .problem{color:#cf222e}a{color:#0969da}\
+         .article-line{font-family:ui-monospace,monospace;font-size:.85em;white-space:pre-wrap;padding:.1em .4em}\
+         .article-line .n{display:inline-block;min-width:3em;color:#57606a}.article-line:target{background:#fff8c5}",
     );
     for (mark, c) in COLOURS {
         let _ = write!(css, ".mark-{}{{background:{c}}}", class(mark));
@@ -83,10 +87,11 @@ pub fn to_html(m: &Matrix) -> String {
         }
         let _ = writeln!(
             out,
-            "<div class=\"claim\" id=\"claim-{}\">\n<blockquote>{}</blockquote>\n<div class=\"id\">{}</div>",
+            "<div class=\"claim\" id=\"claim-{}\">\n<blockquote>{}</blockquote>\n<div class=\"id\">{}{}</div>",
             escape(&c.id),
             escape(&c.text),
-            escape(&c.id)
+            escape(&c.id),
+            c.article.map(|n| format!(" · {}", line_link(m, n))).unwrap_or_default()
         );
         out.push_str("<table><tr>");
         for v in &m.versions {
@@ -94,12 +99,15 @@ pub fn to_html(m: &Matrix) -> String {
         }
         out.push_str("</tr><tr>");
         for cell in &c.cells {
-            let _ = write!(out, "<td>{}</td>", cell_html(cell));
+            let _ = write!(out, "<td>{}</td>", cell_html(m, cell));
         }
         out.push_str("</tr></table>\n</div>\n");
     }
     if section.is_some() {
         out.push_str("</section>\n");
+    }
+    if let Some(article) = &m.article {
+        article_html(&mut out, article);
     }
     out.push_str("</body>\n</html>\n");
     out
@@ -133,7 +141,34 @@ fn versions_table(out: &mut String, m: &Matrix) {
     out.push_str("</table>\n");
 }
 
-fn cell_html(cell: &Cell) -> String {
+/// The anchor of article line `n` on the page.
+pub fn line_id(n: usize) -> String {
+    format!("article-L{n}")
+}
+
+/// `article line 125`, a link to the line on the page when the page carries it.
+fn line_link(m: &Matrix, n: usize) -> String {
+    if m.article.as_ref().is_some_and(|a| a.lines.iter().any(|(l, _)| *l == n)) {
+        format!("<a href=\"#{}\">article line {n}</a>", line_id(n))
+    } else {
+        format!("article line {n}")
+    }
+}
+
+/// The article's lines the page cites, each with its anchor.
+fn article_html(out: &mut String, article: &Excerpt) {
+    let _ = writeln!(
+        out,
+        "<section id=\"article\">\n<h2>The article's lines cited above</h2>\n<p>From {}: each claim links to the line that states it, each step to the lines it runs or checks.</p>",
+        escape(&article.name)
+    );
+    for (n, text) in &article.lines {
+        let _ = writeln!(out, "<div class=\"article-line\" id=\"{}\"><span class=\"n\">{n}</span>{}</div>", line_id(*n), escape(text));
+    }
+    out.push_str("</section>\n");
+}
+
+fn cell_html(m: &Matrix, cell: &Cell) -> String {
     let mut out = badge(cell.mark);
     if let Some(e) = &cell.erratum {
         let _ = write!(
@@ -149,13 +184,13 @@ fn cell_html(cell: &Cell) -> String {
     }
     let _ = write!(out, "<details><summary>evidence: {} step(s)</summary>", cell.steps.len());
     for s in &cell.steps {
-        out.push_str(&evidence_html(s));
+        out.push_str(&evidence_html(m, s));
     }
     out.push_str("</details>");
     out
 }
 
-fn evidence_html(s: &Evidence) -> String {
+fn evidence_html(m: &Matrix, s: &Evidence) -> String {
     let mut out = format!(
         "<div><strong>{}</strong> — {} step {} <code>{}</code> ({})",
         escape(&s.verdict),
@@ -164,6 +199,10 @@ fn evidence_html(s: &Evidence) -> String {
         escape(&s.name),
         escape(&s.location)
     );
+    if !s.article.is_empty() {
+        let links: Vec<String> = s.article.iter().map(|&n| line_link(m, n)).collect();
+        let _ = write!(out, " · {}", links.join(", "));
+    }
     for d in &s.mismatches {
         let _ = write!(out, "<pre>{}\nexpected: {}\nactual:   {}</pre>", escape(&d.what), escape(&d.expected), escape(&d.actual));
     }

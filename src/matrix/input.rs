@@ -62,6 +62,9 @@ pub struct StepReport {
     pub verdict: StepVerdict,
     #[serde(default)]
     pub erratum: Option<Erratum>,
+    /// The article lines it runs or checks (`service-accounts-article.txt:125`), when the run had them.
+    #[serde(default)]
+    pub article: Vec<String>,
 }
 
 impl StepReport {

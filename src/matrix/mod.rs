@@ -86,6 +86,9 @@ pub struct ClaimRow {
     pub section: String,
     pub text: String,
     pub cells: Vec<Cell>,
+    /// The article line that states it ([`Matrix::link`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,6 +115,9 @@ pub struct Evidence {
     pub error: Option<String>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The article lines of the blocks the step runs or checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub article: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +132,17 @@ pub struct Difference {
 pub struct Matrix {
     pub versions: Vec<VersionColumn>,
     pub claims: Vec<ClaimRow>,
+    /// The article lines the claims and steps link to, carried in the page itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<Excerpt>,
+}
+
+/// Lines of the article, each with its number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excerpt {
+    /// The article's file name.
+    pub name: String,
+    pub lines: Vec<(usize, String)>,
 }
 
 /// One version's result: its column and its report (None when the run produced none).
@@ -145,10 +162,27 @@ impl Matrix {
                 section: c.section.clone(),
                 text: c.text.clone(),
                 cells: runs.iter().map(|r| r.report.as_ref().map(|rep| cell(rep, &c.id)).unwrap_or_else(no_run)).collect(),
+                article: None,
             })
             .collect();
         let versions = runs.into_iter().map(|r| summarise(r.column, r.report.as_ref())).collect();
-        Matrix { versions, claims: rows }
+        Matrix { versions, claims: rows, article: None }
+    }
+
+    /// Links each claim to the article line that states it and each step of the evidence to the lines
+    /// it runs or checks, and keeps those lines (and only those) for the page to show.
+    pub fn link(&mut self, links: &crate::trace::ArticleLinks) {
+        let mut cited = std::collections::BTreeSet::new();
+        for c in &mut self.claims {
+            c.article = links.claims.get(&c.id).map(|l| l.line);
+            cited.extend(c.article);
+            for e in c.cells.iter_mut().flat_map(|x| &mut x.steps) {
+                e.article = links.steps.get(&(e.scenario.clone(), e.index)).cloned().unwrap_or_default();
+                cited.extend(e.article.iter().copied());
+            }
+        }
+        let lines = cited.into_iter().filter_map(|n| Some((n, links.text(n)?.to_string()))).collect();
+        self.article = Some(Excerpt { name: links.name.clone(), lines });
     }
 
     /// How many claims have `mark` on the version at `column`.
@@ -243,6 +277,7 @@ fn evidence(scenario: &str, s: &StepReport, verdict: StepVerdict) -> Evidence {
         mismatches: s.mismatches.iter().map(|m| Difference { what: r(&m.what), expected: r(&m.expected), actual: r(&m.actual) }).collect(),
         error: s.error.as_deref().map(r),
         notes: s.notes.iter().map(|n| r(n)).collect(),
+        article: s.article.iter().filter_map(|a| crate::trace::links::line_of(a)).collect(),
     }
 }
 

@@ -37,6 +37,7 @@ fn step(index: usize, claims: &[&str], status: Status, erratum: Option<Erratum>,
         diagnostics: None,
         verdict: Verdict::Holds,
         erratum,
+        article: Vec::new(),
     };
     s.settle(status);
     if !applies {

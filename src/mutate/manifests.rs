@@ -113,6 +113,7 @@ pub fn apply_step(like: &Step, name: String, docs: &[Value]) -> Step {
     // It keeps only the neighbour's place and timeout: never rebuilt from the neighbour's YAML, and
     // none of its captures, erratum, version or variable conditions, or look window.
     s.deferred = None;
+    s.article = Vec::new();
     s.capture = Vec::new();
     s.erratum = None;
     s.when_version = None;

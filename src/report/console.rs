@@ -108,7 +108,14 @@ impl Reporter for Console {
     fn step_finished(&mut self, step: &StepOutcome) {
         if self.verbose {
             let (word, tone) = symbol(step);
-            eprintln!("    {} {:02} {} ({}ms)", self.paint.tone(tone, word), step.index, step.name, step.duration_ms);
+            eprintln!(
+                "    {} {:02} {} ({}ms){}",
+                self.paint.tone(tone, word),
+                step.index,
+                step.name,
+                step.duration_ms,
+                article_suffix(&step.article)
+            );
             if let (Verdict::Erratum, Some(e)) = (step.verdict, &step.erratum) {
                 eprintln!("{}", render_erratum(e));
             }
@@ -220,7 +227,12 @@ pub fn render_claims(run: &RunOutcome, paint: Paint) -> String {
     );
     for c in run.claims.iter().filter(|c| c.verdict != ClaimKind::Holds) {
         let tone = if c.verdict == ClaimKind::Erratum { Tone::Erratum } else { Tone::Bad };
-        out.push_str(&format!("  {} {}\n", paint.tone(tone, &c.verdict.as_str().to_uppercase()), c.id));
+        out.push_str(&format!(
+            "  {} {}{}\n",
+            paint.tone(tone, &c.verdict.as_str().to_uppercase()),
+            c.id,
+            article_suffix(c.article.as_slice())
+        ));
         if let Some(e) = &c.erratum {
             out.push_str(&render_erratum(&crate::scenario::Erratum { claim: None, ..e.clone() }));
             out.push('\n');
@@ -230,6 +242,15 @@ pub fn render_claims(run: &RunOutcome, paint: Paint) -> String {
         }
     }
     redact(&out).into_owned()
+}
+
+/// ` [article: service-accounts-article.txt:125]`, or nothing without article lines.
+fn article_suffix(article: &[String]) -> String {
+    if article.is_empty() {
+        String::new()
+    } else {
+        format!(" [article: {}]", article.join(", "))
+    }
 }
 
 /// Everything a reader needs to understand why a scenario failed (redacted).
@@ -274,6 +295,9 @@ fn render_step(s: &StepOutcome) -> String {
             out.push_str(&format!(" (claims: {})", doc.claims.join(", ")));
         }
         out.push('\n');
+    }
+    if !s.article.is_empty() {
+        out.push_str(&format!("    article: {}\n", s.article.join(", ")));
     }
     if let Some(e) = &s.erratum {
         out.push_str("    declared erratum (the expectation is what the scenario measured as true; the cluster no longer matches it):\n");
@@ -334,6 +358,7 @@ mod tests {
             diagnostics: None,
             verdict: crate::outcome::Verdict::of(status, erratum.as_ref()),
             erratum,
+            article: Vec::new(),
         }
     }
 

@@ -25,6 +25,9 @@ fn claims_suite(run: &RunOutcome) -> TestSuite {
         let mut case = TestCase::new(c.id.as_str(), status);
         case.set_classname("claims");
         case.add_property(quick_junit::Property::new("verdict", c.verdict.as_str()));
+        if let Some(a) = &c.article {
+            case.add_property(quick_junit::Property::new("article", a.as_str()));
+        }
         if let Some(e) = &c.erratum {
             case.add_property(quick_junit::Property::new("erratum.article", redact(&e.article).into_owned()));
             case.add_property(quick_junit::Property::new("erratum.actual", redact(&e.actual).into_owned()));
@@ -80,6 +83,9 @@ pub(super) fn render(run: &RunOutcome) -> Result<String, RenderError> {
                 case.set_system_out(s.notes.iter().map(|n| format!("note: {n}\n")).collect::<String>());
             }
             case.add_property(quick_junit::Property::new("verdict", s.verdict.as_str()));
+            if !s.article.is_empty() {
+                case.add_property(quick_junit::Property::new("article", s.article.join(", ")));
+            }
             if let Some(e) = &s.erratum {
                 case.add_property(quick_junit::Property::new("erratum.claim", e.claim.as_deref().unwrap_or_default()));
                 case.add_property(quick_junit::Property::new("erratum.article", redact(&e.article).into_owned()));

@@ -118,6 +118,7 @@ mod tests {
             diagnostics: Some(format!("log: Authorization: Bearer {JWT}")),
             verdict: crate::outcome::Verdict::of(status, None),
             erratum: None,
+            article: vec!["service-accounts-article.txt:111".into()],
         };
         RunOutcome {
             cluster: "sa-conformance".into(),
@@ -219,6 +220,33 @@ mod tests {
                 assert!(!text.contains(planted), "{planted} survived in the {name} report:\n{text}");
             }
         }
+    }
+
+    #[test]
+    fn each_step_and_claim_carries_its_article_line_in_every_report_and_none_without_an_article() {
+        let mut run = run();
+        run.claims.push(crate::outcome::ClaimVerdict {
+            id: "curl-forbidden-status-json".into(),
+            verdict: crate::outcome::ClaimKind::NotVerified,
+            erratum: None,
+            steps: vec!["s step 1: failed".into()],
+            article: Some("service-accounts-article.txt:112".into()),
+        });
+        let json: serde_json::Value = serde_json::from_str(&to_json(&run).unwrap()).unwrap();
+        assert_eq!(json["scenarios"][0]["steps"][0]["article"], serde_json::json!(["service-accounts-article.txt:111"]));
+        assert_eq!(json["claims"][0]["article"], "service-accounts-article.txt:112");
+        let junit = to_junit(&run).unwrap();
+        assert!(junit.contains(r#"<property name="article" value="service-accounts-article.txt:111"/>"#), "{junit}");
+        assert!(junit.contains(r#"<property name="article" value="service-accounts-article.txt:112"/>"#), "{junit}");
+        assert!(render_failure(&run.scenarios[0]).contains("    article: service-accounts-article.txt:111\n"));
+        assert!(render_claims(&run, crate::report::Paint::PLAIN)
+            .contains("NOT VERIFIED curl-forbidden-status-json [article: service-accounts-article.txt:112]"));
+        // a run without the article: no `article` anywhere
+        run.scenarios[0].steps.iter_mut().for_each(|s| s.article.clear());
+        run.claims[0].article = None;
+        let json: serde_json::Value = serde_json::from_str(&to_json(&run).unwrap()).unwrap();
+        assert!(json["scenarios"][0]["steps"][0].get("article").is_none() && json["claims"][0].get("article").is_none(), "{json:#}");
+        assert!(!to_junit(&run).unwrap().contains(r#"name="article""#));
     }
 
     #[test]

@@ -251,6 +251,7 @@ pub(crate) fn skipped(scenario: &Scenario, step: &Step) -> StepOutcome {
         diagnostics: None,
         verdict: Verdict::NotRun,
         erratum: step.erratum.clone(),
+        article: step.article.clone(),
     }
 }
 

@@ -517,6 +517,7 @@ impl StepContext<'_> {
                     captured: self.captured.clone(),
                     renames: self.renames.cloned(),
                 }),
+                article: Vec::new(),
             }),
             _ => Err(errors),
         }

@@ -128,6 +128,10 @@ pub struct Step {
     pub capture: Vec<crate::capture::CaptureSpec>,
     /// The step as written, when it uses a captured value: built again once the values exist.
     pub deferred: Option<Deferred>,
+    /// The article lines (`service-accounts-article.txt:125`) of the blocks this step runs or checks
+    /// verbatim: not written in the scenario, set by `trace`'s matching before a run
+    /// ([`crate::trace::ArticleLinks::stamp`]); empty without an article.
+    pub article: Vec<String>,
 }
 
 /// A step that uses captured values, as written (variables substituted, each captured reference a

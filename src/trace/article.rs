@@ -67,12 +67,22 @@ pub struct Article {
     pub blocks: Vec<Block>,
     /// Lines that announce an output ("Expected output:") with no output after them.
     pub missing_outputs: Vec<usize>,
+    /// Each heading: (its article line, the section name); [`INTRODUCTION`] has none.
+    pub sections: Vec<(usize, String)>,
+}
+
+impl Article {
+    /// The section that article line `line` (1-based) is in.
+    pub fn section_at(&self, line: usize) -> &str {
+        self.sections.iter().rev().find(|(at, _)| *at <= line).map_or(INTRODUCTION, |(_, name)| name.as_str())
+    }
 }
 
 /// The blocks of a tutorial: Markdown when it has fences, plain text otherwise.
 pub fn read(text: &str) -> Article {
     if text.lines().any(|l| l.trim_start().starts_with("```")) {
-        Article { blocks: markdown(text), missing_outputs: Vec::new() }
+        let (blocks, sections) = markdown(text);
+        Article { blocks, missing_outputs: Vec::new(), sections }
     } else {
         plain(text)
     }
@@ -224,6 +234,7 @@ fn plain(text: &str) -> Article {
             _ => {
                 if is_heading(l) {
                     section = l.to_string();
+                    article.sections.push((i + 1, section.clone()));
                 }
                 announced = announces_output(l).then_some(i + 1);
                 i += 1;
@@ -319,15 +330,17 @@ fn bracket_depth(line: &str) -> i64 {
 
 /// Blocks of Markdown: fenced blocks, typed by their info string and content; `$ ` prompts mark the
 /// commands of a console block, whose other lines are their output.
-fn markdown(text: &str) -> Vec<Block> {
+fn markdown(text: &str) -> (Vec<Block>, Vec<(usize, String)>) {
     let lines: Vec<&str> = text.lines().collect();
     let mut blocks = Vec::new();
+    let mut sections = Vec::new();
     let mut section = INTRODUCTION.to_string();
     let mut i = 0;
     while i < lines.len() {
         let l = lines[i].trim_start();
         if let Some(h) = l.strip_prefix('#') {
             section = h.trim_start_matches('#').trim().to_string();
+            sections.push((i + 1, section.clone()));
             i += 1;
             continue;
         }
@@ -345,7 +358,7 @@ fn markdown(text: &str) -> Vec<Block> {
         blocks.extend(fenced(&lang, &body, &section, end + 1).into_iter().filter(|b| !b.lines.is_empty()));
         i = end + 1;
     }
-    blocks
+    (blocks, sections)
 }
 
 /// The blocks of one fence: `body` is (article line, text); `end` the closing fence's line.

@@ -18,19 +18,28 @@ pub enum EditKind {
     FlagValue,
     ManifestField,
     OutputLine,
+    /// An expected output line with two of its words swapped: the same words, out of order.
+    OutputOrder,
     DropBlock,
     AddBlock,
 }
 
 impl EditKind {
-    pub const ALL: [EditKind; 5] =
-        [EditKind::FlagValue, EditKind::ManifestField, EditKind::OutputLine, EditKind::DropBlock, EditKind::AddBlock];
+    pub const ALL: [EditKind; 6] = [
+        EditKind::FlagValue,
+        EditKind::ManifestField,
+        EditKind::OutputLine,
+        EditKind::OutputOrder,
+        EditKind::DropBlock,
+        EditKind::AddBlock,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             EditKind::FlagValue => "change a flag's value",
             EditKind::ManifestField => "change a manifest field",
             EditKind::OutputLine => "change an expected output line",
+            EditKind::OutputOrder => "reorder an output line's words",
             EditKind::DropBlock => "drop a block",
             EditKind::AddBlock => "add a block",
         }
@@ -92,6 +101,27 @@ fn mutate_last_word(line: &str) -> Option<String> {
     Some(format!("{}{}{}", &line[..start], mutate(&line[start..end]), &line[end..]))
 }
 
+/// `line` with its first two different words (runs of letters and digits) swapped; `None` when it has
+/// fewer than two different words.
+fn swap_words(line: &str) -> Option<String> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices().chain(std::iter::once((line.len(), ' '))) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let word = |(s, e): (usize, usize)| &line[s..e];
+    let first = *spans.first()?;
+    let second = *spans.iter().find(|&&s| word(s) != word(first))?;
+    Some(format!("{}{}{}{}{}", &line[..first.0], word(second), &line[first.1..second.0], word(first), &line[second.1..]))
+}
+
 /// Every edit of the matrix, generated from the article's blocks.
 pub fn edits(text: &str) -> Vec<Edit> {
     let lines: Vec<&str> = text.lines().collect();
@@ -101,17 +131,15 @@ pub fn edits(text: &str) -> Vec<Edit> {
         let last = last_line(&lines, &block);
         for n in block.line()..=last {
             let Some(line) = lines.get(n - 1) else { continue };
-            let edited = match block.kind {
-                BlockKind::Commands => flag_edits(line),
-                BlockKind::Manifest => field_edit(line).into_iter().collect(),
-                BlockKind::Output => mutate_last_word(line).into_iter().collect(),
+            let edited: Vec<(EditKind, String)> = match block.kind {
+                BlockKind::Commands => flag_edits(line).into_iter().map(|e| (EditKind::FlagValue, e)).collect(),
+                BlockKind::Manifest => field_edit(line).into_iter().map(|e| (EditKind::ManifestField, e)).collect(),
+                BlockKind::Output => {
+                    let changed = mutate_last_word(line).map(|e| (EditKind::OutputLine, e));
+                    changed.into_iter().chain(swap_words(line).map(|e| (EditKind::OutputOrder, e))).collect()
+                }
             };
-            let kind = match block.kind {
-                BlockKind::Commands => EditKind::FlagValue,
-                BlockKind::Manifest => EditKind::ManifestField,
-                BlockKind::Output => EditKind::OutputLine,
-            };
-            for new in edited {
+            for (kind, new) in edited {
                 let what = format!("line {n}: `{}` -> `{}`", line.trim(), new.trim());
                 out.push(Edit {
                     kind,
@@ -306,6 +334,10 @@ mod tests {
         assert_eq!(field_edit("verbs: [\"get\", \"list\", \"watch\"]").as_deref(), Some("verbs: [\"get\", \"list\", \"watchx\"]"));
         assert_eq!(mutate_last_word("\"code\": 403").as_deref(), Some("\"code\": 404"));
         assert_eq!(mutate_last_word("{"), None);
+        assert_eq!(swap_words("\"kind\": \"Status\",").as_deref(), Some("\"Status\": \"kind\","));
+        assert_eq!(swap_words("NAME SECRETS AGE").as_deref(), Some("SECRETS NAME AGE"));
+        assert_eq!(swap_words("yes"), None);
+        assert_eq!(swap_words("a a"), None);
     }
 
     #[test]
@@ -313,8 +345,12 @@ mod tests {
         let text = "Setup\nRun:\nkubectl create token x -n dev\nExpected output:\nyes\nThe manifest.\napiVersion: v1\nkind: ServiceAccount\nmetadata:\nname: x\nThat is all.\n";
         let kinds: std::collections::BTreeSet<EditKind> = edits(text).iter().map(|e| e.kind).collect();
         assert_eq!(kinds.len(), 5, "{kinds:?}");
+
         let add = edits(text).into_iter().find(|e| e.kind == EditKind::AddBlock).unwrap();
         assert!(add.text.contains("Then run this one as well.\nkubectl create token x -n devx\n"), "{}", add.text);
+        let two_words = text.replace("Expected output:\nyes", "Expected output:\nyes no");
+        let kinds: std::collections::BTreeSet<EditKind> = edits(&two_words).iter().map(|e| e.kind).collect();
+        assert_eq!(kinds.len(), 6, "{kinds:?}");
     }
 }
 

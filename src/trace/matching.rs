@@ -6,7 +6,7 @@
 use super::article::{Article, Block, BlockKind};
 use super::declared::Declared;
 use super::runs::Runs;
-use super::tokens::{diff, kind_name, manifest_lines, normalise_command, word_distance, words};
+use super::tokens::{diff, in_order, kind_name, manifest_lines, normalise_command, word_distance, word_seq, words};
 use std::collections::BTreeSet;
 
 /// What became of one line (a command, a manifest document, an output line) of a block.
@@ -97,6 +97,21 @@ impl Trace {
     /// Every block is run verbatim or declared, and nothing else is wrong.
     pub fn passed(&self) -> bool {
         self.problems.is_empty() && self.blocks.iter().all(|b| b.units.iter().all(|u| u.verdict.passes()))
+    }
+
+    /// Each step that runs or checks a block verbatim (by index into [`Runs::steps`]) with the article
+    /// lines it does: the first line of each such block that it runs, in article order.
+    pub fn step_lines(&self) -> std::collections::BTreeMap<usize, Vec<usize>> {
+        let mut out: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for b in &self.blocks {
+            let mut seen = BTreeSet::new();
+            for u in &b.units {
+                if let Verdict::Verbatim { steps } = &u.verdict {
+                    steps.iter().filter(|&&s| seen.insert(s)).for_each(|&s| out.entry(s).or_default().push(u.line));
+                }
+            }
+        }
+        out
     }
 
     /// (article line, message) of every failure, blocks' lines first.
@@ -278,18 +293,23 @@ impl Matcher<'_> {
             let why = if candidates.is_some() { "no step checks it" } else { "no command before it in its section" };
             return Unit { line, text, verdict: Verdict::NotRun { why: why.into() } };
         };
-        let want = words(&text);
+        // a step checks the line when one of its checks has the line's words in the line's order
+        let want = word_seq(&text);
         let checks = |s: &usize| &self.runs.steps[*s].checks;
-        let whole: Vec<usize> = candidates.iter().copied().filter(|s| want.is_subset(checks(s))).collect();
-        let union: BTreeSet<&String> = candidates.iter().flat_map(checks).collect();
+        let whole: Vec<usize> = candidates.iter().copied().filter(|s| checks(s).iter().any(|c| in_order(&want, c))).collect();
         let verdict = if !whole.is_empty() {
             Verdict::Verbatim { steps: whole }
-        } else if want.iter().all(|w| union.contains(w)) {
-            Verdict::Verbatim { steps: candidates.clone() }
         } else {
-            let best = *candidates.iter().max_by_key(|s| want.intersection(checks(s)).count()).unwrap_or(&candidates[0]);
-            let missing: Vec<&str> = want.iter().filter(|w| !union.contains(w)).map(String::as_str).collect();
-            Verdict::Drift { step: best, diff: vec![format!("- {text}"), format!("+ (the step checks no `{}`)", missing.join("`, `"))] }
+            let has = |s: &usize, w: &String| checks(s).iter().any(|c| c.contains(w));
+            let best = *candidates.iter().max_by_key(|s| want.iter().filter(|w| has(s, w)).count()).unwrap_or(&candidates[0]);
+            let mut missing: Vec<&str> = want.iter().filter(|w| !candidates.iter().any(|s| has(s, w))).map(String::as_str).collect();
+            missing.dedup();
+            let said = if missing.is_empty() {
+                "+ (no check of a step has these words in this order)".to_string()
+            } else {
+                format!("+ (the step checks no `{}`)", missing.join("`, `"))
+            };
+            Verdict::Drift { step: best, diff: vec![format!("- {text}"), said] }
         };
         Unit { line, text, verdict }
     }
@@ -338,10 +358,11 @@ mod tests {
         StepInfo {
             scenario: "s".into(),
             file: "s.scenario.yaml".into(),
+            index: line,
             line,
             name: format!("step {line}"),
             section: Some(section.into()),
-            checks: checks.iter().map(|c| c.to_string()).collect(),
+            checks: checks.iter().map(|c| super::super::tokens::word_seq(c)).collect(),
             verification: None,
         }
     }

@@ -8,13 +8,16 @@ pub mod article;
 mod beyond;
 pub mod declared;
 pub mod edits;
+pub mod links;
 pub mod matching;
+pub mod quotes;
 pub mod report;
 pub mod runs;
 pub mod tokens;
 
 pub use article::{Article, Block, BlockKind};
 pub use declared::{Declared, DeclaredError};
+pub use links::ArticleLinks;
 pub use matching::{trace, Trace, Verdict};
 pub use report::{Counts, TraceReport};
 pub use runs::Runs;

@@ -83,6 +83,9 @@ pub struct TraceReport {
     pub problems: Vec<String>,
     /// Every step that runs or checks a block verbatim, with the article lines it does.
     pub steps: Vec<StepRow>,
+    /// With `--claims`: where the article states each claim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<super::quotes::ClaimLine>,
     pub counts: Counts,
     pub passed: bool,
     /// Console form: every step of a row instead of the first two.
@@ -107,13 +110,8 @@ impl TraceReport {
                 rows.push(Row { section, line: u.line, kind, text, verdict, steps, detail });
             }
         }
-        let mut lines_of: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-        for u in trace.blocks.iter().flat_map(|b| &b.units) {
-            if let Verdict::Verbatim { steps } = &u.verdict {
-                steps.iter().for_each(|&s| lines_of.entry(s).or_default().push(u.line));
-            }
-        }
-        let steps = lines_of
+        let steps = trace
+            .step_lines()
             .into_iter()
             .map(|(i, lines)| StepRow {
                 step: runs.steps[i].to_string(),
@@ -128,10 +126,20 @@ impl TraceReport {
             rows,
             verification: trace.extras.iter().map(|e| (e.what.clone(), at(&e.steps), e.reason.clone())).collect(),
             problems: trace.problems.iter().map(|p| p.message.clone()).collect(),
+            claims: Vec::new(),
             counts: Counts::of(trace),
             passed: trace.passed(),
             verbose: false,
         }
+    }
+
+    /// Finds where `text` (this report's article) states each of `claims`; a quote it does not print
+    /// is a problem and fails the report.
+    pub fn link_claims(&mut self, text: &str, claims: &[crate::scenario::Claim]) {
+        let (found, errors) = super::quotes::locate(text, &super::article::read(text), claims);
+        self.claims = found;
+        self.passed &= errors.is_empty();
+        self.problems.extend(errors.iter().map(ToString::to_string));
     }
 
     /// The console text: sections, drifts and problems, and the counts last.
@@ -164,6 +172,18 @@ impl TraceReport {
                 let shown =
                     if verbose || steps.len() <= 2 { steps.join(", ") } else { format!("{} (+{} more)", steps[0], steps.len() - 1) };
                 let _ = writeln!(s, "  {}  [{shown}]  {reason}", clip(what, 70));
+            }
+        }
+        if !self.claims.is_empty() {
+            let implicit = self.claims.iter().filter(|c| c.implicit).count();
+            let _ = writeln!(
+                s,
+                "\nClaims stated in the article: {} ({} by their quote, {implicit} implicit, at their section's heading)",
+                self.claims.len(),
+                self.claims.len() - implicit
+            );
+            for c in self.claims.iter().filter(|_| verbose) {
+                let _ = writeln!(s, "  {:>4}  {}{}", c.line, c.id, if c.implicit { " (implicit)" } else { "" });
             }
         }
         if !self.problems.is_empty() {
@@ -215,6 +235,7 @@ mod tests {
             steps: vec![StepInfo {
                 scenario: "s".into(),
                 file: "s.scenario.yaml".into(),
+                index: 1,
                 line: 7,
                 name: "token".into(),
                 section: Some("Tokens".into()),

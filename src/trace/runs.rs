@@ -4,9 +4,8 @@
 //! This is the side of the scenarios that `trace` holds the article's blocks against.
 
 use super::article::logical_lines;
-use super::tokens::{manifest_lines, normalise_command, words};
+use super::tokens::{manifest_lines, normalise_command, word_seq};
 use crate::scenario::{Action, Catalog, Scenario, Step};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -15,12 +14,16 @@ use std::path::{Path, PathBuf};
 pub struct StepInfo {
     pub scenario: String,
     pub file: PathBuf,
+    /// Its 1-based position in the scenario, as reports number it.
+    pub index: usize,
     pub line: usize,
     pub name: String,
     /// The article section its `doc:` names.
     pub section: Option<String>,
-    /// Every word its `expect:` holds (keys and values): what it can be said to check.
-    pub checks: BTreeSet<String>,
+    /// What its `expect:` checks, one entry per check (a scalar, or a map of scalars such as
+    /// `{ path: kind, equals: Status }`), each the words of the keys above it and of its own keys and
+    /// values, in the order written.
+    pub checks: Vec<Vec<String>>,
     /// Its `verification:` reason: it is the harness's own proof, not something the article prints.
     pub verification: Option<String>,
 }
@@ -76,11 +79,12 @@ impl Runs {
         for scenario in catalog.scenarios.iter().filter(|s| dir.is_none_or(|d| s.file.starts_with(d))) {
             let tree = std::fs::read_to_string(&scenario.file).ok().and_then(|t| crate::yaml::parse_one(&t).ok());
             for step in &scenario.steps {
-                let checks = tree.as_ref().map(|t| expect_words(t, step)).unwrap_or_default();
+                let checks = tree.as_ref().map(|t| expect_checks(t, step)).unwrap_or_default();
                 let index = runs.steps.len();
                 runs.steps.push(StepInfo {
                     scenario: scenario.name.clone(),
                     file: scenario.file.clone(),
+                    index: step.index,
                     line: step.line,
                     name: step.name.clone(),
                     section: step.doc.as_ref().map(|d| d.section.clone()),
@@ -153,26 +157,49 @@ fn documents(origin: &str, text: &str, step: usize) -> Vec<AppliedDoc> {
         .collect()
 }
 
-/// Every word of the step's `expect:` (keys and values), read from the scenario's YAML tree.
-fn expect_words(tree: &crate::yaml::Node, step: &Step) -> BTreeSet<String> {
+/// The checks of the step's `expect:`, read from the scenario's YAML tree.
+fn expect_checks(tree: &crate::yaml::Node, step: &Step) -> Vec<Vec<String>> {
     let node =
         tree.get("steps").and_then(|s| s.items().get(step.index - 1)).and_then(|s| s.get(step.action.kind())).and_then(|a| a.get("expect"));
-    let mut out = BTreeSet::new();
+    let mut out = Vec::new();
     if let Some(n) = node {
-        collect_words(n, &mut out);
+        collect_checks(n, &mut Vec::new(), &mut out);
     }
     out
 }
 
-fn collect_words(node: &crate::yaml::Node, out: &mut BTreeSet<String>) {
-    use crate::yaml::Value;
+/// The words of a scalar node (none for a collection).
+fn scalar_words(node: &crate::yaml::Node) -> Option<Vec<String>> {
     match &node.value {
-        Value::Scalar { text, .. } => out.extend(words(text)),
-        Value::Seq(items) => items.iter().for_each(|i| collect_words(i, out)),
-        Value::Map(entries) => entries.iter().for_each(|(k, v)| {
-            collect_words(k, out);
-            collect_words(v, out);
-        }),
+        crate::yaml::Value::Scalar { text, .. } => Some(word_seq(text)),
+        _ => None,
+    }
+}
+
+/// One check per scalar, or per map whose values are all scalars, each after the words of the keys
+/// above it (`above`).
+fn collect_checks(node: &crate::yaml::Node, above: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    use crate::yaml::Value;
+    let with = |above: &[String], own: Vec<String>| above.iter().cloned().chain(own).collect::<Vec<_>>();
+    match &node.value {
+        Value::Scalar { .. } => out.push(with(above, scalar_words(node).unwrap_or_default())),
+        Value::Seq(items) => items.iter().for_each(|i| collect_checks(i, above, out)),
+        Value::Map(entries) => {
+            let leaf: Option<Vec<Vec<String>>> =
+                entries.iter().map(|(k, v)| Some(scalar_words(k)?.into_iter().chain(scalar_words(v)?).collect())).collect();
+            match leaf {
+                Some(pairs) => out.push(with(above, pairs.concat())),
+                None => {
+                    for (k, v) in entries {
+                        let key = scalar_words(k).unwrap_or_default();
+                        let n = above.len();
+                        above.extend(key);
+                        collect_checks(v, above, out);
+                        above.truncate(n);
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -19,6 +19,18 @@ pub fn words(text: &str) -> BTreeSet<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
+/// The words of a text in order, repeats kept (`"\"kind\": \"Status\","` -> kind, Status).
+pub fn word_seq(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// Whether the words of `line` come in `entry` in the same order, other words allowed between them
+/// (an output line `"kind": "Status"` is checked by `{ path: kind, equals: Status }`).
+pub fn in_order(line: &[String], entry: &[String]) -> bool {
+    let mut rest = entry.iter();
+    !line.is_empty() && line.iter().all(|w| rest.any(|e| e == w))
+}
+
 /// A manifest document's `kind/name`, from its trimmed lines (the first `name:` after `metadata:`).
 pub fn kind_name(lines: &[String]) -> Option<String> {
     let value = |l: &str, key: &str| l.strip_prefix(key).map(|v| v.trim().trim_matches(['"', '\'']).to_string());
@@ -98,6 +110,11 @@ mod tests {
     fn output_words_are_letters_and_digits() {
         let w: Vec<String> = words("\"reason\": \"Forbidden\", pod-inspector 0 10s").into_iter().collect();
         assert_eq!(w, ["0", "10s", "Forbidden", "inspector", "pod", "reason"]);
+        let seq = |t: &str| word_seq(t);
+        assert!(in_order(&seq("\"kind\": \"Status\","), &seq("path: kind, equals: Status")));
+        assert!(!in_order(&seq("\"Status\": \"kind\","), &seq("path: kind, equals: Status")), "reordered words must not match");
+        assert!(!in_order(&seq("NAME SECRETS AGE"), &seq("^NAME +AGE *\n not-contains: SECRETS")));
+        assert!(!in_order(&seq("a a"), &seq("a")), "a word said twice is checked twice");
         let changed = word_distance("kubectl create token x --duration=20m", "kubectl create token x --duration=10m");
         let dropped = word_distance("kubectl create token x --duration=20m", "kubectl create token x");
         assert_eq!((changed, dropped), ((1, 0), (1, 1)));
