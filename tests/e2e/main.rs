@@ -97,6 +97,7 @@ fn main() -> ExitCode {
     trials.push(concurrent_up::down_trial());
     trials.push(vanished::trial());
     trials.push(restarted::trial());
+    trials.push(restarted::daemon_trial());
     trials.push(setup::no_toolchain_trial());
     trials.push(setup::daemon_down_trial());
     trials.push(setup::builds_offline_trial());

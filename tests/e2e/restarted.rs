@@ -2,9 +2,11 @@
 //! (or `docker restart`) does to a kind node. The API server refuses connections for a while, then
 //! answers again. A step still inside its timeout must wait through that (a refused connection says
 //! nothing about the object it waits for), and the run must pass once the object it waits for appears,
-//! leaving nothing behind. Restarting the Docker daemon itself would stop every container on the host,
-//! other people's too, so the trial restarts only its own cluster's node (`sa-conformance-faults-restart`,
-//! created and deleted here).
+//! leaving nothing behind. Restarting the Docker daemon itself stops every container on the host,
+//! other people's too, so by default the trial restarts only its own cluster's node
+//! (`sa-conformance-faults-restart`, created and deleted here); the daemon variant restarts dockerd
+//! for real and runs only when asked (`SA_CONFORMANCE_FAULT_DOCKERD=1`, on a machine whose containers
+//! are all yours to stop); without it, it is reported ignored, never passed.
 
 use crate::docker::{docker, nodes};
 use libtest_mimic::{Failed, Trial};
@@ -14,16 +16,66 @@ use std::time::{Duration, Instant};
 
 const NAME: &str = "sa-conformance-faults-restart";
 
+/// How the node is taken down and brought back.
+#[derive(Clone, Copy)]
+enum Restart {
+    /// `docker stop` and `docker start` of the node: what a daemon restart does to it.
+    Node,
+    /// The Docker daemon itself stopped and started again (every container on the host stops).
+    Daemon,
+}
+
 pub fn trial() -> Trial {
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
     crate::shared::gated("restarted::a_node_restarted_mid_step_is_waited_through_and_the_run_passes", None, || {
-        let result = scenario();
+        let result = scenario(Restart::Node);
         if !nodes(NAME).unwrap_or_default().is_empty() || state::load(NAME).is_some() {
             let _ = crate::cli::output(&["cluster", "down", "--name", NAME]);
         }
         result
     })
     .with_ignored_flag(on_existing)
+}
+
+/// The same with the Docker daemon restarted: opt-in (`SA_CONFORMANCE_FAULT_DOCKERD=1`).
+pub fn daemon_trial() -> Trial {
+    let asked = std::env::var("SA_CONFORMANCE_FAULT_DOCKERD").is_ok_and(|v| v == "1");
+    let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
+    crate::shared::gated("restarted::dockerd_restarted_mid_step_is_waited_through_and_the_run_passes", None, || {
+        let result = scenario(Restart::Daemon);
+        if !nodes(NAME).unwrap_or_default().is_empty() || state::load(NAME).is_some() {
+            let _ = crate::cli::output(&["cluster", "down", "--name", NAME]);
+        }
+        result
+    })
+    .with_ignored_flag(on_existing || !asked)
+}
+
+/// Stops the Docker daemon and starts it again: through systemd where it runs the daemon, else as
+/// `scripts/host-setup.sh` starts it (`setsid dockerd`, its log beside that one).
+fn restart_daemon() -> Result<(), String> {
+    let systemd = Command::new("systemctl").args(["is-active", "--quiet", "docker"]).status().is_ok_and(|s| s.success());
+    if systemd {
+        let ok = Command::new("systemctl").args(["restart", "docker"]).status().is_ok_and(|s| s.success());
+        return if ok { Ok(()) } else { Err("systemctl restart docker failed".into()) };
+    }
+    let pid = Command::new("pidof").arg("dockerd").output().map_err(|e| e.to_string())?;
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    if pid.is_empty() {
+        return Err("no dockerd process to restart".into());
+    }
+    Command::new("kill").args(["-TERM", &pid]).status().map_err(|e| e.to_string())?;
+    if !crate::cli::eventually(Duration::from_secs(90), || !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+        return Err(format!("dockerd {pid} did not stop within 90s"));
+    }
+    Command::new("setsid")
+        .args(["sh", "-c", "nohup dockerd >>/var/log/sa-conformance-dockerd.log 2>&1 </dev/null &"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !crate::cli::eventually(Duration::from_secs(60), || docker(&["info"]).is_ok()) {
+        return Err("dockerd did not answer within 60s of its start".into());
+    }
+    Ok(())
 }
 
 fn kubectl(args: &[&str]) -> bool {
@@ -35,7 +87,7 @@ fn kubectl(args: &[&str]) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn scenario() -> Result<(), Failed> {
+fn scenario(how: Restart) -> Result<(), Failed> {
     if !nodes(NAME)?.is_empty() {
         return Err(format!(
             "a cluster `{NAME}` already exists; this trial makes its own (delete it with `sa-conformance cluster down --name {NAME}`)"
@@ -56,8 +108,17 @@ fn scenario() -> Result<(), Failed> {
     // the run is in step 2, waiting (up to 120 s) for the ConfigMap: stop and start the node
     let node = format!("{NAME}-control-plane");
     let t0 = Instant::now();
-    docker(&["stop", &node])?;
-    docker(&["start", &node])?;
+    match how {
+        Restart::Node => {
+            docker(&["stop", &node])?;
+            docker(&["start", &node])?;
+        }
+        Restart::Daemon => {
+            restart_daemon()?;
+            let state = docker(&["inspect", "-f", "{{.State.Status}} (restart policy {{.HostConfig.RestartPolicy.Name}})", &node])?;
+            eprintln!("e2e: restarted: after the daemon's restart the node is {}", state.trim());
+        }
+    }
     if !crate::cli::eventually(Duration::from_secs(90), || kubectl(&["get", "namespace", "sa-woken"])) {
         let _ = child.kill();
         return Err(format!("the API server did not answer within 90s of the node's restart: {}", read()).into());
