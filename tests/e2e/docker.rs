@@ -32,3 +32,26 @@ impl Drop for Paused {
         let _ = docker(&["unpause", &self.0]);
     }
 }
+
+/// A trial on a kind cluster of its own, `name`: refuses one that exists (it is someone's), creates it
+/// with `cluster up`, runs `body`, and deletes whatever is left of the cluster afterwards, however
+/// `body` ended.
+pub fn on_own_cluster(name: &str, body: impl FnOnce() -> Result<(), libtest_mimic::Failed>) -> Result<(), libtest_mimic::Failed> {
+    if !nodes(name)?.is_empty() {
+        return Err(format!(
+            "a cluster `{name}` already exists; this trial makes its own (delete it with `sa-conformance cluster down --name {name}`)"
+        )
+        .into());
+    }
+    let result = crate::cli::output(&["cluster", "up", "--name", name]).map_err(libtest_mimic::Failed::from).and_then(|up| {
+        if up.status.success() {
+            body()
+        } else {
+            Err(format!("cluster up: {}", String::from_utf8_lossy(&up.stderr)).into())
+        }
+    });
+    if !nodes(name).unwrap_or_default().is_empty() || sa_conformance::cluster::state::load(name).is_some() {
+        let _ = crate::cli::output(&["cluster", "down", "--name", name]);
+    }
+    result
+}

@@ -8,7 +8,7 @@
 //! for real and runs only when asked (`SA_CONFORMANCE_FAULT_DOCKERD=1`, on a machine whose containers
 //! are all yours to stop); without it, it is reported ignored, never passed.
 
-use crate::docker::{docker, nodes};
+use crate::docker::{docker, on_own_cluster};
 use libtest_mimic::{Failed, Trial};
 use sa_conformance::cluster::state;
 use std::process::Command;
@@ -28,11 +28,7 @@ enum Restart {
 pub fn trial() -> Trial {
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
     crate::shared::gated("restarted::a_node_restarted_mid_step_is_waited_through_and_the_run_passes", None, || {
-        let result = scenario(Restart::Node);
-        if !nodes(NAME).unwrap_or_default().is_empty() || state::load(NAME).is_some() {
-            let _ = crate::cli::output(&["cluster", "down", "--name", NAME]);
-        }
-        result
+        on_own_cluster(NAME, || scenario(Restart::Node))
     })
     .with_ignored_flag(on_existing)
 }
@@ -42,11 +38,7 @@ pub fn daemon_trial() -> Trial {
     let asked = std::env::var("SA_CONFORMANCE_FAULT_DOCKERD").is_ok_and(|v| v == "1");
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
     crate::shared::gated("restarted::dockerd_restarted_mid_step_is_waited_through_and_the_run_passes", None, || {
-        let result = scenario(Restart::Daemon);
-        if !nodes(NAME).unwrap_or_default().is_empty() || state::load(NAME).is_some() {
-            let _ = crate::cli::output(&["cluster", "down", "--name", NAME]);
-        }
-        result
+        on_own_cluster(NAME, || scenario(Restart::Daemon))
     })
     .with_ignored_flag(on_existing || !asked)
 }
@@ -88,16 +80,6 @@ fn kubectl(args: &[&str]) -> bool {
 }
 
 fn scenario(how: Restart) -> Result<(), Failed> {
-    if !nodes(NAME)?.is_empty() {
-        return Err(format!(
-            "a cluster `{NAME}` already exists; this trial makes its own (delete it with `sa-conformance cluster down --name {NAME}`)"
-        )
-        .into());
-    }
-    let up = crate::cli::output(&["cluster", "up", "--name", NAME])?;
-    if !up.status.success() {
-        return Err(format!("cluster up: {}", String::from_utf8_lossy(&up.stderr)).into());
-    }
     let log = std::env::temp_dir().join("sa-conformance-restarted.log");
     let mut child = crate::cli::spawn(&["run", "--name", NAME, "--reuse", "--keep", "--scenarios-dir", "tests/e2e/faults", "woken"], &log)?;
     let read = || std::fs::read_to_string(&log).unwrap_or_default();

@@ -15,11 +15,7 @@ const NAME: &str = "sa-conformance-faults-gone";
 pub fn trial() -> Trial {
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
     crate::shared::gated("vanished::a_cluster_deleted_mid_step_ends_the_run_saying_so_and_leaves_nothing", None, || {
-        let result = scenario();
-        if !nodes(NAME).unwrap_or_default().is_empty() || state::load(NAME).is_some() {
-            let _ = crate::cli::output(&["cluster", "down", "--name", NAME]);
-        }
-        result
+        crate::docker::on_own_cluster(NAME, scenario)
     })
     .with_ignored_flag(on_existing)
 }
@@ -33,16 +29,6 @@ fn namespace_exists() -> bool {
 }
 
 fn scenario() -> Result<(), Failed> {
-    if !nodes(NAME)?.is_empty() {
-        return Err(format!(
-            "a cluster `{NAME}` already exists; this trial makes its own (delete it with `sa-conformance cluster down --name {NAME}`)"
-        )
-        .into());
-    }
-    let up = crate::cli::output(&["cluster", "up", "--name", NAME])?;
-    if !up.status.success() {
-        return Err(format!("cluster up: {}", String::from_utf8_lossy(&up.stderr)).into());
-    }
     let log = std::env::temp_dir().join("sa-conformance-vanished.log");
     let report = std::env::temp_dir().join("sa-conformance-vanished.json");
     let _ = std::fs::remove_file(&report);
