@@ -28,10 +28,31 @@ pub fn cluster_name(prefix: &str, version: &str) -> String {
 }
 
 /// Where build-offline.sh puts a version's build: the default cache for the pinned version, its own
-/// directory otherwise (`versions/k8s-VERSION-kind-KIND`, known only when the kind version is pinned).
+/// directory otherwise (`versions/k8s-VERSION-kind-KIND`). The pinned kind's directory comes first,
+/// then that version's builds with any other kind (`KIND_VERSION=v0.33.0 build-offline.sh`), newest
+/// kind first, then the default build's.
 pub fn offline_env_candidates(cache: &Path, version: &str, kind_version: Option<&str>) -> Vec<PathBuf> {
-    let own = kind_version.map(|kind| cache.join("versions").join(format!("k8s-{version}-kind-{kind}")).join("offline.env"));
-    own.into_iter().chain([cache.join("offline.env")]).collect()
+    let versions = cache.join("versions");
+    let prefix = format!("k8s-{version}-kind-");
+    let mut other_kinds: Vec<String> = std::fs::read_dir(&versions)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_prefix(&prefix).map(String::from))
+        .filter(|kind| Some(kind.as_str()) != kind_version)
+        .collect();
+    other_kinds.sort_by_key(|kind| std::cmp::Reverse(version_key(kind)));
+    kind_version
+        .into_iter()
+        .map(String::from)
+        .chain(other_kinds)
+        .map(|kind| versions.join(format!("{prefix}{kind}")).join("offline.env"))
+        .chain([cache.join("offline.env")])
+        .collect()
+}
+
+/// `v0.33.0` -> [0, 33, 0], for ordering kind versions (a part that is not a number counts as 0).
+fn version_key(v: &str) -> Vec<u64> {
+    v.trim_start_matches('v').split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect()
 }
 
 /// The plan for each version: an `--image` given for it wins; else the first offline.env whose node
@@ -132,5 +153,39 @@ export SA_CONFORMANCE_KIND_CONFIG="/work/main/kind-config.yaml"
         let stock =
             resolve(&["v1.36.3".into()], &[("v1.36.3".into(), "kindest/node:v1.36.3".into())], &[], dir.path(), Some("v0.30.0")).unwrap();
         assert_eq!((stock[0].node_image.as_str(), stock[0].bin_dir.is_none()), ("kindest/node:v1.36.3", true));
+    }
+
+    #[test]
+    fn a_version_built_with_another_kind_is_found_after_the_pinned_kinds_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let env_for = |kind: &str, tag: &str| {
+            OFFLINE_ENV.replace("v1.35.4-kind-v0.30.0", &format!("v1.37.2-kind-{kind}")).replace("v1.35.4-efa112277319", tag)
+        };
+        for (kind, tag) in [("v0.9.0", "v1.37.2-old"), ("v0.33.0", "v1.37.2-new")] {
+            let d = dir.path().join(format!("versions/k8s-v1.37.2-kind-{kind}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("offline.env"), env_for(kind, tag)).unwrap();
+        }
+        let candidates = offline_env_candidates(dir.path(), "v1.37.2", Some("v0.30.0"));
+        let names: Vec<String> = candidates.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "versions/k8s-v1.37.2-kind-v0.30.0/offline.env",
+                "versions/k8s-v1.37.2-kind-v0.33.0/offline.env",
+                "versions/k8s-v1.37.2-kind-v0.9.0/offline.env",
+                "offline.env"
+            ]
+        );
+        // no build with the pinned kind: the newest other kind's serves, with its own bin/ (its kind)
+        let plans = resolve(&["v1.37.2".into()], &[], &[], dir.path(), Some("v0.30.0")).unwrap();
+        assert_eq!(plans[0].node_image, "sa-conformance/node:v1.37.2-new");
+        assert_eq!(plans[0].bin_dir.as_deref(), Some(Path::new("/var/cache/sa-conformance/versions/k8s-v1.37.2-kind-v0.33.0/bin")));
+        // a build with the pinned kind wins over the others
+        let pinned = dir.path().join("versions/k8s-v1.37.2-kind-v0.30.0");
+        std::fs::create_dir_all(&pinned).unwrap();
+        std::fs::write(pinned.join("offline.env"), env_for("v0.30.0", "v1.37.2-pinned")).unwrap();
+        let plans = resolve(&["v1.37.2".into()], &[], &[], dir.path(), Some("v0.30.0")).unwrap();
+        assert_eq!(plans[0].node_image, "sa-conformance/node:v1.37.2-pinned");
     }
 }

@@ -43,6 +43,19 @@ pub fn argv(settings: &RunSettings, plan: &VersionPlan, report: &Path) -> Vec<St
     argv
 }
 
+/// The child `run` for a version. With a version's own offline build its bin dir goes first on PATH
+/// and the child's own offline lookup is off (`SA_CONFORMANCE_OFFLINE=0`): otherwise the child would
+/// find the default build's offline.env and put *its* bin dir (the pinned kind and kubectl) first
+/// again, so every version ran with the default kind and kubectl (measured: kind v0.30.0 writes a
+/// kubeadm v1beta3 config, which kubeadm v1.37 refuses).
+fn child_command(settings: &RunSettings, plan: &VersionPlan, report_path: &Path, path: &str) -> Cmd {
+    let mut cmd = Cmd::new(argv(settings, plan, report_path)).env("SA_CONFORMANCE_NODE_IMAGE", "").env("SA_CONFORMANCE_LOAD_IMAGES", "");
+    if let Some(bin) = &plan.bin_dir {
+        cmd = cmd.env("PATH", &format!("{}:{path}", bin.display())).env("SA_CONFORMANCE_OFFLINE", "0");
+    }
+    cmd
+}
+
 /// Runs the suite on one version and reads its report; a cluster that did not come up or a run that
 /// wrote no report is the column's `error`.
 pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionRun {
@@ -50,10 +63,7 @@ pub async fn run_version(settings: &RunSettings, plan: &VersionPlan) -> VersionR
     let report_path = settings.work_dir.join(format!("run-{}.json", plan.version));
     let log_path = settings.work_dir.join(format!("run-{}.log", plan.version));
     let _ = std::fs::remove_file(&report_path);
-    let mut cmd = Cmd::new(argv(settings, plan, &report_path)).env("SA_CONFORMANCE_NODE_IMAGE", "").env("SA_CONFORMANCE_LOAD_IMAGES", "");
-    if let Some(bin) = &plan.bin_dir {
-        cmd = cmd.env("PATH", &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
-    }
+    let cmd = child_command(settings, plan, &report_path, &std::env::var("PATH").unwrap_or_default());
     let mut column = VersionColumn {
         version: plan.version.clone(),
         node_image: Some(plan.node_image.clone()),
@@ -204,5 +214,14 @@ mod tests {
             assert!(a.iter().any(|x| x == want), "{want} missing from {a:?}");
         }
         assert!(!a.iter().any(|x| x == "--reuse" || x == "--keep"), "the matrix must create and delete its cluster: {a:?}");
+        // a stock image (--image): no bin dir of its own, the child's PATH and offline lookup untouched
+        let stock = child_command(&settings, &plan, Path::new("/tmp/m/r.json"), "/usr/bin");
+        assert!(!stock.env.iter().any(|(k, _)| k == "PATH" || k == "SA_CONFORMANCE_OFFLINE"), "{:?}", stock.env);
+        // a version's own offline build: its bin dir first, and the default build not looked up again
+        let own = VersionPlan { bin_dir: Some("/c/versions/k8s-v1.37.2-kind-v0.33.0/bin".into()), ..plan };
+        let cmd = child_command(&settings, &own, Path::new("/tmp/m/r.json"), "/usr/bin");
+        let env = |k: &str| cmd.env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(env("PATH"), Some("/c/versions/k8s-v1.37.2-kind-v0.33.0/bin:/usr/bin"));
+        assert_eq!(env("SA_CONFORMANCE_OFFLINE"), Some("0"));
     }
 }
