@@ -38,7 +38,8 @@ other_docker() {
 }
 
 install_packages() {
-  local wanted=(debootstrap gcc libc6-dev jq iptables) missing=() p other
+  # bsdutils: `script`, the pseudo-terminal of the console-colour tests (essential on Debian, named anyway)
+  local wanted=(debootstrap gcc libc6-dev jq iptables bsdutils) missing=() p other
   if [ -n "${SA_CONFORMANCE_CHROMIUM:-}" ]; then
     log "browser for the page tests: $SA_CONFORMANCE_CHROMIUM (SA_CONFORMANCE_CHROMIUM); chromium not needed"
   else

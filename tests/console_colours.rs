@@ -1,7 +1,8 @@
 //! Console colours, through a real terminal: `script` (util-linux; Debian's `bsdutils`, an essential
-//! package) gives the binary a pseudo-terminal. The matrix saved in `tests/fixtures/matrix.json` (a real
-//! run's JSON) is printed with its marks in colour on a terminal, and plain when `NO_COLOR` is set or
-//! stdout is a pipe. No cluster is needed.
+//! package that `scripts/host-setup.sh` names too; the test never installs it) gives the binary a
+//! pseudo-terminal. The matrix saved in `tests/fixtures/matrix.json` (a real run's JSON) is printed
+//! with its marks in colour on a terminal, and plain when `NO_COLOR` is set or stdout is a pipe. No
+//! cluster is needed.
 
 use std::process::{Command, Output};
 
@@ -20,7 +21,7 @@ fn on_a_terminal(no_color: Option<&str>) -> Output {
         None => cmd.env_remove("NO_COLOR"),
     };
     cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run `script` for a pseudo-terminal ({e}): install it with `sudo apt-get install -y bsdutils`"))
+        .unwrap_or_else(|e| panic!("cannot run `script` for a pseudo-terminal ({e}): host preparation provides it: `sudo bash scripts/host-setup.sh` (Debian's bsdutils)"))
 }
 
 fn text(out: &Output) -> String {

@@ -111,28 +111,14 @@ async fn read(
     let mut refused = 0usize;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left.max(LAST_READ), api.list(&ListParams::default().fields(fields))).await {
+        let error = match tokio::time::timeout(left.max(LAST_READ), api.list(&ListParams::default().fields(fields))).await {
             Ok(Ok(list)) => {
                 if refused > 0 {
                     tracing::info!("{}: the API server answers again after {refused} refused read(s)", what());
                 }
                 return Ok(list);
             }
-            // an API server that is starting (after a restart) answers before its authorizer has
-            // loaded RBAC: a 403 then is not an answer either, so ask whether it is ready
-            Ok(Err(e @ kube::Error::Api(_))) if !left.is_zero() && !ready(api).await => {
-                refused += 1;
-                tracing::debug!("{}: {e}; the API server is not ready yet, reading again", what());
-                tokio::time::sleep(Duration::from_millis(500).min(left)).await;
-            }
-            Ok(Err(e @ kube::Error::Api(_))) => return Err(ApiError::kube(what())(e)),
-            // a kind cluster whose node containers were deleted never answers again: say so at once
-            Ok(Err(e)) if !left.is_zero() && !crate::cluster::liveness::kind_cluster_gone().await => {
-                refused += 1;
-                tracing::debug!("{}: {e}; the API server cannot be reached, reading again", what());
-                tokio::time::sleep(Duration::from_millis(500).min(left)).await;
-            }
-            Ok(Err(e)) => return Err(ApiError::kube(what())(e)),
+            Ok(Err(e)) => e,
             Err(_) => {
                 return Err(ApiError::other(
                     what(),
@@ -142,7 +128,22 @@ async fn read(
                     ),
                 ))
             }
+        };
+        let again = !left.is_zero()
+            && match &error {
+                // a server that is starting (after a restart) answers before its authorizer has loaded
+                // RBAC: a 403 then is not an answer either, so ask whether it is ready
+                kube::Error::Api(_) => !ready(api).await,
+                // a server that cannot be reached may come back, unless it was a kind cluster whose node
+                // containers were deleted: that one never answers again, so say so at once
+                _ => !crate::cluster::liveness::kind_cluster_gone().await,
+            };
+        if !again {
+            return Err(ApiError::kube(what())(error));
         }
+        refused += 1;
+        tracing::debug!("{}: {error}; the API server is not ready or cannot be reached, reading again", what());
+        tokio::time::sleep(Duration::from_millis(500).min(left)).await;
     }
 }
 
