@@ -15,7 +15,11 @@ pub struct Tmpfs(pub PathBuf);
 
 impl Tmpfs {
     pub fn mount(size: &str) -> Result<Tmpfs, Failed> {
-        let dir = std::env::temp_dir().join(format!("sa-conformance-full-{}", std::process::id()));
+        // one folder per mount: two trials of one process (disk_full and cache_full) may run at once,
+        // and a second tmpfs mounted over the first hid its files (CI, stop 31)
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("sa-conformance-full-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         // owned by whoever runs the trial (a CI user with passwordless sudo mounts it through sudo)
         let (uid, gid) = std::fs::metadata(&dir).map(|m| (m.uid(), m.gid())).map_err(|e| e.to_string())?;
