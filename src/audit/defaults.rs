@@ -8,6 +8,8 @@
 //! Source: `plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go` of Kubernetes v1.34.4
 //! (`ClusterRoles()` and `ClusterRoleBindings()`), checked against a live v1.34.4 kind cluster with
 //! `kubectl get clusterrolebindings,clusterroles -l kubernetes.io/bootstrapping=rbac-defaults -o json`.
+//! v1.37.2's `policy.go` (the default since 2026-12-07) defines these roles and bindings line for line
+//! as v1.34.4's.
 //! `system:cluster-trust-bundle-discovery` exists only while the ClusterTrustBundle feature gate is on
 //! (beta, off by default in 1.33 and 1.34); it is kept so that a cluster with the gate on does not
 //! report it as excess.
