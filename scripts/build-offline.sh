@@ -14,7 +14,6 @@ OVERRIDABLE=(K8S_VERSION KIND_VERSION ETCD_VERSION ETCD_IMAGE_TAG COREDNS_VERSIO
   CNI_PLUGINS_VERSION CRI_TOOLS_VERSION)
 declare -A ENV_OVERRIDE=()
 for v in "${OVERRIDABLE[@]}"; do [ -z "${!v:-}" ] || ENV_OVERRIDE[$v]=${!v}; done
-SA_CACHE_FROM_ENV=${SA_CACHE:-}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root
 
@@ -23,7 +22,7 @@ NODE_BUILD_REV=2
 
 # Apply the overrides. Overridden = some version differs from its pin; then the etcd,
 # CoreDNS and pause pins not given follow what that kubeadm asks for (its constants.go),
-# everything goes to a cache dir of its own (unless SA_CACHE is set), and nothing a
+# everything goes to a cache dir of its own ($SA_CACHE/versions/...), and nothing a
 # default build made (binaries, offline.env, the pinned node image, pause) is replaced.
 OVERRIDDEN=0
 PINNED_K8S_VERSION=$K8S_VERSION PINNED_PAUSE_VERSION=$PAUSE_VERSION
@@ -47,7 +46,10 @@ if [ $OVERRIDDEN = 1 ]; then
   fi
   # the pinned pause tag keeps the image a default build made (same pause.c source)
   [ "$PAUSE_VERSION" != "$PINNED_PAUSE_VERSION" ] || PAUSE_SRC_K8S_VERSION=$PINNED_K8S_VERSION
-  [ -n "$SA_CACHE_FROM_ENV" ] || SA_CACHE="$SA_CACHE/versions/k8s-$K8S_VERSION-kind-$KIND_VERSION"
+  # Always below the cache root, also when SA_CACHE is exported (as .ci/run and the docs do): an
+  # overridden build into the root replaced the default build's binaries and offline.env under a
+  # running CI (2026-12-07).
+  SA_CACHE="$SA_CACHE/versions/k8s-$K8S_VERSION-kind-$KIND_VERSION"
   export SA_CACHE
   log "version overrides: k8s $K8S_VERSION kind $KIND_VERSION etcd $ETCD_VERSION ($ETCD_IMAGE_TAG) coredns $COREDNS_VERSION pause $PAUSE_VERSION cni $CNI_PLUGINS_VERSION crictl $CRI_TOOLS_VERSION; cache $SA_CACHE"
 fi
