@@ -24,8 +24,10 @@ pub enum SuiteError {
 /// Gets a cluster; an interrupt during creation deletes the half-made cluster.
 pub async fn acquire(spec: &ClusterSpec, allow: &[String], opts: &RunOptions, reporter: &mut dyn Reporter) -> Result<Session, SuiteError> {
     let provider = spec.provider()?;
-    provider.preflight().await?;
-    let creating = (!provider.exists().await?).then(|| provider.creating());
+    // side by side (each is a process or two): a failed preflight still explains first
+    let (ready, exists) = tokio::join!(provider.preflight(), provider.exists());
+    ready?;
+    let creating = (!exists?).then(|| provider.creating());
     if let Some(c) = &creating {
         reporter.cluster_event(&c.started);
     }

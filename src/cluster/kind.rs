@@ -76,19 +76,21 @@ impl KindCluster {
         ClusterError::Kind { name: self.spec.name.clone(), problem: problem.into() }
     }
 
-    /// Whether kind knows a cluster of this name.
+    /// Whether kind knows a cluster of this name: a container carries its cluster label, which is
+    /// what `kind get clusters` lists (asked of Docker directly: one process instead of kind's three).
     pub async fn exists(&self) -> Result<bool, ClusterError> {
-        let out = run_ok(&Cmd::new([self.kind.as_str(), "get", "clusters"]), SHORT)
-            .await
-            .map_err(|source| ClusterError::Process { action: "listing kind clusters".into(), source })?;
-        Ok(out.stdout.lines().any(|l| l.trim() == self.name()))
+        Ok(!super::kind_nodes::list(self.name()).await?.is_empty())
     }
 
     /// Creates the cluster, or checks that an existing one may be re-used. Returns true if created.
     /// Holds the name's lock throughout (`super::name_lock`): a second `cluster up` of this name waits.
     pub async fn ensure(&self) -> Result<bool, ClusterError> {
         let _one_at_a_time = super::name_lock::acquire(self.name(), self.spec.create_timeout).await?;
-        if self.exists().await? {
+        // one listing says both whether it exists and which nodes are stopped; whether the kept
+        // kubeconfig is current is asked beside it (used only if every node was running)
+        let (nodes, current) = tokio::join!(super::kind_nodes::list(self.name()), self.kubeconfig_current());
+        let nodes = nodes?;
+        if !nodes.is_empty() {
             if !self.spec.reuse {
                 return Err(self.fail(format!(
                     "already exists; pass --reuse to run on it (only if sa-conformance created it), or delete it with `sa-conformance cluster down --name {}`",
@@ -103,8 +105,13 @@ impl KindCluster {
                     self.name()
                 )));
             }
-            self.start_if_stopped().await?;
-            self.write_kubeconfig().await?;
+            let running = nodes.iter().all(|n| n.running());
+            self.start_if_stopped(nodes).await?;
+            // `kind get kubeconfig` costs 0.3-1.2 s (a node exec and several docker calls); the file
+            // kept from last time is what it would write unless the API server's host port moved.
+            if !(running && current) {
+                self.write_kubeconfig().await?;
+            }
             return Ok(false);
         }
         self.create().await?;
@@ -114,9 +121,9 @@ impl KindCluster {
     /// A cluster of ours whose nodes were stopped (a host restart, `docker stop`, a restarted dockerd)
     /// is started again and waited for (API, every node Ready, CoreDNS), with one line saying so; if it
     /// does not come back, the error says how to delete it.
-    async fn start_if_stopped(&self) -> Result<(), ClusterError> {
+    async fn start_if_stopped(&self, nodes: Vec<super::kind_nodes::Node>) -> Result<(), ClusterError> {
         let t0 = std::time::Instant::now();
-        let nodes = super::kind_nodes::start_stopped(self.name()).await?;
+        let nodes = super::kind_nodes::start_stopped(self.name(), nodes).await?;
         if nodes.is_empty() {
             return Ok(());
         }
@@ -237,6 +244,21 @@ impl KindCluster {
         crate::private_file::write(&path, out.stdout.as_bytes()).map_err(|source| ClusterError::State { path, source })
     }
 
+    /// Whether the kept kubeconfig names the address Docker publishes the control plane's API port
+    /// on now (the one thing a restart changes; kind writes the rest from the node's admin.conf, which
+    /// a restart keeps). Anything it cannot read or tell counts as not current.
+    async fn kubeconfig_current(&self) -> bool {
+        let Ok(kc) = kube::config::Kubeconfig::read_from(state::kubeconfig_path(self.name())) else { return false };
+        let context = format!("kind-{}", self.name());
+        let cluster = kc.contexts.iter().find(|c| c.name == context).and_then(|c| c.context.as_ref()).map(|c| c.cluster.clone());
+        let server = kc.clusters.iter().find(|c| Some(&c.name) == cluster.as_ref()).and_then(|c| c.cluster.as_ref()?.server.clone());
+        let Some(server) = server else { return false };
+        let node = format!("{}-control-plane", self.name());
+        let argv = ["docker", "inspect", "--format", "{{json .NetworkSettings.Ports}}", node.as_str()];
+        let Ok(out) = run_ok(&Cmd::new(argv), SHORT).await else { return false };
+        published_api(&out.stdout).is_some_and(|a| server.trim_end_matches('/') == format!("https://{a}"))
+    }
+
     /// The connected target (after [`ensure`](Self::ensure)).
     pub async fn target(&self) -> Result<Target, ClusterError> {
         super::liveness::on_kind(self.name());
@@ -345,6 +367,14 @@ impl Provider for KindCluster {
         Box::pin(self.target())
     }
 
+    fn refresh_connection(&self) -> BoxFuture<'_, Result<bool, ClusterError>> {
+        Box::pin(async {
+            let before = std::fs::read(state::kubeconfig_path(self.name())).ok();
+            self.write_kubeconfig().await?;
+            Ok(std::fs::read(state::kubeconfig_path(self.name())).ok() != before)
+        })
+    }
+
     fn prove_ours(&self) -> BoxFuture<'_, Result<Owned, ClusterError>> {
         Box::pin(super::ownership::verify(self.name(), self.write_kubeconfig()))
     }
@@ -409,6 +439,17 @@ impl Provider for KindCluster {
     }
 }
 
+/// `HOST:PORT` of the API server's port (6443/tcp) in `docker inspect`'s `.NetworkSettings.Ports`.
+fn published_api(ports_json: &str) -> Option<String> {
+    let ports: serde_json::Value = serde_json::from_str(ports_json.trim()).ok()?;
+    let first = ports.get("6443/tcp")?.get(0)?;
+    let (ip, port) = (first["HostIp"].as_str()?, first["HostPort"].as_str()?);
+    if ip.is_empty() || port.is_empty() {
+        return None;
+    }
+    Some(if ip.contains(':') { format!("[{ip}]:{port}") } else { format!("{ip}:{port}") })
+}
+
 async fn write_marker(target: &Target) -> Result<String, kube::Error> {
     let api: Api<ConfigMap> = Api::namespaced(target.client.clone(), MARKER_NAMESPACE);
     let cm: ConfigMap = serde_json::from_value(serde_json::json!({
@@ -425,4 +466,24 @@ async fn write_marker(target: &Target) -> Result<String, kube::Error> {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     Err(last.expect("at least one attempt"))
+}
+
+#[cfg(test)]
+mod published_api_tests {
+    use super::published_api;
+
+    #[test]
+    fn the_api_port_is_read_from_docker_inspect() {
+        let ports = r#"{"6443/tcp":[{"HostIp":"127.0.0.1","HostPort":"39617"}]}"#;
+        assert_eq!(published_api(ports).as_deref(), Some("127.0.0.1:39617"));
+        let v6 = r#"{"6443/tcp":[{"HostIp":"::1","HostPort":"40000"}]}"#;
+        assert_eq!(published_api(v6).as_deref(), Some("[::1]:40000"));
+    }
+
+    #[test]
+    fn no_published_port_is_not_current() {
+        for ports in ["{}", "null", r#"{"6443/tcp":null}"#, r#"{"6443/tcp":[{"HostIp":"","HostPort":""}]}"#, "not json"] {
+            assert_eq!(published_api(ports), None, "{ports}");
+        }
+    }
 }

@@ -53,11 +53,11 @@ pub async fn list(name: &str) -> Result<Vec<Node>, ClusterError> {
     Ok(parse(&out.stdout))
 }
 
-/// Starts the nodes that are not running (`docker unpause` for a paused one), control plane first.
+/// Starts the nodes (as [`list`] gave them) that are not running (`docker unpause` for a paused one), control plane first.
 /// Returns the nodes it started, with the state they were in; none when all were running.
-pub async fn start_stopped(name: &str) -> Result<Vec<Node>, ClusterError> {
+pub async fn start_stopped(name: &str, nodes: Vec<Node>) -> Result<Vec<Node>, ClusterError> {
     let mut started = Vec::new();
-    for node in list(name).await?.into_iter().filter(|n| !n.running()) {
+    for node in nodes.into_iter().filter(|n| !n.running()) {
         let verb = if node.state == "paused" { "unpause" } else { "start" };
         run_ok(&Cmd::new(["docker", verb, node.id.as_str()]), SHORT).await.map_err(|source| ClusterError::Process {
             action: format!("starting node container {} of kind cluster `{name}` (it was {})", node.name, node.state),

@@ -201,6 +201,20 @@ async fn down_held(provider: &dyn Provider) -> Result<bool, ClusterError> {
     Ok(true)
 }
 
+/// Connects, applies the wrong-context guard and asks the API server to answer.
+async fn connect_guarded(provider: &dyn Provider, allow: &[String]) -> Result<Target, ClusterError> {
+    let target = provider.connect().await?;
+    guard::check(&target, allow).await?;
+    reachable(&target).await?;
+    Ok(target)
+}
+
+/// Errors a stale kubeconfig can cause: refused by the guard, or no answer other than a timeout (a
+/// server that does not answer at all is not retried: that would double a 20 s wait).
+fn retry_with_fresh_kubeconfig(e: &ClusterError) -> bool {
+    matches!(e, ClusterError::Guard(_) | ClusterError::Connect { .. } | ClusterError::Unreachable { source: NoAnswer::Failed(_), .. })
+}
+
 /// A cluster in use, and what to do with it when the run ends.
 pub struct Session {
     pub target: Target,
@@ -218,9 +232,14 @@ impl Session {
     /// guard and asks the API server to answer. `allow` lists contexts the user named on purpose.
     pub async fn acquire_from(provider: Arc<dyn Provider>, allow: &[String]) -> Result<Session, ClusterError> {
         let created = provider.create_or_reuse().await?;
-        let target = provider.connect().await?;
-        guard::check(&target, allow).await?;
-        reachable(&target).await?;
+        let target = match connect_guarded(provider.as_ref(), allow).await {
+            // a re-used cluster's kept kubeconfig (see `KindCluster::ensure`) may be out of date in a
+            // way the port did not show: written again, the same checks decide
+            Err(e) if !created && retry_with_fresh_kubeconfig(&e) && provider.refresh_connection().await? => {
+                connect_guarded(provider.as_ref(), allow).await?
+            }
+            other => other?,
+        };
         let owned = (created && !provider.keeps()).then_some(provider);
         Ok(Session { target, owned })
     }

@@ -59,6 +59,13 @@ pub trait Provider: Send + Sync {
         Box::pin(async { Ok(None) })
     }
 
+    /// Writes the connection details again from the source (for kind: `kind get kubeconfig`), for a
+    /// re-used cluster whose kept details did not connect or pass the guard. True when they changed, so
+    /// that connecting again can give another answer (a provider with nothing kept: false).
+    fn refresh_connection(&self) -> BoxFuture<'_, Result<bool, ClusterError>> {
+        Box::pin(async { Ok(false) })
+    }
+
     /// The cluster is gone (deleted outside the harness): forget what the harness kept for it. Says
     /// so and returns true when there was something to forget (a provider that keeps nothing: false).
     fn forget(&self) -> bool {

@@ -130,7 +130,7 @@ pub async fn run_scenario_detached(
         let s = match runs {
             Err(why) => not_applicable(scenario, step, why),
             Ok(Ok(true)) => tokio::select! {
-                s = run_step(&ctx, scenario, step, &mut captures, last_change) => s,
+                s = run_step(&ctx, scenario, step, &mut captures, last_change, true) => s,
                 _ = opts.interrupt.wait() => {
                     outcome.interrupted = true;
                     let mut s = skipped(scenario, step);
@@ -202,7 +202,7 @@ pub async fn run_steps(
             capped.stable_for = None;
         }
         let s = match applies(target, step, &mut version).await {
-            Ok(true) => run_step(&ctx, scenario, &capped, &mut captures, None).await,
+            Ok(true) => run_step(&ctx, scenario, &capped, &mut captures, None, false).await,
             Ok(false) => not_applicable(scenario, step, "the step is for other server versions".into()),
             Err(e) => {
                 let mut s = skipped(scenario, step);
@@ -286,6 +286,7 @@ async fn run_step(
     step: &Step,
     captures: &mut Captures,
     last_change: Option<Change>,
+    in_order: bool,
 ) -> StepOutcome {
     let started = Instant::now();
     let mut s = skipped(scenario, step);
@@ -325,7 +326,7 @@ async fn run_step(
         }
     }
     // After a step that may have written RBAC, prove the authorizer caught up before the next step asks.
-    sentinel::after_step(ctx, scenario, step, &mut s).await;
+    sentinel::after_step(ctx, scenario, step, &mut s, in_order).await;
     s.duration_ms = started.elapsed().as_millis();
     s
 }
