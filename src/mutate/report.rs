@@ -117,6 +117,7 @@ struct JsonRun<'a> {
     cluster: &'a str,
     server: &'a str,
     interrupted: bool,
+    duration_ms: u128,
     scenarios: Vec<JsonScenario<'a>>,
 }
 
@@ -125,6 +126,7 @@ fn json(run: &MutateOutcome) -> Result<String, RenderError> {
         cluster: &run.cluster,
         server: &run.server,
         interrupted: run.interrupted,
+        duration_ms: run.duration_ms,
         scenarios: run.scenarios.iter().map(|s| JsonScenario { kills: s, by_claim: by_claim(s) }).collect(),
     };
     crate::report::pretty_json(&doc)
