@@ -17,7 +17,10 @@ use std::collections::BTreeSet;
 pub enum Placement {
     AsWritten,
     /// Isolated: the scenarios are loaded again with these options; run ids come from `seed`.
-    Isolate { load: LoadOptions, seed: u64 },
+    Isolate {
+        load: LoadOptions,
+        seed: u64,
+    },
 }
 
 /// A scenario's runs as they go to the scheduler: the baseline, then each mutant (in the plan's
@@ -80,7 +83,6 @@ fn isolate(p: &Plan, load: &LoadOptions, seed: u64, k: u64) -> Result<Placed, St
     }
     Ok(Placed { baseline, mutants, isolation: Some(Isolation::Isolable), unique })
 }
-
 
 #[cfg(test)]
 mod tests {

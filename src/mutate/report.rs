@@ -3,8 +3,8 @@
 //! steps verifying it killed). The files are written by `report::Output` from the redacted outcome.
 
 use super::run::{MutateOutcome, ScenarioKills, Verdict};
-use crate::scenario::Isolation;
 use crate::report::{redact, Document, Format, RenderError, Rendered};
+use crate::scenario::Isolation;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 use std::collections::BTreeMap;

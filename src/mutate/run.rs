@@ -2,12 +2,12 @@
 //! mutant, one after another on the same cluster, each with the runner's full cleanup, and decides
 //! killed (a step failed) or survived (the scenario still passed).
 
+use super::placement::{place, Placed, Placement};
 use super::plan::Plan;
 use super::{Change, Mutant, Operator};
 use crate::api::{self, DiscoveryCache};
 use crate::cluster::Target;
 use crate::outcome::{ScenarioOutcome, Status};
-use super::placement::{place, Placed, Placement};
 use crate::report::{Console, Reporter};
 use crate::runner::RunOptions;
 use crate::scenario::{Isolation, Scenario};
@@ -91,7 +91,11 @@ impl ScenarioKills {
             claims,
             baseline_failure: None,
             baseline_ms: 0,
-            skipped: plan.skipped.iter().map(|(operator, reason)| SkippedOperator { operator: *operator, reason: reason.clone() }).collect(),
+            skipped: plan
+                .skipped
+                .iter()
+                .map(|(operator, reason)| SkippedOperator { operator: *operator, reason: reason.clone() })
+                .collect(),
             isolation: placed.isolation.clone(),
             mutants: Vec::new(),
             duration_ms: 0,
@@ -143,8 +147,13 @@ pub async fn run_plans(
     let mut opts = opts.clone();
     opts.unique_namespaces.extend(placed.iter().flat_map(|p| p.unique.iter().cloned()));
     let mut kills: Vec<ScenarioKills> = plans.iter().zip(&placed).map(|(p, pl)| ScenarioKills::new(p, pl)).collect();
-    let mut outcome =
-        MutateOutcome { cluster: target.name.clone(), server: target.server.clone(), scenarios: Vec::new(), interrupted: false, duration_ms: 0 };
+    let mut outcome = MutateOutcome {
+        cluster: target.name.clone(),
+        server: target.server.clone(),
+        scenarios: Vec::new(),
+        interrupted: false,
+        duration_ms: 0,
+    };
     let named = plans.len() > 1;
     for (p, k) in plans.iter().zip(&kills) {
         progress(&format!("{}: {} mutant(s); baseline run first{}", p.scenario.name, p.mutants.len(), placed_as(k)));
@@ -236,7 +245,14 @@ async fn run_mutants(
         };
         let verdict = format!("{:?}", r.verdict).to_lowercase();
         let total = p.mutants.len();
-        progress(&format!("  {}[{}/{total}] {} ({}) {verdict} {by} {:.1}s", prefix(named, p), done[k], m.id, m.operator, secs(r.duration_ms)));
+        progress(&format!(
+            "  {}[{}/{total}] {} ({}) {verdict} {by} {:.1}s",
+            prefix(named, p),
+            done[k],
+            m.id,
+            m.operator,
+            secs(r.duration_ms)
+        ));
         results.push((k, i, r));
     };
     let (_, _) = scheduled(target, &runs, &until_killed, progress, on_mutant).await;
@@ -251,7 +267,8 @@ async fn run_mutants(
         kills[k].duration_ms = started.elapsed().as_millis();
     }
     for k in kills.iter_mut() {
-        let order: Vec<&str> = plans.iter().find(|p| p.scenario.name == k.name).map(|p| p.mutants.iter().map(|m| m.id.as_str()).collect()).unwrap_or_default();
+        let order: Vec<&str> =
+            plans.iter().find(|p| p.scenario.name == k.name).map(|p| p.mutants.iter().map(|m| m.id.as_str()).collect()).unwrap_or_default();
         k.mutants.sort_by_key(|m| order.iter().position(|id| *id == m.id));
     }
 }

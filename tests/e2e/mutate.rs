@@ -148,10 +148,14 @@ pub fn isolated_trial(shared: &Arc<Shared>) -> Trial {
             return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
         }
         let ms = |v: &Value| v.as_u64().unwrap_or(0);
-        let one_after_another = ms(&scenario["baseline_ms"]) + scenario["mutants"].as_array().map_or(0, |m| m.iter().map(|m| ms(&m["duration_ms"])).sum());
+        let one_after_another =
+            ms(&scenario["baseline_ms"]) + scenario["mutants"].as_array().map_or(0, |m| m.iter().map(|m| ms(&m["duration_ms"])).sum());
         let whole = ms(&report["duration_ms"]);
         if whole == 0 || whole >= one_after_another {
-            return Err(format!("the mutants did not overlap: the whole run took {whole} ms, one after another {one_after_another} ms:\n{stdout}").into());
+            return Err(format!(
+                "the mutants did not overlap: the whole run took {whole} ms, one after another {one_after_another} ms:\n{stdout}"
+            )
+            .into());
         }
         Ok(())
     })
