@@ -86,6 +86,17 @@ pub struct MutateArgs {
     /// Write the kill matrix as JSON here
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Run each mutant (and each baseline) in namespaces of its own (dev -> dev-<scenario>-<run>), so
+    /// that mutants run side by side (--jobs); a scenario that cannot be isolated runs as written, one
+    /// mutant at a time, and the report says why (the default)
+    #[arg(long, conflicts_with = "as_written")]
+    pub isolate: bool,
+    /// Run every mutant in the article's own namespaces, one at a time (the kill matrix before --isolate)
+    #[arg(long)]
+    pub as_written: bool,
+    /// Run up to N mutants at once; only isolated ones whose footprints do not conflict run together
+    #[arg(short, long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 #[derive(Args, Debug)]

@@ -16,7 +16,9 @@ pub mod watch;
 pub use access::{access_review, AccessQuestion};
 pub use diagnostics::collect as diagnostics;
 pub use exec::{exec, ExecOutput};
-pub use objects::{apply_manifest, delete_object, get_json, list_json, parse_manifest, resolve, split_documents, Applied, ObjectRef};
+pub use objects::{
+    apply_each, apply_manifest, delete_object, get_json, list_json, parse_manifest, resolve, split_documents, Applied, ObjectRef,
+};
 pub use token::{decode_jwt_claims, request_token, self_subject_review, TokenRequestSpec};
 
 use crate::error::KubeError;

@@ -122,8 +122,23 @@ pub async fn apply_manifest(
     text: &str,
     default_ns: Option<&str>,
 ) -> Result<Vec<Applied>, ApiError> {
-    let docs = parse_manifest(text).map_err(|m| ApiError::other("cannot parse manifest", m))?;
     let mut applied = Vec::new();
+    apply_each(client, cache, text, default_ns, &mut |a| applied.push(a)).await?;
+    Ok(applied)
+}
+
+/// [`apply_manifest`], telling `applied` of each object as soon as the server has taken it: when a
+/// later document fails (a Pod whose ServiceAccount does not exist), what the earlier ones created is
+/// still known, so the run's cleanup deletes it (a ClusterRoleBinding of an isolated run is named after
+/// the run, and nothing else would ever remove it).
+pub async fn apply_each(
+    client: &Client,
+    cache: &DiscoveryCache,
+    text: &str,
+    default_ns: Option<&str>,
+    applied: &mut (dyn FnMut(Applied) + Send),
+) -> Result<(), ApiError> {
+    let docs = parse_manifest(text).map_err(|m| ApiError::other("cannot parse manifest", m))?;
     for doc in docs {
         let api_version = doc["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = doc["kind"].as_str().unwrap_or_default().to_string();
@@ -136,9 +151,9 @@ pub async fn apply_manifest(
         }
         let what = format!("apply {kind} {}{name}", namespace.as_ref().map(|n| format!("{n}/")).unwrap_or_default());
         api.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&obj)).await.map_err(ApiError::kube(what))?;
-        applied.push(Applied { api_version, kind, name, namespace });
+        applied(Applied { api_version, kind, name, namespace });
     }
-    Ok(applied)
+    Ok(())
 }
 
 /// The object as JSON, or None if it does not exist.

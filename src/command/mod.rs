@@ -61,6 +61,13 @@ fn load(args: &LoadArgs, names: &[String]) -> Result<Catalog, u8> {
     Ok(catalog)
 }
 
+/// A seed for isolated runs' ids (`scenario::run_id`): the clock and the process, so two runs started
+/// at once on one cluster never name a namespace alike.
+fn run_seed() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+}
+
 /// Says why a command could not get its cluster going; the exit code is the one every command uses.
 fn fail_to_start(e: &SuiteError) -> u8 {
     match e {

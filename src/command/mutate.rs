@@ -5,9 +5,10 @@ use super::{error, fail_to_start, load, out, write_reports};
 use crate::cli::MutateArgs;
 use crate::exit::{FAILED, INTERRUPTED, PASSED, USAGE};
 use crate::interrupt::Interrupt;
-use crate::mutate::{self, Plan};
+use crate::mutate::{self, Placement, Plan};
 use crate::report::{Console, Format, Output};
 use crate::runner::RunOptions;
+use crate::scenario::LoadOptions;
 
 pub(super) async fn mutate(args: &MutateArgs) -> u8 {
     let catalog = match load(&args.load, &args.scenarios) {
@@ -28,14 +29,19 @@ pub(super) async fn mutate(args: &MutateArgs) -> u8 {
         out(&listing(&plans));
         return PASSED;
     }
-    let opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
+    let placement = if args.as_written {
+        Placement::AsWritten
+    } else {
+        Placement::Isolate { load: LoadOptions { overrides: args.load.overrides() }, seed: super::run_seed() }
+    };
+    let opts = RunOptions { interrupt: Interrupt::install(), jobs: usize::from(args.jobs), ..Default::default() };
     let mut console = Console::new(false);
     let session = match crate::suite::acquire(&args.target.spec(), &args.target.allow_context, &opts, &mut console).await {
         Ok(s) => s,
         Err(e) => return fail_to_start(&e),
     };
     out(&format!("mutate: {} on {}\n", session.target.name, session.target.server));
-    let outcome = mutate::run_plans(&session.target, &plans, &opts, &mut |line| out(&format!("{line}\n"))).await;
+    let outcome = mutate::run_plans(&session.target, &plans, &placement, &opts, &mut |line| out(&format!("{line}\n"))).await;
     if let Err(e) = session.release().await {
         error(&e);
     }

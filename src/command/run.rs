@@ -56,8 +56,7 @@ fn mapped(catalog: Catalog, args: &RunArgs) -> Result<(Catalog, BTreeSet<String>
             crate::exit::USAGE
         })?)
     } else if args.isolate {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
-        MapPlan::Isolate { run_id: run_id((nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)) }
+        MapPlan::Isolate { run_id: run_id(super::run_seed()) }
     } else {
         return Ok((catalog, BTreeSet::new()));
     };

@@ -8,11 +8,13 @@ mod grants;
 mod identity;
 mod manifests;
 mod operators;
+mod placement;
 mod plan;
 mod report;
 mod run;
 
 pub use operators::{Operator, OPERATORS};
+pub use placement::{place, Placed, Placement};
 pub use plan::{plan, Plan, PlanError};
 pub use report::{by_claim, render_table, summary_line, to_json, to_junit};
 pub use run::{run_plans, KilledBy, MutantResult, MutateOutcome, ScenarioKills, Verdict};

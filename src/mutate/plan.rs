@@ -16,6 +16,8 @@ pub struct Plan {
     pub mutants: Vec<Mutant>,
     /// Operators the scenario excludes, with its reason.
     pub skipped: Vec<(Operator, String)>,
+    /// The operators asked for (all when empty): a mapped copy of the scenario is planned with them.
+    pub only: Vec<Operator>,
 }
 
 /// A `mutants:` key that cannot be honoured.
@@ -67,7 +69,7 @@ pub fn plan(scenario: &Scenario, only: &[Operator]) -> Result<Plan, PlanError> {
             mutants.push(Mutant { id, operator: draft.operator, change, scenario: s, injected, lost });
         }
     }
-    Ok(Plan { scenario: scenario.clone(), mutants, skipped })
+    Ok(Plan { scenario: scenario.clone(), mutants, skipped, only: only.to_vec() })
 }
 
 /// Why a draft's change would not reach the cluster: it changed a step that uses captured values but

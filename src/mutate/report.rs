@@ -4,6 +4,7 @@
 
 use super::run::{MutateOutcome, ScenarioKills, Verdict};
 use crate::report::{redact, Document, Format, RenderError, Rendered};
+use crate::scenario::Isolation;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -52,6 +53,11 @@ pub fn render_table(run: &MutateOutcome) -> String {
     let mut out = String::new();
     for s in &run.scenarios {
         out.push_str(&format!("\n{}\n", summary_line(s)));
+        match &s.isolation {
+            Some(Isolation::Isolable) => out.push_str("  each run in namespaces of its own, side by side\n"),
+            Some(Isolation::RunsAlone(why)) => out.push_str(&format!("  ran as written, one mutant at a time: {why}\n")),
+            None => {}
+        }
         for k in &s.skipped {
             out.push_str(&format!("  operator {} skipped: {}\n", k.operator, k.reason));
         }
@@ -89,11 +95,12 @@ pub fn render_table(run: &MutateOutcome) -> String {
     let count = |v: Verdict| run.scenarios.iter().map(|s| s.count(v)).sum::<usize>();
     let total: usize = run.scenarios.iter().map(|s| s.mutants.len()).sum();
     out.push_str(&format!(
-        "\nmutants: {total}, killed {}, survived {}, accepted {}, errors {}\n",
+        "\nmutants: {total}, killed {}, survived {}, accepted {}, errors {} ({})\n",
         count(Verdict::Killed),
         count(Verdict::Survived),
         count(Verdict::Accepted),
-        count(Verdict::Error)
+        count(Verdict::Error),
+        minutes(run.duration_ms)
     ));
     redact(&out).into_owned()
 }
@@ -110,6 +117,7 @@ struct JsonRun<'a> {
     cluster: &'a str,
     server: &'a str,
     interrupted: bool,
+    duration_ms: u128,
     scenarios: Vec<JsonScenario<'a>>,
 }
 
@@ -118,6 +126,7 @@ fn json(run: &MutateOutcome) -> Result<String, RenderError> {
         cluster: &run.cluster,
         server: &run.server,
         interrupted: run.interrupted,
+        duration_ms: run.duration_ms,
         scenarios: run.scenarios.iter().map(|s| JsonScenario { kills: s, by_claim: by_claim(s) }).collect(),
     };
     crate::report::pretty_json(&doc)

@@ -334,6 +334,7 @@ fn outcome() -> super::MutateOutcome {
         cluster: "c".into(),
         server: "https://127.0.0.1:1".into(),
         interrupted: false,
+        duration_ms: 5000,
         scenarios: vec![ScenarioKills {
             name: "s".into(),
             file: "s.scenario.yaml".into(),
@@ -341,6 +342,7 @@ fn outcome() -> super::MutateOutcome {
             baseline_failure: None,
             baseline_ms: 1000,
             skipped: Vec::new(),
+            isolation: None,
             mutants: vec![result("binding-early:a", Verdict::Killed, Some(by)), result("binding-early:b", Verdict::Survived, None)],
             duration_ms: 4000,
         }],

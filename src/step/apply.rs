@@ -69,12 +69,16 @@ impl StepKind for Apply {
     async fn run(&self, ctx: &StepCtx<'_>, _: super::Limits) -> Result<Check, StepError> {
         let mut check = Check::default();
         for m in &self.manifests {
-            let applied = api::apply_manifest(&ctx.target.client, ctx.discovery, &m.text, self.namespace.as_deref()).await?;
-            let names: Vec<String> = applied.iter().map(|o| o.to_ref().to_string()).collect();
+            let mut names = Vec::new();
+            // each object is recorded as soon as it exists: a later document's failure must not hide it from cleanup
+            let mut record = |a: api::Applied| {
+                names.push(a.to_ref().to_string());
+                if let Ok(mut list) = ctx.applied.lock() {
+                    list.push(a);
+                }
+            };
+            api::apply_each(&ctx.target.client, ctx.discovery, &m.text, self.namespace.as_deref(), &mut record).await?;
             check = check.note(format!("applied {} from {}", names.join(", "), m.origin));
-            if let Ok(mut list) = ctx.applied.lock() {
-                list.extend(applied);
-            }
         }
         Ok(check)
     }

@@ -103,6 +103,7 @@ fn main() -> ExitCode {
     trials.push(setup::builds_offline_trial());
     trials.push(mutate::survivor_trial(&shared));
     trials.push(mutate::killed_trial(&shared));
+    trials.push(mutate::isolated_trial(&shared));
     trials.push(ownership::unreachable_trial());
     trials.push(ownership::marker_trial(&shared));
     trials.push(ownership::no_record_trial(&shared));

@@ -5,6 +5,7 @@
 
 use crate::cli;
 use crate::shared::Shared;
+use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::api::{Api, ListParams};
 use libtest_mimic::{Failed, Trial};
@@ -12,9 +13,16 @@ use serde_json::Value;
 use std::sync::Arc;
 
 const SCENARIO: &str = "mutate-no-negative-check";
+/// What an isolated run's namespace has after the article's: `mutate-e2e-<scenario>-<run>`.
+const ISOLATED: &str = "-mutate-no-negative-check-";
 
 /// Runs `mutate` on the shared cluster with the given operators; (exit code, stdout, JSON report).
 fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), Failed> {
+    mutate_with(shared, operators, &[])
+}
+
+/// [`mutate`] with more options (`--isolate`, `--jobs N`).
+fn mutate_with(shared: &Shared, operators: &[&str], options: &[&str]) -> Result<(i32, String, Value), Failed> {
     let target = shared.target()?;
     let kubeconfig = target.kubeconfig.display().to_string();
     let json = std::env::temp_dir().join(format!("sa-conformance-mutate-{}-{}.json", std::process::id(), operators.join("-")));
@@ -37,6 +45,7 @@ fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), F
     for op in operators {
         args.extend(["--operator", op]);
     }
+    args.extend(options);
     args.push(SCENARIO);
     let out = cli::output(&args)?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -49,6 +58,19 @@ fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), F
     let leftovers: Vec<String> = leftovers.map_err(|e| e.to_string())?.items.into_iter().filter_map(|b| b.metadata.name).collect();
     if !leftovers.is_empty() {
         return Err(format!("mutant ClusterRoleBindings left behind: {leftovers:?}").into());
+    }
+    // an isolated run's namespaces are told to go and not waited for: each must be gone or going
+    let namespaces = shared.runtime.block_on(Api::<Namespace>::all(target.client.clone()).list(&ListParams::default()));
+    let staying: Vec<String> = namespaces
+        .map_err(|e| e.to_string())?
+        .items
+        .into_iter()
+        .filter(|n| n.metadata.deletion_timestamp.is_none())
+        .filter_map(|n| n.metadata.name)
+        .filter(|n| n.starts_with("mutate-e2e-") && n.contains(ISOLATED))
+        .collect();
+    if !staying.is_empty() {
+        return Err(format!("namespaces of isolated mutants not deleted: {staying:?}").into());
     }
     Ok((out.status.code().unwrap_or(-1), stdout, report))
 }
@@ -93,6 +115,47 @@ pub fn killed_trial(shared: &Arc<Shared>) -> Trial {
         }
         if code != 0 {
             return Err(format!("exit {code}, expected 0 (every mutant killed):\n{stdout}").into());
+        }
+        Ok(())
+    })
+}
+
+/// Isolated and side by side (`--isolate --jobs 3`): each mutant in namespaces of its own, at the same
+/// time, with the verdicts of the sequential run: the RoleBinding and the Role left out are killed by
+/// "may list pods", the RoleBinding applied early survives (nothing looks before it), exit 1. The
+/// runs overlapped (the whole took less than the baseline and the mutants one after another), and
+/// every isolated namespace is gone or going.
+pub fn isolated_trial(shared: &Arc<Shared>) -> Trial {
+    let shared = Arc::clone(shared);
+    crate::shared::gated("mutate::isolated_mutants_run_side_by_side_with_the_same_verdicts", None, move || {
+        let (code, stdout, report) = mutate_with(&shared, &["skip-rbac", "binding-early"], &["--isolate", "--jobs", "3"])?;
+        let scenario = &report["scenarios"][0];
+        if scenario["isolation"]["verdict"] != "isolable" || !stdout.contains("each run in namespaces of its own") {
+            return Err(format!("not run isolated ({}):\n{stdout}", scenario["isolation"]).into());
+        }
+        for id in ["skip-rbac:RoleBinding/mutate-e2e/pod-reader", "skip-rbac:Role/mutate-e2e/pod-reader"] {
+            let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
+            if v["verdict"] != "killed" || v["killed_by"]["name"] != "pod-inspector may list pods" {
+                return Err(format!("{id}: {v}, expected killed by `pod-inspector may list pods`:\n{stdout}").into());
+            }
+        }
+        let id = "binding-early:RoleBinding/mutate-e2e/pod-reader";
+        let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
+        if v["verdict"] != "survived" || !stdout.contains(&format!("SURVIVED {id}: ")) {
+            return Err(format!("{id}: {v}, expected survived and shown:\n{stdout}").into());
+        }
+        if code != 1 {
+            return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
+        }
+        let ms = |v: &Value| v.as_u64().unwrap_or(0);
+        let one_after_another =
+            ms(&scenario["baseline_ms"]) + scenario["mutants"].as_array().map_or(0, |m| m.iter().map(|m| ms(&m["duration_ms"])).sum());
+        let whole = ms(&report["duration_ms"]);
+        if whole == 0 || whole >= one_after_another {
+            return Err(format!(
+                "the mutants did not overlap: the whole run took {whole} ms, one after another {one_after_another} ms:\n{stdout}"
+            )
+            .into());
         }
         Ok(())
     })
