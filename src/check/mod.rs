@@ -8,6 +8,7 @@ mod mismatch;
 pub mod number;
 mod path;
 pub mod pipe;
+mod rows;
 mod schema;
 mod table;
 mod text;

@@ -186,7 +186,7 @@ mod tests {
     fn mapped_and_unique(args: &RunArgs) -> Result<(Catalog, BTreeSet<String>), u8> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
         let mut c = Catalog::load(&dir, &LoadOptions::default()).expect("the shipped scenarios load");
-        c.select(&["article-walkthrough".into(), "default-service-accounts".into()]).expect("they exist");
+        c.select(&["article-walkthrough".into(), "users-and-service-accounts".into()]).expect("they exist");
         mapped(c, args)
     }
 
@@ -215,8 +215,8 @@ mod tests {
         let ns = |name: &str| c.scenarios.iter().find(|s| s.name == name).unwrap().namespaces.clone();
         let walk = ns("article-walkthrough");
         assert!(walk.len() == 1 && walk[0].starts_with("dev-article-walkthrough-"), "{walk:?}");
-        // it compares `kubectl get serviceaccounts --all-namespaces`: not isolable, so verbatim
-        assert!(ns("default-service-accounts").contains(&"dev".to_string()));
+        // its ClusterRoleBinding grants to User bob: not isolable, so verbatim
+        assert!(ns("users-and-service-accounts").contains(&"dev".to_string()));
     }
 
     #[test]

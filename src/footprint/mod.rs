@@ -26,6 +26,12 @@ pub struct Footprint {
     pub reads_everywhere: Option<String>,
     /// Why it must run alone, if it must.
     pub alone: Option<String>,
+    /// Users and groups (`User bob`, `Group dev-team`; never a `system:` name) a ClusterRoleBinding
+    /// it writes grants to across the cluster: that changes the answers of whoever acts as them.
+    pub grants: BTreeSet<String>,
+    /// Users and groups other than ServiceAccounts it acts as or asks about (`--as`, `--as-group`,
+    /// a client certificate, a can-i or an access review): a grant to them elsewhere changes its answers.
+    pub acts_as: BTreeSet<String>,
     /// Every object it writes, one by one, as far as the step says (`check` derives from these what a
     /// participant's lab must hold); a change whose objects cannot be read is [`Written::unknown`].
     pub written: Vec<Written>,
@@ -136,10 +142,19 @@ impl Footprint {
     }
 
     /// `system:serviceaccount:NS:NAME` is an identity of namespace NS: what binds it lives there.
+    /// Any other user is one a grant elsewhere may reach.
     pub(crate) fn read_identity(&mut self, user: &str) {
-        if let Some(ns) = user.strip_prefix("system:serviceaccount:").and_then(|r| r.split(':').next()) {
-            self.read(ns);
+        match user.strip_prefix("system:serviceaccount:").and_then(|r| r.split(':').next()) {
+            Some(ns) => self.read(ns),
+            None => {
+                self.acts_as.insert(format!("User {user}"));
+            }
         }
+    }
+
+    /// Acting in a group (`--as-group`, a certificate's O=): a grant to that group reaches it.
+    pub(crate) fn read_group(&mut self, group: &str) {
+        self.acts_as.insert(format!("Group {group}"));
     }
 
     pub(crate) fn write_ref(&mut self, r: &ObjectRef) {
@@ -182,6 +197,11 @@ impl Footprint {
         let kind = doc["kind"].as_str().unwrap_or_default();
         let name = doc["metadata"]["name"].as_str().unwrap_or("*");
         if REVIEWS.contains(&kind) {
+            // A question asked for someone: whose answers a grant to them would change.
+            if let Some(user) = doc["spec"]["user"].as_str() {
+                self.read_identity(user);
+            }
+            doc["spec"]["groups"].as_array().into_iter().flatten().filter_map(Value::as_str).for_each(|g| self.read_group(g));
             return;
         }
         let namespace = if kind == "Namespace" { None } else { doc["metadata"]["namespace"].as_str().or(default_ns) };
@@ -207,7 +227,13 @@ impl Footprint {
                 match (subject["kind"].as_str(), subject["namespace"].as_str()) {
                     (Some("ServiceAccount"), Some(ns)) => self.write(ns),
                     (Some("ServiceAccount"), None) => {}
-                    // A group or user can be anyone, in any scenario: across the cluster, nothing else may run.
+                    // A named user or group reaches only who acts as them (see `acts_as`) ...
+                    (Some(k @ ("User" | "Group")), _)
+                        if kind == "ClusterRoleBinding" && subject["name"].as_str().is_some_and(|n| !n.starts_with("system:")) =>
+                    {
+                        self.grants.insert(format!("{k} {}", subject["name"].as_str().unwrap_or_default()));
+                    }
+                    // ... but a `system:` group or user can be anyone, in any scenario: nothing else may run.
                     (k, _) if kind == "ClusterRoleBinding" => self.run_alone(format!(
                         "{at}: ClusterRoleBinding {name} grants to {} {} across the cluster",
                         k.unwrap_or("a subject"),
@@ -221,14 +247,18 @@ impl Footprint {
 
     /// A kubectl command: reads or writes by verb, in `-n` (or a namespace it creates), or the
     /// objects of its `-f` files. A change whose place cannot be read makes the scenario run alone.
-    pub(crate) fn kubectl(&mut self, args: &[String], stdin: Option<&str>, dir: &Path, at: &str) {
+    /// `compared`: whether what the command prints is compared in a way other runs' rows can change
+    /// (`Err` says how; see `TextExpect::unaffected_by_other_rows`): only then does a listing across
+    /// all namespaces keep the step apart from every writer.
+    pub(crate) fn kubectl(&mut self, args: &[String], stdin: Option<&str>, dir: &Path, at: &str, compared: Result<(), String>) {
         let cmd = Words::read(args);
         let reads = cmd.positional.first().is_some_and(|v| KUBECTL_READS.contains(&v.as_str()));
         if let Some(user) = &cmd.as_user {
             self.read_identity(user);
         }
-        if cmd.all_namespaces {
-            self.everywhere(format!("{at} runs kubectl with --all-namespaces"));
+        cmd.as_groups.iter().for_each(|g| self.read_group(g));
+        if let (true, Err(how)) = (cmd.all_namespaces, compared) {
+            self.everywhere(format!("{at} runs kubectl with --all-namespaces and {how}"));
         }
         if reads {
             if let Some(ns) = &cmd.namespace {
@@ -353,6 +383,7 @@ struct Words {
     namespace: Option<String>,
     files: Vec<String>,
     as_user: Option<String>,
+    as_groups: Vec<String>,
     all_namespaces: bool,
 }
 
@@ -372,7 +403,7 @@ impl Words {
                 Some((f, v)) if f.starts_with('-') => (f, Some(v.to_string())),
                 _ => (word, None),
             };
-            let takes_value = matches!(flag, "-n" | "--namespace" | "-f" | "--filename" | "--as");
+            let takes_value = matches!(flag, "-n" | "--namespace" | "-f" | "--filename" | "--as" | "--as-group");
             let value = match (&inline, takes_value) {
                 (Some(v), _) => Some(v.clone()),
                 (None, true) => it.next().map(str::to_string),
@@ -382,10 +413,11 @@ impl Words {
                 "-n" | "--namespace" => w.namespace = value,
                 "-f" | "--filename" => w.files.extend(value),
                 "--as" => w.as_user = value,
+                "--as-group" => w.as_groups.extend(value),
                 "-A" | "--all-namespaces" => w.all_namespaces = inline.as_deref() != Some("false"),
-                "-l" | "--selector" | "-o" | "--output" | "-c" | "--container" | "--field-selector" | "--for" | "--timeout"
-                | "--as-group" | "--type" | "--duration" | "--audience" | "--image" | "--serviceaccount" | "--role" | "--clusterrole"
-                | "--verb" | "--resource" | "--subresource" | "--from-literal" | "--user" | "--group" => {
+                "-l" | "--selector" | "-o" | "--output" | "-c" | "--container" | "--field-selector" | "--for" | "--timeout" | "--type"
+                | "--duration" | "--audience" | "--image" | "--serviceaccount" | "--role" | "--clusterrole" | "--verb" | "--resource"
+                | "--subresource" | "--from-literal" | "--user" | "--group" => {
                     if inline.is_none() {
                         it.next();
                     }

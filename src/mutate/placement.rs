@@ -46,7 +46,7 @@ pub fn place(p: &Plan, placement: &Placement, k: u64) -> Placed {
     let Placement::Isolate { load, seed } = placement else { return written() };
     match isolate(p, load, *seed, k) {
         Ok(placed) => placed,
-        Err(why) => Placed { isolation: Some(Isolation::RunsAlone(why)), ..written() },
+        Err(why) => Placed { isolation: Some(Isolation::AsWritten(why)), ..written() },
     }
 }
 
@@ -58,7 +58,7 @@ fn isolate(p: &Plan, load: &LoadOptions, seed: u64, k: u64) -> Result<Placed, St
     // the mapped scenario, with the renames that made it (to map a written mutant's id)
     let mut mapped = |n: usize| -> Result<(Scenario, Renames), String> {
         let m = load_file_mapped(&p.scenario.file, load, &id(n)).map_err(|e| format!("its namespaces cannot be mapped: {e}"))?;
-        if let Isolation::RunsAlone(why) = &m.report.isolation {
+        if let Isolation::AsWritten(why) = &m.report.isolation {
             return Err(why.clone());
         }
         unique.extend(m.report.namespaces.values().cloned());
@@ -107,7 +107,7 @@ mod tests {
             let placed = place(p, &isolate(), k as u64);
             match placed.isolation {
                 Some(Isolation::Isolable) => isolable += 1,
-                Some(Isolation::RunsAlone(why)) => {
+                Some(Isolation::AsWritten(why)) => {
                     // as written: the scenario's own runs, verbatim
                     assert_eq!(placed.baseline.namespaces, p.scenario.namespaces, "{}: {why}", p.scenario.name);
                     alone.push(p.scenario.name.clone());
@@ -126,8 +126,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(isolable, 10, "as written: {alone:?}");
-        assert_eq!(alone, ["default-service-accounts", "namespaced-identities", "users-and-service-accounts"]);
+        assert_eq!(isolable, 12, "as written: {alone:?}");
+        assert_eq!(alone, ["users-and-service-accounts"]);
     }
 
     #[test]
@@ -159,7 +159,7 @@ mod tests {
         let mut p = plans.iter().find(|p| p.scenario.name == "article-walkthrough").unwrap().clone();
         p.mutants[3].id = "over-grant:something-else".into();
         let placed = place(&p, &isolate(), 0);
-        let Some(Isolation::RunsAlone(why)) = &placed.isolation else { panic!("{:?}", placed.isolation) };
+        let Some(Isolation::AsWritten(why)) = &placed.isolation else { panic!("{:?}", placed.isolation) };
         assert!(why.contains("over-grant:something-else has no twin"), "{why}");
         assert_eq!(placed.baseline.namespaces, ["dev"]);
         assert!(placed.unique.is_empty());

@@ -55,7 +55,7 @@ pub fn render_table(run: &MutateOutcome) -> String {
         out.push_str(&format!("\n{}\n", summary_line(s)));
         match &s.isolation {
             Some(Isolation::Isolable) => out.push_str("  each run in namespaces of its own, side by side\n"),
-            Some(Isolation::RunsAlone(why)) => out.push_str(&format!("  ran as written, one mutant at a time: {why}\n")),
+            Some(Isolation::AsWritten(why)) => out.push_str(&format!("  ran as written, one mutant at a time: {why}\n")),
             None => {}
         }
         for k in &s.skipped {

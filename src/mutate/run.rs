@@ -192,7 +192,7 @@ fn placed_as(k: &ScenarioKills) -> String {
     match &k.isolation {
         None => String::new(),
         Some(Isolation::Isolable) => "; each run in namespaces of its own".into(),
-        Some(Isolation::RunsAlone(why)) => format!("; runs as written, one run at a time: {why}"),
+        Some(Isolation::AsWritten(why)) => format!("; runs as written, one run at a time: {why}"),
     }
 }
 

@@ -2,8 +2,11 @@
 //! `--jobs N` and the e2e trials can tell which scenarios may run at the same time. Two scenarios
 //! conflict when one writes a namespace the other reads or writes, when both write the same
 //! cluster-scoped object, when one lists across all namespaces while the other writes anything, or
-//! when either does something whose reach cannot be bounded (a ClusterRoleBinding to a group or user,
-//! an aggregated ClusterRole, a kubectl change that names no namespace): such a scenario runs alone.
+//! when one grants a named user or group across the cluster what the other acts as (or grants too),
+//! or when either does something whose reach cannot be bounded (a ClusterRoleBinding to a `system:`
+//! group or user, an aggregated ClusterRole, a kubectl change that names no namespace): such a
+//! scenario runs alone. A look across all namespaces conflicts with a writer only when other rows
+//! could change its verdict (`TextExpect::unaffected_by_other_rows`).
 //! The analysis errs on the side of "conflict": a wrong "no conflict" would let two scenarios break
 //! each other, a wrong "conflict" only costs time.
 
@@ -24,6 +27,11 @@ impl Footprint {
         }
         if let Some(why) = self.shared_with(other) {
             return Some(why);
+        }
+        for (a, b) in [(self, other), (other, self)] {
+            if let Some(who) = a.grants.iter().find(|id| b.acts_as.contains(*id) || b.grants.contains(*id)) {
+                return Some(format!("grants to {who} across the cluster, whose answers the other depends on"));
+            }
         }
         let writes_any = |f: &Footprint| !f.writes.is_empty() || !f.objects.is_empty();
         for (a, b) in [(self, other), (other, self)] {

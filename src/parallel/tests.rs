@@ -100,6 +100,45 @@ fn a_cluster_role_binding_reaches_its_service_accounts_namespace_and_to_a_group_
 }
 
 #[test]
+fn a_grant_to_a_named_user_or_group_conflicts_only_with_who_acts_as_them() {
+    let grant = |subject: &str| {
+        print(&with_step(&format!(
+            "  - apply:\n      manifest: |\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: {{ name: b }}\n        roleRef: {{ apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }}\n        subjects: [{subject}]\n"
+        )))
+    };
+    let bob = grant("{ kind: User, name: bob, apiGroup: rbac.authorization.k8s.io }");
+    let team = grant("{ kind: Group, name: dev-team, apiGroup: rbac.authorization.k8s.io }");
+    assert!(bob.alone.is_none() && bob.grants.contains("User bob"), "{bob:?}");
+    let acting = |step: &str| Footprint { writes: Default::default(), ..print(&with_step(step)) };
+    let as_bob = [
+        "  - can-i: { as: bob, verb: list, resource: pods, namespace: other, expect: 'no' }\n",
+        "  - kubectl: { command: kubectl get pods -n other --as=bob }\n",
+        "  - kubectl: { command: kubectl auth can-i list pods --as bob -n other }\n",
+        "  - kubectl:\n      command: kubectl auth whoami\n      client-certificate: { csr: c, user: bob }\n",
+        "  - kubectl:\n      command: kubectl create -f - -o json\n      stdin: |\n        apiVersion: authorization.k8s.io/v1\n        kind: SubjectAccessReview\n        spec: { user: bob, resourceAttributes: { verb: list, resource: pods } }\n",
+    ];
+    let bob_free = Footprint { writes: Default::default(), objects: Default::default(), ..bob.clone() };
+    for step in as_bob {
+        let other = acting(step);
+        assert_eq!(
+            bob_free.conflict(&other).as_deref(),
+            Some("grants to User bob across the cluster, whose answers the other depends on"),
+            "{step}"
+        );
+        assert!(other.conflict(&bob_free).is_some(), "both ways: {step}");
+        let team_free = Footprint { writes: Default::default(), objects: Default::default(), ..team.clone() };
+        assert_eq!(team_free.conflict(&other), None, "{step} is not in dev-team");
+    }
+    let in_team = acting("  - kubectl: { command: kubectl get pods -n other --as=alice --as-group=dev-team }\n");
+    let team_free = Footprint { writes: Default::default(), objects: Default::default(), ..team.clone() };
+    assert!(team_free.conflict(&in_team).is_some_and(|w| w.contains("Group dev-team")));
+    assert_eq!(bob_free.conflict(&in_team), None, "alice in dev-team is not bob");
+    assert!(bob_free.conflict(&bob_free).is_some(), "two grants to bob: each one's copies act as bob");
+    let sa = acting("  - can-i: { as: 'system:serviceaccount:other:x', verb: list, resource: pods, namespace: other, expect: 'no' }\n");
+    assert_eq!(bob_free.conflict(&sa), None, "a ServiceAccount is not bob");
+}
+
+#[test]
 fn a_kubectl_change_is_placed_by_its_namespace_or_files_or_runs_alone() {
     let created = print(&with_step("  - kubectl: { command: kubectl create namespace prod }\n"));
     assert!(created.writes.contains("prod") && created.alone.is_none(), "{created:?}");
@@ -118,8 +157,22 @@ fn a_kubectl_change_is_placed_by_its_namespace_or_files_or_runs_alone() {
 
 #[test]
 fn a_look_across_all_namespaces_conflicts_with_any_writer_but_not_with_a_reader() {
-    let everywhere = print(&with_step("  - kubectl: { command: kubectl get serviceaccounts --all-namespaces }\n"));
-    assert!(everywhere.reads_everywhere.is_some());
+    let listing = |expect: &str| {
+        print(&with_step(&format!(
+            "  - kubectl: {{ command: kubectl get serviceaccounts --all-namespaces, expect: {{ stdout: {expect} }} }}\n"
+        )))
+    };
+    let everywhere = listing("{ column: { NAMESPACE: [default, mine] } }");
+    assert_eq!(
+        everywhere.reads_everywhere.as_deref(),
+        Some("step 2 `kubectl #2` runs kubectl with --all-namespaces and its stdout column NAMESPACE must hold exactly the values listed")
+    );
+    // Rows that must be there (its own and the cluster's) are there whatever else runs.
+    let rows = listing("{ table: [{ NAMESPACE: mine, NAME: default }], regex: '^NAMESPACE +NAME' }");
+    assert_eq!(rows.reads_everywhere, None);
+    let mut other = Footprint::default();
+    other.writes.insert("sa-token-cache".into());
+    assert_eq!(rows.conflict(&other), None);
     let mut writer = Footprint::default();
     writer.writes.insert("sa-token-cache".into());
     let mut reader = Footprint::default();

@@ -1,8 +1,9 @@
 //! The mapped load's entry points ([`load_file_mapped`]) and what it hands back besides the
 //! scenario: what was mapped (for reports) and whether the mapped scenario can run beside others
 //! (`run --isolate`). A scenario is isolable when, mapped, everything it writes is in its own
-//! namespaces or is a cluster-scoped object it renamed, and it compares no listing across all
-//! namespaces; otherwise it runs alone, and the reason says why. The verdict is read from the mapped
+//! namespaces or is a cluster-scoped object it renamed, it grants no named user or group across the
+//! cluster, and it compares no listing across all namespaces in a way other runs' rows could change;
+//! otherwise it runs as written (kept apart by its footprint), and the reason says why. The verdict is read from the mapped
 //! scenario's footprint (what each step kind says it touches), so it follows the scenario's content,
 //! not a list of scenario names.
 
@@ -79,8 +80,9 @@ pub struct MappingReport {
 #[serde(tag = "verdict", content = "reason", rename_all = "kebab-case")]
 pub enum Isolation {
     Isolable,
-    /// It touches something outside what the map gives it; the reason names the step.
-    RunsAlone(String),
+    /// It touches something outside what the map gives it, so it runs as written (its own `dev`),
+    /// kept apart by its footprint (alone, when that cannot be bounded); the reason names the step.
+    AsWritten(String),
 }
 
 impl Isolation {
@@ -93,7 +95,7 @@ impl fmt::Display for Isolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Isolation::Isolable => write!(f, "isolable"),
-            Isolation::RunsAlone(why) => write!(f, "runs alone ({why})"),
+            Isolation::AsWritten(why) => write!(f, "not isolable ({why})"),
         }
     }
 }
@@ -113,19 +115,22 @@ impl fmt::Display for MappingReport {
     }
 }
 
-/// Isolable, or runs alone and why: read from the mapped scenario, the map it was given and the
+/// Isolable, or not and why: read from the mapped scenario, the map it was given and the
 /// cluster-scoped objects it renamed.
 pub fn classify(mapped: &Scenario, map: &NamespaceMap, renamed: &BTreeMap<String, String>) -> Isolation {
     let f = mapped.footprint();
     if let Some(why) = f.alone {
-        return Isolation::RunsAlone(why);
+        return Isolation::AsWritten(why);
+    }
+    if let Some(who) = f.grants.iter().next() {
+        return Isolation::AsWritten(format!("a ClusterRoleBinding grants to {who} across the cluster, which its copies would share"));
     }
     if let Some(why) = f.reads_everywhere {
-        return Isolation::RunsAlone(format!("{why}: other scenarios' objects would show up in what it compares"));
+        return Isolation::AsWritten(format!("{why}: other scenarios' objects would show up in what it compares"));
     }
     let foreign: Vec<&str> = f.writes.iter().map(String::as_str).filter(|ns| !map.is_target(ns)).collect();
     if !foreign.is_empty() {
-        return Isolation::RunsAlone(format!("it writes in namespaces that are not its own: {}", foreign.join(", ")));
+        return Isolation::AsWritten(format!("it writes in namespaces that are not its own: {}", foreign.join(", ")));
     }
     let fixed: Vec<&str> = f
         .objects
@@ -134,7 +139,7 @@ pub fn classify(mapped: &Scenario, map: &NamespaceMap, renamed: &BTreeMap<String
         .filter(|o| !renamed.values().any(|n| o.rsplit_once('/').is_some_and(|(_, name)| name == n)))
         .collect();
     if !fixed.is_empty() {
-        return Isolation::RunsAlone(format!("it writes cluster-scoped objects whose names it cannot change: {}", fixed.join(", ")));
+        return Isolation::AsWritten(format!("it writes cluster-scoped objects whose names it cannot change: {}", fixed.join(", ")));
     }
     Isolation::Isolable
 }

@@ -126,8 +126,15 @@ impl StepKind for Kubectl {
 
     /// Reads or writes by the command line's verb, namespace and `-f` files.
     fn footprint(&self, f: &mut Footprint, at: &str, dir: &Path) {
-        f.kubectl(&self.args, self.stdin.as_deref(), dir, at);
+        let e = &self.expect;
+        let compared = [("stdout", &e.stdout), ("stderr", &e.stderr)]
+            .into_iter()
+            .filter_map(|(stream, t)| t.as_ref().map(|t| t.unaffected_by_other_rows(stream)))
+            .collect::<Result<(), String>>();
+        f.kubectl(&self.args, self.stdin.as_deref(), dir, at, compared);
         if let Some(s) = &self.client_certificate {
+            f.read_identity(&s.user);
+            s.groups.iter().for_each(|g| f.read_group(g));
             f.write_ref(&crate::api::ObjectRef {
                 api_version: "certificates.k8s.io/v1".into(),
                 kind: "CertificateSigningRequest".into(),
