@@ -25,7 +25,7 @@ run() { # run LABEL ARGS...
   printf '%-22s %6ss  %4s MB  exit %s  %s\n' "$label" "$secs" "$((kb / 1024))" "$rc" "$(grep '^claims:' "$work/$label.out")"
 }
 run verbatim-jobs1
-run "verbatim-jobs$jobs" --jobs "$jobs"
+run "verbatim-jobs$jobs" --as-written --jobs "$jobs"
 run "isolate-jobs$jobs" --isolate --jobs "$jobs"
 python3 - "$work/verbatim-jobs1.json" "$work/isolate-jobs$jobs.json" <<'PY'
 import json, sys

@@ -211,18 +211,31 @@ pub struct RunArgs {
     /// Refuse at once (exit 2) when another run holds a scenario's namespace, instead of waiting
     #[arg(long)]
     pub no_wait: bool,
-    /// Run up to N scenarios at once; only scenarios whose namespaces and cluster-scoped objects do
-    /// not overlap run together (those sharing the article's `dev` stay in order)
+    /// Run up to N scenarios at once; only scenarios whose footprints do not conflict run together.
+    /// Above 1 it implies --isolate, unless --as-written or --namespace is given
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
     /// Run the article's namespace SOURCE as TARGET, every mention mapped (manifests, commands,
     /// expected output, identities): --namespace dev=alice-dev (repeatable; docs/namespace-mapping.md)
-    #[arg(long = "namespace", value_name = "SOURCE=TARGET", conflicts_with = "isolate")]
+    #[arg(long = "namespace", value_name = "SOURCE=TARGET", conflicts_with_all = ["isolate", "as_written"])]
     pub namespaces: Vec<String>,
     /// Every scenario in namespaces of its own (dev -> dev-<scenario>-<run>), so that scenarios can run
     /// at once (--jobs); a scenario that cannot be isolated runs as written, and the run says why
-    #[arg(long)]
+    /// (the default with --jobs above 1)
+    #[arg(long, conflicts_with = "as_written")]
     pub isolate: bool,
+    /// Every scenario in the article's own namespaces, also with --jobs above 1 (those sharing `dev`
+    /// then run one after another, in order): the record of the article as written (the default with --jobs 1)
+    #[arg(long)]
+    pub as_written: bool,
+}
+
+impl RunArgs {
+    /// Whether the run maps every scenario into namespaces of its own: asked for, or implied by
+    /// `--jobs` above 1 unless the run is as written or mapped to given namespaces.
+    pub fn isolates(&self) -> bool {
+        self.isolate || self.jobs > 1 && !self.as_written && self.namespaces.is_empty()
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]

@@ -55,7 +55,7 @@ fn mapped(catalog: Catalog, args: &RunArgs) -> Result<(Catalog, BTreeSet<String>
             eprintln!("error: --namespace: {e}");
             crate::exit::USAGE
         })?)
-    } else if args.isolate {
+    } else if args.isolates() {
         MapPlan::Isolate { run_id: run_id(super::run_seed()) }
     } else {
         return Ok((catalog, BTreeSet::new()));
@@ -207,6 +207,19 @@ mod tests {
                 s.namespaces
             );
         }
+    }
+
+    #[test]
+    fn more_than_one_job_isolates_unless_the_run_is_as_written_or_mapped() {
+        let walk = |a: &[&str]| {
+            let c = catalog(&args(a)).unwrap();
+            c.scenarios.iter().find(|s| s.name == "article-walkthrough").unwrap().namespaces[0].clone()
+        };
+        assert!(walk(&["--jobs", "4"]).starts_with("dev-article-walkthrough-"));
+        assert_eq!(walk(&["--jobs", "4", "--as-written"]), "dev");
+        assert_eq!(walk(&["--jobs", "1"]), "dev");
+        assert_eq!(walk(&["--jobs", "4", "--namespace", "dev=alice-dev"]), "alice-dev");
+        assert!(Cli::try_parse_from(["sa-conformance", "run", "--isolate", "--as-written"]).is_err(), "the two are exclusive");
     }
 
     #[test]
