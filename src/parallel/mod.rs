@@ -23,13 +23,23 @@ use std::sync::{Condvar, Mutex};
 
 /// The position in `waiting` of the first scenario that may start now: it conflicts with no scenario
 /// that is running (or still deleting its namespaces), and shares no namespace or object with one
-/// queued before it, so scenarios that use the same namespace (the article's `dev`) keep the order
-/// they were given in. A scenario kept apart only by a look across all namespaces, or by running
-/// alone, may be overtaken: order does not matter to it, only not running beside a writer.
+/// still waiting that was given before it (a lower index), so scenarios that use the same namespace
+/// (the article's `dev`) keep the order they were given in, whatever order `waiting` is in. A
+/// scenario kept apart only by a look across all namespaces, or by running alone, may be overtaken:
+/// order does not matter to it, only not running beside a writer.
 pub fn next_ready(prints: &[Footprint], waiting: &[usize], busy: &[usize]) -> Option<usize> {
-    waiting.iter().enumerate().position(|(pos, &i)| {
-        busy.iter().all(|&j| prints[i].conflict(&prints[j]).is_none()) && waiting[..pos].iter().all(|&j| !prints[i].shares(&prints[j]))
+    waiting.iter().position(|&i| {
+        busy.iter().all(|&j| prints[i].conflict(&prints[j]).is_none())
+            && waiting.iter().filter(|&&j| j < i).all(|&j| !prints[i].shares(&prints[j]))
     })
+}
+
+/// The order several jobs try scenarios in: the longest first (by [`Scenario::expected_duration`]),
+/// so the one that takes longest is not left to start last; ties keep the order given.
+pub fn longest_first(scenarios: &[Scenario]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scenarios.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(scenarios[i].expected_duration()));
+    order
 }
 
 /// [`next_ready`], except that a serial run (one job) starts only the next scenario in order, once
@@ -109,9 +119,10 @@ pub async fn run(
     let discovery = DiscoveryCache::default();
     let reporter = RefCell::new(reporter);
     let mut results: Vec<Option<ScenarioOutcome>> = vec![None; scenarios.len()];
-    let mut waiting: Vec<usize> = (0..scenarios.len()).collect();
-    let (mut busy, mut held, mut interrupted) = (Vec::new(), None, false);
     let live = opts.jobs <= 1;
+    // One job: the order given, one after another. More: the longest first, as footprints allow.
+    let mut waiting: Vec<usize> = if live { (0..scenarios.len()).collect() } else { longest_first(scenarios) };
+    let (mut busy, mut held, mut interrupted) = (Vec::new(), None, false);
     let mut running = FuturesUnordered::new();
     let mut settling = FuturesUnordered::new();
     loop {

@@ -241,6 +241,22 @@ fn the_next_scenario_to_start_skips_conflicts_but_never_overtakes_one_it_conflic
 }
 
 #[test]
+fn longest_first_tries_the_longest_scenario_first_and_never_lets_it_overtake_one_it_shares_with() {
+    let ns = |n: &[&str]| Footprint { writes: n.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+    // given: 0 dev, 1 dev, 2 team-a, 3 dev+team-a; tried longest first: 3, 2, 1
+    let prints = vec![ns(&["dev"]), ns(&["dev"]), ns(&["team-a"]), ns(&["dev", "team-a"])];
+    assert_eq!(next_ready(&prints, &[3, 2, 1], &[0]), Some(1), "3 waits behind 1 (dev), 2 may start");
+    assert_eq!(next_ready(&prints, &[3, 1], &[2]), Some(1), "1 before 3, whatever the order tried");
+    assert_eq!(next_ready(&prints, &[3], &[]), Some(0));
+    // The shipped suite: manual-tokens, which waits out 18 s of `stable-for`, is tried first.
+    let catalog = Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &LoadOptions::default()).expect("shipped");
+    let order = super::longest_first(&catalog.scenarios);
+    let names: Vec<&str> = order.iter().map(|&i| catalog.scenarios[i].name.as_str()).collect();
+    assert_eq!(names[0], "manual-tokens", "{names:?}");
+    assert_eq!(order.len(), catalog.scenarios.len());
+}
+
+#[test]
 fn a_serial_run_starts_scenarios_in_order_each_once_its_conflicts_have_settled() {
     let ns = |n: &[&str]| Footprint { writes: n.iter().map(|s| s.to_string()).collect(), ..Default::default() };
     // 0: dev, 1: team-a, 2: dev

@@ -55,6 +55,12 @@ pub struct AcceptSurvivor {
 }
 
 impl Scenario {
+    /// A guess at how long the scenario takes, from its content alone, for the scheduler to start the
+    /// longest first: every `stable-for` it must wait out, and half a second a step.
+    pub fn expected_duration(&self) -> std::time::Duration {
+        self.steps.iter().map(|s| s.stable_for.unwrap_or_default() + std::time::Duration::from_millis(500)).sum()
+    }
+
     /// The directory manifests and `kubectl -f` paths are relative to.
     pub fn dir(&self) -> PathBuf {
         self.file.parent().map(PathBuf::from).unwrap_or_default()
