@@ -13,7 +13,10 @@
 # with the namespace from $namespace), sa-conformance with `run --isolate` (dev mapped to a namespace
 # named after the run, its deletion issued and not awaited). Then no `dev` check: both leave a
 # namespace terminating, on purpose.
-# Usage: [MODE=verbatim|fast] [RUNS=7] [CHAINSAW_VERSION=v0.2.15] bash scripts/bench-vs-chainsaw.sh [CLUSTER_NAME]
+# MODE=suite: bench/suite, five of the article's sections written for both tools (its README says
+# which steps and how), each tool at its default parallelism: chainsaw runs its tests side by side
+# with --fast-namespace-deletion, sa-conformance runs `run --jobs 8` (isolated). No `dev` check.
+# Usage: [MODE=verbatim|fast|suite] [RUNS=7] [CHAINSAW_VERSION=v0.2.15] bash scripts/bench-vs-chainsaw.sh [CLUSTER_NAME]
 #        (default cluster: sa-conformance-speed; it must exist: sa-conformance cluster up --name NAME).
 #        chainsaw is built once into $SA_CACHE/chainsaw-VERSION (`go install`; v0.2.12 needs go1.23.12).
 set -euo pipefail
@@ -22,7 +25,7 @@ NAME="${1:-sa-conformance-speed}"
 RUNS="${RUNS:-7}"
 MODE="${MODE:-verbatim}"
 CHAINSAW_VERSION="${CHAINSAW_VERSION:-v0.2.15}"
-case "$MODE" in verbatim | fast) ;; *) echo "MODE is verbatim or fast, not $MODE" >&2; exit 2 ;; esac
+case "$MODE" in verbatim | fast | suite) ;; *) echo "MODE is verbatim, fast or suite, not $MODE" >&2; exit 2 ;; esac
 SA_CACHE="${SA_CACHE:-/var/cache/sa-conformance}"
 [ -f "$SA_CACHE/offline.env" ] && source "$SA_CACHE/offline.env"
 DIR=bench/walkthrough-core
@@ -50,14 +53,21 @@ KUBECONFIG_FILE="${SA_CONFORMANCE_STATE_DIR:-$HOME/.local/state/sa-conformance}/
 export KUBECONFIG="$KUBECONFIG_FILE"
 
 ms() { date +%s%3N; }
-SA_FLAGS=() CHAINSAW_FLAGS=() CHAINSAW_DIR_TESTS="$DIR"
+SA_FLAGS=() CHAINSAW_FLAGS=() CHAINSAW_DIR_TESTS="$DIR" SA_SELECT=(bench-walkthrough-core)
 if [ "$MODE" = fast ]; then
   SA_FLAGS=(--isolate)
   CHAINSAW_FLAGS=(--fast-namespace-deletion)
   CHAINSAW_DIR_TESTS=bench/walkthrough-core-fast
 fi
+if [ "$MODE" = suite ]; then
+  DIR=bench/suite
+  SA_FLAGS=(--jobs 8)
+  SA_SELECT=()
+  CHAINSAW_FLAGS=(--fast-namespace-deletion)
+  CHAINSAW_DIR_TESTS=bench/suite
+fi
 run_sa() {
-  "$BIN" run --reuse --keep --name "$NAME" "${SA_FLAGS[@]}" --scenarios-dir "$DIR" bench-walkthrough-core >/tmp/bench-vs-sa.log 2>&1 ||
+  "$BIN" run --reuse --keep --name "$NAME" "${SA_FLAGS[@]}" --scenarios-dir "$DIR" "${SA_SELECT[@]}" >/tmp/bench-vs-sa.log 2>&1 ||
     { cat /tmp/bench-vs-sa.log >&2; exit 1; }
 }
 run_chainsaw() {
