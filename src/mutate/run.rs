@@ -231,7 +231,7 @@ async fn run_mutants(
         }
     }
     let mut done = vec![0usize; plans.len()];
-    let until_killed = RunOptions { stop_at_first_failure: true, ..opts.clone() };
+    let until_killed = RunOptions { stop_at_first_failure: true, forget_steps: true, ..opts.clone() };
     let mut results: Vec<(usize, usize, MutantResult)> = Vec::new();
     let on_mutant = |o: &ScenarioOutcome, progress: &mut dyn FnMut(&str)| {
         let Some(&(k, i)) = whose.get(&o.name) else { return };

@@ -139,7 +139,7 @@ pub async fn run(
         tokio::select! {
             Some((i, started)) = running.next(), if !running.is_empty() => {
                 let mut r = reporter.borrow_mut();
-                let o = match started {
+                let mut o = match started {
                     Ok((o, deleting, claim, steps)) => {
                         if !live {
                             r.scenario_started(&scenarios[i]);
@@ -163,6 +163,9 @@ pub async fn run(
                 };
                 r.scenario_finished(&o);
                 interrupted |= o.interrupted;
+                if opts.forget_steps {
+                    o.steps = Vec::new();
+                }
                 results[i] = Some(o);
             }
             Some((i, errors)) = settling.next(), if !settling.is_empty() => {

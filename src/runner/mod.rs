@@ -42,6 +42,9 @@ pub struct RunOptions {
     /// issued and not awaited, as chainsaw's `--fast-namespace-deletion`. A scenario whose namespaces
     /// are all here is done when its steps and cleanup requests are.
     pub unique_namespaces: std::collections::BTreeSet<String>,
+    /// Once the reporter has seen a scenario whole, the run's outcome keeps only its verdict, not its
+    /// steps (`mutate`: hundreds of runs, each judged as it finishes; their steps would be held to the end).
+    pub forget_steps: bool,
 }
 
 impl Default for RunOptions {
@@ -54,6 +57,7 @@ impl Default for RunOptions {
             jobs: 1,
             stop_at_first_failure: false,
             unique_namespaces: Default::default(),
+            forget_steps: false,
         }
     }
 }
