@@ -93,6 +93,11 @@ pub(super) fn lost_on_rebuild(scenario: &Scenario, draft: &mut Draft) -> Option<
                 carry_manifests(&mut d.node, a);
                 return None;
             }
+            if let (Action::Kubectl(k), Action::Kubectl(ok)) = (&st.action, &orig.action) {
+                if carry_stdin(&mut d.node, k, ok) {
+                    return None;
+                }
+            }
             Some(format!("step {} `{}`", st.index, st.name))
         })
         .collect();
@@ -115,6 +120,20 @@ fn carry_manifests(node: &mut crate::yaml::Node, apply: &crate::step::apply::App
         entries.push((scalar("namespace".into(), true), scalar(ns.clone(), false)));
     }
     *target = Node { pos: target.pos, value: Value::Map(entries) };
+}
+
+/// Replaces a `kubectl` step's `stdin:` in its YAML with the (mutated) stdin, when the step read
+/// stdin already and its words are unchanged (a document read from `-f -`, such as a TokenReview that
+/// names a captured token); true if that is all that changed.
+fn carry_stdin(node: &mut crate::yaml::Node, k: &crate::step::kubectl::Kubectl, orig: &crate::step::kubectl::Kubectl) -> bool {
+    use crate::yaml::{Node, Value};
+    let (Some(stdin), Some(_)) = (&k.stdin, &orig.stdin) else { return false };
+    if k.args != orig.args {
+        return false;
+    }
+    let Some(target) = node.path_mut(&["kubectl", "stdin"]) else { return false };
+    *target = Node { pos: target.pos, value: Value::Scalar { text: stdin.clone(), plain: false, tag: None } };
+    true
 }
 
 /// Every skip and accept names a known operator and gives a reason.

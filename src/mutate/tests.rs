@@ -461,6 +461,45 @@ fn a_manifest_mutant_of_a_step_with_captured_values_is_carried_into_its_yaml() {
     assert!(manifest.contains(&crate::capture::placeholder("uid")), "and still waits for the captured value: {manifest}");
 }
 
+/// A TokenReview read from stdin that names a captured token (manual-tokens asks this way).
+const CAPTURED_REVIEW: &str = r#"
+name: captured-review
+namespaces: [dev]
+steps:
+  - kubectl: { command: kubectl create serviceaccount robot -n dev }
+  - name: a token
+    token: { serviceaccount: robot, namespace: dev }
+    capture: { t: token }
+  - name: the review
+    kubectl:
+      command: kubectl create -f - -o json
+      stdin: |
+        apiVersion: authentication.k8s.io/v1
+        kind: TokenReview
+        spec:
+          token: "${t}"
+          audiences: [api, fresh]
+      expect:
+        stdout:
+          json: [{ path: status.authenticated, equals: true }]
+"#;
+
+#[test]
+fn a_mutant_of_a_document_on_stdin_with_captured_values_is_carried_into_its_yaml() {
+    let s = load_str(Path::new("inline.scenario.yaml"), CAPTURED_REVIEW, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.steps[2].deferred.is_some(), "the review waits for ${{t}}");
+    let all = mutants(&s, Operator::TokenAudience);
+    assert_eq!(all.len(), 1, "{:?}", all.iter().map(|m| &m.id).collect::<Vec<_>>());
+    assert_eq!(all[0].lost, None, "the change reaches the cluster");
+    let node = &all[0].scenario.steps[2].deferred.as_ref().expect("rebuilt from its YAML").node;
+    let stdin = node.path(&["kubectl", "stdin"]).and_then(|n| n.as_str()).unwrap_or_default();
+    assert!(
+        stdin.contains(super::identity::MUTANT_AUDIENCE) && !stdin.contains("fresh"),
+        "the YAML the runner rebuilds from is mutated: {stdin}"
+    );
+    assert!(stdin.contains(&crate::capture::placeholder("t")), "and still waits for the captured token: {stdin}");
+}
+
 #[test]
 fn an_injected_step_is_never_rebuilt_from_its_neighbour() {
     let s = load_str(Path::new("inline.scenario.yaml"), CAPTURED, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
