@@ -183,6 +183,10 @@ pub struct AuditArgs {
     /// Print the resources-by-verbs matrix
     #[arg(long)]
     pub matrix: bool,
+    /// Ask every question as a SubjectAccessReview, even when the SelfSubjectRulesReviews are
+    /// complete and could screen out those no rule allows
+    #[arg(long)]
+    pub sweep: bool,
     /// Write the audit as JSON here
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -74,12 +74,51 @@ pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool,
     Ok((status.allowed, status.reason.unwrap_or_default()))
 }
 
-/// The rules the API server reports for `user` in `namespace` (a SelfSubjectRulesReview made while
-/// impersonating the user, as `kubectl auth can-i --list --as=USER` does), one line per rule.
-pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace: &str) -> Result<Vec<String>, ApiError> {
+/// What `kubectl auth can-i VERB RESOURCE --as=USER [-n NS]` sends, asked in process: a
+/// SelfSubjectAccessReview made while impersonating the user alone (`Impersonate-User`, no groups:
+/// the API server gives the identity its groups, as it does for kubectl), in the question's namespace
+/// or, when it names none, the client's default namespace (kubectl's "current namespace"). Returns
+/// whether it is allowed.
+pub async fn self_access_review_as(client: &Client, q: &AccessQuestion) -> Result<bool, ApiError> {
+    use k8s_openapi::api::authorization::v1::{SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+    let what = format!("SelfSubjectAccessReview impersonating {}", q.user);
+    let resource_attributes = q.resource.as_deref().map(|r| {
+        let (group, resource, subresource) = split_resource(r);
+        ResourceAttributes {
+            group: Some(group),
+            resource: Some(resource),
+            subresource,
+            verb: Some(q.verb.clone()),
+            namespace: Some(q.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string())),
+            ..Default::default()
+        }
+    });
+    let non_resource_attributes =
+        q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec { resource_attributes, non_resource_attributes },
+        ..Default::default()
+    };
+    let body = serde_json::to_vec(&review).map_err(|e| ApiError::other(&what, e.to_string()))?;
+    let request = http::Request::post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        .header("Impersonate-User", q.user.as_str())
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .map_err(|e| ApiError::other(&what, e.to_string()))?;
+    let answer: SelfSubjectAccessReview = client.request(request).await.map_err(ApiError::kube(what))?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
+}
+
+/// A SelfSubjectRulesReview in `namespace` made while impersonating `user` (with the groups
+/// [`groups_for`] gives it, as every SubjectAccessReview of the audit asks).
+pub async fn rules_review(
+    target: &crate::cluster::Target,
+    user: &str,
+    namespace: &str,
+) -> Result<k8s_openapi::api::authorization::v1::SubjectRulesReviewStatus, ApiError> {
     use k8s_openapi::api::authorization::v1::{SelfSubjectRulesReview, SelfSubjectRulesReviewSpec};
     use kube::config::{KubeConfigOptions, Kubeconfig};
-    let what = format!("SelfSubjectRulesReview as {user}");
+    let what = format!("SelfSubjectRulesReview as {user} in {namespace}");
     let kc = Kubeconfig::read_from(&target.kubeconfig).map_err(|e| ApiError::other(&what, e.to_string()))?;
     let opts = KubeConfigOptions { context: Some(target.context.clone()), ..Default::default() };
     let mut config = kube::Config::from_custom_kubeconfig(kc, &opts).await.map_err(|e| ApiError::other(&what, e.to_string()))?;
@@ -89,7 +128,11 @@ pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace
     let review =
         SelfSubjectRulesReview { spec: SelfSubjectRulesReviewSpec { namespace: Some(namespace.to_string()) }, ..Default::default() };
     let answer = Api::<SelfSubjectRulesReview>::all(client).create(&PostParams::default(), &review).await.map_err(ApiError::kube(what))?;
-    let status = answer.status.unwrap_or_default();
+    Ok(answer.status.unwrap_or_default())
+}
+
+/// A rules review as lines, as kubectl's `auth can-i --list` reads them.
+pub fn rule_lines(status: &k8s_openapi::api::authorization::v1::SubjectRulesReviewStatus) -> Vec<String> {
     let mut lines: Vec<String> = status
         .resource_rules
         .iter()
@@ -110,9 +153,9 @@ pub async fn rules_review(target: &crate::cluster::Target, user: &str, namespace
             .map(|r| format!("{} {}", r.verbs.join(","), r.non_resource_urls.clone().unwrap_or_default().join(","))),
     );
     if status.incomplete {
-        lines.push(format!("(incomplete: {})", status.evaluation_error.unwrap_or_default()));
+        lines.push(format!("(incomplete: {})", status.evaluation_error.clone().unwrap_or_default()));
     }
-    Ok(lines)
+    lines
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod attribute;
 mod defaults;
 mod discover;
 mod render;
+mod screen;
 
 pub use defaults::EditedDefault;
 pub use render::{grouped, matrix, summary};
@@ -74,6 +75,9 @@ pub struct AuditSpec {
     pub user: String,
     pub namespaces: Vec<String>,
     pub allow: Vec<Allow>,
+    /// Ask every question as a SubjectAccessReview even when complete rules reviews could screen
+    /// them (`audit --sweep`: the reference the screen is compared with).
+    pub sweep: bool,
 }
 
 /// A permission beyond the declared set, and what grants it.
@@ -100,7 +104,12 @@ pub struct AuditReport {
     pub unused: Vec<Allow>,
     /// Rules from a SelfSubjectRulesReview made as the identity, per namespace.
     pub rules: Vec<(String, Vec<String>)>,
+    /// Every question the audit considers.
     pub questions: usize,
+    /// The questions asked as SubjectAccessReviews: those some reviewed rule could allow, or all.
+    pub asked: usize,
+    /// How the questions were chosen: screened by complete rules reviews, or all asked, and why.
+    pub screen: String,
     pub elapsed_ms: u128,
 }
 
@@ -141,8 +150,22 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
     for url in discover::NON_RESOURCE_URLS {
         questions.insert(Permission { verb: "get".into(), resource: url.to_string(), namespace: None });
     }
+    let considered = questions.len();
+    let reviews = rules_reviews(target, spec).await;
+    let (questions, screen): (Vec<Permission>, String) = match screen_of(&reviews, spec.sweep) {
+        Ok(screen) => {
+            let open: Vec<Permission> = questions.into_iter().filter(|p| screen.may_allow(p)).collect();
+            let how = format!(
+                "screened: the SelfSubjectRulesReviews in {} are complete, so only the {} of {considered} questions some rule could allow were asked",
+                spec.namespaces.join(", "),
+                open.len()
+            );
+            (open, how)
+        }
+        Err(why) => (questions.into_iter().collect(), format!("swept: all {considered} questions asked, because {why}")),
+    };
     let asked = questions.len();
-    let effective = allowed(client, &spec.user, questions.into_iter().collect()).await?;
+    let effective = allowed(client, &spec.user, questions).await?;
     let groups = groups_for(&spec.user);
     let default_rules = defaults::rules_for(&groups);
     let baseline: BTreeSet<Permission> = effective.iter().filter(|p| defaults::grants(&default_rules, p)).cloned().collect();
@@ -158,7 +181,16 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
         .map(|p| Excess { permission: p.clone(), granted_by: rbac.grants(&spec.user, &groups, p) })
         .collect();
     let unused = spec.allow.iter().filter(|a| !effective.iter().any(|p| a.covers(p))).cloned().collect();
-    let rules = rules_reviews(target, spec).await;
+    let rules = reviews
+        .iter()
+        .map(|(ns, r)| {
+            let lines = match r {
+                Ok(status) => crate::api::access::rule_lines(status),
+                Err(e) => vec![format!("SelfSubjectRulesReview failed: {e}")],
+            };
+            (ns.clone(), lines)
+        })
+        .collect();
     Ok(AuditReport {
         user: spec.user.clone(),
         namespaces: spec.namespaces.clone(),
@@ -168,7 +200,9 @@ pub async fn audit(target: &Target, spec: &AuditSpec) -> Result<AuditReport, Api
         edited_defaults,
         unused,
         rules,
-        questions: asked,
+        questions: considered,
+        asked,
+        screen,
         elapsed_ms: started.elapsed().as_millis(),
     })
 }
@@ -209,15 +243,22 @@ async fn allowed(client: &kube::Client, user: &str, questions: Vec<Permission>) 
     Ok(out)
 }
 
-/// SelfSubjectRulesReview per namespace while impersonating the user; problems become a line.
-async fn rules_reviews(target: &Target, spec: &AuditSpec) -> Vec<(String, Vec<String>)> {
+type Reviews = Vec<(String, Result<k8s_openapi::api::authorization::v1::SubjectRulesReviewStatus, String>)>;
+
+/// A SelfSubjectRulesReview per namespace examined, made while impersonating the user.
+async fn rules_reviews(target: &Target, spec: &AuditSpec) -> Reviews {
     let mut out = Vec::new();
     for ns in &spec.namespaces {
-        let lines = match crate::api::access::rules_review(target, &spec.user, ns).await {
-            Ok(lines) => lines,
-            Err(e) => vec![format!("SelfSubjectRulesReview failed: {}", crate::error::chain(&e))],
-        };
-        out.push((ns.clone(), lines));
+        let review = crate::api::access::rules_review(target, &spec.user, ns).await.map_err(|e| crate::error::chain(&e));
+        out.push((ns.clone(), review));
     }
     out
+}
+
+/// The screen the reviews give, or why every question is asked.
+fn screen_of(reviews: &Reviews, sweep: bool) -> Result<screen::Screen, String> {
+    if sweep {
+        return Err("--sweep asked for every question".into());
+    }
+    screen::Screen::from_reviews(reviews.iter().map(|(ns, r)| (ns.as_str(), r.as_ref().map_err(String::as_str))))
 }

@@ -9,13 +9,15 @@ const VERBS: &[&str] = &["get", "list", "watch", "create", "update", "patch", "d
 /// Excess permissions (or none), and declared permissions that are not granted.
 pub fn summary(r: &AuditReport) -> String {
     let mut out = format!(
-        "audit of {} ({} questions, {} ms): {} permission(s) allowed, {} of them to every authenticated identity, {} beyond the declared set\n",
+        "audit of {} ({} questions, {} asked, {} ms): {} permission(s) allowed, {} of them to every authenticated identity, {} beyond the declared set\n  {}\n",
         r.user,
         r.questions,
+        r.asked,
         r.elapsed_ms,
         r.effective.len(),
         r.baseline.len(),
-        r.excess.len()
+        r.excess.len(),
+        r.screen
     );
     for (by, perms) in grouped(r) {
         out.push_str(&format!("  EXCESS granted by {by}: {} permission(s)\n", perms.len()));

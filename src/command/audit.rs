@@ -35,7 +35,12 @@ pub(super) async fn audit(args: &AuditArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail_to_start(&e),
     };
-    let spec = crate::audit::AuditSpec { user: args.user.clone(), namespaces: args.namespaces.clone(), allow: args.allow.clone() };
+    let spec = crate::audit::AuditSpec {
+        user: args.user.clone(),
+        namespaces: args.namespaces.clone(),
+        allow: args.allow.clone(),
+        sweep: args.sweep,
+    };
     match crate::audit::audit(&session.target, &spec).await {
         Ok(report) => {
             if args.matrix {

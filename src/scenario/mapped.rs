@@ -35,6 +35,9 @@ pub fn load_str_mapped(path: &Path, source: &str, opts: &LoadOptions, plan: &Map
         map.pairs().clone().into_iter().partition(|(ns, _)| used(ns));
     let isolation = classify(&scenario, &map, &renames.objects);
     lint_callers(&mut scenario, &map);
+    if matches!(plan, MapPlan::Isolate { .. }) {
+        can_i_in_process(&mut scenario);
+    }
     let report = MappingReport { namespaces, unused: unused.into_keys().collect(), renamed: renames.objects, notes, isolation };
     Ok(Mapped { scenario, report })
 }
@@ -49,6 +52,17 @@ fn lint_callers(scenario: &mut Scenario, map: &NamespaceMap) {
     for step in &mut scenario.steps {
         if let super::model::Action::Lint(lint) = &mut step.action {
             lint.api_callers.extend(callers.iter().filter(|c| !lint.api_callers.contains(c)).cloned().collect::<Vec<_>>());
+        }
+    }
+}
+
+/// In an isolated run, a can-i step's kubectl question is asked in process (the SelfSubjectAccessReview
+/// `kubectl auth can-i --as=USER` sends), not by a kubectl process: the step's own question, not a
+/// command the article prints (a step with `command:` still runs it). A verbatim run keeps kubectl.
+fn can_i_in_process(scenario: &mut Scenario) {
+    for step in &mut scenario.steps {
+        if let super::model::Action::CanI(c) = &mut step.action {
+            c.in_process = true;
         }
     }
 }

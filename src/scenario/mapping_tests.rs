@@ -332,3 +332,18 @@ fn a_target_the_scenario_already_owns_is_refused_unless_it_is_mapped_too() {
     let swapped = load_file_mapped(&path, &LoadOptions::default(), &pairs(&[("dev", "prod"), ("prod", "dev")])).expect("a swap loads");
     assert_eq!(swapped.scenario.namespaces, ["prod", "dev"]);
 }
+
+#[test]
+fn only_an_isolated_load_asks_the_kubectl_half_of_can_i_in_process() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/article/walkthrough.scenario.yaml");
+    let in_process = |s: &Scenario| {
+        s.steps.iter().filter_map(|st| if let Action::CanI(c) = &st.action { Some(c.in_process) } else { None }).collect::<Vec<_>>()
+    };
+    let plain = in_process(&load_file(&path, &LoadOptions::default()).expect("loads"));
+    assert!(!plain.is_empty() && plain.iter().all(|p| !p), "a verbatim load runs kubectl: {plain:?}");
+    let pairs = MapPlan::Pairs(NamespaceMap::parse(&["dev=alice-dev".to_string()]).expect("a map"));
+    let checked = in_process(&load_file_mapped(&path, &LoadOptions::default(), &pairs).expect("loads").scenario);
+    assert!(checked.iter().all(|p| !p), "check --namespace runs kubectl as the participant would: {checked:?}");
+    let isolated = load_file_mapped(&path, &LoadOptions::default(), &MapPlan::Isolate { run_id: "r1".into() }).expect("loads").scenario;
+    assert!(in_process(&isolated).iter().all(|p| *p), "an isolated load asks in process");
+}

@@ -51,7 +51,7 @@ impl StepKind for AuditStep {
 }
 
 async fn run(ctx: &StepCtx<'_>, a: &AuditStep) -> Result<Check, StepError> {
-    let spec = AuditSpec { user: a.user.clone(), namespaces: a.namespaces.clone(), allow: a.allow.clone() };
+    let spec = AuditSpec { user: a.user.clone(), namespaces: a.namespaces.clone(), allow: a.allow.clone(), sweep: false };
     let report = audit::audit(ctx.target, &spec).await?;
     let mut mismatches: Vec<Mismatch> = audit::grouped(&report)
         .into_iter()

@@ -71,6 +71,11 @@ pub struct CanI {
     pub kubectl: bool,
     #[serde(default)]
     pub command: Option<String>,
+    /// Ask kubectl's question in process (an isolated run, where the loader sets it): the
+    /// SelfSubjectAccessReview `kubectl auth can-i --as=USER` sends, without a kubectl process. A
+    /// step whose `command:` the article prints still runs it.
+    #[serde(skip)]
+    pub in_process: bool,
 }
 
 impl CanI {
@@ -170,7 +175,15 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Asked, St
         non_resource_url: c.non_resource_url.clone(),
         namespace: c.namespace.clone(),
     };
-    let (allowed, reason) = api::access_review(&ctx.target.client, &q).await?;
+    let in_process = c.kubectl && c.in_process && c.command.is_none();
+    let (review, as_kubectl) = futures::join!(api::access_review(&ctx.target.client, &q), async {
+        if in_process {
+            Some(api::access::self_access_review_as(&ctx.target.client, &q).await)
+        } else {
+            None
+        }
+    });
+    let (allowed, reason) = review?;
     let sar = Answer::from_allowed(allowed);
     let what = describe(c);
     let mut check = Check::default().note(format!(
@@ -184,7 +197,21 @@ async fn ask(ctx: &StepCtx<'_>, c: &CanI, timeout: Duration) -> Result<Asked, St
         check.mismatches.push(Mismatch::new(format!("SubjectAccessReview: {what}"), c.expect.as_str(), got));
     }
     let mut said = sar.as_str().to_string();
-    if c.kubectl {
+    if let Some(as_kubectl) = as_kubectl {
+        let words = c.kubectl_words().join(" ");
+        let answer = Answer::from_allowed(as_kubectl?);
+        check.notes.push(format!(
+            "SelfSubjectAccessReview impersonating {}, the one `{words}` sends, asked in process (an isolated run): {}",
+            c.user,
+            answer.as_str()
+        ));
+        if answer != sar {
+            said.push_str(&format!(" (as kubectl asks: {})", answer.as_str()));
+        }
+        if answer != c.expect {
+            check.mismatches.push(Mismatch::new(format!("`{words}` (its SelfSubjectAccessReview, in process)"), c.expect.as_str(), answer.as_str()));
+        }
+    } else if c.kubectl {
         let words = c.kubectl_words();
         let out = kubectl(ctx, &words[1..], None, timeout).await?;
         let answer = out.stdout.trim();

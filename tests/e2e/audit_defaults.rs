@@ -27,7 +27,7 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
     crate::shared::gated("audit::an_edited_default_role_is_a_finding", None, move || {
         let target = shared.target()?;
-        let spec = AuditSpec { user: USER.into(), namespaces: vec![NS.into()], allow: vec![] };
+        let spec = AuditSpec { user: USER.into(), namespaces: vec![NS.into()], allow: vec![], sweep: false };
         let api: Api<ClusterRole> = Api::all(target.client.clone());
         let original = shared.runtime.block_on(api.get(ROLE)).map_err(|e| format!("cannot read ClusterRole {ROLE}: {e}"))?;
         let before = shared.runtime.block_on(audit(&target, &spec)).map_err(|e| e.to_string())?;

@@ -5,7 +5,9 @@
 //! the whole run (see `shared`).
 
 mod audit_defaults;
+mod audit_screen;
 mod cache_full;
+mod can_i_in_process;
 mod cases;
 mod cli;
 mod concurrent_up;
@@ -75,6 +77,8 @@ fn main() -> ExitCode {
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
     trials.push(audit_defaults::trial(&shared));
+    trials.push(audit_screen::trial(&shared));
+    trials.push(can_i_in_process::trial(&shared));
     trials.push(reports::trial(&shared));
     trials.push(teardown::trial(&shared));
     trials.push(profile::trial(&shared));

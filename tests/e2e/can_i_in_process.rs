@@ -1,0 +1,111 @@
+//! In an isolated run a can-i step asks kubectl's question in process: the SelfSubjectAccessReview
+//! `kubectl auth can-i --as=USER` sends (impersonating the user, in the current namespace when the
+//! step names none), beside the SubjectAccessReview. This trial shows that half can go red on its own
+//! and goes green when it should, on the live cluster:
+//! - fail-can-i (tests/e2e/cases), loaded isolated: both halves report the wrong expectation, the
+//!   in-process one by its own line;
+//! - tests/e2e/can_i/current-namespace: reader may list pods in its namespace only. With the client's
+//!   default namespace `default`, "no across the cluster" holds for both halves; with a client whose
+//!   default namespace is reader's (kubectl's current namespace), the in-process half answers yes and
+//!   fails the step while the SubjectAccessReview, asked across the cluster, still holds.
+
+use crate::shared::{root, Shared};
+use libtest_mimic::{Failed, Trial};
+use sa_conformance::cluster::Target;
+use sa_conformance::outcome::ScenarioOutcome;
+use sa_conformance::report::{render_failure, Silent};
+use sa_conformance::scenario::{load_file_mapped, run_id, LoadOptions, MapPlan, Mapped};
+use std::path::Path;
+use std::sync::Arc;
+
+const IN_PROCESS: &str = "(its SelfSubjectAccessReview, in process)";
+
+pub fn trial(shared: &Arc<Shared>) -> Trial {
+    let shared = Arc::clone(shared);
+    let (case, current) =
+        (root().join("tests/e2e/cases/fail-can-i.scenario.yaml"), root().join("tests/e2e/can_i/current-namespace.scenario.yaml"));
+    let footprint = [&case, &current].into_iter().map(|f| crate::shared::footprint_of(f)).try_fold(
+        sa_conformance::footprint::Footprint::default(),
+        |mut all, f| {
+            let f = f?;
+            all.writes.extend(f.writes);
+            all.reads.extend(f.reads);
+            all.objects.extend(f.objects);
+            Some(all)
+        },
+    );
+    crate::shared::gated("can_i::the_in_process_kubectl_question_goes_red_on_its_own", footprint, move || {
+        let target = shared.target()?;
+        let mut problems = Vec::new();
+
+        let (mapped, outcome) = run_isolated(&shared, &target, &case, 1)?;
+        let report = render_failure(&outcome);
+        let ns = mapped.report.namespaces.get("sa-case-can-i").cloned().unwrap_or_default();
+        let want = [
+            format!("SubjectAccessReview: can system:serviceaccount:{ns}:default list pods in namespace {ns}"),
+            format!("`kubectl auth can-i list pods --as=system:serviceaccount:{ns}:default -n {ns}` {IN_PROCESS}"),
+        ];
+        if outcome.passed() {
+            problems.push(format!("fail-can-i, isolated, passed:\n{report}"));
+        }
+        problems
+            .extend(want.iter().filter(|w| !report.contains(w.as_str())).map(|w| format!("fail-can-i, isolated: no {w:?} in\n{report}")));
+
+        let (_, outcome) = run_isolated(&shared, &target, &current, 2)?;
+        if !outcome.passed() {
+            problems
+                .push(format!("current-namespace with the client's default namespace `default` must pass:\n{}", render_failure(&outcome)));
+        }
+
+        let plan = MapPlan::Isolate { run_id: run_id(seed(3)) };
+        let mapped = load_file_mapped(&current, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
+        let ns = mapped.report.namespaces.get("sa-case-current-ns").cloned().ok_or("sa-case-current-ns not mapped")?;
+        let in_reader_ns = with_default_namespace(&shared, &target, &ns)?;
+        let outcome = run(&shared, &in_reader_ns, &mapped);
+        let report = render_failure(&outcome);
+        let mismatch = format!("`kubectl auth can-i list pods --as=system:serviceaccount:{ns}:reader` {IN_PROCESS}");
+        if outcome.passed()
+            || !report.contains(&mismatch)
+            || !report.contains("expected: no")
+            || report.contains("SubjectAccessReview: can")
+        {
+            problems.push(format!(
+                "with the current namespace {ns}, only the in-process kubectl question must fail ({mismatch:?}, expected no, actual yes), not the SubjectAccessReview:\n{report}"
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n\n").into())
+        }
+    })
+}
+
+fn seed(n: u64) -> u64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    now.wrapping_mul(7).wrapping_add(n)
+}
+
+fn run_isolated(shared: &Shared, target: &Target, file: &Path, n: u64) -> Result<(Mapped, ScenarioOutcome), Failed> {
+    let plan = MapPlan::Isolate { run_id: run_id(seed(n)) };
+    let mapped = load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
+    let outcome = run(shared, target, &mapped);
+    Ok((mapped, outcome))
+}
+
+fn run(shared: &Shared, target: &Target, mapped: &Mapped) -> ScenarioOutcome {
+    let opts = shared.run_options();
+    let run = shared.runtime.block_on(sa_conformance::suite::run_on(target, std::slice::from_ref(&mapped.scenario), &opts, &mut Silent));
+    run.scenarios.into_iter().next().expect("one scenario outcome")
+}
+
+/// The same cluster through a client whose default namespace is `ns` (kubectl's current namespace).
+fn with_default_namespace(shared: &Shared, target: &Target, ns: &str) -> Result<Target, Failed> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let kc = Kubeconfig::read_from(&target.kubeconfig).map_err(|e| e.to_string())?;
+    let opts = KubeConfigOptions { context: Some(target.context.clone()), ..Default::default() };
+    let mut config = shared.runtime.block_on(kube::Config::from_custom_kubeconfig(kc, &opts)).map_err(|e| e.to_string())?;
+    config.default_namespace = ns.to_string();
+    let client = shared.runtime.block_on(async { kube::Client::try_from(config) }).map_err(|e| e.to_string())?;
+    Ok(Target { client, ..target.clone() })
+}
