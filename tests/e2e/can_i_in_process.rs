@@ -3,7 +3,9 @@
 //! step names none), beside the SubjectAccessReview. This trial shows that half can go red on its own
 //! and goes green when it should, on the live cluster:
 //! - fail-can-i (tests/e2e/cases), loaded isolated: both halves report the wrong expectation, the
-//!   in-process one by its own line;
+//!   in-process one by its own line; loaded as written (as `run` without `--jobs` does), the kubectl
+//!   process reports it, with its exit code (the e2e cases run isolated, so this is where the process
+//!   half is seen red);
 //! - tests/e2e/can_i/current-namespace: reader may list pods in its namespace only. With the client's
 //!   default namespace `default`, "no across the cluster" holds for both halves; with a client whose
 //!   default namespace is reader's (kubectl's current namespace), the in-process half answers yes and
@@ -50,6 +52,15 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         }
         problems
             .extend(want.iter().filter(|w| !report.contains(w.as_str())).map(|w| format!("fail-can-i, isolated: no {w:?} in\n{report}")));
+
+        let plain = sa_conformance::scenario::load_file(&case, &LoadOptions::default()).map_err(|e| e.to_string())?;
+        let outcome = run(&shared, &target, &Mapped { scenario: plain, report: mapped.report.clone() });
+        let report = render_failure(&outcome);
+        let process = "`kubectl auth can-i list pods --as=system:serviceaccount:sa-case-can-i:default -n sa-case-can-i`";
+        if outcome.passed() || !report.contains(process) || !report.contains("expected: yes (exit 0)") || report.contains(IN_PROCESS) {
+            problems
+                .push(format!("fail-can-i, as written, must fail on the kubectl process ({process}, expected yes (exit 0)):\n{report}"));
+        }
 
         let (_, outcome) = run_isolated(&shared, &target, &current, 2)?;
         if !outcome.passed() {

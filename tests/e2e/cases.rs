@@ -11,7 +11,7 @@ use crate::shared::{root, Shared};
 use libtest_mimic::{Failed, Trial};
 use sa_conformance::outcome::ScenarioOutcome;
 use sa_conformance::report::{render_failure, to_json, to_junit, Silent};
-use sa_conformance::scenario::{discover, load_file, LoadOptions};
+use sa_conformance::scenario::{discover, load_file, load_file_mapped, run_id, LoadOptions, MapPlan};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,6 +27,74 @@ pub fn trials(shared: &Arc<Shared>) -> Vec<Trial> {
             crate::shared::gated(format!("case::{stem}"), crate::shared::footprint_of(&file), move || run_case(&shared, &file))
         })
         .collect()
+}
+
+/// A case as it runs: in namespaces of its own for this run (`dev` -> `dev-<case>-<run>`, through the
+/// loader's one mapping, as `run --isolate` does), its namespaces' deletion issued and not awaited; or
+/// as written when it cannot be isolated (it then waits for its namespaces to go, as a verbatim run
+/// does). The texts a case expects name the article's namespaces and objects: they are mapped the same
+/// way before they are looked for.
+struct Case {
+    scenario: sa_conformance::scenario::Scenario,
+    /// Source name -> this run's name (namespaces and renamed cluster-scoped objects), longest first.
+    names: Vec<(String, String)>,
+    unique: std::collections::BTreeSet<String>,
+    /// Why it runs as written, when it does.
+    as_written: Option<String>,
+}
+
+impl Case {
+    fn load(file: &Path) -> Result<Case, Failed> {
+        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let plan = MapPlan::Isolate { run_id: run_id(seed ^ u64::from(std::process::id())) };
+        let mapped = load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
+        if !mapped.report.isolation.is_isolable() {
+            let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
+            return Ok(Case {
+                scenario,
+                names: Vec::new(),
+                unique: Default::default(),
+                as_written: Some(mapped.report.isolation.to_string()),
+            });
+        }
+        let mut names: Vec<(String, String)> = mapped.report.namespaces.clone().into_iter().chain(mapped.report.renamed.clone()).collect();
+        names.sort_by_key(|(source, _)| std::cmp::Reverse(source.len()));
+        let unique = mapped.scenario.namespaces.iter().cloned().collect();
+        Ok(Case { scenario: mapped.scenario, names, unique, as_written: None })
+    }
+
+    /// `text` with every source name (a whole DNS label run, not part of a longer name) replaced by this
+    /// run's, in one pass (a name is never replaced twice).
+    fn mapped(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        'scan: while !rest.is_empty() {
+            let label = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-');
+            for (source, target) in &self.names {
+                let Some(after) = rest.strip_prefix(source.as_str()) else { continue };
+                if !label(out.chars().next_back()) && !label(after.chars().next()) {
+                    out.push_str(target);
+                    rest = after;
+                    continue 'scan;
+                }
+            }
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+        out
+    }
+
+    /// How it ran, for a failure message.
+    fn how(&self) -> String {
+        match &self.as_written {
+            Some(why) => format!("(run as written: {why})\n"),
+            None => {
+                let pairs: Vec<String> = self.names.iter().map(|(s, t)| format!("{s} -> {t}")).collect();
+                format!("(run isolated: {})\n", pairs.join(", "))
+            }
+        }
+    }
 }
 
 fn expected_failures(file: &Path) -> Vec<String> {
@@ -59,11 +127,16 @@ fn verdict_mismatches(file: &Path, outcome: &ScenarioOutcome) -> Vec<String> {
 }
 
 fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
-    let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let case = Case::load(file)?;
+    if let Some(why) = &case.as_written {
+        eprintln!("e2e: {} runs as written: {why}", case.scenario.name);
+    }
+    let scenario = &case.scenario;
     let must_fail = scenario.name.starts_with("fail-");
     let target = shared.target()?;
-    let opts = shared.run_options();
-    let run = shared.runtime.block_on(sa_conformance::suite::run_on(&target, std::slice::from_ref(&scenario), &opts, &mut Silent));
+    let mut opts = shared.run_options();
+    opts.unique_namespaces = case.unique.clone();
+    let run = shared.runtime.block_on(sa_conformance::suite::run_on(&target, std::slice::from_ref(scenario), &opts, &mut Silent));
     let outcome = run.scenarios.first().ok_or("interrupted before the case started")?;
     if !outcome.cleanup_errors.is_empty() {
         return Err(format!("cleanup failed: {:?}", outcome.cleanup_errors).into());
@@ -74,16 +147,16 @@ fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
     }
     match (must_fail, outcome.passed()) {
         (false, true) => Ok(()),
-        (false, false) => Err(render_failure(outcome).into()),
-        (true, true) => Err("this case must fail, but every step passed".into()),
+        (false, false) => Err(format!("{}{}", case.how(), render_failure(outcome)).into()),
+        (true, true) => Err(format!("{}this case must fail, but every step passed", case.how()).into()),
         (true, false) => {
             let report = render_failure(outcome);
-            let wanted = expected_failures(file);
+            let wanted: Vec<String> = expected_failures(file).iter().map(|w| case.mapped(w)).collect();
             if wanted.is_empty() {
                 return Err("a fail- case must say what the failure reads like (`# expect-failure: TEXT`)".into());
             }
             let missing: Vec<&String> = wanted.iter().filter(|w| !report.contains(w.as_str())).collect();
-            let absent = comment_lines(file, "# expect-absent: ");
+            let absent: Vec<String> = comment_lines(file, "# expect-absent: ").iter().map(|a| case.mapped(a)).collect();
             let (json, junit) = (
                 to_json(&run).map_err(|e| format!("the JSON report: {e}"))?,
                 to_junit(&run).map_err(|e| format!("the JUnit report: {e}"))?,
@@ -91,7 +164,7 @@ fn run_case(shared: &Shared, file: &Path) -> Result<(), Failed> {
             let everywhere = [report.as_str(), &json, &junit].join("\n");
             let present: Vec<&String> = absent.iter().filter(|a| everywhere.contains(a.as_str())).collect();
             if !missing.is_empty() {
-                Err(format!("the failure report lacks {missing:?}; it reads:\n{report}").into())
+                Err(format!("{}the failure report lacks {missing:?}; it reads:\n{report}", case.how()).into())
             } else if !present.is_empty() {
                 Err(format!("the failure, JSON or JUnit report contains {present:?}, which it must not; they read:\n{everywhere}").into())
             } else {
