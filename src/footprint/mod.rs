@@ -93,6 +93,11 @@ impl Read {
     }
 }
 
+/// `NS` of the group `system:serviceaccounts:NS` (every service account of namespace NS).
+fn service_accounts_of(group: Option<&str>) -> Option<&str> {
+    group?.strip_prefix("system:serviceaccounts:").filter(|ns| !ns.is_empty() && !ns.contains(':'))
+}
+
 /// kubectl verbs that do not change the cluster, besides those the model counts as looks.
 const KUBECTL_READS: &[&str] = &[
     "get",
@@ -227,6 +232,14 @@ impl Footprint {
                 match (subject["kind"].as_str(), subject["namespace"].as_str()) {
                     (Some("ServiceAccount"), Some(ns)) => self.write(ns),
                     (Some("ServiceAccount"), None) => {}
+                    // The service accounts of one namespace: what a grant to them changes is the answers
+                    // of that namespace's identities (they are read there) and of whoever acts in the
+                    // group by name (`--as-group`), so it conflicts with those, not with every run.
+                    (Some("Group"), _) if kind == "ClusterRoleBinding" && service_accounts_of(subject["name"].as_str()).is_some() => {
+                        let ns = service_accounts_of(subject["name"].as_str()).unwrap_or_default();
+                        self.write(ns);
+                        self.grants.insert(format!("Group system:serviceaccounts:{ns}"));
+                    }
                     // A named user or group reaches only who acts as them (see `acts_as`) ...
                     (Some(k @ ("User" | "Group")), _)
                         if kind == "ClusterRoleBinding" && subject["name"].as_str().is_some_and(|n| !n.starts_with("system:")) =>

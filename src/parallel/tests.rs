@@ -100,6 +100,30 @@ fn a_cluster_role_binding_reaches_its_service_accounts_namespace_and_to_a_group_
 }
 
 #[test]
+fn a_cluster_role_binding_to_one_namespaces_service_accounts_conflicts_with_that_namespace_and_its_group_only() {
+    let binding = print(&with_step(
+        "  - apply:\n      manifest: |\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: { name: b }\n        roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\n        subjects: [{ kind: Group, name: \"system:serviceaccounts:dev-x\", apiGroup: rbac.authorization.k8s.io }]\n",
+    ));
+    assert!(binding.alone.is_none() && binding.writes.contains("dev-x"), "{binding:?}");
+    let free = Footprint { objects: Default::default(), ..binding.clone() };
+    let acting = |step: &str| Footprint { writes: Default::default(), ..print(&with_step(step)) };
+    let in_dev_x = acting(
+        "  - can-i: { as: 'system:serviceaccount:dev-x:pod-inspector', verb: list, resource: pods, namespace: other, expect: 'no' }\n",
+    );
+    assert!(free.conflict(&in_dev_x).is_some_and(|w| w.contains("namespace `dev-x`")), "a service account of dev-x is in the group");
+    let as_group = acting("  - kubectl: { command: kubectl get pods -n other --as=alice --as-group=system:serviceaccounts:dev-x }\n");
+    assert!(free.conflict(&as_group).is_some_and(|w| w.contains("Group system:serviceaccounts:dev-x")), "acting in the group by name");
+    let elsewhere = acting(
+        "  - can-i: { as: 'system:serviceaccount:dev-y:pod-inspector', verb: list, resource: pods, namespace: dev-y, expect: 'no' }\n",
+    );
+    assert_eq!(free.conflict(&elsewhere), None, "a service account of another namespace is not in the group");
+    let all = print(&with_step(
+        "  - apply:\n      manifest: |\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: { name: b }\n        roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\n        subjects: [{ kind: Group, name: \"system:serviceaccounts\", apiGroup: rbac.authorization.k8s.io }]\n",
+    ));
+    assert!(all.alone.is_some(), "every namespace's service accounts: nothing else may run");
+}
+
+#[test]
 fn a_grant_to_a_named_user_or_group_conflicts_only_with_who_acts_as_them() {
     let grant = |subject: &str| {
         print(&with_step(&format!(

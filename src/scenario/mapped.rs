@@ -136,7 +136,10 @@ pub fn classify(mapped: &Scenario, map: &NamespaceMap, renamed: &BTreeMap<String
     if let Some(why) = f.alone {
         return Isolation::AsWritten(why);
     }
-    if let Some(who) = f.grants.iter().next() {
+    // A grant to the service accounts of one of its own namespaces is its copy's own: each copy's
+    // group names that copy's namespace.
+    let own = |who: &String| who.strip_prefix("Group system:serviceaccounts:").is_some_and(|ns| map.is_target(ns));
+    if let Some(who) = f.grants.iter().find(|who| !own(who)) {
         return Isolation::AsWritten(format!("a ClusterRoleBinding grants to {who} across the cluster, which its copies would share"));
     }
     if let Some(why) = f.reads_everywhere {

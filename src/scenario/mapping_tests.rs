@@ -347,3 +347,22 @@ fn only_an_isolated_load_asks_the_kubectl_half_of_can_i_in_process() {
     let isolated = load_file_mapped(&path, &LoadOptions::default(), &MapPlan::Isolate { run_id: "r1".into() }).expect("loads").scenario;
     assert!(in_process(&isolated).iter().all(|p| *p), "an isolated load asks in process");
 }
+
+#[test]
+fn a_grant_to_its_own_namespaces_service_accounts_is_isolable_and_to_anothers_is_not() {
+    let scenario = |group: &str| {
+        format!(
+            "name: g\nnamespaces: [dev]\nsteps:\n  - apply:\n      manifest: |\n        apiVersion: v1\n        kind: Namespace\n        metadata: {{ name: dev }}\n        ---\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: {{ name: permissive }}\n        roleRef: {{ apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }}\n        subjects: [{{ kind: Group, name: \"{group}\", apiGroup: rbac.authorization.k8s.io }}]\n"
+        )
+    };
+    let plan = MapPlan::Isolate { run_id: "r1".into() };
+    let own = load_str_mapped(Path::new("/tmp/g.scenario.yaml"), &scenario("system:serviceaccounts:dev"), &LoadOptions::default(), &plan)
+        .expect("loads");
+    assert_eq!(own.report.isolation, Isolation::Isolable, "{}", own.report);
+    let text = format!("{:?}", own.scenario.steps[0].action);
+    assert!(text.contains("system:serviceaccounts:dev-g-r1") && !text.contains("system:serviceaccounts:dev\\\""), "{text}");
+    let other =
+        load_str_mapped(Path::new("/tmp/g.scenario.yaml"), &scenario("system:serviceaccounts:kube-system"), &LoadOptions::default(), &plan)
+            .expect("loads");
+    assert!(!other.report.isolation.is_isolable(), "{}", other.report);
+}
