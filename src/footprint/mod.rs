@@ -26,6 +26,11 @@ pub struct Footprint {
     pub reads_everywhere: Option<String>,
     /// Why it must run alone, if it must.
     pub alone: Option<String>,
+    /// What it grants to a `system:` user or group across the cluster (`ClusterRole cluster-admin to
+    /// Group system:serviceaccounts`), each with where: that changes every run's answers, so it runs
+    /// only beside runs that make exactly the same grants (to them, the other's grants change
+    /// nothing their own do not), and alone otherwise.
+    pub everyone: std::collections::BTreeMap<String, String>,
     /// Users and groups (`User bob`, `Group dev-team`; never a `system:` name) a ClusterRoleBinding
     /// it writes grants to across the cluster: that changes the answers of whoever acts as them.
     pub grants: BTreeSet<String>,
@@ -247,11 +252,17 @@ impl Footprint {
                         self.grants.insert(format!("{k} {}", subject["name"].as_str().unwrap_or_default()));
                     }
                     // ... but a `system:` group or user can be anyone, in any scenario: nothing else may run.
-                    (k, _) if kind == "ClusterRoleBinding" => self.run_alone(format!(
-                        "{at}: ClusterRoleBinding {name} grants to {} {} across the cluster",
-                        k.unwrap_or("a subject"),
-                        subject["name"].as_str().unwrap_or("?")
-                    )),
+                    (k, _) if kind == "ClusterRoleBinding" => {
+                        let who = format!("{} {}", k.unwrap_or("a subject"), subject["name"].as_str().unwrap_or("?"));
+                        let grant = format!(
+                            "{} {} to {who}",
+                            doc["roleRef"]["kind"].as_str().unwrap_or("?"),
+                            doc["roleRef"]["name"].as_str().unwrap_or("?")
+                        );
+                        self.everyone
+                            .entry(grant)
+                            .or_insert_with(|| format!("{at}: ClusterRoleBinding {name} grants to {who} across the cluster"));
+                    }
                     _ => {}
                 }
             }

@@ -118,7 +118,13 @@ pub fn over_grant(scenario: &Scenario) -> Vec<Draft> {
         .into_iter()
         .map(|(role, subject, subjects)| {
             let target = format!("{role}@{subject}");
-            let name = object_name(&target);
+            // A grant to every service account or every user is made under a name of this scenario's
+            // own (its first namespace), so two scenarios' copies of the same grant can run side by side.
+            let broad = subject == "group:system:serviceaccounts" || subject == "group:system:authenticated";
+            let name = match scenario.namespaces.first() {
+                Some(ns) if broad => object_name(&format!("{target}-for-{ns}")),
+                _ => object_name(&target),
+            };
             let crb = cluster_role_binding(&name, role, subjects);
             let mut steps = scenario.steps.clone();
             let like = &scenario.steps[at];

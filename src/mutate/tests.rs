@@ -103,6 +103,9 @@ fn over_grant_binds_cluster_admin_before_the_first_access_check_and_cleans_it_up
     assert_eq!(crb.name.as_deref(), Some("sa-conformance-mutant-cluster-admin-sa-dev-pod-inspector"));
     let groups = mutants(&s, Operator::OverGrant);
     assert!(applied_text(&groups[5], "mutant: bind cluster-admin to group:system:authenticated").contains("name: \"system:authenticated\""));
+    // a grant to every user is named after the scenario's namespace, so two scenarios' copies can run at once
+    let everyone = groups[5].scenario.cleanup.iter().find(|r| r.kind == "ClusterRoleBinding").and_then(|r| r.name.clone());
+    assert_eq!(everyone.as_deref(), Some("sa-conformance-mutant-cluster-admin-group-system-authenticated-for-dev"));
 }
 
 #[test]

@@ -94,9 +94,28 @@ fn a_cluster_role_binding_reaches_its_service_accounts_namespace_and_to_a_group_
     let sa = binding("{ kind: ServiceAccount, name: pod-inspector, namespace: dev }");
     assert!(sa.writes.contains("dev") && sa.objects.contains("ClusterRoleBinding/b") && sa.alone.is_none(), "{sa:?}");
     let group = binding("{ kind: Group, name: \"system:serviceaccounts\", apiGroup: rbac.authorization.k8s.io }");
-    let why = group.alone.clone().expect("a group binding runs alone");
+    let why = group.everyone.get("ClusterRole view to Group system:serviceaccounts").cloned().expect("a grant to everyone");
     assert!(why.contains("ClusterRoleBinding b grants to Group system:serviceaccounts across the cluster"), "{why}");
-    assert!(group.conflict(&Footprint::default()).is_some(), "alone conflicts even with an empty footprint");
+    assert!(group.conflict(&Footprint::default()).is_some_and(|w| w.contains("runs alone")), "it conflicts even with an empty footprint");
+}
+
+#[test]
+fn runs_granting_the_same_to_everyone_may_run_side_by_side_and_no_other() {
+    let grant = |role: &str, group: &str, name: &str| {
+        let f = print(&with_step(&format!(
+            "  - apply:\n      manifest: |\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: {{ name: {name} }}\n        roleRef: {{ apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {role} }}\n        subjects: [{{ kind: Group, name: \"{group}\", apiGroup: rbac.authorization.k8s.io }}]\n"
+        )));
+        Footprint { writes: Default::default(), ..f }
+    };
+    let (a, b) = (grant("cluster-admin", "system:serviceaccounts", "a"), grant("cluster-admin", "system:serviceaccounts", "b"));
+    assert_eq!(a.conflict(&b), None, "the same grant, under two names");
+    let same_name = grant("cluster-admin", "system:serviceaccounts", "a");
+    assert!(a.conflict(&same_name).is_some_and(|w| w.contains("both write cluster-scoped ClusterRoleBinding/a")));
+    for other in [grant("view", "system:serviceaccounts", "c"), grant("cluster-admin", "system:authenticated", "c"), Footprint::default()] {
+        let why = a.conflict(&other).expect("another grant, or none, conflicts");
+        assert!(why.contains("runs alone") && why.contains("across the cluster"), "{why}");
+        assert!(other.conflict(&a).is_some(), "both ways");
+    }
 }
 
 #[test]
@@ -120,7 +139,7 @@ fn a_cluster_role_binding_to_one_namespaces_service_accounts_conflicts_with_that
     let all = print(&with_step(
         "  - apply:\n      manifest: |\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: { name: b }\n        roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\n        subjects: [{ kind: Group, name: \"system:serviceaccounts\", apiGroup: rbac.authorization.k8s.io }]\n",
     ));
-    assert!(all.alone.is_some(), "every namespace's service accounts: nothing else may run");
+    assert!(all.conflict(&Footprint::default()).is_some(), "every namespace's service accounts: nothing else may run");
 }
 
 #[test]

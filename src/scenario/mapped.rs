@@ -133,7 +133,7 @@ impl fmt::Display for MappingReport {
 /// cluster-scoped objects it renamed.
 pub fn classify(mapped: &Scenario, map: &NamespaceMap, renamed: &BTreeMap<String, String>) -> Isolation {
     let f = mapped.footprint();
-    if let Some(why) = f.alone {
+    if let Some(why) = f.alone.or_else(|| f.everyone.into_values().next()) {
         return Isolation::AsWritten(why);
     }
     // A grant to the service accounts of one of its own namespaces is its copy's own: each copy's
