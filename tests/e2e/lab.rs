@@ -242,44 +242,94 @@ async fn versions(target: &Target, ns: &str) -> Result<BTreeMap<String, String>,
 /// How many mistakes are played at once (each in its own namespace).
 const MISTAKES_AT_ONCE: usize = 6;
 
+/// Which mistakes a trial plays: those that change only their own lab's namespace, played side by side
+/// (and beside other trials whose footprints do not conflict); or those that write a cluster-scoped
+/// object (a ClusterRoleBinding to `system:authenticated`), which reach every lab on the cluster and
+/// are played one at a time, with nothing else running.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    Namespaced,
+    ClusterWide,
+}
+
+impl Reach {
+    fn name(self) -> &'static str {
+        match self {
+            Reach::Namespaced => "namespaced",
+            Reach::ClusterWide => "cluster-wide",
+        }
+    }
+}
+
 /// The mistake matrix of the walkthrough: every mutant `mutate` derives is played as a participant's
 /// lab and checked against the unchanged walkthrough; each must be named (or say why a lab cannot
-/// show it). The table is written to target/mistake-matrix.md (docs/check.md shows it).
-pub fn mistakes_trial(shared: &Arc<Shared>) -> Trial {
-    let shared = Arc::clone(shared);
-    crate::shared::gated("check::every_mistake_of_the_walkthrough_is_named", mistakes_footprint(), move || {
-        let target = shared.target()?;
-        shared.runtime.block_on(mistakes(&target))
-    })
+/// show it). Two trials, by what a mistake reaches; each writes its table to
+/// target/mistake-matrix-REACH.md (docs/check.md shows it).
+pub fn mistakes_trials(shared: &Arc<Shared>) -> Vec<Trial> {
+    [Reach::Namespaced, Reach::ClusterWide]
+        .into_iter()
+        .map(|reach| {
+            let shared = Arc::clone(shared);
+            let name = format!("check::every_{}_mistake_of_the_walkthrough_is_named", reach.name().replace('-', "_"));
+            crate::shared::gated(name, mistakes_footprint(reach), move || {
+                let target = shared.target()?;
+                shared.runtime.block_on(mistakes(&target, reach))
+            })
+        })
+        .collect()
 }
 
-fn mistakes_footprint() -> Option<sa_conformance::parallel::Footprint> {
-    // over-grant mutants bind cluster-wide: nothing else may run beside them
-    Some(sa_conformance::parallel::Footprint { alone: Some("the mistake matrix applies ClusterRoleBindings".into()), ..Default::default() })
+/// The walkthrough as written, and the indices of its mutants that reach as far as `reach`.
+fn mistakes_of(reach: Reach) -> Result<(Scenario, Vec<usize>), String> {
+    let file = crate::shared::root().join("scenarios/article/walkthrough.scenario.yaml");
+    let verbatim = sa_conformance::scenario::load_file(&file, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let plan = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?;
+    let which = (0..plan.mutants.len())
+        .filter(|&i| {
+            let global = sa_conformance::lab::mistakes::changed(&verbatim, &plan.mutants[i].scenario).iter().any(|k| k.contains("/-/"));
+            global == (reach == Reach::ClusterWide)
+        })
+        .collect();
+    Ok((verbatim, which))
 }
 
-async fn mistakes(target: &Target) -> Result<(), Failed> {
-    let verbatim = {
-        let file = crate::shared::root().join("scenarios/article/walkthrough.scenario.yaml");
-        sa_conformance::scenario::load_file(&file, &LoadOptions::default()).map_err(|e| e.to_string())?
-    };
-    let total = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?.mutants.len();
-    if total == 0 {
-        return Err("the walkthrough has no mutants".into());
+/// The cluster-wide mistakes run alone. The namespaced ones touch what their labs' mapped mutants
+/// touch (their own namespaces, and what the walkthrough reads), all together; alone if that cannot
+/// be read.
+fn mistakes_footprint(reach: Reach) -> Option<sa_conformance::parallel::Footprint> {
+    let alone = |why: &str| Some(sa_conformance::parallel::Footprint { alone: Some(why.into()), ..Default::default() });
+    if reach == Reach::ClusterWide {
+        return alone("its mistakes apply ClusterRoleBindings that reach every lab");
+    }
+    let Ok((_, which)) = mistakes_of(reach) else { return alone("the walkthrough's mistakes cannot be planned") };
+    let mut all = sa_conformance::parallel::Footprint::default();
+    for i in which {
+        let article = mapped(&format!("lab-mistake-{i}")).ok()?;
+        let plan = sa_conformance::mutate::plan(&article, &[]).ok()?;
+        let f = sa_conformance::parallel::Footprint::of(&plan.mutants.get(i)?.scenario);
+        if f.alone.is_some() || !f.everyone.is_empty() {
+            return alone("a namespaced mistake reaches the whole cluster");
+        }
+        all.writes.extend(f.writes);
+        all.reads.extend(f.reads);
+        all.objects.extend(f.objects);
+        all.grants.extend(f.grants);
+        all.acts_as.extend(f.acts_as);
+        all.reads_everywhere = all.reads_everywhere.or(f.reads_everywhere);
+    }
+    Some(all)
+}
+
+async fn mistakes(target: &Target, reach: Reach) -> Result<(), Failed> {
+    let (verbatim, which) = mistakes_of(reach)?;
+    if which.is_empty() {
+        return Err(format!("the walkthrough has no {} mistakes: the split of the matrix no longer holds", reach.name()).into());
     }
     let discovery = DiscoveryCache::default();
-    // A mistake that writes a cluster-scoped object (a ClusterRoleBinding to system:authenticated)
-    // reaches every other lab: those are played one at a time, after the others, which run side by side.
-    let plan = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?;
-    let global: Vec<bool> = plan
-        .mutants
-        .iter()
-        .map(|m| sa_conformance::lab::mistakes::changed(&verbatim, &m.scenario).iter().any(|k| k.contains("/-/")))
-        .collect();
-    let (local, alone): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !global[i]);
-    let mut rows = play_mistakes(target, &discovery, &verbatim, local, MISTAKES_AT_ONCE).await;
-    rows.extend(play_mistakes(target, &discovery, &verbatim, alone, 1).await);
-    report_mistakes(rows, total).await
+    let count = which.len();
+    let at_once = if reach == Reach::Namespaced { MISTAKES_AT_ONCE } else { 1 };
+    let rows = play_mistakes(target, &discovery, &verbatim, which, at_once).await;
+    report_mistakes(rows, count, reach).await
 }
 
 type MistakeRow = Result<(sa_conformance::lab::mistakes::Mistake, Vec<String>, sa_conformance::runner::Deleting), String>;
@@ -332,7 +382,7 @@ async fn play_mistakes(
     .await
 }
 
-async fn report_mistakes(rows: Vec<MistakeRow>, total: usize) -> Result<(), Failed> {
+async fn report_mistakes(rows: Vec<MistakeRow>, total: usize, reach: Reach) -> Result<(), Failed> {
     use sa_conformance::lab::mistakes::Named;
     let mut waited = Vec::new();
     for row in rows {
@@ -362,10 +412,11 @@ async fn report_mistakes(rows: Vec<MistakeRow>, total: usize) -> Result<(), Fail
     let named = rows.iter().filter(|(r, _)| matches!(r.named, Named::Named { .. })).count();
     let invisible = rows.iter().filter(|(r, _)| matches!(r.named, Named::Invisible { .. })).count();
     table.push_str(&format!(
-        "\n{total} mistakes: {named} named, {invisible} not visible in a lab (with the reason), {} other\n",
+        "\n{total} {} mistakes: {named} named, {invisible} not visible in a lab (with the reason), {} other\n",
+        reach.name(),
         total - named - invisible
     ));
-    let out = crate::shared::root().join("target/mistake-matrix.md");
+    let out = crate::shared::root().join(format!("target/mistake-matrix-{}.md", reach.name()));
     let _ = std::fs::write(&out, &table);
     eprintln!("{table}");
     if bad.is_empty() {

@@ -88,7 +88,7 @@ fn main() -> ExitCode {
     trials.push(lease::isolated_leftover_trial(&shared));
     trials.push(credentials::trial(&shared));
     trials.push(lab::sections_trial(&shared));
-    trials.push(lab::mistakes_trial(&shared));
+    trials.extend(lab::mistakes_trials(&shared));
     trials.push(lab::bad_input_trial());
     trials.push(reboot::trial());
     trials.push(kubeconfig_lost::trial(&shared));
