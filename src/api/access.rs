@@ -43,21 +43,26 @@ pub fn split_resource(resource: &str) -> (String, String, Option<String>) {
     (group.to_string(), res.to_string(), sub)
 }
 
-/// Returns (allowed, reason) from a SubjectAccessReview.
-pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool, String), ApiError> {
-    let resource_attributes = q.resource.as_deref().map(|r| {
+/// What `q` asks about, for an access review asked in `namespace` (None: across the cluster).
+fn attributes(q: &AccessQuestion, namespace: Option<String>) -> (Option<ResourceAttributes>, Option<NonResourceAttributes>) {
+    let resource = q.resource.as_deref().map(|r| {
         let (group, resource, subresource) = split_resource(r);
         ResourceAttributes {
             group: Some(group),
             resource: Some(resource),
             subresource,
             verb: Some(q.verb.clone()),
-            namespace: q.namespace.clone(),
+            namespace,
             ..Default::default()
         }
     });
-    let non_resource_attributes =
-        q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
+    let non_resource = q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
+    (resource, non_resource)
+}
+
+/// Returns (allowed, reason) from a SubjectAccessReview.
+pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool, String), ApiError> {
+    let (resource_attributes, non_resource_attributes) = attributes(q, q.namespace.clone());
     let sar = SubjectAccessReview {
         spec: SubjectAccessReviewSpec {
             user: Some(q.user.clone()),
@@ -82,19 +87,8 @@ pub async fn access_review(client: &Client, q: &AccessQuestion) -> Result<(bool,
 pub async fn self_access_review_as(client: &Client, q: &AccessQuestion) -> Result<bool, ApiError> {
     use k8s_openapi::api::authorization::v1::{SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
     let what = format!("SelfSubjectAccessReview impersonating {}", q.user);
-    let resource_attributes = q.resource.as_deref().map(|r| {
-        let (group, resource, subresource) = split_resource(r);
-        ResourceAttributes {
-            group: Some(group),
-            resource: Some(resource),
-            subresource,
-            verb: Some(q.verb.clone()),
-            namespace: Some(q.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string())),
-            ..Default::default()
-        }
-    });
-    let non_resource_attributes =
-        q.non_resource_url.as_ref().map(|p| NonResourceAttributes { path: Some(p.clone()), verb: Some(q.verb.clone()) });
+    let namespace = q.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string());
+    let (resource_attributes, non_resource_attributes) = attributes(q, Some(namespace));
     let review = SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec { resource_attributes, non_resource_attributes },
         ..Default::default()

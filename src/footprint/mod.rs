@@ -234,14 +234,15 @@ impl Footprint {
         }
         if kind == "RoleBinding" || kind == "ClusterRoleBinding" {
             for subject in doc["subjects"].as_array().into_iter().flatten() {
+                let one_namespace = service_accounts_of(subject["name"].as_str()).filter(|_| subject["kind"] == "Group");
                 match (subject["kind"].as_str(), subject["namespace"].as_str()) {
                     (Some("ServiceAccount"), Some(ns)) => self.write(ns),
                     (Some("ServiceAccount"), None) => {}
                     // The service accounts of one namespace: what a grant to them changes is the answers
                     // of that namespace's identities (they are read there) and of whoever acts in the
                     // group by name (`--as-group`), so it conflicts with those, not with every run.
-                    (Some("Group"), _) if kind == "ClusterRoleBinding" && service_accounts_of(subject["name"].as_str()).is_some() => {
-                        let ns = service_accounts_of(subject["name"].as_str()).unwrap_or_default();
+                    (Some("Group"), _) if kind == "ClusterRoleBinding" && one_namespace.is_some() => {
+                        let ns = one_namespace.unwrap_or_default();
                         self.write(ns);
                         self.grants.insert(format!("Group system:serviceaccounts:{ns}"));
                     }

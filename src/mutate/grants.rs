@@ -81,6 +81,9 @@ pub fn service_accounts(scenario: &Scenario, sites: &[Site]) -> Vec<(String, Str
     out
 }
 
+/// The groups every ServiceAccount (or every user) is in: a grant to them reaches every run.
+const EVERYONE: [&str; 2] = ["system:serviceaccounts", "system:authenticated"];
+
 /// cluster-admin, view and edit to each ServiceAccount; cluster-admin to each of their namespaces'
 /// groups, to all ServiceAccounts and to all authenticated users. Broader subjects get cluster-admin
 /// only: view or edit to a group contains the same grant to the ServiceAccount, which is tried alone.
@@ -107,7 +110,7 @@ pub fn over_grant(scenario: &Scenario) -> Vec<Draft> {
             json!([{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]),
         ));
     }
-    for group in ["system:serviceaccounts", "system:authenticated"] {
+    for group in EVERYONE {
         grants.push((
             "cluster-admin",
             format!("group:{group}"),
@@ -120,7 +123,7 @@ pub fn over_grant(scenario: &Scenario) -> Vec<Draft> {
             let target = format!("{role}@{subject}");
             // A grant to every service account or every user is made under a name of this scenario's
             // own (its first namespace), so two scenarios' copies of the same grant can run side by side.
-            let broad = subject == "group:system:serviceaccounts" || subject == "group:system:authenticated";
+            let broad = EVERYONE.iter().any(|g| subject.strip_prefix("group:") == Some(g));
             let name = match scenario.namespaces.first() {
                 Some(ns) if broad => object_name(&format!("{target}-for-{ns}")),
                 _ => object_name(&target),

@@ -26,15 +26,9 @@ impl Footprint {
             return Some(format!("runs alone: {why}"));
         }
         // Grants to everyone: only runs that make the very same ones may run side by side.
-        if self.everyone.keys().ne(other.everyone.keys()) {
-            let why = self
-                .everyone
-                .iter()
-                .chain(&other.everyone)
-                .find(|(g, _)| !(self.everyone.contains_key(*g) && other.everyone.contains_key(*g)));
-            if let Some((_, why)) = why {
-                return Some(format!("runs alone: {why} (only a run making the same grants may run beside it)"));
-            }
+        let one_sided = |(grant, _): &(&String, &String)| !(self.everyone.contains_key(*grant) && other.everyone.contains_key(*grant));
+        if let Some((_, why)) = self.everyone.iter().chain(&other.everyone).find(one_sided) {
+            return Some(format!("runs alone: {why} (only a run making the same grants may run beside it)"));
         }
         if let Some(why) = self.shared_with(other) {
             return Some(why);
