@@ -215,6 +215,11 @@ pub struct RunArgs {
     /// Refuse at once (exit 2) when another run holds a scenario's namespace, instead of waiting
     #[arg(long)]
     pub no_wait: bool,
+    /// How long this run's claim on a namespace outlives the run if it is killed (SIGKILL, a lost
+    /// machine): the next run takes the namespace over, or sweeps it, once the lease has expired. It is
+    /// renewed every third of it. From 3s to 1h
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_lease)]
+    pub lease: Duration,
     /// Run up to N scenarios at once; only scenarios whose footprints do not conflict run together.
     /// Above 1 it implies --isolate, unless --as-written or --namespace is given
     #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -439,9 +444,28 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::duration::parse_duration(s)
 }
 
+/// A lease's duration: long enough to be renewed (every third) between two API calls, short enough
+/// that a killed run does not hold a namespace for more than an hour.
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d < Duration::from_secs(3) || d > Duration::from_secs(3600) {
+        return Err(format!("{text}: a lease lasts from 3s to 1h"));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_lasts_from_3s_to_an_hour() {
+        assert_eq!(parse_lease("6s"), Ok(Duration::from_secs(6)));
+        assert_eq!(parse_lease("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_lease("2s").unwrap_err().contains("from 3s to 1h"));
+        assert!(parse_lease("2h").is_err());
+        assert!(parse_lease("soon").is_err());
+    }
 
     #[test]
     fn run_defaults_to_a_kind_cluster_named_sa_conformance() {

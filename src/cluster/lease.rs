@@ -44,6 +44,13 @@ impl Default for LeaseOptions {
     }
 }
 
+impl LeaseOptions {
+    /// These options with a lease of `duration`, renewed every third of it.
+    pub fn lasting(self, duration: Duration) -> LeaseOptions {
+        LeaseOptions { duration, renew_every: duration / 3, ..self }
+    }
+}
+
 /// Why a namespace could not be claimed.
 #[derive(Debug, thiserror::Error)]
 pub enum LeaseError {

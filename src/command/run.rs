@@ -26,6 +26,7 @@ pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
     // Isolated namespaces carry this run's id: nothing later reuses them, so nothing waits for them to go.
     opts.unique_namespaces = unique;
     opts.lease.no_wait = args.no_wait;
+    opts.lease = opts.lease.clone().lasting(args.lease);
     opts.jobs = usize::from(args.jobs);
     let mut console = Console::new(verbose);
     let started = std::time::Instant::now();

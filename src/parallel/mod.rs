@@ -203,11 +203,19 @@ async fn server_version(target: &Target) -> Option<String> {
 
 /// The conflict rule for threads (the e2e trials): [`Gate::enter`] blocks until the footprint
 /// conflicts with no footprint inside, and the returned pass lets the next ones in when dropped.
-/// `None` is a trial whose footprint is unknown: it runs alone.
+/// `None` is a trial whose footprint is unknown: it runs alone. The gate is fair: a trial never
+/// overtakes an earlier waiting one it conflicts with, so a trial that must run alone gets in once
+/// those inside have left, instead of waiting for ever while others keep coming in beside them.
 pub struct Gate {
-    inside: Mutex<Vec<(u64, Option<Footprint>)>>,
+    state: Mutex<GateState>,
     changed: Condvar,
     next_id: std::sync::atomic::AtomicU64,
+}
+
+/// Who is inside a [`Gate`], and who waits to get in (in the order they came).
+struct GateState {
+    inside: Vec<(u64, Option<Footprint>)>,
+    waiting: Vec<(u64, Option<Footprint>)>,
 }
 
 /// Being inside a [`Gate`]; leaving is dropping it.
@@ -222,34 +230,50 @@ impl Default for Gate {
     }
 }
 
+/// Whether two footprints may be inside the gate together.
+fn compatible(a: &Option<Footprint>, b: &Option<Footprint>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.conflict(b).is_none(),
+        _ => false,
+    }
+}
+
 impl Gate {
     /// An empty gate (`const`, so a test binary can keep one in a `static`).
     pub const fn new() -> Gate {
-        Gate { inside: Mutex::new(Vec::new()), changed: Condvar::new(), next_id: std::sync::atomic::AtomicU64::new(0) }
+        Gate {
+            state: Mutex::new(GateState { inside: Vec::new(), waiting: Vec::new() }),
+            changed: Condvar::new(),
+            next_id: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
-    /// Waits until `footprint` conflicts with nothing inside (`None`: until nothing is inside), then enters.
+    /// Waits until `footprint` conflicts with nothing inside and with no trial that came earlier and
+    /// still waits (`None`: until nothing is inside and nobody earlier waits), then enters.
     pub fn enter(&self, footprint: Option<Footprint>) -> Pass<'_> {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let fits = |inside: &[(u64, Option<Footprint>)]| {
-            inside.iter().all(|(_, other)| match (&footprint, other) {
-                (Some(a), Some(b)) => a.conflict(b).is_none(),
-                _ => false,
-            })
-        };
-        let mut inside = self.inside.lock().unwrap_or_else(|p| p.into_inner());
-        while !fits(&inside) {
-            inside = self.changed.wait(inside).unwrap_or_else(|p| p.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.waiting.push((id, footprint));
+        loop {
+            let mine = state.waiting.iter().position(|(w, _)| *w == id).expect("a waiting trial is listed");
+            let footprint = &state.waiting[mine].1;
+            let fits = state.inside.iter().chain(&state.waiting[..mine]).all(|(_, other)| compatible(footprint, other));
+            if fits {
+                let me = state.waiting.remove(mine);
+                state.inside.push(me);
+                // a later waiting trial may have been held only by this one's wait
+                self.changed.notify_all();
+                return Pass { gate: self, id };
+            }
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
-        inside.push((id, footprint));
-        Pass { gate: self, id }
     }
 }
 
 impl Drop for Pass<'_> {
     fn drop(&mut self) {
-        let mut inside = self.gate.inside.lock().unwrap_or_else(|p| p.into_inner());
-        inside.retain(|(id, _)| *id != self.id);
+        let mut state = self.gate.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.inside.retain(|(id, _)| *id != self.id);
         self.gate.changed.notify_all();
     }
 }

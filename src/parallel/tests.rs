@@ -351,3 +351,36 @@ fn the_gate_lets_independent_footprints_in_together_and_holds_a_conflicting_one(
     });
     assert!(done.load(std::sync::atomic::Ordering::SeqCst));
 }
+
+#[test]
+fn the_gate_lets_no_one_overtake_a_waiting_trial_it_conflicts_with() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+    let gate = Gate::default();
+    let dev = Footprint { writes: ["dev".to_string()].into(), ..Default::default() };
+    let other = Footprint { writes: ["team-a".to_string()].into(), ..Default::default() };
+    let order = Mutex::new(Vec::new());
+    let inside = gate.enter(Some(dev));
+    let alone_waits = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            alone_waits.store(true, Ordering::SeqCst);
+            let _alone = gate.enter(None);
+            order.lock().unwrap().push("alone");
+            std::thread::sleep(Duration::from_millis(100));
+        });
+        while !alone_waits.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        s.spawn(|| {
+            // fits beside `dev`, but not beside the trial that waits to run alone: it waits its turn
+            let _later = gate.enter(Some(other));
+            order.lock().unwrap().push("later");
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(order.lock().unwrap().is_empty(), "a later trial overtook the one waiting to run alone: {:?}", order.lock().unwrap());
+        drop(inside);
+    });
+    assert_eq!(*order.lock().unwrap(), ["alone", "later"]);
+}

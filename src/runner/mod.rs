@@ -182,7 +182,8 @@ pub async fn run_scenario_detached(
 /// claimed, labelled or cleaned up. `check` runs looks this way on a lab the harness does not own,
 /// with `cap` bounding each step's timeout and `within` (a lab is not converging: a look that does
 /// not hold within it is the lab's answer; each step's timeout is bounded by the cap or 20 s, whichever
-/// is longer); the e2e trials play a participant's writes this way.
+/// is longer, but a `wait` capped at zero is asked once: see [`Cap`]); the e2e trials play a
+/// participant's writes this way.
 pub async fn run_steps(
     target: &Target,
     discovery: &DiscoveryCache,
@@ -191,6 +192,19 @@ pub async fn run_steps(
     kubectl: &str,
     cap: Option<Duration>,
 ) -> Vec<StepOutcome> {
+    run_steps_capped(target, discovery, scenario, indices, kubectl, |_, _| cap).await
+}
+
+/// [`run_steps`] with a cap chosen for each step, from the step and the outcomes of the steps run
+/// before it (the mistake matrix asks its play's waits once after a write was refused).
+pub async fn run_steps_capped(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    scenario: &Scenario,
+    indices: &[usize],
+    kubectl: &str,
+    cap_of: impl Fn(&Step, &[StepOutcome]) -> Option<Duration>,
+) -> Vec<StepOutcome> {
     let applied = Mutex::new(Vec::new());
     let ctx = StepCtx { target, discovery, dir: scenario.dir(), actions: scenario.actions().collect(), kubectl, applied: &applied };
     let mut captures = Captures::default();
@@ -198,13 +212,10 @@ pub async fn run_steps(
     let mut outcomes = Vec::with_capacity(indices.len());
     for &i in indices {
         let Some(step) = scenario.steps.get(i) else { continue };
-        let mut capped = step.clone();
-        if let Some(cap) = cap {
-            // `within` is the cap; the timeout (a process, an exec session) keeps room to answer at all.
-            capped.timeout = capped.timeout.min(cap.max(Duration::from_secs(20)));
-            capped.within = capped.within.min(cap);
-            capped.stable_for = None;
-        }
+        let capped = match cap_of(step, &outcomes) {
+            Some(cap) => Cap(cap).apply(step),
+            None => step.clone(),
+        };
         let s = match applies(target, step, &mut version).await {
             Ok(true) => run_step(&ctx, scenario, &capped, &mut captures, None, false).await,
             Ok(false) => not_applicable(scenario, step, "the step is for other server versions".into()),
@@ -218,6 +229,29 @@ pub async fn run_steps(
         outcomes.push(s);
     }
     outcomes
+}
+
+/// How long a step run outside a scenario run may take to hold. `within` is the cap, and nothing is
+/// held stable. The timeout keeps room for a process or an exec session to answer at all (the cap or
+/// 20 s, whichever is longer), except that a `wait` capped at zero is asked once: a wait is a watch,
+/// whose first read answers; a look capped at zero depends on an object already found broken, which
+/// is the proof, so there is nothing to wait for.
+#[derive(Debug, Clone, Copy)]
+pub struct Cap(pub Duration);
+
+/// The shortest room a capped step keeps to answer at all.
+const CAP_ROOM: Duration = Duration::from_secs(20);
+
+impl Cap {
+    pub fn apply(self, step: &Step) -> Step {
+        let mut capped = step.clone();
+        let room =
+            if self.0.is_zero() && matches!(step.action, crate::step::Action::Wait(_)) { Duration::ZERO } else { self.0.max(CAP_ROOM) };
+        capped.timeout = capped.timeout.min(room);
+        capped.within = capped.within.min(self.0);
+        capped.stable_for = None;
+        capped
+    }
 }
 
 fn location(scenario: &Scenario, step: &Step) -> String {

@@ -54,7 +54,7 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
             .extend(want.iter().filter(|w| !report.contains(w.as_str())).map(|w| format!("fail-can-i, isolated: no {w:?} in\n{report}")));
 
         let plain = sa_conformance::scenario::load_file(&case, &LoadOptions::default()).map_err(|e| e.to_string())?;
-        let outcome = run(&shared, &target, &plain);
+        let outcome = run(&shared, &target, &plain, None);
         let report = render_failure(&outcome);
         let process = "`kubectl auth can-i list pods --as=system:serviceaccount:sa-case-can-i:default -n sa-case-can-i`";
         if outcome.passed() || !report.contains(process) || !report.contains("expected: yes (exit 0)") || report.contains(IN_PROCESS) {
@@ -72,7 +72,7 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         let mapped = load_file_mapped(&current, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
         let ns = mapped.report.namespaces.get("sa-case-current-ns").cloned().ok_or("sa-case-current-ns not mapped")?;
         let in_reader_ns = with_default_namespace(&shared, &target, &ns)?;
-        let outcome = run(&shared, &in_reader_ns, &mapped.scenario);
+        let outcome = run(&shared, &in_reader_ns, &mapped.scenario, Some(&mapped));
         let report = render_failure(&outcome);
         let mismatch = format!("`kubectl auth can-i list pods --as=system:serviceaccount:{ns}:reader` {IN_PROCESS}");
         if outcome.passed()
@@ -100,12 +100,15 @@ fn seed(n: u64) -> u64 {
 fn run_isolated(shared: &Shared, target: &Target, file: &Path, n: u64) -> Result<(Mapped, ScenarioOutcome), Failed> {
     let plan = MapPlan::Isolate { run_id: run_id(seed(n)) };
     let mapped = load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
-    let outcome = run(shared, target, &mapped.scenario);
+    let outcome = run(shared, target, &mapped.scenario, Some(&mapped));
     Ok((mapped, outcome))
 }
 
-fn run(shared: &Shared, target: &Target, scenario: &Scenario) -> ScenarioOutcome {
-    let opts = shared.run_options();
+/// Runs `scenario`; when it is `isolated`'s, its namespaces are named after this run and their
+/// deletion is not waited for.
+fn run(shared: &Shared, target: &Target, scenario: &Scenario, isolated: Option<&Mapped>) -> ScenarioOutcome {
+    let unique = isolated.map(|m| m.report.namespaces.values().cloned().collect()).unwrap_or_default();
+    let opts = sa_conformance::runner::RunOptions { unique_namespaces: unique, ..shared.run_options() };
     let run = shared.runtime.block_on(sa_conformance::suite::run_on(target, std::slice::from_ref(scenario), &opts, &mut Silent));
     run.scenarios.into_iter().next().expect("one scenario outcome")
 }

@@ -1,8 +1,8 @@
 //! Two runs on one cluster, end to end, because people share a cluster and neither may break the
 //! other's run: a second run of the same scenario waits for the first's namespace lease instead of
 //! deleting the namespace under it, and both pass; `--no-wait` refuses with exit 2 naming the holder; a
-//! run killed with SIGKILL blocks the next one for no longer than its lease (30 s) plus the time to
-//! delete its leftover namespace.
+//! run killed with SIGKILL blocks the next one for no longer than its lease (`--lease`, 6 s here; 30 s
+//! by default) plus the time to delete its leftover namespace.
 
 use crate::cli;
 use crate::shared::Shared;
@@ -47,6 +47,18 @@ fn read(log: &Path) -> String {
     std::fs::read_to_string(log).unwrap_or_default()
 }
 
+/// The lease of the runs these trials kill: short, so the next run takes over (or sweeps) soon.
+const SHORT_LEASE: &str = "6s";
+const SHORT_LEASE_SECS: u64 = 6;
+
+/// What the trials that take `sa-lease` touch: that namespace (and leases of their own). They run
+/// beside other trials; the one that kills an isolated run keeps alone (see below).
+fn sa_lease_footprint() -> Option<sa_conformance::parallel::Footprint> {
+    let mut f = sa_conformance::parallel::Footprint::default();
+    f.writes.insert(NS.to_string());
+    Some(f)
+}
+
 /// Whether the namespace exists and carries the owned label (so a later run may treat it as a leftover).
 fn owned_namespace(shared: &Shared, api: &Api<Namespace>) -> bool {
     match shared.runtime.block_on(api.get_opt(NS)) {
@@ -57,7 +69,7 @@ fn owned_namespace(shared: &Shared, api: &Api<Namespace>) -> bool {
 
 pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("lease::second_run_waits_for_the_first_and_both_pass", None, move || {
+    crate::shared::gated("lease::second_run_waits_for_the_first_and_both_pass", sa_lease_footprint(), move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let (log1, log2, log3) = (
@@ -95,12 +107,12 @@ pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
 
 pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", None, move || {
+    crate::shared::gated("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", sa_lease_footprint(), move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let api: Api<Namespace> = Api::all(target.client.clone());
         let (log1, log2) = (std::env::temp_dir().join("sa-lease-killed.log"), std::env::temp_dir().join("sa-lease-after.log"));
-        let mut victim = spawn(&run_args(&target, &kc, &[]), &log1)?;
+        let mut victim = spawn(&run_args(&target, &kc, &["--lease", SHORT_LEASE]), &log1)?;
         if !cli::eventually(Duration::from_secs(60), || owned_namespace(&shared, &api)) {
             let _ = victim.kill();
             return Err(format!("the first run never created namespace {NS}: {}", read(&log1)).into());
@@ -131,11 +143,15 @@ pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
         if finished != 0 {
             return Err(format!("the run after the killed one must pass (exit {finished}):\n{out}").into());
         }
-        // The lease is 30 s and was renewed at most 10 s before the kill; allow 5 s of polling and API.
-        if blocked > Duration::from_secs(35) {
-            return Err(
-                format!("the killed run blocked the next for {:.1}s, more than its 30s lease:\n{out}", blocked.as_secs_f64()).into()
-            );
+        // The lease (6 s) was renewed at most a third of it before the kill, so it expired at most 6 s
+        // after; allow 9 s for the next run to start, poll and take it over on a loaded machine (a
+        // lease of the default 30 s would block it longer than both).
+        if blocked > Duration::from_secs(SHORT_LEASE_SECS + 9) {
+            return Err(format!(
+                "the killed run blocked the next for {:.1}s, more than its {SHORT_LEASE} lease:\n{out}",
+                blocked.as_secs_f64()
+            )
+            .into());
         }
         Ok(())
     })
@@ -145,6 +161,7 @@ pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
 /// killed with SIGKILL mid-step leaves its namespace and lease behind; once the lease has expired, the
 /// next run of any scenario removes both and says so in one line (issue 25: leftovers found by their
 /// ownership label). Without the sweep the namespace stayed for ever (watched: no line, namespace there).
+/// Alone: every run sweeps when it starts, so a run of another trial could sweep the leftover first.
 pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     crate::shared::gated("lease::an_isolated_run_killed_mid_step_is_swept_by_the_next_run", None, move || {
@@ -160,7 +177,7 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
                 .filter_map(|n| n.metadata.name)
                 .find(|n| n.starts_with(&format!("{NS}-hold-")))
         };
-        let mut victim = spawn(&run_args(&target, &kc, &["--isolate"]), &log1)?;
+        let mut victim = spawn(&run_args(&target, &kc, &["--isolate", "--lease", SHORT_LEASE]), &log1)?;
         let mut left = None;
         if !cli::eventually(Duration::from_secs(60), || {
             left = isolated();
@@ -172,8 +189,8 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
         let left = left.unwrap_or_default();
         victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
         let _ = victim.wait();
-        // its lease is renewed every 10 s and lives 30 s: expired at most 30 s after the kill
-        std::thread::sleep(Duration::from_secs(32));
+        // its lease is renewed every third of its 6 s: expired at most 6 s after the kill
+        std::thread::sleep(Duration::from_secs(SHORT_LEASE_SECS + 1));
         let out = cli::output(&run_args(&target, &kc, &["--isolate"]).iter().map(String::as_str).collect::<Vec<_>>())?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let said = format!("removed namespace `{left}` left by run ");

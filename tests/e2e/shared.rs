@@ -23,12 +23,23 @@ pub struct Shared {
 /// cargo-nextest (a process per trial) the namespace leases keep runs of one namespace apart instead.
 static GATE: Gate = Gate::new();
 
+/// The trials that run alone (no footprint, or one that says so), by name: `main` starts them first.
+static ALONE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Whether the trial `name` runs alone on the shared cluster.
+pub fn runs_alone(name: &str) -> bool {
+    ALONE.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|n| n == name)
+}
+
 /// A trial that runs only when its footprint conflicts with no other running trial.
 pub fn gated<F>(name: impl Into<String>, footprint: Option<Footprint>, run: F) -> Trial
 where
     F: FnOnce() -> Result<(), Failed> + Send + 'static,
 {
     let name = name.into();
+    if footprint.as_ref().is_none_or(|f| f.alone.is_some() || !f.everyone.is_empty()) {
+        ALONE.lock().unwrap_or_else(|p| p.into_inner()).push(name.clone());
+    }
     let label = name.clone();
     Trial::test(name, move || {
         let waited = std::time::Instant::now();
