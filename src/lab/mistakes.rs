@@ -91,9 +91,19 @@ pub async fn try_one(
         });
     }
     let plan = LabPlan::of(&mutant.scenario);
+    // Once a step of the play did not go as the article says (a write refused: the mistake showing,
+    // as the participant saw it), the play's later waits are asked once. What the mistake left may
+    // never come (a pod refused for a missing ServiceAccount waited its whole 120 s before); the
+    // check that follows judges the lab, with waits of its own.
+    let mut diverged = false;
     for stage in 0..plan.stages.len() {
         let steps = participant_steps(&plan, &mutant.scenario, stage);
-        let outcomes = crate::runner::run_steps(target, discovery, &mutant.scenario, &steps, kubectl, None).await;
+        let cap_of = |step: &crate::scenario::Step, before: &[crate::outcome::StepOutcome]| {
+            let waits = matches!(step.action, crate::step::Action::Wait(_));
+            (waits && (diverged || before.iter().any(|o| !o.ok()))).then_some(std::time::Duration::ZERO)
+        };
+        let outcomes = crate::runner::run_steps_capped(target, discovery, &mutant.scenario, &steps, kubectl, cap_of).await;
+        diverged |= outcomes.iter().any(|o| !o.ok());
         // A command whose output differs, or a pod that does not start, is the mistake showing (the
         // participant saw it too); only a harness or cluster error means it was not played.
         if let Some((o, e)) = outcomes.iter().find_map(|o| o.error.as_ref().filter(|_| o.kind != "wait").map(|e| (o, e))) {
