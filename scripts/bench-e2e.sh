@@ -32,7 +32,7 @@ bin=$(cargo test --test e2e --no-run --message-format=json 2>/dev/null | sed -n 
 n0=$(cat "$usage")
 SA_CONFORMANCE_CLUSTER_NAME=$NAME SA_CONFORMANCE_KEEP=1 /usr/bin/time -f "%e %U %S" -o "$LOG.time" "$bin" "${skip[@]}" "$@" > "$LOG" 2>&1 && rc=0 || rc=$?
 n1=$(cat "$usage")
-read -r wall u s < "$LOG.time"
+read -r wall u s < <(tail -1 "$LOG.time")
 grep -E "^test result:" "$LOG" || true
 echo "wall ${wall}s, the test process and its children $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", u + s }') CPU-s, the node $(awk -v a="$n0" -v b="$n1" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') CPU-s, exit $rc"
 echo "the longest trials (own time, time waited for the gate):"

@@ -20,6 +20,21 @@ impl Footprint {
         s.footprint()
     }
 
+    /// Both footprints as one, for a trial that runs several scenarios: everything either touches,
+    /// and either's reason to run alone. Whatever conflicts with one of them conflicts with the join.
+    pub fn join(mut self, other: Footprint) -> Footprint {
+        self.writes.extend(other.writes);
+        self.reads.extend(other.reads);
+        self.objects.extend(other.objects);
+        self.reads_everywhere = self.reads_everywhere.or(other.reads_everywhere);
+        self.alone = self.alone.or(other.alone);
+        self.everyone.extend(other.everyone);
+        self.grants.extend(other.grants);
+        self.acts_as.extend(other.acts_as);
+        self.written.extend(other.written);
+        self
+    }
+
     /// Why two footprints may not run at the same time, or None if they may.
     pub fn conflict(&self, other: &Footprint) -> Option<String> {
         if let Some(why) = self.alone.as_ref().or(other.alone.as_ref()) {

@@ -384,3 +384,42 @@ fn the_gate_lets_no_one_overtake_a_waiting_trial_it_conflicts_with() {
     });
     assert_eq!(*order.lock().unwrap(), ["alone", "later"]);
 }
+
+#[test]
+fn whatever_conflicts_with_one_footprint_conflicts_with_its_join() {
+    let ns = |w: &str| Footprint { writes: [w.to_string()].into(), ..Default::default() };
+    let crb = |name: &str, subject: &str| {
+        print(&with_step(&format!(
+            "  - apply:\n      manifest: |\n        apiVersion: rbac.authorization.k8s.io/v1\n        kind: ClusterRoleBinding\n        metadata: {{ name: {name} }}\n        roleRef: {{ apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }}\n        subjects: [{subject}]\n"
+        )))
+    };
+    let parts = [
+        ns("a"),
+        Footprint { reads: ["r".to_string()].into(), ..Default::default() },
+        Footprint { objects: ["ClusterRole/x".to_string()].into(), ..Default::default() },
+        crb("to-bob", "{ kind: User, name: bob, apiGroup: rbac.authorization.k8s.io }"),
+        crb("to-all", "{ kind: Group, name: \"system:authenticated\", apiGroup: rbac.authorization.k8s.io }"),
+        Footprint { alone: Some("unknown".into()), ..Default::default() },
+        Footprint { reads_everywhere: Some("a list across namespaces".into()), ..Default::default() },
+        Footprint { acts_as: ["User bob".to_string()].into(), ..Default::default() },
+    ];
+    let others = [
+        ns("a"),
+        ns("r"),
+        Footprint { objects: ["ClusterRole/x".to_string()].into(), ..Default::default() },
+        Footprint { acts_as: ["User bob".to_string()].into(), ..Default::default() },
+        ns("elsewhere"),
+        crb("to-bob-too", "{ kind: User, name: bob, apiGroup: rbac.authorization.k8s.io }"),
+    ];
+    for (i, a) in parts.iter().enumerate() {
+        for b in &parts[i..] {
+            let joined = a.clone().join(b.clone());
+            for other in &others {
+                if a.conflict(other).is_some() || b.conflict(other).is_some() {
+                    assert!(joined.conflict(other).is_some(), "{a:?} + {b:?} lets {other:?} beside it");
+                }
+            }
+        }
+    }
+    assert_eq!(ns("a").join(ns("b")).conflict(&ns("elsewhere")), None, "a join still runs beside what neither touches");
+}

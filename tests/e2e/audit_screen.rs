@@ -12,7 +12,9 @@ use sa_conformance::audit::{audit, AuditReport, AuditSpec};
 use sa_conformance::footprint::Footprint;
 use std::sync::Arc;
 
-const NAMESPACES: &[&str] = &["kube-system", "kube-public", "default"];
+/// Two namespaces with RoleBindings of the default policy (a third, `default`, added 347 questions to each sweep
+/// and no rule shape).
+const NAMESPACES: &[&str] = &["kube-system", "kube-public"];
 
 /// Kubernetes' own identities, each bound by the default policy (bootstrap roles and bindings).
 const SCREENED: &[&str] = &[
@@ -24,9 +26,9 @@ const SCREENED: &[&str] = &[
     "system:serviceaccount:kube-system:clusterrole-aggregation-controller",
     // Roles in kube-system and kube-public (RoleBindings, not only ClusterRoleBindings)
     "system:serviceaccount:kube-system:bootstrap-signer",
-    // a user: rules with resourceNames, a RoleBinding in kube-system
+    // a user: rules with resourceNames, a RoleBinding in kube-system (system:kube-scheduler has the
+    // same shapes and was dropped: each identity costs a sweep of 1365 SubjectAccessReviews)
     "system:kube-controller-manager",
-    "system:kube-scheduler",
 ];
 
 pub fn trial(shared: &Arc<Shared>) -> Trial {

@@ -26,62 +26,66 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     let (case, current) =
         (root().join("tests/e2e/cases/fail-can-i.scenario.yaml"), root().join("tests/e2e/can_i/current-namespace.scenario.yaml"));
-    let footprint = [&case, &current].into_iter().map(|f| crate::shared::footprint_of(f)).try_fold(
-        sa_conformance::footprint::Footprint::default(),
-        |mut all, f| {
-            let f = f?;
-            all.writes.extend(f.writes);
-            all.reads.extend(f.reads);
-            all.objects.extend(f.objects);
-            Some(all)
-        },
-    );
+    let footprint =
+        crate::shared::footprint_of_all(&["tests/e2e/cases/fail-can-i.scenario.yaml", "tests/e2e/can_i/current-namespace.scenario.yaml"]);
     crate::shared::gated("can_i::the_in_process_kubectl_question_goes_red_on_its_own", footprint, move || {
         let target = shared.target()?;
         let mut problems = Vec::new();
+        // The four runs are independent (each in namespaces of its own, or the case's as written), so
+        // they run at once.
+        let isolated = |file: &Path, n: u64| {
+            let plan = MapPlan::Isolate { run_id: run_id(seed(n)) };
+            load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())
+        };
+        let (case_mapped, plain, current_default, current_reader) = (
+            isolated(&case, 1)?,
+            sa_conformance::scenario::load_file(&case, &LoadOptions::default()).map_err(|e| e.to_string())?,
+            isolated(&current, 2)?,
+            isolated(&current, 3)?,
+        );
+        let reader_ns = current_reader.report.namespaces.get("sa-case-current-ns").cloned().ok_or("sa-case-current-ns not mapped")?;
+        let in_reader_ns = with_default_namespace(&shared, &target, &reader_ns)?;
+        let (case_isolated, case_plain, default_ns, reader) = shared.runtime.block_on(async {
+            futures::join!(
+                run(&shared, &target, &case_mapped.scenario, Some(&case_mapped)),
+                run(&shared, &target, &plain, None),
+                run(&shared, &target, &current_default.scenario, Some(&current_default)),
+                run(&shared, &in_reader_ns, &current_reader.scenario, Some(&current_reader)),
+            )
+        });
 
-        let (mapped, outcome) = run_isolated(&shared, &target, &case, 1)?;
-        let report = render_failure(&outcome);
-        let ns = mapped.report.namespaces.get("sa-case-can-i").cloned().unwrap_or_default();
+        let report = render_failure(&case_isolated);
+        let ns = case_mapped.report.namespaces.get("sa-case-can-i").cloned().unwrap_or_default();
         let want = [
             format!("SubjectAccessReview: can system:serviceaccount:{ns}:default list pods in namespace {ns}"),
             format!("`kubectl auth can-i list pods --as=system:serviceaccount:{ns}:default -n {ns}` {IN_PROCESS}"),
         ];
-        if outcome.passed() {
+        if case_isolated.passed() {
             problems.push(format!("fail-can-i, isolated, passed:\n{report}"));
         }
         problems
             .extend(want.iter().filter(|w| !report.contains(w.as_str())).map(|w| format!("fail-can-i, isolated: no {w:?} in\n{report}")));
 
-        let plain = sa_conformance::scenario::load_file(&case, &LoadOptions::default()).map_err(|e| e.to_string())?;
-        let outcome = run(&shared, &target, &plain, None);
-        let report = render_failure(&outcome);
+        let report = render_failure(&case_plain);
         let process = "`kubectl auth can-i list pods --as=system:serviceaccount:sa-case-can-i:default -n sa-case-can-i`";
-        if outcome.passed() || !report.contains(process) || !report.contains("expected: yes (exit 0)") || report.contains(IN_PROCESS) {
+        if case_plain.passed() || !report.contains(process) || !report.contains("expected: yes (exit 0)") || report.contains(IN_PROCESS) {
             problems
                 .push(format!("fail-can-i, as written, must fail on the kubectl process ({process}, expected yes (exit 0)):\n{report}"));
         }
 
-        let (_, outcome) = run_isolated(&shared, &target, &current, 2)?;
-        if !outcome.passed() {
-            problems
-                .push(format!("current-namespace with the client's default namespace `default` must pass:\n{}", render_failure(&outcome)));
+        if !default_ns.passed() {
+            problems.push(format!(
+                "current-namespace with the client's default namespace `default` must pass:\n{}",
+                render_failure(&default_ns)
+            ));
         }
 
-        let plan = MapPlan::Isolate { run_id: run_id(seed(3)) };
-        let mapped = load_file_mapped(&current, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
-        let ns = mapped.report.namespaces.get("sa-case-current-ns").cloned().ok_or("sa-case-current-ns not mapped")?;
-        let in_reader_ns = with_default_namespace(&shared, &target, &ns)?;
-        let outcome = run(&shared, &in_reader_ns, &mapped.scenario, Some(&mapped));
-        let report = render_failure(&outcome);
-        let mismatch = format!("`kubectl auth can-i list pods --as=system:serviceaccount:{ns}:reader` {IN_PROCESS}");
-        if outcome.passed()
-            || !report.contains(&mismatch)
-            || !report.contains("expected: no")
-            || report.contains("SubjectAccessReview: can")
+        let report = render_failure(&reader);
+        let mismatch = format!("`kubectl auth can-i list pods --as=system:serviceaccount:{reader_ns}:reader` {IN_PROCESS}");
+        if reader.passed() || !report.contains(&mismatch) || !report.contains("expected: no") || report.contains("SubjectAccessReview: can")
         {
             problems.push(format!(
-                "with the current namespace {ns}, only the in-process kubectl question must fail ({mismatch:?}, expected no, actual yes), not the SubjectAccessReview:\n{report}"
+                "with the current namespace {reader_ns}, only the in-process kubectl question must fail ({mismatch:?}, expected no, actual yes), not the SubjectAccessReview:\n{report}"
             ));
         }
         if problems.is_empty() {
@@ -97,19 +101,12 @@ fn seed(n: u64) -> u64 {
     now.wrapping_mul(7).wrapping_add(n)
 }
 
-fn run_isolated(shared: &Shared, target: &Target, file: &Path, n: u64) -> Result<(Mapped, ScenarioOutcome), Failed> {
-    let plan = MapPlan::Isolate { run_id: run_id(seed(n)) };
-    let mapped = load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
-    let outcome = run(shared, target, &mapped.scenario, Some(&mapped));
-    Ok((mapped, outcome))
-}
-
 /// Runs `scenario`; when it is `isolated`'s, its namespaces are named after this run and their
 /// deletion is not waited for.
-fn run(shared: &Shared, target: &Target, scenario: &Scenario, isolated: Option<&Mapped>) -> ScenarioOutcome {
+async fn run(shared: &Shared, target: &Target, scenario: &Scenario, isolated: Option<&Mapped>) -> ScenarioOutcome {
     let unique = isolated.map(|m| m.report.namespaces.values().cloned().collect()).unwrap_or_default();
     let opts = sa_conformance::runner::RunOptions { unique_namespaces: unique, ..shared.run_options() };
-    let run = shared.runtime.block_on(sa_conformance::suite::run_on(target, std::slice::from_ref(scenario), &opts, &mut Silent));
+    let run = sa_conformance::suite::run_on(target, std::slice::from_ref(scenario), &opts, &mut Silent).await;
     run.scenarios.into_iter().next().expect("one scenario outcome")
 }
 

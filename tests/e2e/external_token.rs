@@ -16,10 +16,15 @@ use testcontainers::{GenericImage, ImageExt};
 const NS: &str = "sa-external";
 const SA: &str = "automation";
 
+/// It writes its namespace (and a token of its ServiceAccount) and nothing else.
+fn writes(ns: &str) -> Option<sa_conformance::parallel::Footprint> {
+    Some(sa_conformance::parallel::Footprint { writes: [ns.to_string()].into(), ..Default::default() })
+}
+
 pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     let on_existing = std::env::var_os("SA_CONFORMANCE_CONTEXT").is_some();
-    crate::shared::gated("token::an_external_system_authenticates_with_a_created_token", None, move || {
+    crate::shared::gated("token::an_external_system_authenticates_with_a_created_token", writes(NS), move || {
         let target = shared.target()?;
         let result = shared.runtime.block_on(check(&target));
         let cleanup =

@@ -14,6 +14,11 @@ use std::sync::Arc;
 const FOREIGN: &str = "someone-elses-cluster";
 const PROBE_NS: &str = "sa-guard-probe";
 
+/// What both trials touch: the probe scenario's namespace (one writes it, the other proves it absent).
+fn probe_footprint() -> Option<sa_conformance::parallel::Footprint> {
+    crate::shared::footprint_of_all(&["tests/e2e/guard/guard-probe.scenario.yaml"])
+}
+
 /// A kubeconfig for the test cluster whose context is called FOREIGN.
 fn foreign_kubeconfig(target: &Target) -> Result<PathBuf, String> {
     let text = std::fs::read_to_string(&target.kubeconfig).map_err(|e| e.to_string())?;
@@ -51,7 +56,7 @@ fn run_probe(shared: &Shared, extra: &[&str]) -> Result<(std::process::Output, T
 
 pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("guard::refuses_a_context_it_did_not_create_and_writes_nothing", None, move || {
+    crate::shared::gated("guard::refuses_a_context_it_did_not_create_and_writes_nothing", probe_footprint(), move || {
         let (out, target) = run_probe(&shared, &[])?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(2) {
@@ -71,7 +76,7 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
 
 pub fn allow_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("guard::allow_context_lets_a_named_context_through", None, move || {
+    crate::shared::gated("guard::allow_context_lets_a_named_context_through", probe_footprint(), move || {
         let (out, target) = run_probe(&shared, &["--allow-context", FOREIGN])?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -14,43 +14,47 @@ const NS: &str = "sa-interrupt";
 
 pub fn namespace_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("interrupt::mid_step_leaves_no_namespace_and_exits_130", None, move || {
-        let target = shared.target()?;
-        let kc = target.kubeconfig.display().to_string();
-        let log = std::env::temp_dir().join("sa-conformance-interrupt-ns.log");
-        let args = [
-            "run",
-            "--cluster",
-            "existing",
-            "--kubeconfig",
-            &kc,
-            "--context",
-            &target.context,
-            "--allow-context",
-            &target.context,
-            "--scenarios-dir",
-            "tests/e2e/interrupt",
-            "slow",
-        ];
-        let mut child = cli::spawn(&args, &log)?;
-        let api: Api<Namespace> = Api::all(target.client.clone());
-        let exists = |shared: &Shared| shared.runtime.block_on(api.get_opt(NS)).map(|n| n.is_some()).unwrap_or(false);
-        if !cli::eventually(Duration::from_secs(60), || exists(&shared)) {
-            let _ = child.kill();
-            return Err(format!("the run never created namespace {NS}: {}", std::fs::read_to_string(&log).unwrap_or_default()).into());
-        }
-        std::thread::sleep(Duration::from_secs(2));
-        cli::interrupt(&child)?;
-        let code = cli::wait(&mut child, Duration::from_secs(180))?;
-        let output = std::fs::read_to_string(&log).unwrap_or_default();
-        if code != 130 {
-            return Err(format!("expected exit code 130 after SIGINT, got {code}: {output}").into());
-        }
-        if exists(&shared) {
-            return Err(format!("namespace {NS} is still there after the interrupted run: {output}").into());
-        }
-        Ok(())
-    })
+    crate::shared::gated(
+        "interrupt::mid_step_leaves_no_namespace_and_exits_130",
+        crate::shared::footprint_of_all(&["tests/e2e/interrupt/slow.scenario.yaml"]),
+        move || {
+            let target = shared.target()?;
+            let kc = target.kubeconfig.display().to_string();
+            let log = std::env::temp_dir().join("sa-conformance-interrupt-ns.log");
+            let args = [
+                "run",
+                "--cluster",
+                "existing",
+                "--kubeconfig",
+                &kc,
+                "--context",
+                &target.context,
+                "--allow-context",
+                &target.context,
+                "--scenarios-dir",
+                "tests/e2e/interrupt",
+                "slow",
+            ];
+            let mut child = cli::spawn(&args, &log)?;
+            let api: Api<Namespace> = Api::all(target.client.clone());
+            let exists = |shared: &Shared| shared.runtime.block_on(api.get_opt(NS)).map(|n| n.is_some()).unwrap_or(false);
+            if !cli::eventually(Duration::from_secs(60), || exists(&shared)) {
+                let _ = child.kill();
+                return Err(format!("the run never created namespace {NS}: {}", std::fs::read_to_string(&log).unwrap_or_default()).into());
+            }
+            std::thread::sleep(Duration::from_secs(2));
+            cli::interrupt(&child)?;
+            let code = cli::wait(&mut child, Duration::from_secs(180))?;
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            if code != 130 {
+                return Err(format!("expected exit code 130 after SIGINT, got {code}: {output}").into());
+            }
+            if exists(&shared) {
+                return Err(format!("namespace {NS} is still there after the interrupted run: {output}").into());
+            }
+            Ok(())
+        },
+    )
 }
 
 fn kind_clusters() -> Vec<String> {

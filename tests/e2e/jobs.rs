@@ -3,7 +3,7 @@
 //! other, it cannot), and the one that fails still fails the run (exit 1) with its own failure.
 
 use crate::cli;
-use crate::shared::{gated, root, Shared};
+use crate::shared::{gated, Shared};
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use libtest_mimic::Trial;
@@ -14,12 +14,7 @@ use std::time::Instant;
 const NAMESPACES: [&str; 2] = ["sa-jobs-a", "sa-jobs-b"];
 
 fn footprint() -> Option<sa_conformance::parallel::Footprint> {
-    let dir = root().join("tests/e2e/jobs");
-    let (a, b) = (crate::shared::footprint_of(&dir.join("a.scenario.yaml"))?, crate::shared::footprint_of(&dir.join("b.scenario.yaml"))?);
-    let mut both = a;
-    both.writes.extend(b.writes);
-    both.reads.extend(b.reads);
-    Some(both)
+    crate::shared::footprint_of_all(&["tests/e2e/jobs/a.scenario.yaml", "tests/e2e/jobs/b.scenario.yaml"])
 }
 
 fn scenario<'a>(report: &'a Value, name: &str) -> Result<&'a Value, String> {

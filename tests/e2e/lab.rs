@@ -134,8 +134,9 @@ async fn sections(target: &Target) -> Result<(), Failed> {
             }
         }
         let after = versions(target, ALICE).await?;
-        if before != after {
-            return Err(format!("checking changed the lab: before {before:?}, after {after:?}").into());
+        let changed = changed_objects(&before, &after);
+        if !changed.is_empty() {
+            return Err(format!("checking changed the lab:\n{}", changed.join("\n")).into());
         }
     }
     // Bob stops after the pod; one board checks both at once.
@@ -217,13 +218,16 @@ async fn read_only_identity(target: &Target) -> Result<TokenKubeconfig, Failed> 
     Ok(TokenKubeconfig::write(target, &token).map_err(|e| sa_conformance::error::chain(&e))?)
 }
 
-/// Every object in a namespace (and the namespace), kind/name -> resourceVersion.
+/// Every object in a namespace (and the namespace), kind/name -> what a writer set: the object without
+/// its `status`, its resourceVersion and the managedFields entries of status updates. A pod's status is
+/// the kubelet's to write at any time (under load it still writes after the pod is Ready), so only a
+/// change elsewhere can be the check's.
 async fn versions(target: &Target, ns: &str) -> Result<BTreeMap<String, String>, Failed> {
     let c = target.client.clone();
     let discovery = Discovery::new(c.clone()).run().await.map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
     let namespace = Api::<Namespace>::all(c.clone()).get(ns).await.map_err(|e| e.to_string())?;
-    out.insert(format!("Namespace/{ns}"), namespace.metadata.resource_version.unwrap_or_default());
+    out.insert(format!("Namespace/{ns}"), written(serde_json::to_value(namespace).map_err(|e| e.to_string())?));
     for group in discovery.groups() {
         for (ar, caps) in group.recommended_resources() {
             if caps.scope != Scope::Namespaced || !caps.supports_operation(kube::discovery::verbs::LIST) || ar.kind == "Event" {
@@ -232,31 +236,56 @@ async fn versions(target: &Target, ns: &str) -> Result<BTreeMap<String, String>,
             let api: Api<DynamicObject> = Api::namespaced_with(c.clone(), ns, &ApiResource { ..ar.clone() });
             let Ok(list) = api.list(&ListParams::default()).await else { continue };
             for o in list.items {
-                out.insert(format!("{}/{}", ar.kind, o.metadata.name.unwrap_or_default()), o.metadata.resource_version.unwrap_or_default());
+                let name = format!("{}/{}", ar.kind, o.metadata.name.clone().unwrap_or_default());
+                out.insert(name, written(serde_json::to_value(o).map_err(|e| e.to_string())?));
             }
         }
     }
     Ok(out)
 }
 
+/// An object as its writers other than a status update left it (see [`versions`]).
+fn written(mut o: serde_json::Value) -> String {
+    if let Some(map) = o.as_object_mut() {
+        map.remove("status");
+    }
+    if let Some(meta) = o.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("resourceVersion");
+        if let Some(fields) = meta.get_mut("managedFields").and_then(|f| f.as_array_mut()) {
+            fields.retain(|f| f["subresource"] != "status");
+        }
+    }
+    o.to_string()
+}
+
+/// The objects whose state differs between two [`versions`], with both states.
+fn changed_objects(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> Vec<String> {
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| format!("{k}: before {:?}, after {:?}", before.get(k), after.get(k)))
+        .collect()
+}
+
 /// How many mistakes are played at once (each in its own namespace).
 const MISTAKES_AT_ONCE: usize = 6;
 
-/// Which mistakes a trial plays: those that change only their own lab's namespace, played side by side
-/// (and beside other trials whose footprints do not conflict); or those that write a cluster-scoped
-/// object (a ClusterRoleBinding to `system:authenticated`), which reach every lab on the cluster and
-/// are played one at a time, with nothing else running.
+/// Which mistakes a trial plays, by what its mistakes reach (their footprints, mapped into their labs'
+/// namespaces, by the `--jobs` rule): those that reach only their own lab (a Role without a verb, a
+/// ClusterRoleBinding to the lab's own ServiceAccount) are played side by side, beside other trials
+/// whose footprints do not conflict; those that reach other labs (a ClusterRoleBinding to
+/// `system:authenticated`) are played one at a time, with nothing else running.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Reach {
-    Namespaced,
-    ClusterWide,
+    OwnLab,
+    OtherLabs,
 }
 
 impl Reach {
     fn name(self) -> &'static str {
         match self {
-            Reach::Namespaced => "namespaced",
-            Reach::ClusterWide => "cluster-wide",
+            Reach::OwnLab => "own-lab",
+            Reach::OtherLabs => "other-labs",
         }
     }
 }
@@ -266,11 +295,11 @@ impl Reach {
 /// show it). Two trials, by what a mistake reaches; each writes its table to
 /// target/mistake-matrix-REACH.md (docs/check.md shows it).
 pub fn mistakes_trials(shared: &Arc<Shared>) -> Vec<Trial> {
-    [Reach::Namespaced, Reach::ClusterWide]
+    [Reach::OwnLab, Reach::OtherLabs]
         .into_iter()
         .map(|reach| {
             let shared = Arc::clone(shared);
-            let name = format!("check::every_{}_mistake_of_the_walkthrough_is_named", reach.name().replace('-', "_"));
+            let name = format!("check::every_mistake_reaching_{}_is_named", reach.name().replace('-', "_"));
             crate::shared::gated(name, mistakes_footprint(reach), move || {
                 let target = shared.target()?;
                 shared.runtime.block_on(mistakes(&target, reach))
@@ -279,45 +308,59 @@ pub fn mistakes_trials(shared: &Arc<Shared>) -> Vec<Trial> {
         .collect()
 }
 
-/// The walkthrough as written, and the indices of its mutants that reach as far as `reach`.
-fn mistakes_of(reach: Reach) -> Result<(Scenario, Vec<usize>), String> {
-    let file = crate::shared::root().join("scenarios/article/walkthrough.scenario.yaml");
-    let verbatim = sa_conformance::scenario::load_file(&file, &LoadOptions::default()).map_err(|e| e.to_string())?;
-    let plan = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?;
-    let which = (0..plan.mutants.len())
-        .filter(|&i| {
-            let global = sa_conformance::lab::mistakes::changed(&verbatim, &plan.mutants[i].scenario).iter().any(|k| k.contains("/-/"));
-            global == (reach == Reach::ClusterWide)
-        })
-        .collect();
-    Ok((verbatim, which))
+/// The mistakes of the walkthrough split by reach: each mutant's index, with its footprint when
+/// mapped into its lab's namespace `lab-mistake-INDEX`. A mistake reaches only its own lab when its
+/// footprint neither runs alone nor grants to everyone, and conflicts with no other such mistake (so
+/// that they can be played side by side); the others reach other labs.
+struct Split {
+    verbatim: Scenario,
+    own: Vec<(usize, sa_conformance::parallel::Footprint)>,
+    others: Vec<usize>,
 }
 
-/// The cluster-wide mistakes run alone. The namespaced ones touch what their labs' mapped mutants
-/// touch (their own namespaces, and what the walkthrough reads), all together; alone if that cannot
-/// be read.
+fn split() -> &'static Result<Split, String> {
+    static SPLIT: std::sync::OnceLock<Result<Split, String>> = std::sync::OnceLock::new();
+    SPLIT.get_or_init(|| {
+        let file = crate::shared::root().join("scenarios/article/walkthrough.scenario.yaml");
+        let verbatim = sa_conformance::scenario::load_file(&file, &LoadOptions::default()).map_err(|e| e.to_string())?;
+        let count = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?.mutants.len();
+        let (mut own, mut others) = (Vec::<(usize, sa_conformance::parallel::Footprint)>::new(), Vec::new());
+        for i in 0..count {
+            let article = mapped(&format!("lab-mistake-{i}")).map_err(|e| format!("{e:?}"))?;
+            let plan = sa_conformance::mutate::plan(&article, &[]).map_err(|e| e.to_string())?;
+            let f =
+                sa_conformance::parallel::Footprint::of(&plan.mutants.get(i).ok_or("the mapped walkthrough has fewer mutants")?.scenario);
+            let beside = f.alone.is_none() && f.everyone.is_empty() && own.iter().all(|(_, o)| o.conflict(&f).is_none());
+            if beside {
+                own.push((i, f));
+            } else {
+                others.push(i);
+            }
+        }
+        Ok(Split { verbatim, own, others })
+    })
+}
+
+/// The walkthrough as written, and the indices of its mutants that reach as far as `reach`.
+fn mistakes_of(reach: Reach) -> Result<(Scenario, Vec<usize>), String> {
+    let split = split().as_ref().map_err(Clone::clone)?;
+    let which = match reach {
+        Reach::OwnLab => split.own.iter().map(|(i, _)| *i).collect(),
+        Reach::OtherLabs => split.others.clone(),
+    };
+    Ok((split.verbatim.clone(), which))
+}
+
+/// The mistakes that reach other labs run alone. Those that reach only their own lab touch what their
+/// labs' mapped mutants touch (their own namespaces, their grants, and what the walkthrough reads),
+/// all together; alone if that cannot be read.
 fn mistakes_footprint(reach: Reach) -> Option<sa_conformance::parallel::Footprint> {
     let alone = |why: &str| Some(sa_conformance::parallel::Footprint { alone: Some(why.into()), ..Default::default() });
-    if reach == Reach::ClusterWide {
-        return alone("its mistakes apply ClusterRoleBindings that reach every lab");
+    let Ok(split) = split() else { return alone("the walkthrough's mistakes cannot be planned") };
+    if reach == Reach::OtherLabs {
+        return alone("its mistakes grant to groups that reach every lab");
     }
-    let Ok((_, which)) = mistakes_of(reach) else { return alone("the walkthrough's mistakes cannot be planned") };
-    let mut all = sa_conformance::parallel::Footprint::default();
-    for i in which {
-        let article = mapped(&format!("lab-mistake-{i}")).ok()?;
-        let plan = sa_conformance::mutate::plan(&article, &[]).ok()?;
-        let f = sa_conformance::parallel::Footprint::of(&plan.mutants.get(i)?.scenario);
-        if f.alone.is_some() || !f.everyone.is_empty() {
-            return alone("a namespaced mistake reaches the whole cluster");
-        }
-        all.writes.extend(f.writes);
-        all.reads.extend(f.reads);
-        all.objects.extend(f.objects);
-        all.grants.extend(f.grants);
-        all.acts_as.extend(f.acts_as);
-        all.reads_everywhere = all.reads_everywhere.or(f.reads_everywhere);
-    }
-    Some(all)
+    Some(split.own.iter().fold(sa_conformance::parallel::Footprint::default(), |all, (_, f)| all.join(f.clone())))
 }
 
 async fn mistakes(target: &Target, reach: Reach) -> Result<(), Failed> {
@@ -327,7 +370,7 @@ async fn mistakes(target: &Target, reach: Reach) -> Result<(), Failed> {
     }
     let discovery = DiscoveryCache::default();
     let count = which.len();
-    let at_once = if reach == Reach::Namespaced { MISTAKES_AT_ONCE } else { 1 };
+    let at_once = if reach == Reach::OwnLab { MISTAKES_AT_ONCE } else { 1 };
     let rows = play_mistakes(target, &discovery, &verbatim, which, at_once).await;
     report_mistakes(rows, count, reach).await
 }

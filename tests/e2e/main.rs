@@ -115,8 +115,17 @@ fn main() -> ExitCode {
     trials.push(ownership::no_record_trial(&shared));
     trials.push(ownership::proven_trial(&shared));
     // The trials that run alone first, one after another, then the rest side by side: an alone trial
-    // met midway waits for every running trial to end while the threads behind it idle.
-    trials.sort_by_key(|t| !shared::runs_alone(t.name()));
+    // met midway waits for every running trial to end while the threads behind it idle. Of the rest,
+    // the longest kinds first (the harness's own trials each run several scenarios or processes, then
+    // the shipped scenarios, then the cases), so that the short cases fill the end.
+    trials.sort_by_key(|t| {
+        let kind = match t.name().split("::").next() {
+            Some("case") => 2,
+            Some("scenario") => 1,
+            _ => 0,
+        };
+        (!shared::runs_alone(t.name()), kind)
+    });
     let conclusion = libtest_mimic::run(&args, trials);
     shared.release();
     conclusion.exit_code()

@@ -55,7 +55,15 @@ fn mutate_with(shared: &Shared, operators: &[&str], options: &[&str]) -> Result<
     let leftovers = shared
         .runtime
         .block_on(Api::<ClusterRoleBinding>::all(target.client.clone()).list(&ListParams::default().labels("sa-conformance.dev/mutant")));
-    let leftovers: Vec<String> = leftovers.map_err(|e| e.to_string())?.items.into_iter().filter_map(|b| b.metadata.name).collect();
+    // this trial's mutants only (their names carry the scenario's namespace): other trials' mutants
+    // may be live beside it
+    let leftovers: Vec<String> = leftovers
+        .map_err(|e| e.to_string())?
+        .items
+        .into_iter()
+        .filter_map(|b| b.metadata.name)
+        .filter(|n| n.contains("mutate-e2e"))
+        .collect();
     if !leftovers.is_empty() {
         return Err(format!("mutant ClusterRoleBindings left behind: {leftovers:?}").into());
     }
@@ -75,6 +83,12 @@ fn mutate_with(shared: &Shared, operators: &[&str], options: &[&str]) -> Result<
     Ok((out.status.code().unwrap_or(-1), stdout, report))
 }
 
+/// The scenario's and its mutants' footprints (as written: an isolated run's namespaces are its own),
+/// joined; an over-grant to everyone makes the trial run alone.
+fn footprint(operators: &[&str]) -> Option<sa_conformance::parallel::Footprint> {
+    crate::shared::mutants_footprint("tests/e2e/mutate/no-negative-check.scenario.yaml", operators)
+}
+
 fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
     report["scenarios"][0]["mutants"].as_array()?.iter().find(|m| m["id"] == id)
 }
@@ -82,7 +96,7 @@ fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
 /// The order and over-grant mutants survive a scenario without its "403 before": reported, exit 1.
 pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("mutate::survivor_reported_with_exit_1", None, move || {
+    crate::shared::gated("mutate::survivor_reported_with_exit_1", footprint(&["binding-early", "over-grant"]), move || {
         let (code, stdout, report) = mutate(&shared, &["binding-early", "over-grant"])?;
         if code != 1 {
             return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
@@ -106,7 +120,7 @@ pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
 /// Without the RoleBinding the documented "may list pods" goes red: killed by that step, exit 0.
 pub fn killed_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("mutate::killed_mutant_names_the_step", None, move || {
+    crate::shared::gated("mutate::killed_mutant_names_the_step", footprint(&["skip-rbac"]), move || {
         let (code, stdout, report) = mutate(&shared, &["skip-rbac"])?;
         let id = "skip-rbac:RoleBinding/mutate-e2e/pod-reader";
         let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
@@ -127,36 +141,40 @@ pub fn killed_trial(shared: &Arc<Shared>) -> Trial {
 /// every isolated namespace is gone or going.
 pub fn isolated_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("mutate::isolated_mutants_run_side_by_side_with_the_same_verdicts", None, move || {
-        let (code, stdout, report) = mutate_with(&shared, &["skip-rbac", "binding-early"], &["--isolate", "--jobs", "3"])?;
-        let scenario = &report["scenarios"][0];
-        if scenario["isolation"]["verdict"] != "isolable" || !stdout.contains("each run in namespaces of its own") {
-            return Err(format!("not run isolated ({}):\n{stdout}", scenario["isolation"]).into());
-        }
-        for id in ["skip-rbac:RoleBinding/mutate-e2e/pod-reader", "skip-rbac:Role/mutate-e2e/pod-reader"] {
-            let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
-            if v["verdict"] != "killed" || v["killed_by"]["name"] != "pod-inspector may list pods" {
-                return Err(format!("{id}: {v}, expected killed by `pod-inspector may list pods`:\n{stdout}").into());
+    crate::shared::gated(
+        "mutate::isolated_mutants_run_side_by_side_with_the_same_verdicts",
+        footprint(&["skip-rbac", "binding-early"]),
+        move || {
+            let (code, stdout, report) = mutate_with(&shared, &["skip-rbac", "binding-early"], &["--isolate", "--jobs", "3"])?;
+            let scenario = &report["scenarios"][0];
+            if scenario["isolation"]["verdict"] != "isolable" || !stdout.contains("each run in namespaces of its own") {
+                return Err(format!("not run isolated ({}):\n{stdout}", scenario["isolation"]).into());
             }
-        }
-        let id = "binding-early:RoleBinding/mutate-e2e/pod-reader";
-        let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
-        if v["verdict"] != "survived" || !stdout.contains(&format!("SURVIVED {id}: ")) {
-            return Err(format!("{id}: {v}, expected survived and shown:\n{stdout}").into());
-        }
-        if code != 1 {
-            return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
-        }
-        let ms = |v: &Value| v.as_u64().unwrap_or(0);
-        let one_after_another =
-            ms(&scenario["baseline_ms"]) + scenario["mutants"].as_array().map_or(0, |m| m.iter().map(|m| ms(&m["duration_ms"])).sum());
-        let whole = ms(&report["duration_ms"]);
-        if whole == 0 || whole >= one_after_another {
-            return Err(format!(
-                "the mutants did not overlap: the whole run took {whole} ms, one after another {one_after_another} ms:\n{stdout}"
-            )
-            .into());
-        }
-        Ok(())
-    })
+            for id in ["skip-rbac:RoleBinding/mutate-e2e/pod-reader", "skip-rbac:Role/mutate-e2e/pod-reader"] {
+                let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
+                if v["verdict"] != "killed" || v["killed_by"]["name"] != "pod-inspector may list pods" {
+                    return Err(format!("{id}: {v}, expected killed by `pod-inspector may list pods`:\n{stdout}").into());
+                }
+            }
+            let id = "binding-early:RoleBinding/mutate-e2e/pod-reader";
+            let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
+            if v["verdict"] != "survived" || !stdout.contains(&format!("SURVIVED {id}: ")) {
+                return Err(format!("{id}: {v}, expected survived and shown:\n{stdout}").into());
+            }
+            if code != 1 {
+                return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
+            }
+            let ms = |v: &Value| v.as_u64().unwrap_or(0);
+            let one_after_another =
+                ms(&scenario["baseline_ms"]) + scenario["mutants"].as_array().map_or(0, |m| m.iter().map(|m| ms(&m["duration_ms"])).sum());
+            let whole = ms(&report["duration_ms"]);
+            if whole == 0 || whole >= one_after_another {
+                return Err(format!(
+                    "the mutants did not overlap: the whole run took {whole} ms, one after another {one_after_another} ms:\n{stdout}"
+                )
+                .into());
+            }
+            Ok(())
+        },
+    )
 }

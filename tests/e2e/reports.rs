@@ -18,56 +18,63 @@ const REDACTED_DATA: &str = "password: <redacted>";
 
 pub fn trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("reports::json_and_junit_parse_keep_prose_and_hide_a_live_jwt", None, move || {
-        let target = shared.target()?;
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let (json_path, junit_path) = (dir.path().join("run.json"), dir.path().join("run.xml"));
-        let (json_arg, junit_arg) = (json_path.display().to_string(), junit_path.display().to_string());
-        let html_path = dir.path().join("run.html");
-        let html_arg = html_path.display().to_string();
-        let kubeconfig = target.kubeconfig.display().to_string();
-        let allow = std::env::var("SA_CONFORMANCE_ALLOW_CONTEXT").unwrap_or_default();
-        let name = cluster_name();
-        let mut args = match std::env::var("SA_CONFORMANCE_CONTEXT") {
-            Ok(_) => vec!["run", "--cluster", "existing", "--kubeconfig", &kubeconfig, "--context", &target.context],
-            Err(_) => vec!["run", "--reuse", "--keep", "--name", &name],
-        };
-        for context in allow.split([' ', ',']).filter(|s| !s.is_empty()) {
-            args.extend(["--allow-context", context]);
-        }
-        args.extend([
-            "--scenarios-dir",
-            "tests/e2e/reports",
-            "--json",
-            &json_arg,
-            "--junit",
-            &junit_arg,
-            "--html",
-            &html_arg,
-            "reports-probe",
-            "reports-secret-probe",
-        ]);
-        let out = cli::output(&args)?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.code() != Some(1) || !stdout.contains("scenarios: 0 passed, 2 failed") {
-            return Err(format!(
-                "expected both probes to fail their last step (exit 1), got {:?}\nstdout: {stdout}\nstderr: {stderr}",
-                out.status.code()
-            )
-            .into());
-        }
-        check_json(&json_path)?;
-        check_junit(&junit_path)?;
-        check_page(&html_path)?;
-        if stderr.contains("eyJ") || PASSWORD.iter().any(|p| stderr.contains(p)) {
-            return Err(format!("a secret is on the console:\n{stderr}").into());
-        }
-        if !stderr.contains(REDACTED_DATA) {
-            return Err(format!("the console does not show the Secret's key with its value redacted:\n{stderr}").into());
-        }
-        Ok(())
-    })
+    crate::shared::gated(
+        "reports::json_and_junit_parse_keep_prose_and_hide_a_live_jwt",
+        crate::shared::footprint_of_all(&[
+            "tests/e2e/reports/reports-probe.scenario.yaml",
+            "tests/e2e/reports/reports-secret-probe.scenario.yaml",
+        ]),
+        move || {
+            let target = shared.target()?;
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let (json_path, junit_path) = (dir.path().join("run.json"), dir.path().join("run.xml"));
+            let (json_arg, junit_arg) = (json_path.display().to_string(), junit_path.display().to_string());
+            let html_path = dir.path().join("run.html");
+            let html_arg = html_path.display().to_string();
+            let kubeconfig = target.kubeconfig.display().to_string();
+            let allow = std::env::var("SA_CONFORMANCE_ALLOW_CONTEXT").unwrap_or_default();
+            let name = cluster_name();
+            let mut args = match std::env::var("SA_CONFORMANCE_CONTEXT") {
+                Ok(_) => vec!["run", "--cluster", "existing", "--kubeconfig", &kubeconfig, "--context", &target.context],
+                Err(_) => vec!["run", "--reuse", "--keep", "--name", &name],
+            };
+            for context in allow.split([' ', ',']).filter(|s| !s.is_empty()) {
+                args.extend(["--allow-context", context]);
+            }
+            args.extend([
+                "--scenarios-dir",
+                "tests/e2e/reports",
+                "--json",
+                &json_arg,
+                "--junit",
+                &junit_arg,
+                "--html",
+                &html_arg,
+                "reports-probe",
+                "reports-secret-probe",
+            ]);
+            let out = cli::output(&args)?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.code() != Some(1) || !stdout.contains("scenarios: 0 passed, 2 failed") {
+                return Err(format!(
+                    "expected both probes to fail their last step (exit 1), got {:?}\nstdout: {stdout}\nstderr: {stderr}",
+                    out.status.code()
+                )
+                .into());
+            }
+            check_json(&json_path)?;
+            check_junit(&junit_path)?;
+            check_page(&html_path)?;
+            if stderr.contains("eyJ") || PASSWORD.iter().any(|p| stderr.contains(p)) {
+                return Err(format!("a secret is on the console:\n{stderr}").into());
+            }
+            if !stderr.contains(REDACTED_DATA) {
+                return Err(format!("the console does not show the Secret's key with its value redacted:\n{stderr}").into());
+            }
+            Ok(())
+        },
+    )
 }
 
 fn read(path: &Path) -> Result<String, Failed> {

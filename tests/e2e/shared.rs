@@ -61,6 +61,22 @@ pub fn footprint_of(file: &std::path::Path) -> Option<Footprint> {
     sa_conformance::scenario::load_file(file, &Default::default()).ok().map(|s| Footprint::of(&s))
 }
 
+/// The footprint of a trial that runs the scenario files `files` (paths from the repository's root):
+/// all of theirs joined; alone if one does not load.
+pub fn footprint_of_all(files: &[&str]) -> Option<Footprint> {
+    files.iter().map(|f| footprint_of(&root().join(f))).try_fold(Footprint::default(), |all, f| Some(all.join(f?)))
+}
+
+/// The footprint of a trial that runs `mutate` on the scenario file `file` with the operators
+/// `operators`: the scenario's and every mutant's, joined (an over-grant to everyone makes it run alone).
+pub fn mutants_footprint(file: &str, operators: &[&str]) -> Option<Footprint> {
+    let scenario = sa_conformance::scenario::load_file(&root().join(file), &Default::default()).ok()?;
+    let operators: Vec<sa_conformance::mutate::Operator> =
+        operators.iter().map(|o| sa_conformance::mutate::Operator::from_name(o)).collect::<Option<_>>()?;
+    let plan = sa_conformance::mutate::plan(&scenario, &operators).ok()?;
+    Some(plan.mutants.iter().fold(Footprint::of(&scenario), |all, m| all.join(Footprint::of(&m.scenario))))
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
