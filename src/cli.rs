@@ -43,6 +43,18 @@ pub enum Command {
     Trace(TraceArgs),
 }
 
+impl Command {
+    /// The cluster options of a verb that takes them (`run`, `audit`, `mutate`).
+    pub fn target(&self) -> Option<&TargetArgs> {
+        match self {
+            Command::Run(a) => Some(&a.target),
+            Command::Audit(a) => Some(&a.target),
+            Command::Mutate(a) => Some(&a.target),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct TraceArgs {
     /// The tutorials: plain text (fences lost) or Markdown
@@ -358,8 +370,10 @@ pub struct KindArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
-    #[arg(long, value_enum, default_value = "kind")]
-    pub cluster: ClusterKind,
+    /// kind: a cluster the harness creates (or re-uses with --reuse); existing: the cluster of a
+    /// kubeconfig's context. Default: existing when --kubeconfig or --context is given, else kind
+    #[arg(long, value_enum)]
+    pub cluster: Option<ClusterKind>,
     #[command(flatten)]
     pub kind: KindArgs,
     /// Run on the kind cluster if it exists (only if sa-conformance created it)
@@ -368,10 +382,10 @@ pub struct TargetArgs {
     /// Keep the kind cluster this run creates
     #[arg(long)]
     pub keep: bool,
-    /// kubeconfig for --cluster existing
+    /// kubeconfig of the existing cluster (implies --cluster existing)
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
-    /// Context for --cluster existing (default: current)
+    /// Context of the existing cluster (default: current; implies --cluster existing)
     #[arg(long)]
     pub context: Option<String>,
     /// Allow writing to this context although sa-conformance did not create it (repeatable)
@@ -394,8 +408,25 @@ impl KindArgs {
 }
 
 impl TargetArgs {
+    /// The cluster asked for: `--cluster`, else existing when a kubeconfig or context names one.
+    pub fn kind_of_cluster(&self) -> ClusterKind {
+        self.cluster.unwrap_or(if self.kubeconfig.is_some() || self.context.is_some() { ClusterKind::Existing } else { ClusterKind::Kind })
+    }
+
+    /// A kubeconfig or context given with `--cluster kind` would be ignored, and a kind cluster made
+    /// instead of using the cluster the user named: refused, before anything is touched.
+    pub fn check(&self) -> Result<(), String> {
+        let named = [("--kubeconfig", self.kubeconfig.is_some()), ("--context", self.context.is_some())];
+        match (self.cluster, named.iter().find(|(_, given)| *given)) {
+            (Some(ClusterKind::Kind), Some((flag, _))) => Err(format!(
+                "{flag} names an existing cluster, and --cluster kind makes a new one: drop --cluster kind (or give --cluster existing) to use that cluster, or drop {flag} to make a kind cluster"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub fn spec(&self) -> ClusterSpec {
-        match self.cluster {
+        match self.kind_of_cluster() {
             ClusterKind::Kind => ClusterSpec::Kind(self.kind.spec(self.reuse, self.keep)),
             ClusterKind::Existing => {
                 ClusterSpec::Existing(ExistingSpec { kubeconfig: self.kubeconfig.clone(), context: self.context.clone() })
@@ -457,6 +488,28 @@ fn parse_lease(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn target_of(argv: &[&str]) -> TargetArgs {
+        match Cli::try_parse_from([&["sa-conformance", "run"], argv].concat()).expect("parses").command {
+            Command::Run(a) => a.target,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_kubeconfig_or_context_means_that_cluster_and_never_a_new_kind_one() {
+        assert_eq!(target_of(&[]).kind_of_cluster(), ClusterKind::Kind);
+        for argv in [&["--context", "kind-other"][..], &["--kubeconfig", "/tmp/k"], &["--cluster", "existing"]] {
+            let t = target_of(argv);
+            assert_eq!(t.kind_of_cluster(), ClusterKind::Existing, "{argv:?}");
+            assert!(matches!(t.spec(), ClusterSpec::Existing(_)), "{argv:?}");
+            assert_eq!(t.check(), Ok(()));
+        }
+        let refused = target_of(&["--cluster", "kind", "--context", "kind-other"]).check().unwrap_err();
+        assert!(refused.contains("--context names an existing cluster, and --cluster kind makes a new one"), "{refused}");
+        assert!(target_of(&["--cluster", "kind", "--kubeconfig", "/tmp/k"]).check().is_err());
+        assert_eq!(target_of(&["--cluster", "kind", "--name", "sa-conformance-x"]).check(), Ok(()));
+    }
 
     #[test]
     fn a_lease_lasts_from_3s_to_an_hour() {

@@ -23,6 +23,10 @@ use std::io::Write;
 
 /// Runs the verb the command line names; returns its exit code.
 pub async fn dispatch(cli: Cli) -> u8 {
+    if let Some(Err(e)) = cli.command.target().map(crate::cli::TargetArgs::check) {
+        eprintln!("error: {e}");
+        return USAGE;
+    }
     match cli.command {
         Command::List(args) => list::list(&args),
         Command::Run(args) => run::run(&args, cli.verbose).await,

@@ -48,7 +48,7 @@ fn build_if_needed() -> Result<(), String> {
 /// The verbs that create kind clusters.
 fn makes_kind_clusters(command: &Command) -> bool {
     match command {
-        Command::Run(a) => a.target.cluster == ClusterKind::Kind,
+        Command::Run(a) => a.target.kind_of_cluster() == ClusterKind::Kind,
         Command::Cluster(ClusterCommand::Up(_)) => true,
         _ => false,
     }
@@ -67,6 +67,8 @@ mod tests {
         assert!(makes_kind_clusters(&command(&["run"])));
         assert!(makes_kind_clusters(&command(&["cluster", "up"])));
         assert!(!makes_kind_clusters(&command(&["run", "--cluster", "existing"])));
+        assert!(!makes_kind_clusters(&command(&["run", "--context", "kind-other"])), "a context names an existing cluster");
+        assert!(!makes_kind_clusters(&command(&["run", "--kubeconfig", "/tmp/k"])), "a kubeconfig names an existing cluster");
         assert!(!makes_kind_clusters(&command(&["cluster", "down"])));
         assert!(!makes_kind_clusters(&command(&["list"])));
     }

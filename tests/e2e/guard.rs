@@ -46,7 +46,10 @@ fn run_probe(shared: &Shared, extra: &[&str]) -> Result<(std::process::Output, T
     let target = shared.target()?;
     let kubeconfig = foreign_kubeconfig(&target)?;
     let kc = kubeconfig.display().to_string();
-    let mut args = vec!["run", "--cluster", "existing", "--kubeconfig", &kc, "--context", FOREIGN, "--scenarios-dir", "tests/e2e/guard"];
+    // No `--cluster existing`: a kubeconfig and a context name that cluster. (Before, they were
+    // ignored without it, and a kind cluster was made instead: the refused run wrote nothing to the
+    // named cluster, but made one nobody asked for.)
+    let mut args = vec!["run", "--kubeconfig", &kc, "--context", FOREIGN, "--scenarios-dir", "tests/e2e/guard"];
     args.extend_from_slice(extra);
     args.push("guard-probe");
     let out = cli::output(&args)?;
