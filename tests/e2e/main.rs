@@ -59,8 +59,8 @@ fn main() -> ExitCode {
     }
     // Trials whose footprints do not conflict run at once (the `--jobs` rule, see `shared::gated`);
     // those that run alone keep apart. Most of a trial is waiting for the cluster (a pod to start, a
-    // namespace to go), so three threads a core: on 2 cores, 6 took the warm-cluster trials from
-    // 391 s to 285 s against 2 (docs/benchmarks.md, scripts/bench-e2e.sh).
+    // namespace to go), so three threads a core: on 2 cores, 6 instead of 2 took the warm-cluster
+    // trials from 551 s to 391 s with no other change (docs/benchmarks.md, scripts/bench-e2e.sh).
     if args.test_threads.is_none() {
         args.test_threads = Some(std::thread::available_parallelism().map_or(6, |n| (n.get() * 3).clamp(4, 8)));
     }
