@@ -16,13 +16,9 @@ shift $(( $# >= 2 ? 2 : $# ))
 NAME=${NAME:-sa-conformance-bench}
 KUBECONFIG_FILE="$HOME/.local/state/sa-conformance/clusters/$NAME.kubeconfig"
 KUBECTL=${KUBECTL:-$(command -v kubectl || echo /var/cache/sa-conformance/bin/kubectl)}
-node="$NAME-control-plane"
-id=$(docker inspect -f '{{.Id}}' "$node") || { echo "bench-cpu: no node container $node: run \`$BIN cluster up --name $NAME\` first" >&2; exit 2; }
-usage=""
-for p in "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage" "/sys/fs/cgroup/cpu,cpuacct/docker/$id/cpuacct.usage"; do
-    [ -r "$p" ] && usage=$p && break
-done
-[ -n "$usage" ] || { echo "bench-cpu: cannot read the node container's cpuacct.usage (cgroup v1 only)" >&2; exit 2; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+usage=$(node_cpuacct "$NAME") || exit 2
 
 requests() { # total, then SubjectAccessReviews
     "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" get --raw /metrics |

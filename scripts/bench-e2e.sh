@@ -13,13 +13,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 NAME=${NAME:-sa-conformance-bench}
 LOG=${LOG:-/tmp/bench-e2e.log}
-node="$NAME-control-plane"
-id=$(docker inspect -f '{{.Id}}' "$node") || { echo "bench-e2e: no node container $node: run \`sa-conformance cluster up --name $NAME\` first" >&2; exit 2; }
-usage=""
-for p in "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage" "/sys/fs/cgroup/cpu,cpuacct/docker/$id/cpuacct.usage"; do
-    [ -r "$p" ] && usage=$p && break
-done
-[ -n "$usage" ] || { echo "bench-e2e: cannot read the node container's cpuacct.usage (cgroup v1 only)" >&2; exit 2; }
+# shellcheck source=lib.sh
+source scripts/lib.sh
+usage=$(node_cpuacct "$NAME") || exit 2
 # The fault trials: each builds, stops, pauses, restarts or deletes a kind cluster (or the host's
 # Docker) of its own, so they do not measure the shared cluster.
 skip=()

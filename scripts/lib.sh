@@ -28,6 +28,18 @@ hash_inputs() {
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# node_cpuacct NAME -> the cpuacct.usage file (cgroup v1: CPU nanoseconds) of kind cluster NAME's node
+# container, for the benchmarks; says why on stderr and fails when there is none
+node_cpuacct() {
+  local node="$1-control-plane" id p
+  id=$(docker inspect -f '{{.Id}}' "$node" 2>/dev/null) || { echo "no node container $node: run \`sa-conformance cluster up --name $1\` first" >&2; return 1; }
+  for p in "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage" "/sys/fs/cgroup/cpu,cpuacct/docker/$id/cpuacct.usage"; do
+    [ -r "$p" ] && { echo "$p"; return 0; }
+  done
+  echo "cannot read $node's cpuacct.usage (cgroup v1 only)" >&2
+  return 1
+}
+
 # docker_ready: the daemon answers
 docker_ready() { docker info >/dev/null 2>&1; }
 

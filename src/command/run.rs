@@ -25,8 +25,7 @@ pub(super) async fn run(args: &RunArgs, verbose: bool) -> u8 {
     let mut opts = RunOptions { interrupt: Interrupt::install(), ..Default::default() };
     // Isolated namespaces carry this run's id: nothing later reuses them, so nothing waits for them to go.
     opts.unique_namespaces = unique;
-    opts.lease.no_wait = args.no_wait;
-    opts.lease = opts.lease.clone().lasting(args.lease);
+    opts.lease = crate::cluster::lease::LeaseOptions { no_wait: args.no_wait, ..Default::default() }.lasting(args.lease);
     opts.jobs = usize::from(args.jobs);
     let mut console = Console::new(verbose);
     let started = std::time::Instant::now();
