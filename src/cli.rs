@@ -85,6 +85,10 @@ pub struct MutateArgs {
     /// Only these mutation operators (repeatable; default: all)
     #[arg(long = "operator", value_parser = parse_operator)]
     pub operators: Vec<crate::mutate::Operator>,
+    /// Only the mutants with these ids, as --list prints them (repeatable; default: every mutant of the
+    /// operators chosen), e.g. to run a survivor again
+    #[arg(long = "mutant", value_name = "ID")]
+    pub mutants: Vec<String>,
     /// Print the mutants and their changes without running anything
     #[arg(long)]
     pub list: bool,

@@ -25,6 +25,10 @@ pub(super) async fn mutate(args: &MutateArgs) -> u8 {
             }
         }
     }
+    if let Err(e) = only_mutants(&mut plans, &args.mutants) {
+        eprintln!("error: {e}");
+        return USAGE;
+    }
     if args.list {
         out(&listing(&plans));
         return PASSED;
@@ -60,6 +64,26 @@ pub(super) async fn mutate(args: &MutateArgs) -> u8 {
     }
 }
 
+/// `--mutant`: keeps only the mutants named (all when none is); an id no plan has is an error that
+/// says where the ids are.
+fn only_mutants(plans: &mut [Plan], ids: &[String]) -> Result<(), String> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let unknown: Vec<&str> =
+        ids.iter().filter(|id| !plans.iter().any(|p| p.mutants.iter().any(|m| &m.id == *id))).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "no mutant {} among the selected scenarios and operators (`sa-conformance mutate --list` prints the ids)",
+            unknown.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for p in plans.iter_mut() {
+        p.mutants.retain(|m| ids.contains(&m.id));
+    }
+    Ok(())
+}
+
 /// `--list`: each scenario's mutants, with the change each one makes.
 fn listing(plans: &[Plan]) -> String {
     let mut text = String::new();
@@ -87,5 +111,33 @@ mod tests {
         let first = &plans[0].mutants[0];
         assert!(text.starts_with(&format!("article-walkthrough: {} mutant(s)\n", plans[0].mutants.len())), "{text}");
         assert!(text.contains(&format!("  {}\n    {}\n", first.id, first.change.description)), "{text}");
+    }
+
+    fn walkthrough_plans() -> Vec<Plan> {
+        let load_args = LoadArgs { scenarios_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), vars: Vec::new() };
+        let catalog = load(&load_args, &["article-walkthrough".into()]).expect("the walkthrough loads");
+        catalog.scenarios.iter().map(|s| mutate::plan(s, &[]).expect("plans")).collect()
+    }
+
+    #[test]
+    fn mutant_keeps_only_the_mutants_named_and_none_keeps_all() {
+        let mut plans = walkthrough_plans();
+        let all = plans[0].mutants.len();
+        let ids = vec![plans[0].mutants[2].id.clone(), plans[0].mutants[0].id.clone()];
+        only_mutants(&mut plans, &[]).expect("no filter");
+        assert_eq!(plans[0].mutants.len(), all);
+        only_mutants(&mut plans, &ids).expect("known ids");
+        let kept: Vec<&str> = plans[0].mutants.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(kept, [ids[1].as_str(), ids[0].as_str()], "in the plan's order");
+    }
+
+    #[test]
+    fn an_unknown_mutant_is_an_error_naming_it_and_where_the_ids_are() {
+        let mut plans = walkthrough_plans();
+        let all = plans[0].mutants.len();
+        let known = plans[0].mutants[0].id.clone();
+        let e = only_mutants(&mut plans, &[known, "over-grant:nothing".into()]).expect_err("unknown id");
+        assert!(e.contains("no mutant `over-grant:nothing`") && e.contains("mutate --list"), "{e}");
+        assert_eq!(plans[0].mutants.len(), all, "nothing dropped on an error");
     }
 }

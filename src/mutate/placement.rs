@@ -73,8 +73,10 @@ fn isolate(p: &Plan, load: &LoadOptions, seed: u64, k: u64) -> Result<Placed, St
         }
         let (scenario, renames) = mapped(i + 1)?;
         let twins = plan(&scenario, &p.only).map_err(|e| format!("its mapped copy cannot be planned: {e}"))?;
-        let twin = twins.mutants.get(i).filter(|t| {
-            t.operator == written.operator && t.id == renames.text(&written.id) && t.injected == written.injected && t.lost.is_none()
+        // by id, not by place: `mutate --mutant` may have kept only some of the written plan's mutants
+        let id = renames.text(&written.id);
+        let twin = twins.mutants.iter().find(|t| t.id == id).filter(|t| {
+            t.operator == written.operator && t.injected == written.injected && t.lost.is_none()
         });
         let Some(twin) = twin else {
             return Err(format!("mutant {} has no twin in the mapped scenario (the mapping changed what the operators see)", written.id));
@@ -151,6 +153,21 @@ mod tests {
         assert_eq!(a.conflict(&b), None);
         let group = print("over-grant:cluster-admin@group:system:authenticated");
         assert!(group.conflict(&b).is_some_and(|why| why.contains("alone")), "{:?}", group.conflict(&b));
+    }
+
+    #[test]
+    fn a_plan_cut_to_some_mutants_still_finds_their_twins() {
+        // `mutate --mutant`: the written plan keeps two of its mutants, the mapped copies are planned whole
+        let plans = shipped();
+        let mut p = plans.iter().find(|p| p.scenario.name == "article-walkthrough").unwrap().clone();
+        let keep = [p.mutants[5].id.clone(), p.mutants[2].id.clone()];
+        p.mutants.retain(|m| keep.contains(&m.id));
+        let placed = place(&p, &isolate(), 0);
+        assert_eq!(placed.isolation, Some(Isolation::Isolable), "{:?}", placed.isolation);
+        for (m, s) in p.mutants.iter().zip(&placed.mutants) {
+            let s = s.as_ref().unwrap_or_else(|| panic!("{} not placed", m.id));
+            assert_eq!(s.steps.len(), m.scenario.steps.len(), "{}", m.id);
+        }
     }
 
     #[test]

@@ -85,8 +85,8 @@ fn mutate_with(shared: &Shared, operators: &[&str], options: &[&str]) -> Result<
 
 /// The scenario's and its mutants' footprints (as written: an isolated run's namespaces are its own),
 /// joined; an over-grant to everyone makes the trial run alone.
-fn footprint(operators: &[&str]) -> Option<sa_conformance::parallel::Footprint> {
-    crate::shared::mutants_footprint("tests/e2e/mutate/no-negative-check.scenario.yaml", operators)
+fn footprint(operators: &[&str], ids: &[&str]) -> Option<sa_conformance::parallel::Footprint> {
+    crate::shared::mutants_footprint("tests/e2e/mutate/no-negative-check.scenario.yaml", operators, ids)
 }
 
 fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
@@ -94,14 +94,25 @@ fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
 }
 
 /// The order and over-grant mutants survive a scenario without its "403 before": reported, exit 1.
+/// Only those two are run (`--mutant`), and no other: the over-grants to everyone would keep the trial
+/// alone on the cluster.
 pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("mutate::survivor_reported_with_exit_1", footprint(&["binding-early", "over-grant"]), move || {
-        let (code, stdout, report) = mutate(&shared, &["binding-early", "over-grant"])?;
+    const OPERATORS: [&str; 2] = ["binding-early", "over-grant"];
+    const SURVIVORS: [&str; 2] = ["binding-early:RoleBinding/mutate-e2e/pod-reader", "over-grant:cluster-admin@sa:mutate-e2e:pod-inspector"];
+    crate::shared::gated("mutate::survivor_reported_with_exit_1", footprint(&OPERATORS, &SURVIVORS), move || {
+        let only: Vec<&str> = SURVIVORS.iter().flat_map(|id| ["--mutant", id]).collect();
+        let (code, stdout, report) = mutate_with(&shared, &OPERATORS, &only)?;
         if code != 1 {
             return Err(format!("exit {code}, expected 1 (a mutant survived):\n{stdout}").into());
         }
-        for id in ["binding-early:RoleBinding/mutate-e2e/pod-reader", "over-grant:cluster-admin@sa:mutate-e2e:pod-inspector"] {
+        let mut ran: Vec<&str> =
+            report["scenarios"][0]["mutants"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+        ran.sort_unstable();
+        if ran != SURVIVORS {
+            return Err(format!("--mutant {SURVIVORS:?} ran the mutants {ran:?}:\n{stdout}").into());
+        }
+        for id in SURVIVORS {
             let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
             if v["verdict"] != "survived" {
                 return Err(format!("{id}: {}, expected survived:\n{stdout}", v["verdict"]).into());
@@ -120,7 +131,7 @@ pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
 /// Without the RoleBinding the documented "may list pods" goes red: killed by that step, exit 0.
 pub fn killed_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("mutate::killed_mutant_names_the_step", footprint(&["skip-rbac"]), move || {
+    crate::shared::gated("mutate::killed_mutant_names_the_step", footprint(&["skip-rbac"], &[]), move || {
         let (code, stdout, report) = mutate(&shared, &["skip-rbac"])?;
         let id = "skip-rbac:RoleBinding/mutate-e2e/pod-reader";
         let v = verdict(&report, id).ok_or_else(|| format!("no mutant {id} in the report:\n{stdout}"))?;
@@ -143,7 +154,7 @@ pub fn isolated_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     crate::shared::gated(
         "mutate::isolated_mutants_run_side_by_side_with_the_same_verdicts",
-        footprint(&["skip-rbac", "binding-early"]),
+        footprint(&["skip-rbac", "binding-early"], &[]),
         move || {
             let (code, stdout, report) = mutate_with(&shared, &["skip-rbac", "binding-early"], &["--isolate", "--jobs", "3"])?;
             let scenario = &report["scenarios"][0];
