@@ -415,7 +415,8 @@ async fn label_new_namespaces(target: &Target, scenario: &Scenario, preexisting:
     }
 }
 
-/// Deletes cluster-scoped objects the scenario applied or listed, then starts deleting its namespaces.
+/// Deletes cluster-scoped objects the scenario applied or listed (and proves the authorizer has seen a
+/// ClusterRole or ClusterRoleBinding go), then starts deleting its namespaces.
 async fn cleanup(
     target: &Target,
     discovery: &DiscoveryCache,
@@ -424,20 +425,43 @@ async fn cleanup(
     applied: &[Applied],
     timeout: Duration,
 ) -> (Vec<String>, Deleting) {
-    let mut errors = Vec::new();
     let mut refs: Vec<ObjectRef> = applied.iter().filter(|a| a.namespace.is_none() && a.kind != "Namespace").map(Applied::to_ref).collect();
     refs.extend(scenario.cleanup.iter().cloned());
     refs.sort();
     refs.dedup();
-    for r in &refs {
-        if let Err(e) = api::delete_object(&target.client, discovery, r).await {
-            errors.push(error_chain(&e));
-        }
-    }
+    let mut errors = delete_cluster_scoped(target, discovery, &refs, &scenario.name, timeout).await;
     let namespaces: Vec<String> = scenario.namespaces.iter().filter(|n| !preexisting.contains(*n)).cloned().collect();
     let (started, deleting) = start_deleting(target, &namespaces, timeout).await;
     errors.extend(started);
     (errors, deleting)
+}
+
+/// Deletes the cluster-scoped objects `refs` of the scenario `scenario`; when a ClusterRole or
+/// ClusterRoleBinding was among them, proves the authorizer has seen it go (a grant across the cluster,
+/// to everyone, a user or a ServiceAccount, is gone from the API at once but maybe not yet from the
+/// authorizer's cache, and the next run must not be answered by it). Returns what went wrong.
+pub async fn delete_cluster_scoped(
+    target: &Target,
+    discovery: &DiscoveryCache,
+    refs: &[ObjectRef],
+    scenario: &str,
+    timeout: Duration,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut cluster_rbac_deleted = false;
+    for r in refs {
+        match api::delete_object(&target.client, discovery, r).await {
+            Ok(existed) => cluster_rbac_deleted |= existed && matches!(r.kind.as_str(), "ClusterRole" | "ClusterRoleBinding"),
+            Err(e) => errors.push(error_chain(&e)),
+        }
+    }
+    if cluster_rbac_deleted {
+        match sentinel::prove_cluster_rbac(&target.client, discovery, timeout).await {
+            Ok(note) => tracing::debug!("cleanup of `{scenario}`: {note}"),
+            Err(e) => errors.push(format!("after deleting ClusterRoles or ClusterRoleBindings of `{scenario}`, the RBAC sentinel: {e}")),
+        }
+    }
+    errors
 }
 
 /// Deletes namespaces (pods first, without grace, so `sleep 3600` does not hold them) and waits.

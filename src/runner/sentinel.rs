@@ -112,66 +112,106 @@ async fn namespace_for(ctx: &StepCtx<'_>, namespaces: &[String]) -> String {
 /// Writes the sentinel, waits until the authorizer grants both halves, deletes it; returns the note
 /// with what it cost.
 async fn prove(ctx: &StepCtx<'_>, namespaces: &[String], timeout: Duration) -> Result<String, String> {
+    let ns = namespace_for(ctx, namespaces).await;
+    prove_halves(&ctx.target.client, ctx.discovery, Some(&ns), timeout, &|objects| {
+        if let Ok(mut list) = ctx.applied.lock() {
+            list.extend(objects.iter().cloned());
+        }
+    })
+    .await
+}
+
+/// After a run deleted cluster-wide RBAC (a ClusterRole or ClusterRoleBinding, maybe granting to
+/// everyone): proves the authorizer has seen the deletes before the next run asks, with the
+/// cluster-scoped half of the sentinel (ClusterRole+ClusterRoleBinding, written after the deletes; the
+/// ClusterRoleBinding informer delivers in order). Without it, the next run could be answered from a
+/// cache that still holds the grant. Returns the note with what it cost.
+pub async fn prove_cluster_rbac(client: &kube::Client, discovery: &crate::api::DiscoveryCache, timeout: Duration) -> Result<String, String> {
+    prove_halves(client, discovery, None, timeout, &|_| {}).await
+}
+
+/// The sentinel: the cluster-scoped half always, the namespaced half in `ns` when given. `record`
+/// hears of the objects before they are written (for a scenario's cleanup list).
+async fn prove_halves(
+    client: &kube::Client,
+    discovery: &crate::api::DiscoveryCache,
+    ns: Option<&str>,
+    timeout: Duration,
+    record: &(dyn Fn(&[Applied]) + Sync),
+) -> Result<String, String> {
     let id = unique();
     let name = format!("sa-conformance-sentinel-{id}");
     let user = format!("sa-conformance:sentinel:{id}");
-    let ns = namespace_for(ctx, namespaces).await;
+    let wanted = |kind: &str| ns.is_some() || kind.starts_with("Cluster");
     let objects: Vec<Applied> = RBAC_KINDS
         .iter()
+        .filter(|kind| wanted(kind))
         .map(|kind| Applied {
             api_version: RBAC_API.into(),
             kind: kind.to_string(),
             name: name.clone(),
-            namespace: (!kind.starts_with("Cluster")).then(|| ns.clone()),
+            namespace: (!kind.starts_with("Cluster")).then(|| ns.unwrap_or_default().to_string()),
         })
         .collect();
-    if let Ok(mut list) = ctx.applied.lock() {
-        list.extend(objects.iter().cloned());
-    }
+    record(&objects);
     let started = Instant::now();
-    let client = &ctx.target.client;
-    // the four at once: each only has to be written after the step, in any order among themselves
-    let text = manifest(&name, &ns, &user);
-    let writes = futures::future::join_all(text.split("---\n").map(|doc| api::apply_manifest(client, ctx.discovery, doc, Some(&ns)))).await;
+    // all at once: each only has to be written after the step, in any order among themselves
+    let text = manifest(&name, ns.unwrap_or("default"), &user);
+    let docs: Vec<&str> = text.split("---\n").zip(RBAC_KINDS).filter(|(_, kind)| wanted(kind)).map(|(doc, _)| doc).collect();
+    let writes = futures::future::join_all(docs.iter().map(|doc| api::apply_manifest(client, discovery, doc, ns))).await;
     writes.into_iter().collect::<Result<Vec<_>, _>>().map_err(|e| chain(&e))?;
     let written = started.elapsed();
-    let namespaced = AccessQuestion {
+    let cluster = AccessQuestion {
         user: user.clone(),
         verb: "get".into(),
-        resource: Some("namespacedsentinels.sa-conformance.dev".into()),
+        resource: Some("clustersentinels.sa-conformance.dev".into()),
         non_resource_url: None,
-        namespace: Some(ns.clone()),
+        namespace: None,
     };
-    let cluster = AccessQuestion { namespace: None, resource: Some("clustersentinels.sa-conformance.dev".into()), ..namespaced.clone() };
+    let namespaced = ns.map(|ns| AccessQuestion {
+        namespace: Some(ns.to_string()),
+        resource: Some("namespacedsentinels.sa-conformance.dev".into()),
+        ..cluster.clone()
+    });
     let deadline = started + timeout;
     let mut rounds = 0;
     let granted = loop {
         rounds += 1;
-        let (a, b) = tokio::join!(api::access_review(client, &namespaced), api::access_review(client, &cluster));
-        let (a, b) = (a.map_err(|e| chain(&e))?.0, b.map_err(|e| chain(&e))?.0);
+        let ask_namespaced = async {
+            match &namespaced {
+                Some(q) => api::access_review(client, q).await.map(|a| a.0),
+                None => Ok(true),
+            }
+        };
+        let (a, b) = tokio::join!(ask_namespaced, api::access_review(client, &cluster));
+        let (a, b) = (a.map_err(|e| chain(&e))?, b.map_err(|e| chain(&e))?.0);
         if a && b {
             break Ok(started.elapsed());
         }
         if Instant::now() + REVIEW_INTERVAL > deadline {
             let word = |x: bool| if x { "yes" } else { "no" };
+            let namespaced = ns.map(|ns| format!("Role+RoleBinding in {ns}: {}, ", word(a))).unwrap_or_default();
             break Err(format!(
-                "the authorizer did not grant the sentinel's permissions within {} (Role+RoleBinding in {ns}: {}, ClusterRole+ClusterRoleBinding: {}); later answers could be stale",
+                "the authorizer did not grant the sentinel's permissions within {} ({namespaced}ClusterRole+ClusterRoleBinding: {}); later answers could be stale",
                 crate::duration::format_duration(timeout),
-                word(a),
                 word(b)
             ));
         }
         tokio::time::sleep(REVIEW_INTERVAL).await;
     };
     let refs: Vec<_> = objects.iter().map(Applied::to_ref).collect();
-    let deletes = futures::future::join_all(refs.iter().map(|r| api::delete_object(client, ctx.discovery, r))).await;
+    let deletes = futures::future::join_all(refs.iter().map(|r| api::delete_object(client, discovery, r))).await;
     let not_deleted: Vec<String> = deletes.into_iter().filter_map(Result::err).map(|e| chain(&e)).collect();
     let granted = granted?;
     if !not_deleted.is_empty() {
         return Err(format!("could not delete the sentinel: {}", not_deleted.join("; ")));
     }
+    let halves = match ns {
+        Some(ns) => format!("Role+RoleBinding in {ns}, ClusterRole+ClusterRoleBinding"),
+        None => "ClusterRole+ClusterRoleBinding".into(),
+    };
     Ok(format!(
-        "RBAC sentinel {name} (Role+RoleBinding in {ns}, ClusterRole+ClusterRoleBinding): written in {}ms, granted {}ms after that ({rounds} review round(s)), deleted; {}ms in all",
+        "RBAC sentinel {name} ({halves}): written in {}ms, granted {}ms after that ({rounds} review round(s)), deleted; {}ms in all",
         written.as_millis(),
         (granted - written).as_millis(),
         started.elapsed().as_millis()

@@ -31,9 +31,11 @@ pub fn trials(shared: &Arc<Shared>) -> Vec<Trial> {
 
 /// A case as it runs: in namespaces of its own for this run (`dev` -> `dev-<case>-<run>`, through the
 /// loader's one mapping, as `run --isolate` does), its namespaces' deletion issued and not awaited; or
-/// as written when it cannot be isolated (it then waits for its namespaces to go, as a verbatim run
-/// does). The texts a case expects name the article's namespaces and objects: they are mapped the same
-/// way before they are looked for.
+/// as written when it cannot be isolated. Its namespaces' deletion is not awaited then either: each
+/// case has names of its own, so no later trial of this process reuses them (one that did would wait
+/// for them as it starts, as a run does for a leftover), and the cluster-wide grants that keep it
+/// as written are proven gone from the authorizer by the run's cleanup. The texts a case expects name
+/// the article's namespaces and objects: they are mapped the same way before they are looked for.
 struct Case {
     scenario: sa_conformance::scenario::Scenario,
     /// Source name -> this run's name (namespaces and renamed cluster-scoped objects), longest first.
@@ -51,9 +53,9 @@ impl Case {
         if !mapped.report.isolation.is_isolable() {
             let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;
             return Ok(Case {
+                unique: scenario.namespaces.iter().cloned().collect(),
                 scenario,
                 names: Vec::new(),
-                unique: Default::default(),
                 as_written: Some(mapped.report.isolation.to_string()),
             });
         }

@@ -309,7 +309,7 @@ pub fn mistakes_trials(shared: &Arc<Shared>) -> Vec<Trial> {
 }
 
 /// The mistakes of the walkthrough split by reach: each mutant's index, with its footprint when
-/// mapped into its lab's namespace `lab-mistake-INDEX`. A mistake reaches only its own lab when its
+/// mapped into its lab's namespace `lab-mistake-INDEX-RUN`. A mistake reaches only its own lab when its
 /// footprint neither runs alone nor grants to everyone, and conflicts with no other such mistake (so
 /// that they can be played side by side); the others reach other labs.
 struct Split {
@@ -326,7 +326,7 @@ fn split() -> &'static Result<Split, String> {
         let count = sa_conformance::mutate::plan(&verbatim, &[]).map_err(|e| e.to_string())?.mutants.len();
         let (mut own, mut others) = (Vec::<(usize, sa_conformance::parallel::Footprint)>::new(), Vec::new());
         for i in 0..count {
-            let article = mapped(&format!("lab-mistake-{i}")).map_err(|e| format!("{e:?}"))?;
+            let article = mapped(&lab_namespace(i)).map_err(|e| format!("{e:?}"))?;
             let plan = sa_conformance::mutate::plan(&article, &[]).map_err(|e| e.to_string())?;
             let f =
                 sa_conformance::parallel::Footprint::of(&plan.mutants.get(i).ok_or("the mapped walkthrough has fewer mutants")?.scenario);
@@ -375,7 +375,17 @@ async fn mistakes(target: &Target, reach: Reach) -> Result<(), Failed> {
     report_mistakes(rows, count, reach).await
 }
 
-type MistakeRow = Result<(sa_conformance::lab::mistakes::Mistake, Vec<String>, sa_conformance::runner::Deleting), String>;
+type MistakeRow = Result<(sa_conformance::lab::mistakes::Mistake, Vec<String>), String>;
+
+/// The namespace of the lab that plays mistake `i`: named after this test process, so a namespace an
+/// earlier process left going away never stands in the way, and none has to be waited for.
+fn lab_namespace(i: usize) -> String {
+    static RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        sa_conformance::scenario::run_id(nanos ^ u64::from(std::process::id()))
+    });
+    format!("lab-mistake-{i}-{}", *RUN)
+}
 
 /// Plays the mistakes `which` (mutant indices), `at_once` at a time, each in its own namespace.
 async fn play_mistakes(
@@ -390,17 +400,26 @@ async fn play_mistakes(
     futures::stream::iter(which.into_iter().map(|i| {
         let (discovery, verbatim) = (&discovery, &verbatim);
         async move {
-            let ns = format!("lab-mistake-{i}");
+            let ns = lab_namespace(i);
             let article = mapped(&ns).map_err(|e| format!("{e:?}"))?;
             let plan = sa_conformance::mutate::plan(&article, &[]).map_err(|e| e.to_string())?;
             let mutant = plan.mutants.get(i).ok_or("the mapped walkthrough has fewer mutants")?;
             let row = try_one(target, discovery, mutant, &article, verbatim, "kubectl").await;
-            for r in &mutant.scenario.cleanup {
-                let _ = sa_conformance::api::delete_object(&target.client, discovery, r).await;
-            }
-            // The namespace is not reused: its deletion is awaited once, at the end, for all.
-            let (errors, deleting) =
+            // its cluster-wide grants, and the proof that the authorizer no longer answers from them
+            let mut errors = sa_conformance::runner::delete_cluster_scoped(
+                target,
+                discovery,
+                &mutant.scenario.cleanup,
+                &mutant.id,
+                Duration::from_secs(60),
+            )
+            .await;
+            // The namespace is named after this test process, so no later run reuses it: its deletion
+            // is issued, not awaited.
+            let (started, deleting) =
                 sa_conformance::runner::start_deleting(target, std::slice::from_ref(&ns), Duration::from_secs(180)).await;
+            deleting.detach();
+            errors.extend(started);
             let mut row = row;
             row.id = row.id.replace(&ns, "dev");
             let r = |t: &mut String| *t = t.replace(&ns, "dev");
@@ -417,7 +436,7 @@ async fn play_mistakes(
                 Named::NotPlayed { error } => r(error),
                 Named::Invisible { .. } => {}
             }
-            Ok((row, errors, deleting))
+            Ok((row, errors))
         }
     }))
     .buffer_unordered(at_once)
@@ -427,13 +446,7 @@ async fn play_mistakes(
 
 async fn report_mistakes(rows: Vec<MistakeRow>, total: usize, reach: Reach) -> Result<(), Failed> {
     use sa_conformance::lab::mistakes::Named;
-    let mut waited = Vec::new();
-    for row in rows {
-        let (mistake, mut errors, deleting) = row?;
-        errors.extend(deleting.finish().await);
-        waited.push((mistake, errors));
-    }
-    let rows = waited;
+    let rows: Vec<_> = rows.into_iter().collect::<Result<_, _>>()?;
     let mut table = String::from("| mistake | check says |\n| --- | --- |\n");
     let mut bad = Vec::new();
     let mut rows = rows;
