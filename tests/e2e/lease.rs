@@ -15,8 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const NS: &str = "sa-lease";
+/// The namespace of `hold-killed`, the scenario of the trial that kills a run.
+const KILLED_NS: &str = "sa-lease-killed";
 
-fn run_args(target: &sa_conformance::cluster::Target, kc: &str, extra: &[&str]) -> Vec<String> {
+/// `run` of the scenario `scenario` of tests/e2e/lease on the shared cluster, with `extra` options.
+fn run_args(target: &sa_conformance::cluster::Target, kc: &str, extra: &[&str], scenario: &str) -> Vec<String> {
     let mut args: Vec<String> = [
         "run",
         "--cluster",
@@ -34,7 +37,7 @@ fn run_args(target: &sa_conformance::cluster::Target, kc: &str, extra: &[&str]) 
     .map(|s| s.to_string())
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
-    args.push("hold".into());
+    args.push(scenario.into());
     args
 }
 
@@ -47,21 +50,26 @@ fn read(log: &Path) -> String {
     std::fs::read_to_string(log).unwrap_or_default()
 }
 
-/// The lease of the runs these trials kill: short, so the next run takes over (or sweeps) soon.
+/// The lease of the run the killed-run trial kills: short, so the next run takes over soon.
 const SHORT_LEASE: &str = "6s";
 const SHORT_LEASE_SECS: u64 = 6;
+/// The lease of the isolated run the leftover trial kills, which runs alone: the shortest `--lease`
+/// takes, so the wait for it to expire is short too.
+const ISOLATED_LEASE: &str = "3s";
+const ISOLATED_LEASE_SECS: u64 = 3;
 
-/// What the trials that take `sa-lease` touch: that namespace (and leases of their own). They run
-/// beside other trials; the one that kills an isolated run keeps alone (see below).
-fn sa_lease_footprint() -> Option<sa_conformance::parallel::Footprint> {
+/// What a trial that takes the namespace `ns` touches: that namespace (and leases of its own). The two
+/// trials with live runs use a namespace each and run beside other trials and each other; the one that
+/// kills an isolated run keeps alone (see below).
+fn lease_footprint(ns: &str) -> Option<sa_conformance::parallel::Footprint> {
     let mut f = sa_conformance::parallel::Footprint::default();
-    f.writes.insert(NS.to_string());
+    f.writes.insert(ns.to_string());
     Some(f)
 }
 
 /// Whether the namespace exists and carries the owned label (so a later run may treat it as a leftover).
-fn owned_namespace(shared: &Shared, api: &Api<Namespace>) -> bool {
-    match shared.runtime.block_on(api.get_opt(NS)) {
+fn owned_namespace(shared: &Shared, api: &Api<Namespace>, ns: &str) -> bool {
+    match shared.runtime.block_on(api.get_opt(ns)) {
         Ok(Some(ns)) => ns.metadata.labels.is_some_and(|l| l.contains_key(OWNED_LABEL)),
         _ => false,
     }
@@ -69,7 +77,7 @@ fn owned_namespace(shared: &Shared, api: &Api<Namespace>) -> bool {
 
 pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("lease::second_run_waits_for_the_first_and_both_pass", sa_lease_footprint(), move || {
+    crate::shared::gated("lease::second_run_waits_for_the_first_and_both_pass", lease_footprint(NS), move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let (log1, log2, log3) = (
@@ -77,12 +85,12 @@ pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
             std::env::temp_dir().join("sa-lease-2.log"),
             std::env::temp_dir().join("sa-lease-3.log"),
         );
-        let mut first = spawn(&run_args(&target, &kc, &[]), &log1)?;
+        let mut first = spawn(&run_args(&target, &kc, &[], "hold"), &log1)?;
         std::thread::sleep(Duration::from_secs(2));
-        let mut second = spawn(&run_args(&target, &kc, &[]), &log2)?;
+        let mut second = spawn(&run_args(&target, &kc, &[], "hold"), &log2)?;
         // While both are alive, a third with --no-wait must refuse at once, naming a holder.
         std::thread::sleep(Duration::from_secs(1));
-        let third = cli::output(&run_args(&target, &kc, &["--no-wait"]).iter().map(String::as_str).collect::<Vec<_>>())?;
+        let third = cli::output(&run_args(&target, &kc, &["--no-wait"], "hold").iter().map(String::as_str).collect::<Vec<_>>())?;
         let code1 = cli::wait(&mut first, Duration::from_secs(240))?;
         let code2 = cli::wait(&mut second, Duration::from_secs(240))?;
         let (out1, out2) = (read(&log1), read(&log2));
@@ -107,23 +115,23 @@ pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
 
 pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
-    crate::shared::gated("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", sa_lease_footprint(), move || {
+    crate::shared::gated("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", lease_footprint(KILLED_NS), move || {
         let target = shared.target()?;
         let kc = target.kubeconfig.display().to_string();
         let api: Api<Namespace> = Api::all(target.client.clone());
         let (log1, log2) = (std::env::temp_dir().join("sa-lease-killed.log"), std::env::temp_dir().join("sa-lease-after.log"));
-        let mut victim = spawn(&run_args(&target, &kc, &["--lease", SHORT_LEASE]), &log1)?;
-        if !cli::eventually(Duration::from_secs(60), || owned_namespace(&shared, &api)) {
+        let mut victim = spawn(&run_args(&target, &kc, &["--lease", SHORT_LEASE], "hold-killed"), &log1)?;
+        if !cli::eventually(Duration::from_secs(60), || owned_namespace(&shared, &api, KILLED_NS)) {
             let _ = victim.kill();
-            return Err(format!("the first run never created namespace {NS}: {}", read(&log1)).into());
+            return Err(format!("the first run never created namespace {KILLED_NS}: {}", read(&log1)).into());
         }
         victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
         let _ = victim.wait();
         let killed = Instant::now();
-        let mut next = spawn(&run_args(&target, &kc, &[]), &log2)?;
+        let mut next = spawn(&run_args(&target, &kc, &[], "hold-killed"), &log2)?;
         let mut took_over = None;
         let finished = loop {
-            if took_over.is_none() && read(&log2).contains("took over namespace `sa-lease`") {
+            if took_over.is_none() && read(&log2).contains(&format!("took over namespace `{KILLED_NS}`")) {
                 took_over = Some(killed.elapsed());
             }
             if let Some(status) = next.try_wait().map_err(|e| e.to_string())? {
@@ -177,7 +185,7 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
                 .filter_map(|n| n.metadata.name)
                 .find(|n| n.starts_with(&format!("{NS}-hold-")))
         };
-        let mut victim = spawn(&run_args(&target, &kc, &["--isolate", "--lease", SHORT_LEASE]), &log1)?;
+        let mut victim = spawn(&run_args(&target, &kc, &["--isolate", "--lease", ISOLATED_LEASE], "hold"), &log1)?;
         let mut left = None;
         if !cli::eventually(Duration::from_secs(60), || {
             left = isolated();
@@ -189,9 +197,10 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
         let left = left.unwrap_or_default();
         victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
         let _ = victim.wait();
-        // its lease is renewed every third of its 6 s: expired at most 6 s after the kill
-        std::thread::sleep(Duration::from_secs(SHORT_LEASE_SECS + 1));
-        let out = cli::output(&run_args(&target, &kc, &["--isolate"]).iter().map(String::as_str).collect::<Vec<_>>())?;
+        // its lease is renewed every third of its 3 s: expired at most 3 s after the kill
+        std::thread::sleep(Duration::from_secs(ISOLATED_LEASE_SECS + 1));
+        // the next run: any scenario sweeps when it starts; this one is done at once
+        let out = cli::output(&run_args(&target, &kc, &["--isolate"], "quick").iter().map(String::as_str).collect::<Vec<_>>())?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let said = format!("removed namespace `{left}` left by run ");
         if out.status.code() != Some(0) || !text.contains(&said) {

@@ -31,12 +31,17 @@ pub fn runs_alone(name: &str) -> bool {
     ALONE.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|n| n == name)
 }
 
+/// When the trials were made (about when the test process started): each trial's line says when it
+/// entered the gate, so a run's timeline can be read (scripts/bench-e2e.sh).
+static EPOCH: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+
 /// A trial that runs only when its footprint conflicts with no other running trial.
 pub fn gated<F>(name: impl Into<String>, footprint: Option<Footprint>, run: F) -> Trial
 where
     F: FnOnce() -> Result<(), Failed> + Send + 'static,
 {
     let name = name.into();
+    std::sync::LazyLock::force(&EPOCH);
     if footprint.as_ref().is_none_or(|f| f.alone.is_some() || !f.everyone.is_empty()) {
         ALONE.lock().unwrap_or_else(|p| p.into_inner()).push(name.clone());
     }
@@ -48,9 +53,11 @@ where
         let result = run();
         // One line per trial, so a slow run can be read trial by trial (libtest-mimic prints no times).
         eprintln!(
-            "e2e: {label} took {:.1}s (waited {:.1}s for the gate)",
+            "e2e: {label} took {:.1}s (waited {:.1}s for the gate, entered at {:.1}s{})",
             started.elapsed().as_secs_f64(),
-            (started - waited).as_secs_f64()
+            (started - waited).as_secs_f64(),
+            (started - *EPOCH).as_secs_f64(),
+            if runs_alone(&label) { ", alone" } else { "" }
         );
         result
     })
@@ -68,13 +75,15 @@ pub fn footprint_of_all(files: &[&str]) -> Option<Footprint> {
 }
 
 /// The footprint of a trial that runs `mutate` on the scenario file `file` with the operators
-/// `operators`: the scenario's and every mutant's, joined (an over-grant to everyone makes it run alone).
-pub fn mutants_footprint(file: &str, operators: &[&str]) -> Option<Footprint> {
+/// `operators` and, when `ids` names some, only those mutants (`--mutant`): the scenario's and every
+/// mutant's, joined (an over-grant to everyone makes it run alone).
+pub fn mutants_footprint(file: &str, operators: &[&str], ids: &[&str]) -> Option<Footprint> {
     let scenario = sa_conformance::scenario::load_file(&root().join(file), &Default::default()).ok()?;
     let operators: Vec<sa_conformance::mutate::Operator> =
         operators.iter().map(|o| sa_conformance::mutate::Operator::from_name(o)).collect::<Option<_>>()?;
     let plan = sa_conformance::mutate::plan(&scenario, &operators).ok()?;
-    Some(plan.mutants.iter().fold(Footprint::of(&scenario), |all, m| all.join(Footprint::of(&m.scenario))))
+    let chosen = plan.mutants.iter().filter(|m| ids.is_empty() || ids.contains(&m.id.as_str()));
+    Some(chosen.fold(Footprint::of(&scenario), |all, m| all.join(Footprint::of(&m.scenario))))
 }
 
 pub fn root() -> PathBuf {
