@@ -75,9 +75,11 @@ fn isolate(p: &Plan, load: &LoadOptions, seed: u64, k: u64) -> Result<Placed, St
         let twins = plan(&scenario, &p.only).map_err(|e| format!("its mapped copy cannot be planned: {e}"))?;
         // by id, not by place: `mutate --mutant` may have kept only some of the written plan's mutants
         let id = renames.text(&written.id);
-        let twin = twins.mutants.iter().find(|t| t.id == id).filter(|t| {
-            t.operator == written.operator && t.injected == written.injected && t.lost.is_none()
-        });
+        let twin = twins
+            .mutants
+            .iter()
+            .find(|t| t.id == id)
+            .filter(|t| t.operator == written.operator && t.injected == written.injected && t.lost.is_none());
         let Some(twin) = twin else {
             return Err(format!("mutant {} has no twin in the mapped scenario (the mapping changed what the operators see)", written.id));
         };

@@ -126,7 +126,11 @@ async fn prove(ctx: &StepCtx<'_>, namespaces: &[String], timeout: Duration) -> R
 /// cluster-scoped half of the sentinel (ClusterRole+ClusterRoleBinding, written after the deletes; the
 /// ClusterRoleBinding informer delivers in order). Without it, the next run could be answered from a
 /// cache that still holds the grant. Returns the note with what it cost.
-pub async fn prove_cluster_rbac(client: &kube::Client, discovery: &crate::api::DiscoveryCache, timeout: Duration) -> Result<String, String> {
+pub async fn prove_cluster_rbac(
+    client: &kube::Client,
+    discovery: &crate::api::DiscoveryCache,
+    timeout: Duration,
+) -> Result<String, String> {
     prove_halves(client, discovery, None, timeout, &|_| {}).await
 }
 

@@ -99,7 +99,8 @@ fn verdict<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
 pub fn survivor_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     const OPERATORS: [&str; 2] = ["binding-early", "over-grant"];
-    const SURVIVORS: [&str; 2] = ["binding-early:RoleBinding/mutate-e2e/pod-reader", "over-grant:cluster-admin@sa:mutate-e2e:pod-inspector"];
+    const SURVIVORS: [&str; 2] =
+        ["binding-early:RoleBinding/mutate-e2e/pod-reader", "over-grant:cluster-admin@sa:mutate-e2e:pod-inspector"];
     crate::shared::gated("mutate::survivor_reported_with_exit_1", footprint(&OPERATORS, &SURVIVORS), move || {
         let only: Vec<&str> = SURVIVORS.iter().flat_map(|id| ["--mutant", id]).collect();
         let (code, stdout, report) = mutate_with(&shared, &OPERATORS, &only)?;
