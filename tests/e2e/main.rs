@@ -15,6 +15,7 @@ mod credentials;
 mod disk_full;
 mod docker;
 mod external_token;
+mod fresh;
 mod guard;
 mod interrupt;
 mod jobs;
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
     trials.push(interrupt::namespace_trial(&shared));
     trials.push(interrupt::kind_cluster_trial(&shared));
     trials.push(external_token::trial(&shared));
+    trials.push(fresh::trial(&shared));
     trials.push(audit_defaults::trial(&shared));
     trials.push(audit_screen::trial(&shared));
     trials.push(can_i_in_process::trial(&shared));
