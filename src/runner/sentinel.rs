@@ -79,21 +79,27 @@ fn unique() -> String {
     format!("{:x}{:x}{:x}", nanos % (1 << 48), std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The four sentinel objects granting `user` the made-up permissions.
-fn manifest(name: &str, namespace: &str, user: &str) -> String {
+/// The sentinel objects granting `user` the made-up permissions, one document each, in the order of
+/// [`RBAC_KINDS`]: the Role and RoleBinding in `namespace` when there is one, the ClusterRole and
+/// ClusterRoleBinding always.
+fn manifest(name: &str, namespace: Option<&str>, user: &str) -> Vec<String> {
     let subject = format!("subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: \"{user}\"}}]");
     let meta = |ns: Option<&str>| {
         let ns = ns.map(|n| format!(", namespace: {n}")).unwrap_or_default();
         format!("metadata: {{name: {name}{ns}, labels: {{sa-conformance.dev/sentinel: \"true\"}}}}")
     };
     let rule = |resource: &str| format!("rules: [{{apiGroups: [sa-conformance.dev], resources: [{resource}], verbs: [get]}}]");
-    [
-        format!("apiVersion: {RBAC_API}\nkind: Role\n{}\n{}\n", meta(Some(namespace)), rule("namespacedsentinels")),
-        format!("apiVersion: {RBAC_API}\nkind: RoleBinding\n{}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: {name}}}\n{subject}\n", meta(Some(namespace))),
+    let namespaced = namespace.into_iter().flat_map(|ns| {
+        [
+            format!("apiVersion: {RBAC_API}\nkind: Role\n{}\n{}\n", meta(Some(ns)), rule("namespacedsentinels")),
+            format!("apiVersion: {RBAC_API}\nkind: RoleBinding\n{}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: {name}}}\n{subject}\n", meta(Some(ns))),
+        ]
+    });
+    let cluster = [
         format!("apiVersion: {RBAC_API}\nkind: ClusterRole\n{}\n{}\n", meta(None), rule("clustersentinels")),
         format!("apiVersion: {RBAC_API}\nkind: ClusterRoleBinding\n{}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {name}}}\n{subject}\n", meta(None)),
-    ]
-    .join("---\n")
+    ];
+    namespaced.chain(cluster).collect()
 }
 
 /// The first of the scenario's namespaces that exists and is not going away, else `default`.
@@ -160,8 +166,7 @@ async fn prove_halves(
     record(&objects);
     let started = Instant::now();
     // all at once: each only has to be written after the step, in any order among themselves
-    let text = manifest(&name, ns.unwrap_or("default"), &user);
-    let docs: Vec<&str> = text.split("---\n").zip(RBAC_KINDS).filter(|(_, kind)| wanted(kind)).map(|(doc, _)| doc).collect();
+    let docs = manifest(&name, ns, &user);
     let writes = futures::future::join_all(docs.iter().map(|doc| api::apply_manifest(client, discovery, doc, ns))).await;
     writes.into_iter().collect::<Result<Vec<_>, _>>().map_err(|e| chain(&e))?;
     let written = started.elapsed();
@@ -293,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_sentinel_grants_two_made_up_permissions_in_four_objects() {
-        let docs = api::parse_manifest(&manifest("s-1", "dev", "sa-conformance:sentinel:1")).expect("valid YAML");
+        let docs = api::parse_manifest(&manifest("s-1", Some("dev"), "sa-conformance:sentinel:1").join("---\n")).expect("valid YAML");
         let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
         assert_eq!(kinds, RBAC_KINDS);
         assert_eq!(docs[0]["metadata"]["namespace"], "dev");
@@ -303,6 +308,10 @@ mod tests {
         assert_eq!(docs[3]["subjects"][0]["name"], "sa-conformance:sentinel:1");
         assert_eq!(docs[1]["roleRef"]["kind"], "Role");
         assert_ne!(unique(), unique());
+        // after a cleanup, the cluster half alone
+        let docs = api::parse_manifest(&manifest("s-2", None, "sa-conformance:sentinel:2").join("---\n")).expect("valid YAML");
+        let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+        assert_eq!(kinds, RBAC_KINDS[2..]);
     }
 }
 

@@ -33,8 +33,9 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
         let mut problems = Vec::new();
         // The four runs are independent (each in namespaces of its own, or the case's as written), so
         // they run at once.
+        let seed = crate::shared::seed();
         let isolated = |file: &Path, n: u64| {
-            let plan = MapPlan::Isolate { run_id: run_id(seed(n)) };
+            let plan = MapPlan::Isolate { run_id: run_id(seed.wrapping_add(n)) };
             load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())
         };
         let (case_mapped, plain, current_default, current_reader) = (
@@ -94,11 +95,6 @@ pub fn trial(shared: &Arc<Shared>) -> Trial {
             Err(problems.join("\n\n").into())
         }
     })
-}
-
-fn seed(n: u64) -> u64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    now.wrapping_mul(7).wrapping_add(n)
 }
 
 /// Runs `scenario`; when it is `isolated`'s, its namespaces are named after this run and their

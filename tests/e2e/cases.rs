@@ -47,8 +47,7 @@ struct Case {
 
 impl Case {
     fn load(file: &Path) -> Result<Case, Failed> {
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-        let plan = MapPlan::Isolate { run_id: run_id(seed ^ u64::from(std::process::id())) };
+        let plan = MapPlan::Isolate { run_id: run_id(crate::shared::seed()) };
         let mapped = load_file_mapped(file, &LoadOptions::default(), &plan).map_err(|e| e.to_string())?;
         if !mapped.report.isolation.is_isolable() {
             let scenario = load_file(file, &LoadOptions::default()).map_err(|e| e.to_string())?;

@@ -11,6 +11,17 @@ pub fn command(args: &[&str]) -> Command {
     cmd
 }
 
+/// The words of `sa-conformance VERB` on the shared cluster `target` (named, and allowed, by its
+/// kubeconfig and context), with the scenarios of `dir`; the trial adds its options and scenarios.
+pub fn on_cluster(verb: &str, target: &sa_conformance::cluster::Target, dir: &str) -> Vec<String> {
+    let kubeconfig = target.kubeconfig.display().to_string();
+    [verb, "--cluster", "existing", "--kubeconfig", &kubeconfig, "--context", &target.context]
+        .into_iter()
+        .chain(["--allow-context", &target.context, "--scenarios-dir", dir])
+        .map(String::from)
+        .collect()
+}
+
 pub fn output(args: &[&str]) -> Result<Output, String> {
     command(args).output().map_err(|e| format!("cannot run sa-conformance: {e}"))
 }

@@ -19,23 +19,10 @@ pub fn namespace_trial(shared: &Arc<Shared>) -> Trial {
         crate::shared::footprint_of_all(&["tests/e2e/interrupt/slow.scenario.yaml"]),
         move || {
             let target = shared.target()?;
-            let kc = target.kubeconfig.display().to_string();
             let log = std::env::temp_dir().join("sa-conformance-interrupt-ns.log");
-            let args = [
-                "run",
-                "--cluster",
-                "existing",
-                "--kubeconfig",
-                &kc,
-                "--context",
-                &target.context,
-                "--allow-context",
-                &target.context,
-                "--scenarios-dir",
-                "tests/e2e/interrupt",
-                "slow",
-            ];
-            let mut child = cli::spawn(&args, &log)?;
+            let mut args = cli::on_cluster("run", &target, "tests/e2e/interrupt");
+            args.push("slow".into());
+            let mut child = cli::spawn(&args.iter().map(String::as_str).collect::<Vec<_>>(), &log)?;
             let api: Api<Namespace> = Api::all(target.client.clone());
             let exists = |shared: &Shared| shared.runtime.block_on(api.get_opt(NS)).map(|n| n.is_some()).unwrap_or(false);
             if !cli::eventually(Duration::from_secs(60), || exists(&shared)) {

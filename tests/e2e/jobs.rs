@@ -34,29 +34,12 @@ pub fn overlap_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     gated("jobs::two_independent_scenarios_overlap_and_a_failing_one_fails_the_run", footprint(), move || {
         let target = shared.target()?;
-        let kc = target.kubeconfig.display().to_string();
         let jobs = std::env::var("SA_CONFORMANCE_E2E_JOBS").unwrap_or_else(|_| "2".into());
         let json = std::env::temp_dir().join(format!("sa-jobs-{}.json", std::process::id()));
-        let json_arg = json.display().to_string();
-        let args = [
-            "run",
-            "--cluster",
-            "existing",
-            "--kubeconfig",
-            &kc,
-            "--context",
-            &target.context,
-            "--allow-context",
-            &target.context,
-            "--scenarios-dir",
-            "tests/e2e/jobs",
-            "--jobs",
-            &jobs,
-            "--json",
-            &json_arg,
-        ];
+        let mut args = cli::on_cluster("run", &target, "tests/e2e/jobs");
+        args.extend(["--jobs".into(), jobs.clone(), "--json".into(), json.display().to_string()]);
         let started = Instant::now();
-        let out = cli::output(&args)?;
+        let out = cli::output(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
         let wall_ms = started.elapsed().as_millis();
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).map_err(|e| format!("no JSON report: {e}\n{log}"))?)

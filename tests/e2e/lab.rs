@@ -380,10 +380,7 @@ type MistakeRow = Result<(sa_conformance::lab::mistakes::Mistake, Vec<String>), 
 /// The namespace of the lab that plays mistake `i`: named after this test process, so a namespace an
 /// earlier process left going away never stands in the way, and none has to be waited for.
 fn lab_namespace(i: usize) -> String {
-    static RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-        sa_conformance::scenario::run_id(nanos ^ u64::from(std::process::id()))
-    });
+    static RUN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| sa_conformance::scenario::run_id(crate::shared::seed()));
     format!("lab-mistake-{i}-{}", *RUN)
 }
 

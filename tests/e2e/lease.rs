@@ -19,23 +19,8 @@ const NS: &str = "sa-lease";
 const KILLED_NS: &str = "sa-lease-killed";
 
 /// `run` of the scenario `scenario` of tests/e2e/lease on the shared cluster, with `extra` options.
-fn run_args(target: &sa_conformance::cluster::Target, kc: &str, extra: &[&str], scenario: &str) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "run",
-        "--cluster",
-        "existing",
-        "--kubeconfig",
-        kc,
-        "--context",
-        &target.context,
-        "--allow-context",
-        &target.context,
-        "--scenarios-dir",
-        "tests/e2e/lease",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+fn run_args(target: &sa_conformance::cluster::Target, extra: &[&str], scenario: &str) -> Vec<String> {
+    let mut args = cli::on_cluster("run", target, "tests/e2e/lease");
     args.extend(extra.iter().map(|s| s.to_string()));
     args.push(scenario.into());
     args
@@ -79,18 +64,17 @@ pub fn two_runs_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     crate::shared::gated("lease::second_run_waits_for_the_first_and_both_pass", lease_footprint(NS), move || {
         let target = shared.target()?;
-        let kc = target.kubeconfig.display().to_string();
         let (log1, log2, log3) = (
             std::env::temp_dir().join("sa-lease-1.log"),
             std::env::temp_dir().join("sa-lease-2.log"),
             std::env::temp_dir().join("sa-lease-3.log"),
         );
-        let mut first = spawn(&run_args(&target, &kc, &[], "hold"), &log1)?;
+        let mut first = spawn(&run_args(&target, &[], "hold"), &log1)?;
         std::thread::sleep(Duration::from_secs(2));
-        let mut second = spawn(&run_args(&target, &kc, &[], "hold"), &log2)?;
+        let mut second = spawn(&run_args(&target, &[], "hold"), &log2)?;
         // While both are alive, a third with --no-wait must refuse at once, naming a holder.
         std::thread::sleep(Duration::from_secs(1));
-        let third = cli::output(&run_args(&target, &kc, &["--no-wait"], "hold").iter().map(String::as_str).collect::<Vec<_>>())?;
+        let third = cli::output(&run_args(&target, &["--no-wait"], "hold").iter().map(String::as_str).collect::<Vec<_>>())?;
         let code1 = cli::wait(&mut first, Duration::from_secs(240))?;
         let code2 = cli::wait(&mut second, Duration::from_secs(240))?;
         let (out1, out2) = (read(&log1), read(&log2));
@@ -117,10 +101,9 @@ pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     crate::shared::gated("lease::a_killed_run_blocks_the_next_no_longer_than_its_lease", lease_footprint(KILLED_NS), move || {
         let target = shared.target()?;
-        let kc = target.kubeconfig.display().to_string();
         let api: Api<Namespace> = Api::all(target.client.clone());
         let (log1, log2) = (std::env::temp_dir().join("sa-lease-killed.log"), std::env::temp_dir().join("sa-lease-after.log"));
-        let mut victim = spawn(&run_args(&target, &kc, &["--lease", SHORT_LEASE], "hold-killed"), &log1)?;
+        let mut victim = spawn(&run_args(&target, &["--lease", SHORT_LEASE], "hold-killed"), &log1)?;
         if !cli::eventually(Duration::from_secs(60), || owned_namespace(&shared, &api, KILLED_NS)) {
             let _ = victim.kill();
             return Err(format!("the first run never created namespace {KILLED_NS}: {}", read(&log1)).into());
@@ -128,7 +111,7 @@ pub fn killed_run_trial(shared: &Arc<Shared>) -> Trial {
         victim.kill().map_err(|e| format!("SIGKILL failed: {e}"))?;
         let _ = victim.wait();
         let killed = Instant::now();
-        let mut next = spawn(&run_args(&target, &kc, &[], "hold-killed"), &log2)?;
+        let mut next = spawn(&run_args(&target, &[], "hold-killed"), &log2)?;
         let mut took_over = None;
         let finished = loop {
             if took_over.is_none() && read(&log2).contains(&format!("took over namespace `{KILLED_NS}`")) {
@@ -174,7 +157,6 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
     let shared = Arc::clone(shared);
     crate::shared::gated("lease::an_isolated_run_killed_mid_step_is_swept_by_the_next_run", None, move || {
         let target = shared.target()?;
-        let kc = target.kubeconfig.display().to_string();
         let api: Api<Namespace> = Api::all(target.client.clone());
         let log1 = std::env::temp_dir().join("sa-isolated-killed.log");
         let isolated = || -> Option<String> {
@@ -185,7 +167,7 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
                 .filter_map(|n| n.metadata.name)
                 .find(|n| n.starts_with(&format!("{NS}-hold-")))
         };
-        let mut victim = spawn(&run_args(&target, &kc, &["--isolate", "--lease", ISOLATED_LEASE], "hold"), &log1)?;
+        let mut victim = spawn(&run_args(&target, &["--isolate", "--lease", ISOLATED_LEASE], "hold"), &log1)?;
         let mut left = None;
         if !cli::eventually(Duration::from_secs(60), || {
             left = isolated();
@@ -200,7 +182,7 @@ pub fn isolated_leftover_trial(shared: &Arc<Shared>) -> Trial {
         // its lease is renewed every third of its 3 s: expired at most 3 s after the kill
         std::thread::sleep(Duration::from_secs(ISOLATED_LEASE_SECS + 1));
         // the next run: any scenario sweeps when it starts; this one is done at once
-        let out = cli::output(&run_args(&target, &kc, &["--isolate"], "quick").iter().map(String::as_str).collect::<Vec<_>>())?;
+        let out = cli::output(&run_args(&target, &["--isolate"], "quick").iter().map(String::as_str).collect::<Vec<_>>())?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let said = format!("removed namespace `{left}` left by run ");
         if out.status.code() != Some(0) || !text.contains(&said) {

@@ -145,8 +145,7 @@ fn scenario_trials(shared: &Arc<Shared>) -> Result<Vec<Trial>, String> {
     if catalog.scenarios.is_empty() {
         return Err("no scenarios found in scenarios/".into());
     }
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
-    let plan = MapPlan::Isolate { run_id: run_id((nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)) };
+    let plan = MapPlan::Isolate { run_id: run_id(shared::seed()) };
     Ok(catalog
         .scenarios
         .into_iter()

@@ -24,30 +24,13 @@ fn mutate(shared: &Shared, operators: &[&str]) -> Result<(i32, String, Value), F
 /// [`mutate`] with more options (`--isolate`, `--jobs N`).
 fn mutate_with(shared: &Shared, operators: &[&str], options: &[&str]) -> Result<(i32, String, Value), Failed> {
     let target = shared.target()?;
-    let kubeconfig = target.kubeconfig.display().to_string();
     let json = std::env::temp_dir().join(format!("sa-conformance-mutate-{}-{}.json", std::process::id(), operators.join("-")));
-    let json_arg = json.display().to_string();
-    let mut args = vec![
-        "mutate",
-        "--scenarios-dir",
-        "tests/e2e/mutate",
-        "--cluster",
-        "existing",
-        "--kubeconfig",
-        &kubeconfig,
-        "--context",
-        &target.context,
-        "--allow-context",
-        &target.context,
-        "--json",
-        &json_arg,
-    ];
-    for op in operators {
-        args.extend(["--operator", op]);
-    }
-    args.extend(options);
-    args.push(SCENARIO);
-    let out = cli::output(&args)?;
+    let mut args = cli::on_cluster("mutate", &target, "tests/e2e/mutate");
+    args.extend(["--json".into(), json.display().to_string()]);
+    args.extend(operators.iter().flat_map(|op| ["--operator".to_string(), op.to_string()]));
+    args.extend(options.iter().map(|o| o.to_string()));
+    args.push(SCENARIO.into());
+    let out = cli::output(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let report = std::fs::read_to_string(&json).map_err(|e| format!("no JSON report ({e}); stdout:\n{stdout}\nstderr:\n{stderr}"))?;

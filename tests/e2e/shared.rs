@@ -86,6 +86,13 @@ pub fn mutants_footprint(file: &str, operators: &[&str], ids: &[&str]) -> Option
     Some(chosen.fold(Footprint::of(&scenario), |all, m| all.join(Footprint::of(&m.scenario))))
 }
 
+/// A seed for the run ids of this test process's isolated namespaces (`dev-<scenario>-<run>`): the
+/// time and the process, as `run` makes its own.
+pub fn seed() -> u64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
